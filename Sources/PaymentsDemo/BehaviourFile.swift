@@ -1,0 +1,132 @@
+import Foundation
+import Yams
+
+/// Reads the demo's behaviour file: which version of which service misbehaves, and how.
+///
+/// ```yaml
+/// payin:
+///   v2: { failure_rate: 0.04 }
+///   v3: {}
+/// fx:
+///   v2: { extra_latency_ms: 30 }
+/// ```
+/// Walks the YAML node tree rather than decoding, because nodes carry their line and the error must name it.
+public enum BehaviourFile {
+    public typealias Table = [String: [String: VersionBehaviour]]
+
+    public static func load(path: String) throws -> Table {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw BehaviourFileError(path: path, line: nil, key: "", message: "cannot read file: \(error.localizedDescription)")
+        }
+        return try parse(text, path: path)
+    }
+
+    /// Parses behaviour YAML; `path` is only used to name the source in errors.
+    public static func parse(_ yaml: String, path: String) throws -> Table {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw BehaviourFileError(path: path, line: line(of: error), key: "", message: "invalid YAML: \(problem(of: error))")
+        }
+        guard let root, !isNull(root) else { return [:] }
+        var table: Table = [:]
+        for (serviceKey, versions) in try entries(of: root, key: "", path: path) {
+            guard DemoService(rawValue: serviceKey.name) != nil else {
+                let known = DemoService.allCases.map(\.rawValue).joined(separator: ", ")
+                throw serviceKey.error("unknown service (expected one of: \(known))", path: path)
+            }
+            var byVersion: [String: VersionBehaviour] = [:]
+            for (versionKey, fields) in try entries(of: versions, key: serviceKey.name, path: path) {
+                let dotted = "\(serviceKey.name).\(versionKey.name)"
+                byVersion[versionKey.name] = try behaviour(from: fields, key: dotted, path: path)
+            }
+            table[serviceKey.name] = byVersion
+        }
+        return table
+    }
+
+    /// A service or version absent from the table runs healthy: the file only lists what misbehaves.
+    public static func behaviour(for service: DemoService, version: String, in table: Table) -> VersionBehaviour {
+        table[service.rawValue]?[version] ?? .healthy
+    }
+
+    // MARK: - Node walking
+
+    private struct Key {
+        var name: String
+        var dotted: String
+        var line: Int?
+
+        func error(_ message: String, path: String) -> BehaviourFileError {
+            BehaviourFileError(path: path, line: line, key: dotted, message: message)
+        }
+    }
+
+    /// The pairs of a mapping node (an empty list for `~` or an empty value), rejecting duplicates.
+    private static func entries(of node: Node, key: String, path: String) throws -> [(Key, Node)] {
+        if isNull(node) { return [] }
+        guard let mapping = node.mapping else {
+            throw BehaviourFileError(path: path, line: node.mark?.line, key: key, message: "expected a mapping")
+        }
+        var seen: Set<String> = []
+        var result: [(Key, Node)] = []
+        for (keyNode, value) in mapping {
+            let line = keyNode.mark?.line
+            guard let name = keyNode.scalar?.string else {
+                throw BehaviourFileError(path: path, line: line, key: key, message: "keys must be plain scalars")
+            }
+            let entry = Key(name: name, dotted: key.isEmpty ? name : "\(key).\(name)", line: line)
+            guard seen.insert(name).inserted else { throw entry.error("duplicate key", path: path) }
+            result.append((entry, value))
+        }
+        return result
+    }
+
+    private static func behaviour(from node: Node, key: String, path: String) throws -> VersionBehaviour {
+        var behaviour = VersionBehaviour.healthy
+        for (field, value) in try entries(of: node, key: key, path: path) {
+            switch VersionBehaviour.CodingKeys(rawValue: field.name) {
+            case .failureRate:
+                // Quoted numbers are strings in YAML; accepting them would hide a typo-prone file.
+                guard value.tag.rawValue == Tag.Name.float.rawValue || value.tag.rawValue == Tag.Name.int.rawValue, let rate = value.float,
+                      rate.isFinite, (0...1).contains(rate)
+                else { throw field.error("expected a number between 0 and 1", path: path) }
+                behaviour.failureRate = rate
+            case .extraLatencyMs:
+                guard value.tag.rawValue == Tag.Name.int.rawValue, let ms = value.int, ms >= 0
+                else { throw field.error("expected a non-negative integer (milliseconds)", path: path) }
+                behaviour.extraLatencyMs = ms
+            case nil:
+                let known = VersionBehaviour.CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
+                throw field.error("unknown key (expected one of: \(known))", path: path)
+            }
+        }
+        return behaviour
+    }
+
+    private static func isNull(_ node: Node) -> Bool {
+        node.scalar != nil && node.tag.rawValue == Tag.Name.null.rawValue
+    }
+
+    private static func line(of error: YamlError) -> Int? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+            return mark.line
+        default:
+            return nil
+        }
+    }
+
+    private static func problem(of error: YamlError) -> String {
+        switch error {
+        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _):
+            return problem
+        default:
+            return "\(error)"
+        }
+    }
+}

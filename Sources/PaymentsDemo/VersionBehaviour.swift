@@ -1,0 +1,30 @@
+/// How one version of a service misbehaves, so that a canary can be made measurably worse than its baseline.
+///
+/// Applies only to the service's payment routes (the POSTs that move or create money); `/health` and `/metrics`
+/// stay truthful so that the analysis reads the fault rather than failing to read anything.
+public struct VersionBehaviour: Sendable, Equatable, Codable {
+    /// Fraction (0...1) of payment requests answered 500.
+    public var failureRate: Double
+    /// Added to every payment request, faulty or not.
+    public var extraLatencyMs: Int
+
+    /// No injected faults, no added latency: what a missing entry in the behaviour file means.
+    public static let healthy = VersionBehaviour()
+
+    public init(failureRate: Double = 0, extraLatencyMs: Int = 0) {
+        self.failureRate = failureRate
+        self.extraLatencyMs = extraLatencyMs
+    }
+
+    // Snake case to match the behaviour file; both keys optional because absent means healthy.
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case failureRate = "failure_rate"
+        case extraLatencyMs = "extra_latency_ms"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.failureRate = try container.decodeIfPresent(Double.self, forKey: .failureRate) ?? 0
+        self.extraLatencyMs = try container.decodeIfPresent(Int.self, forKey: .extraLatencyMs) ?? 0
+    }
+}

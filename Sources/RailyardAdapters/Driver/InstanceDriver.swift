@@ -1,0 +1,57 @@
+import Foundation
+
+/// What to launch: a command from `railyard.yml`, already split into arguments.
+public struct LaunchSpec: Sendable, Equatable {
+    public var arguments: [String]
+    public var environment: [String: String]
+    public var logPath: String
+    public init(arguments: [String], environment: [String: String] = [:], logPath: String) {
+        self.arguments = arguments
+        self.environment = environment
+        self.logPath = logPath
+    }
+}
+
+/// A process that runs on its own, detached from Railyard.
+public struct LaunchedProcess: Sendable, Equatable {
+    public var pid: Int32
+    /// Kernel start time of the process: with the pid, it names this process and no later one.
+    public var startTime: String?
+    public init(pid: Int32, startTime: String?) {
+        self.pid = pid
+        self.startTime = startTime
+    }
+}
+
+/// Why an instance did not come up, with the last lines it logged.
+public struct InstanceStartError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var logTail: [String]
+    public init(message: String, logTail: [String]) {
+        self.message = message
+        self.logTail = logTail
+    }
+    public var description: String {
+        logTail.isEmpty ? message : message + "; last log lines:\n" + logTail.map { "    " + $0 }.joined(separator: "\n")
+    }
+}
+
+/// The driver port: starts and stops processes that outlive Railyard. It never restarts anything by itself.
+public protocol InstanceDriver: Sendable {
+    func launch(_ spec: LaunchSpec) async throws -> LaunchedProcess
+    /// Polls `url` until it answers 200, the process dies, or `timeout` passes.
+    func waitHealthy(_ process: LaunchedProcess, url: String, timeout: Duration, logPath: String) async throws
+    func isAlive(_ process: LaunchedProcess) -> Bool
+    /// SIGTERM to the process group, then SIGKILL after `grace`.
+    func stop(_ process: LaunchedProcess, grace: Duration) async
+}
+
+public enum DriverKind: String, Sendable, Codable { case local }
+
+public enum DriverFactory {
+    public static func make(_ kind: DriverKind) -> any InstanceDriver {
+        switch kind {
+        case .local: LocalProcessDriver()
+        }
+    }
+}

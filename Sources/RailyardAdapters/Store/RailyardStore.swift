@@ -1,0 +1,31 @@
+import Foundation
+import RailyardCore
+
+/// The store port: durable state of rollouts, processes and scripts, and the append-only audit log.
+public protocol RailyardStore: Sendable {
+    func migrate() async throws
+    func close() async throws
+
+    /// Saves a rollout and appends its audit events in one transaction.
+    func save(_ rollout: RolloutRecord, events: [AuditEvent]) async throws
+    func rollout(id: String) async throws -> RolloutRecord?
+    func rollouts(limit: Int) async throws -> [RolloutRecord]
+    func activeRollouts() async throws -> [RolloutRecord]
+
+    func append(_ event: AuditEvent) async throws
+    /// Newest last; `subject` nil for all.
+    func events(subject: String?, limit: Int) async throws -> [AuditEvent]
+
+    func save(_ instance: InstanceRecord) async throws
+    func instances(includeStopped: Bool) async throws -> [InstanceRecord]
+
+    func save(_ router: RouterRecord) async throws
+    func routers() async throws -> [RouterRecord]
+
+    func save(_ script: ScriptRecord) async throws
+    func scripts() async throws -> [ScriptRecord]
+
+    func setStableVersion(service: String, target: String, version: String) async throws
+    /// service → target → version
+    func stableVersions() async throws -> [String: [String: String]]
+}

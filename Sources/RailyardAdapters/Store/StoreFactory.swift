@@ -1,0 +1,23 @@
+import Foundation
+import SQLiteKit
+
+/// Opens the configured store backend and brings its schema up to date.
+public enum StoreFactory {
+    public enum Backend: Sendable, Equatable {
+        case sqlite(path: String)
+    }
+
+    public static func open(_ backend: Backend) async throws -> any RailyardStore {
+        switch backend {
+        case .sqlite(let path):
+            let connection = try await SQLiteConnection.open(storage: .file(path: path))
+            let database = connection.sql()
+            // WAL keeps readers (the CLI's `down` without a server) from blocking the engine's writes.
+            try await database.raw("PRAGMA journal_mode=WAL").run()
+            try await database.raw("PRAGMA busy_timeout=5000").run()
+            let store = SQLStore(database: database, onClose: { try await connection.close() })
+            try await store.migrate()
+            return store
+        }
+    }
+}

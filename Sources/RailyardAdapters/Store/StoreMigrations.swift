@@ -1,0 +1,39 @@
+/// Versioned schema changes, applied in order and recorded in `schema_migrations`. Written in the
+/// SQL that SQLite and PostgreSQL share, with the few dialect differences passed in.
+enum StoreMigrations {
+    struct Migration: Sendable {
+        let version: Int
+        let statements: @Sendable (_ autoIncrementKey: String) -> [String]
+    }
+
+    static let all: [Migration] = [
+        Migration(version: 1) { serial in [
+            """
+            CREATE TABLE audit_events (id \(serial), at DOUBLE PRECISION NOT NULL, actor TEXT NOT NULL, kind TEXT NOT NULL,
+              subject TEXT NOT NULL, message TEXT NOT NULL, reason TEXT)
+            """,
+            "CREATE INDEX audit_events_subject ON audit_events (subject)",
+            """
+            CREATE TABLE rollouts (id TEXT PRIMARY KEY, service TEXT NOT NULL, version TEXT NOT NULL, phase TEXT NOT NULL,
+              created_at DOUBLE PRECISION NOT NULL, updated_at DOUBLE PRECISION NOT NULL, record TEXT NOT NULL)
+            """,
+            """
+            CREATE TABLE instances (id TEXT PRIMARY KEY, service TEXT NOT NULL, version TEXT NOT NULL, target TEXT NOT NULL,
+              port INTEGER NOT NULL, pid INTEGER, pid_start TEXT, log_path TEXT NOT NULL, state TEXT NOT NULL,
+              rollout_id TEXT, started_at DOUBLE PRECISION NOT NULL)
+            """,
+            """
+            CREATE TABLE routers (target TEXT PRIMARY KEY, port INTEGER NOT NULL, admin_port INTEGER NOT NULL, pid INTEGER,
+              pid_start TEXT, log_path TEXT NOT NULL, state_file TEXT NOT NULL, running INTEGER NOT NULL)
+            """,
+            """
+            CREATE TABLE scripts (name TEXT PRIMARY KEY, checksum TEXT NOT NULL, state TEXT NOT NULL, rollout_id TEXT NOT NULL,
+              at DOUBLE PRECISION NOT NULL)
+            """,
+            """
+            CREATE TABLE stable_versions (service TEXT NOT NULL, target TEXT NOT NULL, version TEXT NOT NULL,
+              PRIMARY KEY (service, target))
+            """,
+        ] },
+    ]
+}

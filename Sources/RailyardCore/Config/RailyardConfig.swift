@@ -1,0 +1,50 @@
+import Foundation
+
+/// The whole of `railyard.yml`: the fleet, where it runs, the scripts that prepare a release
+/// and the deployment process. Built only by `ConfigLoader`, so a value of this type is valid.
+public struct RailyardConfig: Sendable, Equatable {
+    /// Folder that relative paths in the file (scripts, behaviour files) are resolved against.
+    public var baseDirectory: String
+    public var services: [ServiceSpec]
+    public var environments: [EnvironmentSpec]
+    public var scripts: [ScriptSpec]
+    public var deployment: DeploymentSpec
+
+    public init(baseDirectory: String, services: [ServiceSpec], environments: [EnvironmentSpec],
+                scripts: [ScriptSpec], deployment: DeploymentSpec) {
+        self.baseDirectory = baseDirectory
+        self.services = services
+        self.environments = environments
+        self.scripts = scripts
+        self.deployment = deployment
+    }
+
+    public func service(named name: String) -> ServiceSpec? { services.first { $0.name == name } }
+
+    /// Every place instances run behind their own router, in environment order:
+    /// environments without datacenters, and each datacenter of those that have some.
+    public var targets: [DeployTarget] {
+        environments.flatMap { env in
+            env.datacenters.isEmpty
+                ? [DeployTarget(name: env.name, environment: env.name)]
+                : env.datacenters.map { DeployTarget(name: $0, environment: env.name) }
+        }
+    }
+
+    public func target(named name: String) -> DeployTarget? { targets.first { $0.name == name } }
+
+    /// Absolute path of a file named relative to the config file.
+    public func resolve(path: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).standardizedFileURL.path
+    }
+}
+
+/// One router and its instances: an environment, or one datacenter of production.
+public struct DeployTarget: Sendable, Equatable, Hashable, Codable {
+    public var name: String
+    public var environment: String
+    public init(name: String, environment: String) {
+        self.name = name
+        self.environment = environment
+    }
+}

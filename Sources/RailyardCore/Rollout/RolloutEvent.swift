@@ -1,0 +1,32 @@
+import Foundation
+
+/// Everything that moves a rollout. Each one is stored, with who and why, in the audit log.
+public enum RolloutEvent: Sendable, Equatable {
+    case stepStarted(StepIntent)
+    case scriptStarted(name: String)
+    case stepCompleted
+    case pauseStarted(until: Date)
+    case pauseElapsed
+    case approvalRequested
+    case approved(by: String)
+    case stepFailed(reason: String)
+    case abortRequested(by: String, reason: String)
+    case rollbackActionDone
+    case finished
+
+    public var name: String {
+        switch self {
+        case .stepStarted: "step_started"
+        case .scriptStarted: "script_started"
+        case .stepCompleted: "step_completed"
+        case .pauseStarted: "pause_started"
+        case .pauseElapsed: "pause_elapsed"
+        case .approvalRequested: "approval_requested"
+        case .approved: "approved"
+        case .stepFailed: "step_failed"
+        case .abortRequested: "abort_requested"
+        case .rollbackActionDone: "rollback_action_done"
+        case .finished: "finished"
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Hummingbird
+import RailyardCore
+import RailyardEngine
+
+/// The HTTP API over the engine. Requests name services and versions, never commands: what runs
+/// comes from `railyard.yml` only.
+public enum APIRoutes {
+    public static func register(on router: Router<BasicRequestContext>, engine: RailyardEngine, onDown: @escaping @Sendable () -> Void) {
+        let deployment = engine.config.deployment
+        let api = router.group("api/v1")
+
+        api.get("health") { _, _ in json(["status": "ok"]) }
+
+        api.get("status") { _, _ in try await respond { try await engine.status() } }
+
+        api.post("fleet/up") { request, _ in
+            try await respond {
+                try await engine.up(actor: actor(of: request))
+                return try await engine.status()
+            }
+        }
+
+        api.post("fleet/down") { request, _ in
+            try await respond {
+                try await engine.down(actor: actor(of: request))
+                onDown()
+                return ["status": "down"]
+            }
+        }
+
+        api.get("rollouts") { _, _ in
+            try await respond { try await engine.rollouts().map { API.RolloutView($0, deployment: deployment) } }
+        }
+
+        api.post("rollouts") { request, _ in
+            try await respond(status: .created) {
+                let body = try await decode(API.DeployRequest.self, from: request)
+                return API.RolloutView(try await engine.deploy(service: body.service, version: body.version, actor: actor(of: request)),
+                                       deployment: deployment)
+            }
+        }
+
+        api.get("rollouts/:id") { _, context in
+            try await respond {
+                API.RolloutView(try await engine.rollout(id: try context.parameters.require("id")), deployment: deployment)
+            }
+        }
+
+        api.post("rollouts/:id/approve") { request, context in
+            try await respond {
+                API.RolloutView(try await engine.approve(id: try context.parameters.require("id"), actor: actor(of: request)), deployment: deployment)
+            }
+        }
+
+        api.post("rollouts/:id/abort") { request, context in
+            try await respond {
+                let body = (try? await decode(API.AbortRequest.self, from: request)) ?? API.AbortRequest(reason: nil)
+                return API.RolloutView(try await engine.abort(id: try context.parameters.require("id"), actor: actor(of: request),
+                                                              reason: body.reason ?? "no reason given"), deployment: deployment)
+            }
+        }
+
+        api.get("history") { request, _ in
+            try await respond {
+                let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 200
+                return try await engine.history(subject: request.uri.queryParameters.get("subject"), limit: min(max(limit, 1), 5000))
+            }
+        }
+    }
+
+    /// Who asked: the CLI sends the user's name; it lands in the audit log with every change.
+    static func actor(of request: Request) -> String {
+        let name = request.headers[.init("X-Railyard-Actor")!] ?? "anonymous"
+        return String(name.prefix(64)).filter { !$0.isNewline }
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        var request = request
+        let buffer = try await request.collectBody(upTo: 1 << 20)
+        do {
+            return try API.decoder.decode(T.self, from: Data(buffer.readableBytesView))
+        } catch {
+            throw Refusal(.badRequest, "invalid request body: \(error)")
+        }
+    }
+
+    static func respond(status: HTTPResponse.Status = .ok, _ body: () async throws -> some Encodable) async throws -> Response {
+        do {
+            return json(try await body(), status: status)
+        } catch let refusal as Refusal {
+            let code: HTTPResponse.Status = switch refusal.kind {
+            case .badRequest: .badRequest
+            case .notFound: .notFound
+            case .conflict: .conflict
+            }
+            return json(API.ErrorBody(error: refusal.reason), status: code)
+        } catch {
+            return json(API.ErrorBody(error: "\(error)"), status: .internalServerError)
+        }
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        let data = (try? API.encoder.encode(value)) ?? Data(#"{"error":"encoding failed"}"#.utf8)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

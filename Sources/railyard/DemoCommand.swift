@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import RailyardAdapters
+import RailyardCore
+import RailyardEngine
+import RailyardServer
+
+/// `railyard demo`: one whole train on the bundled payment fleet, on this machine.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Play a release on the bundled payment fleet: v1 everywhere, a good payin v2 through every wave, a faulty v3 rolled back.",
+        discussion: """
+            Starts a Railyard server and the fleet (core, wallet, payin, payout, fx) as real processes behind
+            real routers in nightly, testing, perf, staging, dc1 and dc2, sends payment traffic through the
+            production routers, and deploys. Leaves nothing running when it ends.
+            """
+    )
+
+    @Option(help: "text for people; json prints {\"rollouts\": [...]} at the end for scripts.") var output: OutputFormat = .text
+    @Option(help: "Working folder for the demo's config, state and logs (wiped at start).") var dir: String = ".railyard-demo"
+
+    struct Summary: Codable { var rollouts: [Entry] }
+    struct Entry: Codable { var id, service, version, outcome: String; var reason: String? }
+
+    func run() async throws {
+        let started = ContinuousClock.now
+        let say: @Sendable (String) -> Void = { text in if output == .text { print(text) } }
+        let folder = URL(fileURLWithPath: dir).standardizedFileURL.path
+        try await stopLeftovers(folder: folder)
+        try? FileManager.default.removeItem(atPath: folder)
+        let configPath = try DemoFleet.write(into: folder, executable: Defaults.executablePath)
+        let port = try FreePort.next()
+        let url = "http://127.0.0.1:\(port)"
+        say("▶ Railyard demo — working folder \(folder)")
+        let server = Task {
+            try await RailyardServer.run(.init(configPath: configPath, stateDirectory: folder + "/state", port: port,
+                                               routerCommand: [Defaults.executablePath, "router"])) { _ in }
+        }
+        let client = APIClient(baseURL: url)
+        var entries: [Entry] = []
+        do {
+            try await waitForServer(client, server: server)
+            say("  control plane on \(url) (try `railyard status --server \(url)` in another terminal)")
+
+            say("\n▶ 1. Bringing the fleet up at v1 in nightly, testing, perf, staging, dc1 and dc2")
+            let status: FleetStatus = try await client.post("fleet/up", body: [String: String]())
+            say(StatusTable.render(status).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+
+            let routers = status.targets.filter { ["staging", "dc1", "dc2"].contains($0.name) }.compactMap(\.router)
+            let traffic = DemoTraffic(routers: routers)
+            let trafficTask = Task { await traffic.run() }
+            say("\n  payment traffic flowing through the staging, dc1 and dc2 routers")
+
+            say("\n▶ 2. Train 2026.48: payin v2 through pre-deployment scripts → staging → canary (dc1) → dc2")
+            entries.append(try await deployAndFollow(client, service: "payin", version: "v2", say: say) { view, numbers in
+                say("  ✔ release owner approves \(view.id): \(numbers)")
+                return .approve
+            })
+
+            say("\n▶ 3. payin v3, which fails 4% of pay-ins, through the same process")
+            entries.append(try await deployAndFollow(client, service: "payin", version: "v3", say: say) { view, numbers in
+                say("  ✘ release owner aborts \(view.id): \(numbers)")
+                return .abort("canary worse than stable: \(numbers)")
+            })
+
+            trafficTask.cancel()
+            await trafficTask.value
+            let sent = traffic.snapshot
+            say("\n▶ 4. Figures")
+            say("  payments sent through the routers: \(sent.sent), failed: \(sent.failed) (\(percent(sent.failed, sent.sent)))")
+            for entry in entries {
+                say("  \(entry.id.padding(toLength: 16, withPad: " ", startingAt: 0)) \(entry.service) \(entry.version)  \(entry.outcome)"
+                    + (entry.reason.map { " — \($0)" } ?? ""))
+            }
+        } catch {
+            FileHandle.standardError.write(Data("demo failed: \(error)\n".utf8))
+            _ = try? await client.raw("POST", "fleet/down", body: Data("{}".utf8))
+            _ = try? await server.value
+            throw ExitStatus.refused
+        }
+        let _: [String: String] = try await client.post("fleet/down", body: [String: String]())
+        try await server.value
+        say("\n▶ Done in \(Int((ContinuousClock.now - started).components.seconds))s; the fleet, routers and server are stopped.")
+        say("  audit log and logs kept in \(folder)/state")
+        if output == .json { try printJSON(Summary(rollouts: entries)) }
+    }
+
+    enum Decision { case approve, abort(String) }
+
+    /// Deploys and follows a rollout, printing its events; `decide` plays the release owner at the approval gate.
+    func deployAndFollow(_ client: APIClient, service: String, version: String, say: @Sendable (String) -> Void,
+                         decide: (API.RolloutView, String) async throws -> Decision) async throws -> Entry {
+        let view: API.RolloutView = try await client.post("rollouts", body: API.DeployRequest(service: service, version: version))
+        say("  rollout \(view.id) created")
+        var seen = Set<Int64>()
+        var decided = false
+        while true {
+            let current: API.RolloutView = try await client.get("rollouts/\(view.id)")
+            let events: [AuditEvent] = try await client.get("history?subject=\(view.id)&limit=500")
+            for event in events where !seen.contains(event.id ?? -1) {
+                seen.insert(event.id ?? -1)
+                say("  " + EventLine.render(event))
+            }
+            if current.phase.isTerminal {
+                return Entry(id: current.id, service: service, version: version,
+                             outcome: current.phase == .promoted ? "promoted" : "rolled_back", reason: current.reason)
+            }
+            if current.phase == .awaitingApproval, !decided {
+                decided = true
+                let numbers = try await canaryNumbers(client, service: service, target: "dc1")
+                switch try await decide(current, numbers) {
+                case .approve: let _: API.RolloutView = try await client.post("rollouts/\(view.id)/approve", body: [String: String]())
+                case .abort(let reason):
+                    let _: API.RolloutView = try await client.post("rollouts/\(view.id)/abort", body: API.AbortRequest(reason: reason))
+                }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    /// Failed payments of canary vs stable, read from the dc1 router's own counters.
+    func canaryNumbers(_ client: APIClient, service: String, target: String) async throws -> String {
+        let status: FleetStatus = try await client.get("status")
+        let groups = status.targets.first { $0.name == target }?.services.first { $0.name == service }?.groups ?? []
+        return groups.map { "\($0.name) \($0.version) \(percent($0.errors, $0.requests)) failed of \($0.requests)" }.joined(separator: " vs ")
+    }
+
+    func percent(_ part: Int, _ whole: Int) -> String {
+        whole == 0 ? "0%" : String(format: "%.1f%%", Double(part) * 100 / Double(whole))
+    }
+
+    func waitForServer(_ client: APIClient, server: Task<Void, any Error>) async throws {
+        for _ in 0..<200 {
+            if (try? await client.raw("GET", "health")) != nil { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        server.cancel()
+        throw APIClient.Failure(status: 0, message: "the demo's server did not start")
+    }
+
+    /// A previous demo killed half-way may have left processes: stop what its store recorded.
+    func stopLeftovers(folder: String) async throws {
+        let config = folder + "/railyard.yml", state = folder + "/state"
+        guard FileManager.default.fileExists(atPath: config), FileManager.default.fileExists(atPath: state + "/railyard.sqlite") else { return }
+        guard let loaded = try? ConfigLoader.load(path: config) else { return }
+        let engine = try await RailyardServer.makeEngine(config: loaded, paths: RailyardPaths(root: state),
+                                                         routerCommand: [Defaults.executablePath, "router"])
+        try await engine.down(actor: "railyard demo")
+        await engine.shutdown()
+        try await engine.store.close()
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+
+/// The files the demo writes into its working folder: the fleet's railyard.yml, the versions'
+/// behaviour (payin v3 fails 4% of pay-ins) and a pre-deployment script with its rollback.
+enum DemoFleet {
+    static let services = ["core": "monolith", "wallet": "microservice", "payin": "microservice", "payout": "microservice", "fx": "microservice"]
+
+    static func railyardYAML(executable: String, behaviourPath: String) -> String {
+        let serviceBlocks = services.keys.sorted().map { name in
+            """
+              \(name):
+                kind: \(services[name]!)
+                command: "'\(executable)' payments-demo --service \(name) --version {version} --port {port} --behaviour '\(behaviourPath)'"
+                version: v1
+                health: /health
+                metrics: /metrics
+                smoke: [/health, /metrics]
+                start_timeout: 20s
+                instances: { nightly: 1, testing: 1, perf: 1, staging: 1, dc1: 2, dc2: 2 }
+            """
+        }.joined(separator: "\n")
+        return """
+            # The bundled payment fleet, written by `railyard demo`.
+            services:
+            \(serviceBlocks)
+
+            environments:
+              - name: nightly
+              - name: testing
+              - name: perf
+              - name: staging
+              - name: production
+                datacenters: [dc1, dc2]
+
+            scripts:
+              - name: 001-payin-fee-column
+                apply: scripts/001-payin-fee-column.sh
+                rollback: scripts/001-payin-fee-column.rollback.sh
+                timeout: 30s
+
+            deployment:
+              waves:
+                - name: pre-deployment
+                  steps: [scripts]
+                - name: staging
+                  target: staging
+                  steps: [deploy, smoke, promote]
+                - name: canary
+                  target: dc1
+                  steps:
+                    - deploy
+                    - smoke
+                    - setWeight: 10
+                    - pause: 2s
+                    - setWeight: 25
+                    - pause: 3s
+                    - analysis
+                    - pause: approval
+                    - promote
+                - name: dc2
+                  target: dc2
+                  steps:
+                    - deploy
+                    - setWeight: 50
+                    - pause: 2s
+                    - promote
+
+            """
+    }
+
+    static let behaviourYAML = """
+        # Per-version behaviour of the demo fleet: v3 of payin fails 4% of pay-ins.
+        payin:
+          v3: { failure_rate: 0.04 }
+        fx:
+          v3: { extra_latency_ms: 30 }
+
+        """
+
+    static let applyScript = """
+        #!/bin/sh
+        # Adds the fee column the new pay-in code reads (the demo's database is a file of statements).
+        set -e
+        mkdir -p db
+        grep -q "payins.fee" db/schema.sql 2>/dev/null || echo "ALTER TABLE payins ADD COLUMN fee BIGINT NOT NULL DEFAULT 0; -- payins.fee" >> db/schema.sql
+        echo "applied 001-payin-fee-column for $RAILYARD_ROLLOUT"
+
+        """
+
+    static let rollbackScript = """
+        #!/bin/sh
+        set -e
+        mkdir -p db
+        touch db/schema.sql
+        grep -v "payins.fee" db/schema.sql > db/schema.sql.tmp || true
+        mv db/schema.sql.tmp db/schema.sql
+        echo "rolled back 001-payin-fee-column for $RAILYARD_ROLLOUT"
+
+        """
+
+    /// Writes the demo's files; returns the path of its railyard.yml.
+    static func write(into folder: String, executable: String) throws -> String {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: folder + "/scripts", withIntermediateDirectories: true)
+        let behaviour = folder + "/behaviour.yml"
+        try behaviourYAML.write(toFile: behaviour, atomically: true, encoding: .utf8)
+        try applyScript.write(toFile: folder + "/scripts/001-payin-fee-column.sh", atomically: true, encoding: .utf8)
+        try rollbackScript.write(toFile: folder + "/scripts/001-payin-fee-column.rollback.sh", atomically: true, encoding: .utf8)
+        let config = folder + "/railyard.yml"
+        try railyardYAML(executable: executable, behaviourPath: behaviour).write(toFile: config, atomically: true, encoding: .utf8)
+        return config
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct RailyardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "railyard",
+        abstract: "Release trains and progressive delivery for a payment platform.",
+        discussion: """
+            Railyard deploys each release through pre-deployment scripts → staging → canary → DC1 → DC2,
+            recording every step before it happens, and rolls back (traffic first) when a step fails
+            or someone aborts.
+
+            Start here:
+              railyard demo                   play a whole train on the bundled payment fleet
+              railyard validate               check railyard.yml (every problem, with line and column)
+              railyard serve                  run the control plane (HTTP API)
+              railyard up                     bring every service up at its stable version
+              railyard deploy payin v2        roll out a version
+              railyard rollout watch ID       follow it live
+              railyard status                 what runs where, with weights and health
+
+            Exit codes:
+              0   success
+              1   refused or failed; the reason is printed (config errors, a refused deploy, ...)
+              2   the rollout you waited on was rolled back
+              3   the Railyard server cannot be reached (start it with `railyard serve`)
+              64  bad usage
+            """,
+        subcommands: [
+            DemoCommand.self, ValidateCommand.self, ServeCommand.self, UpCommand.self, DeployCommand.self, RolloutCommand.self,
+            StatusCommand.self, HistoryCommand.self, DownCommand.self, RouterCommand.self, PaymentsDemoCommand.self,
+        ]
+    )
+}
+
+enum ExitStatus {
+    static let refused = ExitCode(1)
+    static let rolledBack = ExitCode(2)
+    static let unreachable = ExitCode(3)
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case text, json
+}
+
+struct ClientOptions: ParsableArguments {
+    @Option(help: "URL of the Railyard server (or set RAILYARD_SERVER).")
+    var server: String = ProcessInfo.processInfo.environment["RAILYARD_SERVER"] ?? "http://127.0.0.1:7480"
+
+    @Option(help: "text for people, json for scripts.")
+    var output: OutputFormat = .text
+
+    var client: APIClient { APIClient(baseURL: server) }
+}
+
+/// Defaults shared by the commands that work on local state.
+enum Defaults {
+    static var configPath: String { ProcessInfo.processInfo.environment["RAILYARD_CONFIG"] ?? "railyard.yml" }
+    static var stateDirectory: String { ProcessInfo.processInfo.environment["RAILYARD_STATE_DIR"] ?? ".railyard" }
+
+    /// This executable, to start routers (`railyard router`) as their own processes.
+    static var executablePath: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    static var actor: String {
+        let env = ProcessInfo.processInfo.environment
+        if let name = env["RAILYARD_ACTOR"] ?? env["USER"] { return "cli:" + name }
+        guard let entry = getpwuid(getuid()), let name = entry.pointee.pw_name else { return "cli:uid\(getuid())" }
+        return "cli:" + String(cString: name)
+    }
+}

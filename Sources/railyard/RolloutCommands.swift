@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import RailyardCore
+import RailyardServer
+
+struct DeployCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deploy",
+        abstract: "Roll out VERSION of SERVICE through the deployment process of railyard.yml.",
+        discussion: "Refused, with the reason, while another rollout of the same service is in flight.")
+    @OptionGroup var options: ClientOptions
+    @Argument(help: "A service of railyard.yml.") var service: String
+    @Argument(help: "The version to roll out.") var version: String
+    @Flag(help: "Follow the rollout until it ends (exit 2 if it is rolled back).") var watch = false
+
+    func run() async throws {
+        let view: API.RolloutView = try await clientCall {
+            try await options.client.post("rollouts", body: API.DeployRequest(service: service, version: version))
+        }
+        if options.output == .json && !watch { try printJSON(view); return }
+        print("rollout \(view.id) started: \(view.service) \(view.version)")
+        if watch { try await RolloutWatcher(client: options.client, output: options.output).follow(view.id) }
+    }
+}
+
+struct RolloutCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollout", abstract: "List, inspect, follow, approve or abort rollouts.",
+        subcommands: [List.self, Get.self, Watch.self, Approve.self, Abort.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Recent rollouts, newest first.")
+        @OptionGroup var options: ClientOptions
+        func run() async throws {
+            let views: [API.RolloutView] = try await clientCall { try await options.client.get("rollouts") }
+            if options.output == .json { try printJSON(views); return }
+            if views.isEmpty { print("no rollouts yet"); return }
+            for view in views { print(RolloutText.line(view)) }
+        }
+    }
+
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One rollout: phase, step, weights per target, rollback plan.")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "Rollout id.") var id: String
+        func run() async throws {
+            let view: API.RolloutView = try await clientCall { try await options.client.get("rollouts/\(id)") }
+            if options.output == .json { try printJSON(view); return }
+            print(RolloutText.detail(view))
+        }
+    }
+
+    struct Watch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Follow a rollout live until it ends (exit 2 if it is rolled back).")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "Rollout id.") var id: String
+        func run() async throws { try await RolloutWatcher(client: options.client, output: options.output).follow(id) }
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Approve a rollout waiting at a `pause: approval` step.")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "Rollout id.") var id: String
+        func run() async throws {
+            let view: API.RolloutView = try await clientCall { try await options.client.post("rollouts/\(id)/approve", body: [String: String]()) }
+            if options.output == .json { try printJSON(view) } else { print("approved: " + RolloutText.line(view)) }
+        }
+    }
+
+    struct Abort: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Roll a rollout back now: traffic to stable first, then new instances stopped, then rollback scripts in reverse.")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "Rollout id.") var id: String
+        @Option(help: "Why; recorded in the audit log.") var reason: String = "aborted from the command line"
+        func run() async throws {
+            let view: API.RolloutView = try await clientCall {
+                try await options.client.post("rollouts/\(id)/abort", body: API.AbortRequest(reason: reason))
+            }
+            if options.output == .json { try printJSON(view) } else { print("rolling back: " + RolloutText.line(view)) }
+        }
+    }
+}
+
+/// Polls the API and prints each new audit event and the rollout's progress as it changes.
+struct RolloutWatcher {
+    let client: APIClient
+    let output: OutputFormat
+
+    func follow(_ id: String) async throws {
+        var seen = Set<Int64>()
+        var last: API.RolloutView?
+        while true {
+            let view: API.RolloutView = try await clientCall { try await client.get("rollouts/\(id)") }
+            let events: [AuditEvent] = try await clientCall { try await client.get("history?subject=\(id)&limit=500") }
+            for event in events where !seen.contains(event.id ?? -1) {
+                seen.insert(event.id ?? -1)
+                if output == .text { print(EventLine.render(event)) }
+            }
+            if output == .text, view.phase != last?.phase || view.step != last?.step {
+                print("  ▸ " + RolloutText.progress(view))
+            }
+            last = view
+            if view.phase.isTerminal {
+                if output == .json { try printJSON(view) }
+                if view.phase == .rolledBack { throw ExitStatus.rolledBack }
+                return
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+    }
+}

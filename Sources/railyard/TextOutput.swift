@@ -1,0 +1,70 @@
+import Foundation
+import RailyardCore
+import RailyardEngine
+import RailyardServer
+
+enum EventLine {
+    static let time: DateFormatter = {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "HH:mm:ss"
+        return formatter
+    }()
+
+    static func render(_ event: AuditEvent) -> String {
+        var line = "\(time.string(from: event.at))  \(event.kind.padding(toLength: 27, withPad: " ", startingAt: 0)) \(event.message)"
+        if let reason = event.reason { line += "\n           reason: \(reason)" }
+        if event.actor != "railyard" { line += "  [\(event.actor)]" }
+        return line
+    }
+}
+
+enum RolloutText {
+    static func line(_ view: API.RolloutView) -> String {
+        "\(view.id)  \(view.service) \(view.version)  \(view.phase.rawValue)  \(progress(view))"
+    }
+
+    static func progress(_ view: API.RolloutView) -> String {
+        switch view.phase {
+        case .promoted: return "promoted everywhere"
+        case .rolledBack: return "rolled back: \(view.reason ?? "")"
+        case .rollingBack: return "rolling back (\(view.rollbackDone)/\(view.rollbackPlan.count)): \(view.reason ?? "")"
+        case .finishing: return "retiring the old version"
+        case .paused: return "step \(view.stepIndex + 1)/\(view.stepCount) wave \(view.wave): \(view.step) until \(view.pauseUntil.map { EventLine.time.string(from: $0) } ?? "?")"
+        case .awaitingApproval: return "step \(view.stepIndex + 1)/\(view.stepCount) wave \(view.wave): waiting for approval (railyard rollout approve \(view.id))"
+        case .running: return "step \(view.stepIndex + 1)/\(view.stepCount) wave \(view.wave): \(view.step)"
+        }
+    }
+
+    static func detail(_ view: API.RolloutView) -> String {
+        var lines = ["rollout \(view.id): \(view.service) \(view.version)", "  phase    \(view.phase.rawValue) — \(progress(view))",
+                     "  created  \(view.createdAt) by \(view.createdBy)"]
+        for (target, progress) in view.targets.sorted(by: { $0.key < $1.key }) {
+            lines.append("  \(target.padding(toLength: 8, withPad: " ", startingAt: 0)) stable \(progress.stableVersion), \(view.version) at \(progress.canaryWeight)%"
+                         + (progress.promoted ? " (promoted)" : ""))
+        }
+        if !view.rollbackPlan.isEmpty {
+            lines.append("  rollback plan:")
+            for (index, step) in view.rollbackPlan.enumerated() { lines.append("    \(index < view.rollbackDone ? "✓" : "·") \(step)") }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+enum StatusTable {
+    static func render(_ status: FleetStatus) -> String {
+        var lines: [String] = []
+        for target in status.targets {
+            let router = target.router.map { "\($0)\(target.routerAlive ? "" : " (DOWN)")" } ?? "no router"
+            lines.append("\(target.name) [\(target.environment)]  router \(router)")
+            for service in target.services {
+                let groups = service.groups.map { group in
+                    let alive = group.instances.filter(\.alive).count
+                    return "\(group.name) \(group.version) \(group.weight)% (\(alive)/\(group.instances.count) up, \(group.requests) req, \(group.errors) err)"
+                }
+                lines.append("  \(service.name.padding(toLength: 8, withPad: " ", startingAt: 0)) " + (groups.isEmpty ? "not running" : groups.joined(separator: " | ")))
+            }
+        }
+        if !status.activeRollouts.isEmpty { lines.append("active rollouts: " + status.activeRollouts.joined(separator: ", ")) }
+        return lines.joined(separator: "\n")
+    }
+}
