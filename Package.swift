@@ -46,12 +46,17 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .executableTarget(name: "railyard-bench", dependencies: [
-            "RailyardEngine", "PaymentsDemo",
+            "RailyardEngine", "RailyardServer", "RailyardAdapters", "PaymentsDemo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "RailyardCoreTests", dependencies: ["RailyardCore"]),
         .testTarget(name: "RailyardAdaptersTests", dependencies: ["RailyardAdapters", "PaymentsDemo"]),
         .testTarget(name: "RailyardEngineTests", dependencies: ["RailyardEngine"]),
-        .testTarget(name: "RailyardIntegrationTests", dependencies: ["RailyardCore", "RailyardAdapters"]),
+        .testTarget(name: "RailyardIntegrationTests", dependencies: [
+            "RailyardCore", "RailyardAdapters", "RailyardEngine", "RailyardServer",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
     ]
 )

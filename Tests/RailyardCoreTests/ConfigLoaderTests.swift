@@ -480,8 +480,24 @@ struct ConfigLoaderTests {
 
     @Test("an empty datacenters list is refused")
     func emptyDatacenters() {
-        let yaml = Self.validMinimal.replacingOccurrences(
-            of: "  - name: staging\n", with: "  - name: staging\n  - name: production\n    datacenters: []\n")
+        let yaml = """
+            services:
+              core:
+                kind: monolith
+                command: ./core --port {port}
+                version: v1
+                instances:
+                  staging: 1
+            environments:
+              - name: staging
+              - name: production
+                datacenters: []
+            deployment:
+              waves:
+                - name: staging
+                  target: staging
+                  steps: [deploy, promote]
+            """
         #expect(triples(diagnostics(yaml)) == [
             Triple(line: 9, column: 3, message: "environment 'production' must list its datacenters (e.g. [dc1, dc2])"),
             Triple(line: 11, column: 18, message: "environment 'production': datacenters is empty"),
@@ -580,8 +596,9 @@ struct ConfigLoaderTests {
             """
         let found = diagnostics(yaml)
         #expect(found.count == 1)
-        #expect(found.first?.line == 6)
-        #expect(found.first?.column == 1)
+        // The quoted scalar runs to the end of the text: line 5, just after "v1".
+        #expect(found.first?.line == 5)
+        #expect(found.first?.column == 16)
         #expect(found.first?.message == "invalid YAML: found unexpected end of stream")
     }
 

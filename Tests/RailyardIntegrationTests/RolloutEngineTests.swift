@@ -1,0 +1,150 @@
+import Foundation
+import RailyardAdapters
+import RailyardCore
+import RailyardEngine
+import RailyardServer
+import Testing
+
+/// The rollout controller in-process, on a manual clock, against real instances and routers.
+@Suite(.serialized) struct RolloutEngineTests {
+    struct Setup {
+        let folder: String
+        let engine: RailyardEngine
+        let clock: ManualClock
+
+        func finish() async throws {
+            try await engine.down(actor: "test")
+            await engine.shutdown()
+            try await engine.store.close()
+            #expect(RailyardBinary.processes(mentioning: folder).isEmpty, "nothing left running")
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+
+        func waitFor(_ id: String, _ phase: RolloutPhase) async throws -> RolloutRecord {
+            for _ in 0..<1200 {
+                let record = try await engine.rollout(id: id)
+                if record.phase == phase || record.phase.isTerminal { return record }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            throw TestFailure("rollout \(id) never reached \(phase)")
+        }
+
+        func groups(_ target: String) async throws -> [GroupStats] {
+            try await engine.fleet.router(for: target).snapshot().services["payin"] ?? []
+        }
+    }
+
+    static let scripts = """
+        scripts:
+          - name: 001-fee-column
+            apply: apply.sh
+            rollback: rollback.sh
+        """
+
+    func setUp(_ name: String, waves: String, command: String? = nil) async throws -> Setup {
+        let folder = try RailyardBinary.temporaryFolder(name)
+        try "payin: {}\n".write(toFile: folder + "/behaviour.yml", atomically: true, encoding: .utf8)
+        try "echo applied >> marker.txt\n".write(toFile: folder + "/apply.sh", atomically: true, encoding: .utf8)
+        try "rm -f marker.txt; echo rolled-back > rollback-ran.txt\n".write(toFile: folder + "/rollback.sh", atomically: true, encoding: .utf8)
+        var text = RailyardBinary.singleServiceConfig(behaviour: folder + "/behaviour.yml", instances: "{ staging: 1, dc1: 1 }",
+                                                      waves: waves, scripts: Self.scripts)
+        if let command { text = text.replacing(#/command: .*\n/#, with: "command: \(command)\n") }
+        let config = try ConfigLoader.parse(text, file: folder + "/railyard.yml", baseDirectory: folder)
+        let clock = ManualClock()
+        let engine = try await RailyardServer.makeEngine(config: config, paths: RailyardPaths(root: folder + "/state"),
+                                                         routerCommand: [RailyardBinary.path, "router"], clock: clock)
+        try await engine.up(actor: "test")
+        return Setup(folder: folder, engine: engine, clock: clock)
+    }
+
+    static let canaryWaves = """
+            - name: pre-deployment
+              steps: [scripts]
+            - name: staging
+              target: staging
+              steps: [deploy, smoke, promote]
+            - name: canary
+              target: dc1
+              steps: [deploy, setWeight: 40, pause: 1h, promote]
+        """
+
+    @Test func abortRollsBackTrafficFirstThenInstancesThenScripts() async throws {
+        let setup = try await setUp("abort", waves: Self.canaryWaves)
+        let rollout = try await setup.engine.deploy(service: "payin", version: "v2", actor: "test")
+        _ = try await setup.waitFor(rollout.id, .paused)
+        #expect(try await setup.groups("dc1").first { $0.name == "canary" }?.weight == 40)
+        #expect(FileManager.default.fileExists(atPath: setup.folder + "/marker.txt"))
+
+        _ = try await setup.engine.abort(id: rollout.id, actor: "test", reason: "payin v2 looks wrong")
+        let ended = try await setup.waitFor(rollout.id, .rolledBack)
+        #expect(ended.phase == .rolledBack)
+        #expect(ended.reason == "aborted by test: payin v2 looks wrong")
+        #expect(ended.rollbackPlan == [.routeToStable(target: "dc1"), .routeToStable(target: "staging"),
+                                       .stopNewInstances(target: "dc1"), .stopNewInstances(target: "staging"),
+                                       .rollbackScript(name: "001-fee-column")])
+        // The order really followed, as the audit log recorded it.
+        let done = try await setup.engine.history(subject: rollout.id).filter { $0.kind == "rollout.rollback_action_done" }.map(\.message)
+        #expect(done == ended.rollbackPlan.map { "rollback: \($0)" })
+        for target in ["dc1", "staging"] {
+            let groups = try await setup.groups(target)
+            #expect(groups.map(\.name) == ["stable"] && groups.first?.version == "v1" && groups.first?.weight == 100)
+        }
+        #expect(try await setup.engine.fleet.liveInstances(service: "payin", version: "v2").isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: setup.folder + "/marker.txt"))
+        #expect(FileManager.default.fileExists(atPath: setup.folder + "/rollback-ran.txt"))
+        try await setup.finish()
+    }
+
+    @Test func bakeTimeComesFromTheInjectedClockAndPromotionRetiresTheOldVersion() async throws {
+        let setup = try await setUp("promote", waves: Self.canaryWaves)
+        let rollout = try await setup.engine.deploy(service: "payin", version: "v2", actor: "test")
+        let paused = try await setup.waitFor(rollout.id, .paused)
+        #expect(paused.pauseUntil == setup.clock.now().addingTimeInterval(3600))
+
+        // A second rollout of the same service is refused while this one runs.
+        await #expect(throws: Refusal.self) { try await setup.engine.deploy(service: "payin", version: "v3", actor: "test") }
+
+        setup.clock.advance(by: 3599)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await setup.engine.rollout(id: rollout.id).phase == .paused, "an hour's pause is not over after 59m59s")
+        setup.clock.advance(by: 1)
+        let ended = try await setup.waitFor(rollout.id, .promoted)
+        #expect(ended.phase == .promoted)
+        #expect(try await setup.engine.store.stableVersions()["payin"] == ["staging": "v2", "dc1": "v2"])
+        #expect(try await setup.engine.fleet.liveInstances(service: "payin", version: "v1").isEmpty)
+        #expect(try await setup.groups("dc1").map(\.version) == ["v2"])
+        try await setup.finish()
+    }
+
+    @Test func aVersionThatNeverGetsHealthyRollsBackWithItsLastLogLines() async throws {
+        let command = #"["/bin/sh", "-c", "if [ \"$1\" = v1 ]; then exec '\#(RailyardBinary.path)' payments-demo --service payin --version \"$1\" --port \"$2\"; fi; echo \"boom: $1 cannot open its ledger\"; exit 3", "sh", "{version}", "{port}"]"#
+        let setup = try await setUp("unhealthy", waves: Self.canaryWaves, command: command)
+        let rollout = try await setup.engine.deploy(service: "payin", version: "v2", actor: "test")
+        let ended = try await setup.waitFor(rollout.id, .rolledBack)
+        #expect(ended.phase == .rolledBack)
+        #expect(ended.reason?.contains("boom: v2 cannot open its ledger") == true, "reason: \(ended.reason ?? "nil")")
+        #expect(ended.rollbackPlan.first == .stopNewInstances(target: "staging"), "no traffic had moved, so the plan starts with instances")
+        try await setup.finish()
+    }
+
+    @Test func anAppliedScriptThatChangedIsRefused() async throws {
+        let waves = """
+                - name: pre-deployment
+                  steps: [scripts]
+                - name: staging
+                  target: staging
+                  steps: [deploy, promote]
+            """
+        let setup = try await setUp("script", waves: waves)
+        let first = try await setup.engine.deploy(service: "payin", version: "v2", actor: "test")
+        #expect(try await setup.waitFor(first.id, .promoted).phase == .promoted)
+
+        try "echo applied differently >> marker.txt\n".write(toFile: setup.folder + "/apply.sh", atomically: true, encoding: .utf8)
+        let second = try await setup.engine.deploy(service: "payin", version: "v3", actor: "test")
+        let ended = try await setup.waitFor(second.id, .rolledBack)
+        #expect(ended.reason?.contains("001-fee-column changed since rollout \(first.id) applied it") == true, "reason: \(ended.reason ?? "nil")")
+        #expect(ended.appliedScripts.isEmpty, "the refused script was not run again")
+        #expect(try await setup.groups("staging").map(\.version) == ["v2"])
+        try await setup.finish()
+    }
+}

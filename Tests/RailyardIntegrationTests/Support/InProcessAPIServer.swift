@@ -1,0 +1,172 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import RailyardAdapters
+import RailyardCore
+import RailyardEngine
+import RailyardServer
+
+/// The real API routes over a real engine (SQLite store in a temporary folder), served by
+/// Hummingbird on a loopback port inside this process. Nothing is started in the fleet unless
+/// a test asks for it, so service commands never run.
+final class InProcessAPIServer: Sendable {
+    let engine: RailyardEngine
+    /// Every route the API registered, as "METHOD /path/{param}".
+    let routes: [String]
+    let folder: String
+    let baseURL: String
+    let task: Task<Void, any Error>
+
+    /// One answer of the API: its status and body, parsed as JSON when it is JSON.
+    struct Answer: Sendable, CustomStringConvertible {
+        var status: Int
+        var text: String
+        var contentType: String
+        var json: JSONValue?
+        var description: String { "\(status) \(text)" }
+
+        /// The `error` of an `ErrorBody`, or "" when there is none.
+        var error: String { json?["error"]?.string ?? "" }
+    }
+
+    private init(engine: RailyardEngine, routes: [String], folder: String, baseURL: String, task: Task<Void, any Error>) {
+        self.engine = engine
+        self.routes = routes
+        self.folder = folder
+        self.baseURL = baseURL
+        self.task = task
+    }
+
+    /// Writes `files` (paths relative to the folder of railyard.yml), parses `config`, builds the
+    /// engine the way `railyard serve` does and serves the API on a port the system chooses.
+    static func start(config yaml: String, files: [String: String] = [:]) async throws -> InProcessAPIServer {
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("railyard-api-contract-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for (path, text) in files {
+            let full = folder + "/" + path
+            try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: full).deletingLastPathComponent().path,
+                                                    withIntermediateDirectories: true)
+            try text.write(toFile: full, atomically: true, encoding: .utf8)
+        }
+        let config = try ConfigLoader.parse(yaml, file: folder + "/railyard.yml", baseDirectory: folder)
+        let engine = try await RailyardServer.makeEngine(config: config, paths: RailyardPaths(root: folder + "/state"),
+                                                         routerCommand: ["/bin/false"])
+        try await engine.start()
+
+        let router = Router()
+        APIRoutes.register(on: router, engine: engine, onDown: {})
+        let routes = router.routes.map { "\($0.method.rawValue) \($0.path.description)" }
+        var logger = Logger(label: "railyard.api-contract-test")
+        logger.logLevel = .error
+        let (ports, portsContinuation) = AsyncStream<Int>.makeStream()
+        // Port 0: the listener reports the port it got, so no other process can take it first.
+        let app = Application(router: router,
+                              configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "railyard-test"),
+                              onServerRunning: { channel in portsContinuation.yield(channel.localAddress?.port ?? 0) },
+                              logger: logger)
+        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        var port = 0
+        for await reported in ports { port = reported; break }
+        guard port > 0 else {
+            task.cancel()
+            throw InProcessAPIServerFailure("the API server did not report its port")
+        }
+        return InProcessAPIServer(engine: engine, routes: routes, folder: folder, baseURL: "http://127.0.0.1:\(port)", task: task)
+    }
+
+    /// Sends one real HTTP request; `path` starts with `/`.
+    func send(_ method: String, _ path: String, body: String? = nil, actor: String? = "api-contract-test") async throws -> Answer {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = .init(rawValue: method)
+        if let actor { request.headers.add(name: "X-Railyard-Actor", value: actor) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 16 << 20)
+        let data = Data(bytes.readableBytesView)
+        return Answer(status: Int(response.status.code), text: String(decoding: data, as: UTF8.self),
+                      contentType: response.headers.first(name: "Content-Type") ?? "",
+                      json: try? JSONDecoder().decode(JSONValue.self, from: data))
+    }
+
+    /// Polls a rollout until its phase is one of `phases`.
+    func waitForPhase(_ id: String, _ phases: Set<String>, timeout: Duration = .seconds(30)) async throws -> Answer {
+        let deadline = ContinuousClock.now + timeout
+        var last: Answer?
+        while ContinuousClock.now < deadline {
+            let answer = try await send("GET", "/api/v1/rollouts/\(id)")
+            if let phase = answer.json?["phase"]?.string, phases.contains(phase) { return answer }
+            last = answer
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw InProcessAPIServerFailure("rollout \(id) did not reach \(phases.sorted()); last answer: \(last.map(\.description) ?? "none")")
+    }
+
+    /// Stops the listener, the engine's rollout drivers and the store, and removes the folder.
+    func stop() async throws {
+        task.cancel()
+        _ = await task.result
+        await engine.shutdown()
+        try await engine.store.close()
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+}
+
+struct InProcessAPIServerFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A JSON document, decoded without Foundation's number/boolean ambiguity.
+enum JSONValue: Decodable, Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case integer(Int64)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null }
+        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
+        else if let value = try? container.decode(Int64.self) { self = .integer(value) }
+        else if let value = try? container.decode(Double.self) { self = .number(value) }
+        else if let value = try? container.decode(String.self) { self = .string(value) }
+        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
+        else { self = .object(try container.decode([String: JSONValue].self)) }
+    }
+
+    subscript(key: String) -> JSONValue? {
+        if case .object(let fields) = self { return fields[key] }
+        return nil
+    }
+
+    var string: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+
+    var array: [JSONValue]? {
+        if case .array(let items) = self { return items }
+        return nil
+    }
+
+    var kind: String {
+        switch self {
+        case .null: "null"
+        case .bool: "boolean"
+        case .integer: "integer"
+        case .number: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+}

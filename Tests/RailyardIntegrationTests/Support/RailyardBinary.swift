@@ -1,0 +1,57 @@
+import Foundation
+
+/// The `railyard` executable built beside the test bundle: tests run it as real processes.
+enum RailyardBinary {
+    static var path: String {
+        let bundleFolder = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+            .deletingLastPathComponent()
+        let candidates = [bundleFolder.appendingPathComponent("railyard").path,
+                          bundleFolder.deletingLastPathComponent().appendingPathComponent("railyard").path,
+                          packageRoot + "/.build/debug/railyard"]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates.last!
+    }
+
+    static var packageRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+    }
+
+    static func temporaryFolder(_ name: String) throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("railyard-\(name)-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    /// Processes whose command line mentions `marker` (e.g. a test's temp folder): what a test left running.
+    static func processes(mentioning marker: String) -> [Int32] {
+        let me = getpid()
+        return ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int32($0) }.filter { pid in
+            guard pid != me, let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            if let close = stat.lastIndex(of: ")"), stat[stat.index(after: close)...].hasPrefix(" Z") { return false }
+            return String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).contains(marker)
+        }
+    }
+
+    /// A config for one payin service of the demo fleet, with the given waves.
+    static func singleServiceConfig(behaviour: String, instances: String = "{ staging: 1, dc1: 2, dc2: 1 }", waves: String, scripts: String = "") -> String {
+        """
+        services:
+          payin:
+            kind: microservice
+            command: "'\(path)' payments-demo --service payin --version {version} --port {port} --behaviour '\(behaviour)'"
+            version: v1
+            smoke: [/health]
+            start_timeout: 30s
+            instances: \(instances)
+        environments:
+          - name: staging
+          - name: production
+            datacenters: [dc1, dc2]
+        \(scripts)
+        deployment:
+          waves:
+        \(waves)
+        """
+    }
+}
