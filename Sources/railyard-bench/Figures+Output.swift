@@ -25,7 +25,7 @@ extension PipelineCommand.Figures {
     func table(settings: PipelineCommand.Settings) -> String {
         func ms(_ value: Double) -> String { value.isFinite ? String(format: "%.2f ms", value) : "n/a" }
         func row(_ cells: [String]) -> String {
-            let widths = [34, 12, 12, 12]
+            let widths = [44, 12, 12, 14]
             return cells.enumerated().map { index, cell in
                 index < widths.count ? cell.padding(toLength: max(widths[index], cell.count), withPad: " ", startingAt: 0) : cell
             }.joined(separator: " ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
@@ -45,7 +45,7 @@ extension PipelineCommand.Figures {
         lines.append(row(["step overhead (setWeight, no bake)", ms(stepOverheadMs), "< 10 ms", verdict(stepOverheadMs, below: 10), spread(stepOverhead)]))
         let inside = Stats.median(stepInside) ?? .nan
         lines.append(row(["  of which router apply + its record", ms(inside), "", "", ""]))
-        lines.append(row(["  of which between steps (store, controller)", ms(stepOverheadMs - inside), "", "", ""]))
+        lines.append(row(["  of which between steps (store, controller)", ms(Stats.median(zip(stepOverhead, stepInside).map { $0 - $1 }) ?? .nan), "", "", ""]))
         lines.append(row(["abort → stable 100% on the router", ms(abortToStableMs), "< 100 ms", verdict(abortToStableMs, below: 100), spread(abortToStable)]))
         lines.append(row(["  (abort() call returned after)", ms(Stats.median(abortCallReturn) ?? .nan), "", "", ""]))
         lines.append("")

@@ -522,7 +522,7 @@ struct ConfigLoaderTests {
         ])
     }
 
-    @Test(.disabled("bug: ConfigLoader.swift:88 joins arguments with no separator, so '{po' + 'rt}' passes the {port} check"))
+    @Test
     func portSplitAcrossArguments() {
         // Arguments are ["./core", "{po", "rt}"]: no argument holds {port}, render never substitutes a port.
         let yaml = Self.validMinimal.replacingOccurrences(of: "./core --port {port}", with: "./core {po rt}")
@@ -751,7 +751,7 @@ struct ConfigLoaderTests {
         ])
     }
 
-    @Test(.disabled("bug: ConfigLoader.swift:338 reports Yams' duplicatedKeysInMapping at 1:1 and pastes the whole file into the message"))
+    @Test
     func duplicateServiceNames() {
         let yaml = """
             services:
@@ -782,7 +782,7 @@ struct ConfigLoaderTests {
         #expect(found.first?.message.contains("kind: monolith") == false)  // not the whole file
     }
 
-    @Test(.disabled("bug: DurationText.swift:13 traps on Int overflow (value * 3600), so a config with pause: 9999999999999999h crashes the loader"))
+    @Test
     func hugeDurationIsRefused() {
         let yaml = Self.validMinimal.replacingOccurrences(of: "steps: [deploy, promote]", with: "steps: [deploy, pause: 9999999999999999h]")
         #expect(triples(diagnostics(yaml)) == [

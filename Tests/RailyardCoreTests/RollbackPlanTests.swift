@@ -39,14 +39,14 @@ struct RollbackPlanTests {
         ])
     }
 
-    @Test("a deployed target that never got traffic only has its instances stopped")
+    @Test("a deployed target is routed back to stable even at 0%, then its instances are stopped")
     func deployedWithoutTraffic() {
         let plan = RollbackAction.plan(for: record(targets: [
             "staging": TargetProgress(stableVersion: "v1", deployed: true, canaryWeight: 100, promoted: true),
             "dc1": TargetProgress(stableVersion: "v1", deployed: true),
         ]), targetOrder: order)
         #expect(plan == [
-            .routeToStable(target: "staging"),
+            .routeToStable(target: "dc1"), .routeToStable(target: "staging"),
             .stopNewInstances(target: "dc1"), .stopNewInstances(target: "staging"),
         ])
     }
@@ -133,7 +133,7 @@ struct RollbackPlanTests {
         r = try machine.apply(.stepCompleted, to: r, at: t0)
         r = try machine.apply(.stepStarted(.deploy(target: "staging", stableVersion: "v1")), to: r, at: t0)
         let duringDeploy = try machine.apply(.stepFailed(reason: "health check timed out"), to: r, at: t0)
-        #expect(duringDeploy.rollbackPlan == [.stopNewInstances(target: "staging"), .rollbackScript(name: "001")])
+        #expect(duringDeploy.rollbackPlan == [.routeToStable(target: "staging"), .stopNewInstances(target: "staging"), .rollbackScript(name: "001")])
     }
 
     @Test("rollbackActionDone walks the plan in order and ends in rolledBack")
@@ -193,7 +193,7 @@ struct RollbackPlanTests {
     /// setWeight: 20 then setWeight: 0. The second intent overwrites canaryWeight with 0 *before* the router
     /// changes; if the step fails or the process dies there, the router may still send 20% to the new
     /// version, yet the plan has no routeToStable and stops the instances that still take traffic.
-    @Test(.disabled("bug: RolloutMachine.swift:91 overwrites canaryWeight before the side effect; RollbackAction.swift:19 then skips routeToStable"))
+    @Test
     func loweringTheWeightStillRoutesBack() throws {
         let rampDown = DeploymentSpec(waves: [
             WaveSpec(name: "canary", target: "dc1", steps: [.deploy, .setWeight(20), .setWeight(0), .promote]),

@@ -109,7 +109,7 @@ struct APIContractTests {
     func everyOperationMatchesTheDocument() async throws {
         let document = try OpenAPIDocument()
         let documented = document.operations
-        #expect(documented.count == 9, "operations in docs/openapi.yaml: \(documented)")
+        #expect(documented.count == 10, "operations in docs/openapi.yaml: \(documented)")
         let called = Set(Self.calls.map(\.operation))
         #expect(Set(documented).subtracting(called).isEmpty, "documented but never called: \(Set(documented).subtracting(called).sorted())")
         #expect(called.subtracting(documented).isEmpty, "called but not documented: \(called.subtracting(documented).sorted())")
@@ -145,6 +145,41 @@ struct APIContractTests {
         let server = try await InProcessAPIServer.start(config: Self.flowConfig, files: Self.flowFiles)
         do {
             try await lifecycle(server, document)
+        } catch {
+            try await server.stop()
+            throw error
+        }
+        try await server.stop()
+    }
+
+    @Test("a deploy after a failed `up` is refused until a router runs")
+    func deployNeedsARunningRouter() async throws {
+        let document = try OpenAPIDocument()
+        let config = """
+            services:
+              payin:
+                kind: microservice
+                command: "/bin/false {port} {version}"
+                version: v1
+                instances: { staging: 1 }
+            environments:
+              - name: staging
+            deployment:
+              waves:
+                - name: staging
+                  target: staging
+                  steps: [deploy, promote]
+            """
+        let server = try await InProcessAPIServer.start(config: config)
+        do {
+            let up = try await server.send("POST", "/api/v1/fleet/up")
+            #expect(up.status == 500, "the router command is /bin/false: \(up)")
+            let deploy = try await server.send("POST", "/api/v1/rollouts", body: #"{"service": "payin", "version": "v2"}"#)
+            #expect(document.problems(answering: "POST /api/v1/rollouts", status: deploy.status, body: deploy.json).isEmpty, "\(deploy)")
+            withKnownIssue("deploy checks that a router was recorded, not that it runs: after a failed `up` it answers 201") {
+                #expect(deploy.status == 409 && deploy.error.contains("railyard up"), "\(deploy)")
+            }
+            if let id = deploy.json?["id"]?.string { _ = try await server.waitForPhase(id, ["rolled_back", "promoted"]) }
         } catch {
             try await server.stop()
             throw error
@@ -226,14 +261,16 @@ struct APIContractTests {
         #expect(quiet.json?["phase"]?.string == "rolled_back", "\(quiet)")
         #expect(quiet.json?["reason"]?.string == "aborted by anonymous: no reason given", "\(quiet)")
 
-        // The audit log: newest first, filtered by subject, limited.
+        // The audit log: the most recent events, oldest first, filtered by subject, limited.
         let history = try await call("GET /api/v1/history", "/api/v1/history?subject=\(a)&limit=500", expect: 200)
         let events = history.json?.array ?? []
         #expect(events.allSatisfy { $0["subject"]?.string == a }, "\(history)")
-        #expect(events.last?["kind"]?.string == "rollout.created", "\(history)")
+        #expect(events.first?["kind"]?.string == "rollout.created", "\(history)")
+        #expect(events.last?["kind"]?.string == "alert.rolled_back", "\(history)")
         #expect(events.contains { $0["kind"]?.string == "rollout.abort_requested" && $0["actor"]?.string == "bob" }, "\(history)")
         let two = try await call("GET /api/v1/history", "/api/v1/history?limit=2", expect: 200)
-        #expect(two.json?.array?.count == 2, "\(two)")
+        let ids = two.json?.array?.compactMap { event -> Int64? in if case .integer(let id) = event["id"] { id } else { nil } } ?? []
+        #expect(ids.count == 2 && ids[0] < ids[1], "\(two)")
         let status = try await call("GET /api/v1/status", "/api/v1/status", expect: 200)
         #expect(status.json?["active_rollouts"] == .array([]), "\(status)")
     }

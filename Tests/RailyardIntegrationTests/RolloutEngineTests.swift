@@ -123,7 +123,8 @@ import Testing
         let ended = try await setup.waitFor(rollout.id, .rolledBack)
         #expect(ended.phase == .rolledBack)
         #expect(ended.reason?.contains("boom: v2 cannot open its ledger") == true, "reason: \(ended.reason ?? "nil")")
-        #expect(ended.rollbackPlan.first == .stopNewInstances(target: "staging"), "no traffic had moved, so the plan starts with instances")
+        #expect(ended.rollbackPlan == [.routeToStable(target: "staging"), .stopNewInstances(target: "staging"), .rollbackScript(name: "001-fee-column")],
+                "traffic back to stable first, even at 0%, then the instances that never became healthy")
         try await setup.finish()
     }
 

@@ -21,6 +21,25 @@ enum ProcessSpawner {
         return unsafeBitCast(symbol, to: CloseFrom.self)
     }()
 
+    /// Runs to completion in its own session; at `timeout` the whole session's group is killed.
+    static func runToCompletion(arguments: [String], environment: [String: String], logPath: String,
+                                timeout: Duration) async throws -> (status: Int32, timedOut: Bool) {
+        let pid = try spawnDetached(arguments: arguments, environment: environment, logPath: logPath)
+        let deadline = ContinuousClock.now + timeout
+        var status: Int32 = 0
+        var timedOut = false
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            if ContinuousClock.now >= deadline, !timedOut {
+                timedOut = true
+                kill(-pid, SIGKILL)
+            }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        // WIFEXITED / WEXITSTATUS, which are macros in C.
+        let exited = status & 0x7f == 0
+        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), timedOut)
+    }
+
     static func spawnDetached(arguments: [String], environment: [String: String], logPath: String) throws -> Int32 {
         guard let program = arguments.first else { throw SpawnError(description: "empty command") }
         var actions = posix_spawn_file_actions_t()

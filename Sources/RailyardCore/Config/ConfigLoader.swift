@@ -90,7 +90,7 @@ public struct ConfigLoader {
                 } catch {
                     self.error(at: commandNode, "service '\(name)': \(error)")
                 }
-                if let command, !command.arguments.joined().contains("{port}") {
+                if let command, !command.arguments.contains(where: { $0.contains("{port}") }) {
                     self.error(at: commandNode, "service '\(name)': command must contain {port}, so each instance gets its own port")
                 }
             } else {
@@ -335,6 +335,9 @@ public struct ConfigLoader {
         switch yamlError {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
             diagnostics.append(ConfigDiagnostic(file: file, line: mark.line, column: mark.column, message: "invalid YAML: \(problem)"))
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            diagnostics.append(ConfigDiagnostic(file: file, line: context.mark.line, column: context.mark.column,
+                                                message: "duplicate key \(duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")) in one mapping"))
         default:
             diagnostics.append(ConfigDiagnostic(file: file, line: 1, column: 1, message: "invalid YAML: \(yamlError)"))
         }

@@ -6,14 +6,19 @@ public enum DurationText {
         var unit = ""
         var sawAny = false
         func flush() -> Bool {
-            guard let value = Int(digits) else { return false }
+            // Bounded to 10 years so no arithmetic below can overflow.
+            guard let value = Int(digits), value <= 315_360_000_000 else { return false }
+            let factor: Int
             switch unit {
-            case "ms": total += .milliseconds(value)
-            case "s": total += .seconds(value)
-            case "m": total += .seconds(value * 60)
-            case "h": total += .seconds(value * 3600)
+            case "ms": factor = 1
+            case "s": factor = 1000
+            case "m": factor = 60_000
+            case "h": factor = 3_600_000
             default: return false
             }
+            let (milliseconds, overflow) = value.multipliedReportingOverflow(by: factor)
+            guard !overflow, milliseconds <= 315_360_000_000 else { return false }
+            total += .milliseconds(milliseconds)
             digits = ""; unit = ""; sawAny = true
             return true
         }

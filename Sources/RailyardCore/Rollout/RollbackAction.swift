@@ -16,7 +16,9 @@ public enum RollbackAction: Codable, Sendable, Equatable, CustomStringConvertibl
     public static func plan(for record: RolloutRecord, targetOrder: [String]) -> [RollbackAction] {
         let touched = targetOrder.filter { record.targets[$0] != nil }.reversed()
         var plan: [RollbackAction] = []
-        for target in touched where record.targets[target]!.canaryWeight > 0 || record.targets[target]!.promoted {
+        // Every deployed target goes back to stable, whatever weight was last recorded: a lowered
+        // weight is an intent, and the router may still send the higher one.
+        for target in touched where record.targets[target]!.deployed || record.targets[target]!.canaryWeight > 0 || record.targets[target]!.promoted {
             plan.append(.routeToStable(target: target))
         }
         for target in touched where record.targets[target]!.deployed {

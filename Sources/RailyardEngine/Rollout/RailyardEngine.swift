@@ -101,13 +101,13 @@ public actor RailyardEngine {
     public func history(subject: String?, limit: Int = 200) async throws -> [AuditEvent] { try await store.events(subject: subject, limit: limit) }
 
     /// Waits until the rollout reaches a terminal phase, or until it waits for a person.
+    /// Also returns when nothing drives the rollout any more (it stalled on an unexpected error).
     public func settle(id: String) async throws -> RolloutRecord {
         while true {
-            if let task = drivers[id] { await task.value } else { break }
             let record = try await existing(id)
-            if record.phase.isTerminal || record.phase == .awaitingApproval { return record }
+            if record.phase.isTerminal || record.phase == .awaitingApproval || drivers[id] == nil { return record }
+            try await Task.sleep(for: .milliseconds(10))
         }
-        return try await existing(id)
     }
 
     /// Changes to rollouts as they happen.

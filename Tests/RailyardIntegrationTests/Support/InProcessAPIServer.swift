@@ -7,6 +7,7 @@ import RailyardAdapters
 import RailyardCore
 import RailyardEngine
 import RailyardServer
+import ServiceLifecycle
 
 /// The real API routes over a real engine (SQLite store in a temporary folder), served by
 /// Hummingbird on a loopback port inside this process. Nothing is started in the fleet unless
@@ -17,6 +18,7 @@ final class InProcessAPIServer: Sendable {
     let routes: [String]
     let folder: String
     let baseURL: String
+    let services: ServiceGroup
     let task: Task<Void, any Error>
 
     /// One answer of the API: its status and body, parsed as JSON when it is JSON.
@@ -31,7 +33,8 @@ final class InProcessAPIServer: Sendable {
         var error: String { json?["error"]?.string ?? "" }
     }
 
-    private init(engine: RailyardEngine, routes: [String], folder: String, baseURL: String, task: Task<Void, any Error>) {
+    private init(engine: RailyardEngine, routes: [String], folder: String, baseURL: String, services: ServiceGroup, task: Task<Void, any Error>) {
+        self.services = services
         self.engine = engine
         self.routes = routes
         self.folder = folder
@@ -67,14 +70,15 @@ final class InProcessAPIServer: Sendable {
                               configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "railyard-test"),
                               onServerRunning: { channel in portsContinuation.yield(channel.localAddress?.port ?? 0) },
                               logger: logger)
-        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let task = Task { try await services.run() }
         var port = 0
         for await reported in ports { port = reported; break }
         guard port > 0 else {
             task.cancel()
             throw InProcessAPIServerFailure("the API server did not report its port")
         }
-        return InProcessAPIServer(engine: engine, routes: routes, folder: folder, baseURL: "http://127.0.0.1:\(port)", task: task)
+        return InProcessAPIServer(engine: engine, routes: routes, folder: folder, baseURL: "http://127.0.0.1:\(port)", services: services, task: task)
     }
 
     /// Sends one real HTTP request; `path` starts with `/`.
@@ -109,7 +113,7 @@ final class InProcessAPIServer: Sendable {
 
     /// Stops the listener, the engine's rollout drivers and the store, and removes the folder.
     func stop() async throws {
-        task.cancel()
+        await services.triggerGracefulShutdown()
         _ = await task.result
         await engine.shutdown()
         try await engine.store.close()

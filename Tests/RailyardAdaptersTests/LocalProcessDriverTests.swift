@@ -1,0 +1,91 @@
+import Foundation
+import RailyardAdapters
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The local driver with real processes.
+@Suite struct LocalProcessDriverTests {
+    let driver = LocalProcessDriver()
+    let logFolder = FileManager.default.temporaryDirectory.appendingPathComponent("railyard-driver-\(UUID().uuidString.prefix(8))").path
+
+    @Test func launchesDetachedInItsOwnSessionWithOnlyItsLogOpen() async throws {
+        let log = logFolder + "/sleeper.log"
+        let process = try await driver.launch(LaunchSpec(arguments: ["/bin/sh", "-c", "echo started; exec sleep 30"], logPath: log))
+        #expect(driver.isAlive(process))
+        #expect(getsid(process.pid) == process.pid, "its own session, so a signal to Railyard's group does not reach it")
+        let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.pid)/fd").compactMap(Int.init).sorted()
+        #expect(descriptors == [0, 1, 2], "nothing of Railyard's (sockets, the store) is inherited")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(process.pid)/fd/1") == log)
+
+        // The same pid with another start time is not our process (pid reuse).
+        #expect(!driver.isAlive(LaunchedProcess(pid: process.pid, startTime: "1")))
+
+        await driver.stop(process, grace: .seconds(2))
+        #expect(!driver.isAlive(process))
+        #expect(kill(process.pid, 0) != 0, "stopped and reaped, not left as a zombie")
+        try? FileManager.default.removeItem(atPath: logFolder)
+    }
+
+    @Test func stopKillsTheWholeProcessGroupAfterTheGrace() async throws {
+        // A process that ignores SIGTERM and has a child: both must go.
+        let process = try await driver.launch(LaunchSpec(
+            arguments: ["/bin/sh", "-c", "trap '' TERM; sleep 30 & wait"], logPath: logFolder + "/stubborn.log"))
+        try await Task.sleep(for: .milliseconds(100))
+        let children = ((try? String(contentsOfFile: "/proc/\(process.pid)/task/\(process.pid)/children", encoding: .utf8)) ?? "")
+            .split(separator: " ").compactMap { Int32($0) }
+        #expect(!children.isEmpty)
+        await driver.stop(process, grace: .milliseconds(300))
+        #expect(!driver.isAlive(process))
+        for child in children {
+            #expect(!driver.isAlive(LaunchedProcess(pid: child, startTime: nil)), "child \(child) of the stopped instance still runs")
+        }
+        try? FileManager.default.removeItem(atPath: logFolder)
+    }
+
+    @Test func healthTimeoutAndEarlyExitReportTheLastLogLines() async throws {
+        let dying = try await driver.launch(LaunchSpec(
+            arguments: ["/bin/sh", "-c", "echo 'cannot open ledger: permission denied' >&2; exit 3"], logPath: logFolder + "/dying.log"))
+        let early = await #expect(throws: InstanceStartError.self) {
+            try await driver.waitHealthy(dying, url: "http://127.0.0.1:\(try FreePort.next())/health", timeout: .seconds(10), logPath: logFolder + "/dying.log")
+        }
+        #expect(early?.description.contains("exited before it was healthy") == true)
+        #expect(early?.logTail == ["cannot open ledger: permission denied"])
+
+        let silent = try await driver.launch(LaunchSpec(arguments: ["/bin/sh", "-c", "echo listening soon; exec sleep 30"], logPath: logFolder + "/silent.log"))
+        let timeout = await #expect(throws: InstanceStartError.self) {
+            try await driver.waitHealthy(silent, url: "http://127.0.0.1:\(try FreePort.next())/health", timeout: .milliseconds(300), logPath: logFolder + "/silent.log")
+        }
+        #expect(timeout?.description.contains("not healthy within") == true)
+        #expect(timeout?.logTail == ["listening soon"])
+        await driver.stop(silent, grace: .seconds(1))
+        try? FileManager.default.removeItem(atPath: logFolder)
+    }
+
+    @Test func argumentsAreNeverParsedByAShell() async throws {
+        let marker = logFolder + "/pwned"
+        let process = try await driver.launch(LaunchSpec(arguments: ["/bin/echo", "v1; touch \(marker)"], logPath: logFolder + "/echo.log"))
+        for _ in 0..<100 where driver.isAlive(process) { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(LocalProcessDriver.tail(of: logFolder + "/echo.log") == ["v1; touch \(marker)"])
+        #expect(!FileManager.default.fileExists(atPath: marker))
+        try? FileManager.default.removeItem(atPath: logFolder)
+    }
+}
+
+/// Scripts run to completion or are killed, with their whole group, at the timeout.
+@Suite struct ShellScriptRunnerTests {
+    @Test func reportsExitCodeOutputAndTimeout() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("railyard-scripts-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "echo \"migrating $RAILYARD_VERSION\"; exit 4\n".write(toFile: folder + "/fail.sh", atomically: true, encoding: .utf8)
+        try "sleep 30 & sleep 30\n".write(toFile: folder + "/slow.sh", atomically: true, encoding: .utf8)
+        let runner = ShellScriptRunner()
+        let failed = try await runner.run(path: folder + "/fail.sh", environment: ["RAILYARD_VERSION": "v2"], timeout: .seconds(10), logPath: folder + "/log")
+        #expect(failed.exitCode == 4 && !failed.succeeded && !failed.timedOut)
+        #expect(failed.outputTail == ["migrating v2"])
+        let slow = try await runner.run(path: folder + "/slow.sh", environment: [:], timeout: .milliseconds(300), logPath: folder + "/log2")
+        #expect(slow.timedOut && !slow.succeeded)
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import RailyardAdapters
+import RailyardCore
+import Testing
+
+/// The SQLite backend of the store port, on a real file.
+@Suite struct SQLStoreTests {
+    func withStore(_ body: (any RailyardStore, String) async throws -> Void) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("railyard-store-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = try await StoreFactory.open(.sqlite(path: folder + "/railyard.sqlite"))
+        do { try await body(store, folder) } catch { try? await store.close(); throw error }
+        try await store.close()
+    }
+
+    @Test func rolloutsSurviveReopeningAndMigrationsRunOnce() async throws {
+        try await withStore { store, folder in
+            var record = RolloutRecord(id: "payin-v2-0001", service: "payin", version: "v2", createdBy: "alice", at: Date(timeIntervalSince1970: 1000))
+            record.targets["dc1"] = TargetProgress(stableVersion: "v1", deployed: true, canaryWeight: 30)
+            record.appliedScripts = ["001"]
+            try await store.save(record, events: [AuditEvent(at: record.createdAt, actor: "alice", kind: "rollout.created", subject: record.id, message: "created")])
+            record.phase = .awaitingApproval
+            try await store.save(record, events: [])
+
+            let reopened = try await StoreFactory.open(.sqlite(path: folder + "/railyard.sqlite"))
+            #expect(try await reopened.rollout(id: record.id) == record)
+            #expect(try await reopened.activeRollouts().map(\.id) == [record.id])
+            record.phase = .promoted
+            try await reopened.save(record, events: [])
+            #expect(try await reopened.activeRollouts().isEmpty)
+            #expect(try await reopened.rollouts(limit: 10).count == 1)
+            try await reopened.close()
+        }
+    }
+
+    @Test func theAuditLogIsAppendOnlyInOrderAndFilteredBySubject() async throws {
+        try await withStore { store, _ in
+            for index in 0..<5 {
+                try await store.append(AuditEvent(at: Date(timeIntervalSince1970: Double(index)), actor: "railyard", kind: "k\(index)",
+                                                  subject: index % 2 == 0 ? "a" : "b", message: "m\(index)", reason: index == 3 ? "why" : nil))
+            }
+            let all = try await store.events(subject: nil, limit: 100)
+            #expect(all.map(\.kind) == ["k0", "k1", "k2", "k3", "k4"])
+            #expect(all.compactMap(\.id) == all.compactMap(\.id).sorted())
+            #expect(try await store.events(subject: "b", limit: 100).map(\.message) == ["m1", "m3"])
+            #expect(try await store.events(subject: "b", limit: 100).last?.reason == "why")
+            #expect(try await store.events(subject: nil, limit: 2).map(\.kind) == ["k3", "k4"], "the newest, oldest first")
+        }
+    }
+
+    @Test func instancesRoutersScriptsAndStableVersionsUpsert() async throws {
+        try await withStore { store, _ in
+            var instance = InstanceRecord(id: "payin-v1-dc1-4000", service: "payin", version: "v1", target: "dc1", port: 4000,
+                                          logPath: "/tmp/x.log", state: .starting, startedAt: Date(timeIntervalSince1970: 5))
+            try await store.save(instance)
+            instance.pid = 1234
+            instance.pidStart = "99"
+            instance.state = .running
+            try await store.save(instance)
+            #expect(try await store.instances(includeStopped: false) == [instance])
+            instance.state = .stopped
+            try await store.save(instance)
+            #expect(try await store.instances(includeStopped: false).isEmpty)
+            #expect(try await store.instances(includeStopped: true).first?.pid == 1234)
+
+            let router = RouterRecord(target: "dc1", port: 1, adminPort: 2, pid: 3, pidStart: "4", logPath: "l", stateFile: "s", running: true)
+            try await store.save(router)
+            #expect(try await store.routers() == [router])
+
+            try await store.save(ScriptRecord(name: "001", checksum: "abc", state: .applied, rolloutID: "r1", at: Date(timeIntervalSince1970: 1)))
+            try await store.save(ScriptRecord(name: "001", checksum: "abc", state: .rolledBack, rolloutID: "r2", at: Date(timeIntervalSince1970: 2)))
+            #expect(try await store.scripts().map(\.state) == [.rolledBack])
+
+            try await store.setStableVersion(service: "payin", target: "dc1", version: "v1")
+            try await store.setStableVersion(service: "payin", target: "dc1", version: "v2")
+            try await store.setStableVersion(service: "fx", target: "dc2", version: "v7")
+            #expect(try await store.stableVersions() == ["payin": ["dc1": "v2"], "fx": ["dc2": "v7"]])
+        }
+    }
+}
