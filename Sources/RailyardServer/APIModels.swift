@@ -1,5 +1,6 @@
 import Foundation
 import RailyardCore
+import RailyardEngine
 
 /// Request and response bodies of the HTTP API (described in `docs/openapi.yaml`).
 public enum API {
@@ -12,6 +13,20 @@ public enum API {
     public struct AbortRequest: Codable, Sendable {
         public var reason: String?
         public init(reason: String?) { self.reason = reason }
+    }
+
+    /// A stored analysis: its settings, verdict and every look with the judgement made at it.
+    public struct AnalysisReport: Codable, Sendable {
+        public struct Entry: Codable, Sendable {
+            public var look: AnalysisLook
+            public var judgement: Judgement
+        }
+        public var analysis: AnalysisRecord
+        public var looks: [Entry]
+        public init(analysis: AnalysisRecord, looks: [Entry]) {
+            self.analysis = analysis
+            self.looks = looks
+        }
     }
 
     public struct ErrorBody: Codable, Sendable {
@@ -37,8 +52,11 @@ public enum API {
         public var targets: [String: TargetProgress]
         public var rollbackPlan: [String]
         public var rollbackDone: Int
+        /// The latest look of the analysis running now, if any.
+        public var analysis: LiveAnalysis?
 
-        public init(_ record: RolloutRecord, deployment: DeploymentSpec) {
+        public init(_ record: RolloutRecord, deployment: DeploymentSpec, analysis: LiveAnalysis? = nil) {
+            self.analysis = record.phase.isActive ? analysis : nil
             id = record.id
             service = record.service
             version = record.version
@@ -66,6 +84,15 @@ public enum API {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        return encoder
+    }
+
+    /// One line per value, for server-sent events.
+    public static var compactEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
         return encoder
     }
 

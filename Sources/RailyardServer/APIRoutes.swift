@@ -43,8 +43,59 @@ public enum APIRoutes {
 
         api.get("rollouts/:id") { _, context in
             try await respond {
-                API.RolloutView(try await engine.rollout(id: try context.parameters.require("id")), deployment: deployment)
+                let id = try context.parameters.require("id")
+                return API.RolloutView(try await engine.rollout(id: id), deployment: deployment, analysis: await engine.liveAnalysis(rolloutID: id))
             }
+        }
+
+        api.get("rollouts/:id/analyses") { _, context in
+            try await respond { try await engine.analyses(rolloutID: try context.parameters.require("id")) }
+        }
+
+        api.get("analyses/:id") { _, context in
+            try await respond {
+                let report = try await engine.analysisReport(id: try context.parameters.require("id"))
+                return API.AnalysisReport(analysis: report.record, looks: report.looks.map { .init(look: $0.look, judgement: $0.judgement) })
+            }
+        }
+
+        api.get("analyses/:id/plot.svg") { _, context in
+            do {
+                let report = try await engine.analysisReport(id: try context.parameters.require("id"))
+                let svg = AnalysisPlot.svg(title: "\(report.record.service) \(report.record.canaryVersion) vs \(report.record.baselineVersion) in \(report.record.target)",
+                                           looks: report.looks.map(\.look), judgements: report.looks.map(\.judgement))
+                return Response(status: .ok, headers: [.contentType: "image/svg+xml"], body: .init(byteBuffer: ByteBuffer(string: svg)))
+            } catch let refusal as Refusal {
+                return json(API.ErrorBody(error: refusal.reason), status: .notFound)
+            }
+        }
+
+        // Server-sent events: every change of the rollout, as the JSON of `GET /rollouts/{id}`.
+        api.get("rollouts/:id/stream") { _, context in
+            let id = try context.parameters.require("id")
+            let changes = await engine.watch()
+            guard let first = try? await engine.rollout(id: id) else {
+                return json(API.ErrorBody(error: "no rollout '\(id)'"), status: .notFound)
+            }
+            let body = ResponseBody { writer in
+                var last = ""
+                func send(_ record: RolloutRecord) async throws {
+                    let view = API.RolloutView(record, deployment: deployment, analysis: await engine.liveAnalysis(rolloutID: id))
+                    let data = String(decoding: try API.compactEncoder.encode(view), as: UTF8.self)
+                    guard data != last else { return }
+                    last = data
+                    try await writer.write(ByteBuffer(string: "event: rollout\ndata: \(data)\n\n"))
+                }
+                try await send(first)
+                if !first.phase.isTerminal {
+                    for await record in changes where record.id == id {
+                        try await send(record)
+                        if record.phase.isTerminal { break }
+                    }
+                }
+                try await writer.finish(nil)
+            }
+            return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
         }
 
         api.post("rollouts/:id/approve") { request, context in

@@ -48,6 +48,18 @@ public enum RailyardServer {
                               onServerRunning: { channel in onReady("http://\(options.host):\(channel.localAddress?.port ?? options.port)") },
                               logger: logger)
         let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await serve(services, until: shutdown)
+        } catch {
+            await engine.shutdown()
+            try? await engine.store.close()
+            throw error
+        }
+        await engine.shutdown()
+        try await engine.store.close()
+    }
+
+    static func serve(_ services: ServiceGroup, until shutdown: ShutdownSignal) async throws {
         try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask { try await services.run(); return true }
             group.addTask {
@@ -61,8 +73,6 @@ public enum RailyardServer {
             while let serverEnded = try await group.next(), !serverEnded {}
             group.cancelAll()
         }
-        await engine.shutdown()
-        try await engine.store.close()
     }
 }
 

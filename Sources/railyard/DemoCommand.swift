@@ -58,8 +58,9 @@ struct DemoCommand: AsyncParsableCommand {
                 return .approve
             })
 
-            say("\n▶ 3. payin v3, which fails 4% of pay-ins, through the same process")
+            say("\n▶ 3. payin v3, which fails 4% of pay-ins, through the same process: the canary analysis must catch it")
             entries.append(try await deployAndFollow(client, service: "payin", version: "v3", say: say) { view, numbers in
+                // Only reached if the analysis did not decide: a person looks at the numbers.
                 say("  ✘ release owner aborts \(view.id): \(numbers)")
                 return .abort("canary worse than stable: \(numbers)")
             })
@@ -76,7 +77,10 @@ struct DemoCommand: AsyncParsableCommand {
         } catch {
             FileHandle.standardError.write(Data("demo failed: \(error)\n".utf8))
             _ = try? await client.raw("POST", "fleet/down", body: Data("{}".utf8))
+            server.cancel()
             _ = try? await server.value
+            // Whatever the server could not stop (it may be gone already), stop from the store.
+            try? await stopLeftovers(folder: folder)
             throw ExitStatus.refused
         }
         let _: [String: String] = try await client.post("fleet/down", body: [String: String]())
@@ -94,7 +98,8 @@ struct DemoCommand: AsyncParsableCommand {
         let view: API.RolloutView = try await client.post("rollouts", body: API.DeployRequest(service: service, version: version))
         say("  rollout \(view.id) created")
         var seen = Set<Int64>()
-        var decided = false
+        var decidedAt: Int?
+        var lastLook = -5.0
         while true {
             let current: API.RolloutView = try await client.get("rollouts/\(view.id)")
             let events: [AuditEvent] = try await client.get("history?subject=\(view.id)&limit=500")
@@ -102,12 +107,24 @@ struct DemoCommand: AsyncParsableCommand {
                 seen.insert(event.id ?? -1)
                 say("  " + EventLine.render(event))
             }
+            if let live = current.analysis, live.look.elapsed >= lastLook + 5 {
+                lastLook = live.look.elapsed
+                say("  ◆ " + AnalysisText.liveLine(live))
+            }
             if current.phase.isTerminal {
+                let analyses: [AnalysisRecord] = try await client.get("rollouts/\(view.id)/analyses")
+                if let analysis = analyses.last {
+                    let svg = try await client.raw("GET", "analyses/\(analysis.id)/plot.svg")
+                    let file = URL(fileURLWithPath: dir).standardizedFileURL.path + "/\(analysis.id).svg"
+                    try svg.write(to: URL(fileURLWithPath: file))
+                    say("  analysis \(analysis.id): \(analysis.verdict?.rawValue ?? "?") — plot in \(file)")
+                }
                 return Entry(id: current.id, service: service, version: version,
                              outcome: current.phase == .promoted ? "promoted" : "rolled_back", reason: current.reason)
             }
-            if current.phase == .awaitingApproval, !decided {
-                decided = true
+            // Each gate is decided once: an inconclusive analysis, then the `pause: approval` step.
+            if current.phase == .awaitingApproval, decidedAt != current.stepIndex {
+                decidedAt = current.stepIndex
                 let numbers = try await canaryNumbers(client, service: service, target: "dc1")
                 switch try await decide(current, numbers) {
                 case .approve: let _: API.RolloutView = try await client.post("rollouts/\(view.id)/approve", body: [String: String]())

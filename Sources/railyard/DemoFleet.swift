@@ -53,8 +53,12 @@ enum DemoFleet {
                     - setWeight: 10
                     - pause: 2s
                     - setWeight: 25
-                    - pause: 3s
-                    - analysis
+                    - analysis:
+                        judge: sequential
+                        alpha: 0.01
+                        min_samples: 100
+                        interval: 1s
+                        max_duration: 25s
                     - pause: approval
                     - promote
                 - name: dc2

@@ -19,6 +19,8 @@ struct RailyardCommand: AsyncParsableCommand {
               railyard deploy payin v2        roll out a version
               railyard rollout watch ID       follow it live
               railyard status                 what runs where, with weights and health
+              railyard scrape URL             check a service's /metrics as the canary analysis reads it
+              railyard analysis show ID       a canary analysis: metrics, verdict, reason, timeline, SVG
 
             Exit codes:
               0   success
@@ -29,7 +31,8 @@ struct RailyardCommand: AsyncParsableCommand {
             """,
         subcommands: [
             DemoCommand.self, ValidateCommand.self, ServeCommand.self, UpCommand.self, DeployCommand.self, RolloutCommand.self,
-            StatusCommand.self, HistoryCommand.self, DownCommand.self, RouterCommand.self, PaymentsDemoCommand.self,
+            StatusCommand.self, HistoryCommand.self, AnalysisCommand.self, DownCommand.self, RouterCommand.self, PaymentsDemoCommand.self,
+            ScrapeCommand.self,
         ]
     )
 }

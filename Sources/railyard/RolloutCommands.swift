@@ -90,6 +90,7 @@ struct RolloutWatcher {
     func follow(_ id: String) async throws {
         var seen = Set<Int64>()
         var last: API.RolloutView?
+        var lastLook = -1.0
         while true {
             let view: API.RolloutView = try await clientCall { try await client.get("rollouts/\(id)") }
             let events: [AuditEvent] = try await clientCall { try await client.get("history?subject=\(id)&limit=500") }
@@ -99,6 +100,10 @@ struct RolloutWatcher {
             }
             if output == .text, view.phase != last?.phase || view.step != last?.step {
                 print("  ▸ " + RolloutText.progress(view))
+            }
+            if output == .text, let live = view.analysis, live.look.elapsed != lastLook {
+                lastLook = live.look.elapsed
+                print("  ◆ " + AnalysisText.liveLine(live))
             }
             last = view
             if view.phase.isTerminal {

@@ -68,3 +68,36 @@ enum StatusTable {
         return lines.joined(separator: "\n")
     }
 }
+
+enum AnalysisText {
+    /// One line per look: both groups, each metric's statistic against its boundary, the verdict.
+    static func liveLine(_ live: LiveAnalysis) -> String {
+        let look = live.look
+        func group(_ name: String, _ counters: GroupCounters) -> String {
+            let p99 = counters.latencyQuantile(0.99).map { $0.isFinite ? " p99≤\(Int($0 * 1000))ms" : " p99>max" } ?? ""
+            return "\(name) \(String(format: "%.2f%%", counters.errorRate * 100)) err of \(Int(counters.requests))\(p99)"
+        }
+        let statistics = live.judgement.metrics.map { "\($0.metric) \(String(format: "%.2f", $0.statistic))/\(String(format: "%.2f", $0.boundary))" }
+        return "\(Int(look.elapsed))s \(live.target): \(group("canary", look.canary)) vs \(group("baseline", look.baseline)); "
+            + statistics.joined(separator: ", ") + " → \(live.judgement.verdict.rawValue)"
+    }
+
+    static func report(_ report: API.AnalysisReport) -> String {
+        let a = report.analysis
+        var lines = ["analysis \(a.id)",
+                     "  rollout   \(a.rolloutID): \(a.service) \(a.canaryVersion) (canary) vs \(a.baselineVersion) (baseline) in \(a.target)",
+                     "  judge     \(a.spec.judge.rawValue), α=\(a.spec.alpha), min \(a.spec.minSamples) requests, every \(DurationText.format(a.spec.interval)), up to \(DurationText.format(a.spec.maxDuration))",
+                     "  verdict   \(a.verdict?.rawValue ?? "running")" + (a.reason.map { " — \($0)" } ?? ""), "", "  metric          baseline      canary        statistic / boundary   verdict"]
+        for metric in report.looks.last?.judgement.metrics ?? [] {
+            lines.append("  " + metric.metric.padding(toLength: 15, withPad: " ", startingAt: 0)
+                         + String(format: " %-13.4g %-13.4g %8.2f / %-10.2f  ", metric.baselineValue, metric.canaryValue, metric.statistic, metric.boundary)
+                         + metric.verdict.rawValue)
+        }
+        lines.append("")
+        lines.append("  timeline")
+        for entry in report.looks {
+            lines.append("    " + liveLine(LiveAnalysis(analysisID: a.id, target: a.target, look: entry.look, judgement: entry.judgement)))
+        }
+        return lines.joined(separator: "\n")
+    }
+}

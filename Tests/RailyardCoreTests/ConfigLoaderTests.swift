@@ -185,7 +185,7 @@ struct ConfigLoaderTests {
             WaveSpec(name: "pre-deployment", target: nil, steps: [.scripts]),
             WaveSpec(name: "staging", target: "staging", steps: [.deploy, .smoke, .promote]),
             WaveSpec(name: "canary", target: "dc1", steps: [
-                .deploy, .setWeight(10), .pause(.seconds(30)), .approval, .setWeight(50), .analysis, .promote,
+                .deploy, .setWeight(10), .pause(.seconds(30)), .approval, .setWeight(50), .analysis(.default), .promote,
             ]),
             WaveSpec(name: "dc2", target: "dc2", steps: [.deploy, .pause(.seconds(5400)), .promote]),
         ])

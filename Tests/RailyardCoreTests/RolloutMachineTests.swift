@@ -12,7 +12,7 @@ private let deployment = DeploymentSpec(waves: [
     WaveSpec(name: "pre-deployment", target: nil, steps: [.scripts]),
     WaveSpec(name: "staging", target: "staging", steps: [.deploy, .smoke, .promote]),
     WaveSpec(name: "canary", target: "dc1", steps: [
-        .deploy, .setWeight(10), .pause(.seconds(30)), .approval, .setWeight(50), .analysis, .promote,
+        .deploy, .setWeight(10), .pause(.seconds(30)), .approval, .setWeight(50), .analysis(.default), .promote,
     ]),
     WaveSpec(name: "dc2", target: "dc2", steps: [.deploy, .promote]),
 ])
@@ -47,6 +47,7 @@ private let allEvents: [RolloutEvent] = [
     .pauseStarted(until: pauseEnd),
     .pauseElapsed,
     .approvalRequested,
+    .analysisInconclusive(reason: "no verdict after 5m"),
     .approved(by: "carol"),
     .stepFailed(reason: "smoke failed"),
     .abortRequested(by: "bob", reason: "error rate"),
@@ -67,6 +68,7 @@ private func fixture(_ phase: RolloutPhase, _ event: RolloutEvent) -> RolloutRec
             return record
         case .pauseStarted, .pauseElapsed: return canaryRecord(cursor: StepCursor(wave: 2, step: 2), started: false)
         case .approvalRequested, .approved: return canaryRecord(cursor: StepCursor(wave: 2, step: 3), started: false)
+        case .analysisInconclusive: return canaryRecord(cursor: StepCursor(wave: 2, step: 5), started: false)
         case .finished: return canaryRecord(cursor: StepCursor(wave: 3, step: 1), started: true)
         default: return canaryRecord(cursor: StepCursor(wave: 2, step: 1), started: true)
         }
@@ -118,6 +120,10 @@ private func expectedRecord(_ phase: RolloutPhase, _ event: RolloutEvent, from i
         r.phase = .awaitingApproval
         r.stepStarted = true
         r.reason = "waiting for approval at wave 'canary'"
+    case (.running, .analysisInconclusive):
+        r.phase = .awaitingApproval
+        r.stepStarted = true
+        r.reason = "no verdict after 5m"
     case (.running, .stepFailed), (.paused, .stepFailed), (.awaitingApproval, .stepFailed):
         r.phase = .rollingBack
         r.reason = "smoke failed"
@@ -171,7 +177,7 @@ struct RolloutMachineTests {
             allowed.append("\(phase.rawValue): \(names.joined(separator: " "))")
         }
         #expect(allowed == [
-            "running: step_started script_started step_completed pause_started approval_requested step_failed abort_requested",
+            "running: step_started script_started step_completed pause_started approval_requested analysis_inconclusive step_failed abort_requested",
             "paused: pause_elapsed step_failed abort_requested",
             "awaiting_approval: approved step_failed abort_requested",
             "rolling_back: rollback_action_done",
@@ -221,7 +227,7 @@ struct RolloutMachineTests {
     func eventNames() {
         #expect(allEvents.map(\.name) == [
             "step_started", "script_started", "step_completed", "pause_started", "pause_elapsed", "approval_requested",
-            "approved", "step_failed", "abort_requested", "rollback_action_done", "finished",
+            "analysis_inconclusive", "approved", "step_failed", "abort_requested", "rollback_action_done", "finished",
         ])
     }
 

@@ -65,6 +65,8 @@ struct APIContractTests {
         var actor: String? = "api-contract-test"
         var status: Int
         var errorContains: String? = nil
+        /// A server-sent-events stream: read for a moment, then closed.
+        var stream = false
     }
 
     static let calls: [Call] = [
@@ -79,6 +81,12 @@ struct APIContractTests {
         Call(operation: "POST /api/v1/rollouts/{id}/abort", path: "/api/v1/rollouts/nope/abort", body: #"{"reason": "test"}"#,
              status: 404, errorContains: "no rollout 'nope'"),
         Call(operation: "POST /api/v1/rollouts/{id}/abort", path: "/api/v1/rollouts/nope/abort", status: 404),
+        Call(operation: "GET /api/v1/rollouts/{id}/analyses", path: "/api/v1/rollouts/nope/analyses", status: 200),
+        Call(operation: "GET /api/v1/analyses/{id}", path: "/api/v1/analyses/nope", status: 404, errorContains: "no analysis 'nope'"),
+        Call(operation: "GET /api/v1/analyses/{id}/plot.svg", path: "/api/v1/analyses/nope/plot.svg", status: 404,
+             errorContains: "no analysis 'nope'"),
+        Call(operation: "GET /api/v1/rollouts/{id}/stream", path: "/api/v1/rollouts/nope/stream", status: 404,
+             errorContains: "no rollout 'nope'", stream: true),
         // A misspelt service: 404 with a suggestion when a declared name is close, none otherwise.
         Call(operation: "POST /api/v1/rollouts", path: "/api/v1/rollouts", body: #"{"service": "payn", "version": "v2"}"#,
              status: 404, errorContains: "did you mean 'payin'"),
@@ -109,7 +117,7 @@ struct APIContractTests {
     func everyOperationMatchesTheDocument() async throws {
         let document = try OpenAPIDocument()
         let documented = document.operations
-        #expect(documented.count == 10, "operations in docs/openapi.yaml: \(documented)")
+        #expect(documented.count == 14, "operations in docs/openapi.yaml: \(documented)")
         let called = Set(Self.calls.map(\.operation))
         #expect(Set(documented).subtracting(called).isEmpty, "documented but never called: \(Set(documented).subtracting(called).sorted())")
         #expect(called.subtracting(documented).isEmpty, "called but not documented: \(called.subtracting(documented).sorted())")
@@ -120,11 +128,21 @@ struct APIContractTests {
                     "routes not documented: \(Set(server.routes).subtracting(documented).sorted()); documented but not routed: \(Set(documented).subtracting(server.routes).sorted())")
             for call in Self.calls {
                 let method = String(call.operation.split(separator: " ")[0])
+                if call.stream {
+                    let stream = try await server.stream(call.path)
+                    let problems = document.problems(answering: call.operation, status: stream.status, contentType: stream.contentType,
+                                                     body: stream.json)
+                    #expect(problems.isEmpty, "\(method) \(call.path): \(problems.joined(separator: "; "))")
+                    #expect(stream.status == call.status, "\(method) \(call.path): \(stream)")
+                    if let fragment = call.errorContains {
+                        #expect(stream.json?["error"]?.string?.contains(fragment) == true, "\(method) \(call.path): \(stream.text)")
+                    }
+                    continue
+                }
                 let answer = try await server.send(method, call.path, body: call.body, actor: call.actor)
-                let problems = document.problems(answering: call.operation, status: answer.status, body: answer.json)
+                let problems = document.problems(answering: call.operation, status: answer.status, contentType: answer.contentType, body: answer.json)
                 #expect(problems.isEmpty, "\(method) \(call.path): \(problems.joined(separator: "; "))")
                 #expect(answer.status == call.status, "\(method) \(call.path) body \(call.body ?? "none"): \(answer)")
-                #expect(answer.contentType.hasPrefix("application/json"), "\(method) \(call.path): Content-Type \(answer.contentType)")
                 if let fragment = call.errorContains {
                     #expect(answer.error.contains(fragment), "\(method) \(call.path): error '\(answer.error)' lacks '\(fragment)'")
                 }
@@ -176,10 +194,11 @@ struct APIContractTests {
             #expect(up.status == 500, "the router command is /bin/false: \(up)")
             let deploy = try await server.send("POST", "/api/v1/rollouts", body: #"{"service": "payin", "version": "v2"}"#)
             #expect(document.problems(answering: "POST /api/v1/rollouts", status: deploy.status, body: deploy.json).isEmpty, "\(deploy)")
+            // The rollout so accepted fails at `deploy`, then its rollback stalls on the dead router
+            // (`rollout.stalled`), stuck in rolling_back: the service takes no other deploy.
             withKnownIssue("deploy checks that a router was recorded, not that it runs: after a failed `up` it answers 201") {
                 #expect(deploy.status == 409 && deploy.error.contains("railyard up"), "\(deploy)")
             }
-            if let id = deploy.json?["id"]?.string { _ = try await server.waitForPhase(id, ["rolled_back", "promoted"]) }
         } catch {
             try await server.stop()
             throw error
@@ -193,7 +212,7 @@ struct APIContractTests {
                   expect status: Int, sourceLocation: SourceLocation = #_sourceLocation) async throws -> InProcessAPIServer.Answer {
             let method = String(operation.split(separator: " ")[0])
             let answer = try await server.send(method, path, body: body, actor: actor)
-            let problems = document.problems(answering: operation, status: answer.status, body: answer.json)
+            let problems = document.problems(answering: operation, status: answer.status, contentType: answer.contentType, body: answer.json)
             #expect(problems.isEmpty, "\(method) \(path): \(problems.joined(separator: "; "))", sourceLocation: sourceLocation)
             #expect(answer.status == status, "\(method) \(path): \(answer)", sourceLocation: sourceLocation)
             return answer
@@ -216,6 +235,18 @@ struct APIContractTests {
         #expect(waiting.json?["reason"]?.string?.contains("waiting for approval") == true, "\(waiting)")
         let list = try await call("GET /api/v1/rollouts", "/api/v1/rollouts", expect: 200)
         #expect(list.json?.array?.first?["id"]?.string == a, "\(list)")
+        let none = try await call("GET /api/v1/rollouts/{id}/analyses", "/api/v1/rollouts/\(a)/analyses", expect: 200)
+        #expect(none.json == .array([]), "\(none)")
+
+        // The live stream: the rollout as it stands first, as a RolloutView on one line.
+        let live = try await server.stream("/api/v1/rollouts/\(a)/stream")
+        #expect(document.problems(answering: "GET /api/v1/rollouts/{id}/stream", status: live.status, contentType: live.contentType, body: nil).isEmpty,
+                "\(live)")
+        let firstEvent = try #require(live.events.first, "\(live)")
+        let view = try JSONDecoder().decode(JSONValue.self, from: Data(firstEvent.utf8))
+        #expect(document.problems(answering: get, status: 200, body: view).isEmpty, "\(firstEvent)")
+        #expect(view["phase"]?.string == "awaiting_approval", "\(firstEvent)")
+        #expect(!live.ended, "the stream of an active rollout stays open")
 
         let aborted = try await call(abort, "/api/v1/rollouts/\(a)/abort", body: #"{"reason": "error rate up on pay-ins"}"#, actor: "bob", expect: 200)
         #expect(aborted.json?["phase"]?.string == "rolling_back", "\(aborted)")
@@ -248,6 +279,9 @@ struct APIContractTests {
         let promoted = try await server.waitForPhase(b, ["promoted"])
         #expect(promoted.json?["step_index"] == promoted.json?["step_count"], "\(promoted)")
         #expect(promoted.json?["reason"] == nil, "\(promoted)")
+        let over = try await server.stream("/api/v1/rollouts/\(b)/stream")
+        #expect(over.events.count == 1 && over.events.first?.contains(#""phase":"promoted""#) == true, "\(over)")
+        #expect(over.ended, "the stream of an ended rollout ends after its one event: \(over)")
         let twice = try await call(approve, "/api/v1/rollouts/\(b)/approve", expect: 409)
         #expect(twice.error.contains("cannot take 'approved' while promoted"), "\(twice)")
         let late = try await call(abort, "/api/v1/rollouts/\(b)/abort", expect: 409)
@@ -266,7 +300,7 @@ struct APIContractTests {
         let events = history.json?.array ?? []
         #expect(events.allSatisfy { $0["subject"]?.string == a }, "\(history)")
         #expect(events.first?["kind"]?.string == "rollout.created", "\(history)")
-        #expect(events.last?["kind"]?.string == "alert.rolled_back", "\(history)")
+        #expect(events.last?["kind"]?.string == "alert.firing" && events.last?["message"]?.string?.hasPrefix("RolloutRolledBack firing") == true, "\(history)")
         #expect(events.contains { $0["kind"]?.string == "rollout.abort_requested" && $0["actor"]?.string == "bob" }, "\(history)")
         let two = try await call("GET /api/v1/history", "/api/v1/history?limit=2", expect: 200)
         let ids = two.json?.array?.compactMap { event -> Int64? in if case .integer(let id) = event["id"] { id } else { nil } } ?? []

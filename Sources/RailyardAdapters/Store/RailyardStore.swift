@@ -25,6 +25,13 @@ public protocol RailyardStore: Sendable {
     func save(_ script: ScriptRecord) async throws
     func scripts() async throws -> [ScriptRecord]
 
+    func save(_ analysis: AnalysisRecord) async throws
+    func appendLook(analysisID: String, seq: Int, look: AnalysisLook, judgement: Judgement) async throws
+    func analysis(id: String) async throws -> AnalysisRecord?
+    func analyses(rolloutID: String) async throws -> [AnalysisRecord]
+    /// Every look of an analysis with the judgement made at it, in order.
+    func looks(analysisID: String) async throws -> [(look: AnalysisLook, judgement: Judgement)]
+
     func setStableVersion(service: String, target: String, version: String) async throws
     /// service → target → version
     func stableVersions() async throws -> [String: [String: String]]

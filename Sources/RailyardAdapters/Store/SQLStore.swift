@@ -104,10 +104,11 @@ public actor SQLStore: RailyardStore {
 
     public func save(_ instance: InstanceRecord) async throws {
         try await db.raw("""
-            INSERT INTO instances (id, service, version, target, port, pid, pid_start, log_path, state, rollout_id, started_at)
+            INSERT INTO instances (id, service, version, target, port, pid, pid_start, log_path, state, rollout_id, started_at, role)
             VALUES (\(bind: instance.id), \(bind: instance.service), \(bind: instance.version), \(bind: instance.target),
                     \(bind: instance.port), \(bind: instance.pid.map(Int.init)), \(bind: instance.pidStart), \(bind: instance.logPath),
-                    \(bind: instance.state.rawValue), \(bind: instance.rolloutID), \(bind: instance.startedAt.timeIntervalSince1970))
+                    \(bind: instance.state.rawValue), \(bind: instance.rolloutID), \(bind: instance.startedAt.timeIntervalSince1970),
+                    \(bind: instance.role.rawValue))
             ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, pid_start = excluded.pid_start, state = excluded.state
             """).run()
     }
@@ -124,7 +125,8 @@ public actor SQLStore: RailyardStore {
                            logPath: try row.decode(column: "log_path", as: String.self),
                            state: InstanceRecord.State(rawValue: try row.decode(column: "state", as: String.self)) ?? .failed,
                            rolloutID: try row.decode(column: "rollout_id", as: String?.self),
-                           startedAt: Date(timeIntervalSince1970: try row.decode(column: "started_at", as: Double.self)))
+                           startedAt: Date(timeIntervalSince1970: try row.decode(column: "started_at", as: Double.self)),
+                           role: InstanceRecord.Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .serving)
         }
     }
 
@@ -147,6 +149,46 @@ public actor SQLStore: RailyardStore {
                          logPath: try row.decode(column: "log_path", as: String.self),
                          stateFile: try row.decode(column: "state_file", as: String.self),
                          running: try row.decode(column: "running", as: Int.self) != 0)
+        }
+    }
+
+    // MARK: Analyses
+
+    public func save(_ analysis: AnalysisRecord) async throws {
+        let json = String(decoding: try encoder.encode(analysis), as: UTF8.self)
+        try await db.raw("""
+            INSERT INTO analyses (id, rollout_id, started_at, record)
+            VALUES (\(bind: analysis.id), \(bind: analysis.rolloutID), \(bind: analysis.startedAt.timeIntervalSince1970), \(bind: json))
+            ON CONFLICT (id) DO UPDATE SET record = excluded.record
+            """).run()
+    }
+
+    public func appendLook(analysisID: String, seq: Int, look: AnalysisLook, judgement: Judgement) async throws {
+        let lookJSON = String(decoding: try encoder.encode(look), as: UTF8.self)
+        let judgementJSON = String(decoding: try encoder.encode(judgement), as: UTF8.self)
+        try await db.raw("""
+            INSERT INTO analysis_looks (analysis_id, seq, look, judgement)
+            VALUES (\(bind: analysisID), \(bind: seq), \(bind: lookJSON), \(bind: judgementJSON))
+            ON CONFLICT (analysis_id, seq) DO UPDATE SET look = excluded.look, judgement = excluded.judgement
+            """).run()
+    }
+
+    public func analysis(id: String) async throws -> AnalysisRecord? {
+        try await db.raw("SELECT record FROM analyses WHERE id = \(bind: id)").first().map {
+            try decoder.decode(AnalysisRecord.self, from: Data(try $0.decode(column: "record", as: String.self).utf8))
+        }
+    }
+
+    public func analyses(rolloutID: String) async throws -> [AnalysisRecord] {
+        try await db.raw("SELECT record FROM analyses WHERE rollout_id = \(bind: rolloutID) ORDER BY started_at").all().map {
+            try decoder.decode(AnalysisRecord.self, from: Data(try $0.decode(column: "record", as: String.self).utf8))
+        }
+    }
+
+    public func looks(analysisID: String) async throws -> [(look: AnalysisLook, judgement: Judgement)] {
+        try await db.raw("SELECT look, judgement FROM analysis_looks WHERE analysis_id = \(bind: analysisID) ORDER BY seq").all().map {
+            (try decoder.decode(AnalysisLook.self, from: Data(try $0.decode(column: "look", as: String.self).utf8)),
+             try decoder.decode(Judgement.self, from: Data(try $0.decode(column: "judgement", as: String.self).utf8)))
         }
     }
 

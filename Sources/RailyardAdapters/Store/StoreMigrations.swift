@@ -35,5 +35,17 @@ enum StoreMigrations {
               PRIMARY KEY (service, target))
             """,
         ] },
+        Migration(version: 2) { _ in [
+            "ALTER TABLE instances ADD COLUMN role TEXT NOT NULL DEFAULT 'serving'",
+            """
+            CREATE TABLE analyses (id TEXT PRIMARY KEY, rollout_id TEXT NOT NULL, started_at DOUBLE PRECISION NOT NULL,
+              record TEXT NOT NULL)
+            """,
+            "CREATE INDEX analyses_rollout ON analyses (rollout_id)",
+            """
+            CREATE TABLE analysis_looks (analysis_id TEXT NOT NULL, seq INTEGER NOT NULL, look TEXT NOT NULL, judgement TEXT NOT NULL,
+              PRIMARY KEY (analysis_id, seq))
+            """,
+        ] },
     ]
 }

@@ -3,6 +3,8 @@ import Foundation
 /// One process Railyard started for a service version; it outlives the server that started it.
 public struct InstanceRecord: Codable, Sendable, Equatable {
     public enum State: String, Codable, Sendable { case starting, running, stopped, failed }
+    /// `baseline` instances run the stable version beside a canary, for analysis only.
+    public enum Role: String, Codable, Sendable { case serving, baseline }
     public var id: String
     public var service: String
     public var version: String
@@ -15,12 +17,13 @@ public struct InstanceRecord: Codable, Sendable, Equatable {
     public var state: State
     public var rolloutID: String?
     public var startedAt: Date
+    public var role: Role
 
     public init(id: String, service: String, version: String, target: String, port: Int, pid: Int32? = nil, pidStart: String? = nil,
-                logPath: String, state: State, rolloutID: String? = nil, startedAt: Date) {
+                logPath: String, state: State, rolloutID: String? = nil, startedAt: Date, role: Role = .serving) {
         self.id = id; self.service = service; self.version = version; self.target = target; self.port = port
         self.pid = pid; self.pidStart = pidStart; self.logPath = logPath; self.state = state; self.rolloutID = rolloutID
-        self.startedAt = startedAt
+        self.startedAt = startedAt; self.role = role
     }
 
     public var address: String { "127.0.0.1:\(port)" }

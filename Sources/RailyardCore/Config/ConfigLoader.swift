@@ -3,7 +3,7 @@ import Yams
 
 /// Reads `railyard.yml` into a `RailyardConfig`, collecting every problem with its line and column.
 public struct ConfigLoader {
-    public static let topLevelKeys = ["services", "environments", "scripts", "deployment"]
+    public static let topLevelKeys = ["services", "environments", "scripts", "deployment", "alerts", "metrics"]
     static let serviceKeys = ["kind", "command", "version", "health", "metrics", "smoke", "instances", "start_timeout"]
     static let environmentKeys = ["name", "datacenters"]
     static let scriptKeys = ["name", "apply", "rollback", "timeout"]
@@ -46,7 +46,7 @@ public struct ConfigLoader {
             return nil
         }
         guard let root, let top = mapping(root, "the top level") else {
-            if root == nil { error(at: nil, "file is empty: expected keys \(Self.topLevelKeys.joined(separator: ", "))") }
+            if root == nil { error(at: nil, "file is empty: expected keys services, environments, scripts, deployment") }
             return nil
         }
         checkKeys(top, allowed: Self.topLevelKeys, context: "top level")
@@ -61,8 +61,12 @@ public struct ConfigLoader {
         if let node = top["scripts"] { scripts = readScripts(node) }
         var deployment = DeploymentSpec(waves: [])
         if let node = top["deployment"] { deployment = readDeployment(node, targets: targetNames) } else { error(at: root, "missing key 'deployment'") }
+        var alerts = AlertsSpec()
+        if let node = top["alerts"] { alerts = readAlerts(node, services: services.map(\.name), targets: targetNames) }
+        var metrics = MetricsSpec()
+        if let node = top["metrics"] { metrics = readMetrics(node) }
         return RailyardConfig(baseDirectory: baseDirectory, services: services, environments: environments,
-                              scripts: scripts, deployment: deployment)
+                              scripts: scripts, deployment: deployment, alerts: alerts, metrics: metrics)
     }
 
     mutating func readServices(_ node: Node, targets: [String]) -> [ServiceSpec] {
@@ -246,7 +250,7 @@ public struct ConfigLoader {
             case "deploy": return .deploy
             case "smoke": return .smoke
             case "promote": return .promote
-            case "analysis": return .analysis
+            case "analysis": return .analysis(.default)
             default:
                 let hint = Suggestion.closest(to: word, among: Self.stepKeys).map { "; did you mean '\($0)'?" } ?? ""
                 error(at: node, "wave '\(wave)': unknown step '\(word)'\(hint)")
@@ -266,7 +270,7 @@ public struct ConfigLoader {
             if let text = value.string, let duration = DurationText.parse(text) { return .pause(duration) }
             error(at: value, "wave '\(wave)': pause takes a duration (30s, 5m, 1h) or 'approval'")
         case "analysis":
-            return .analysis
+            return readAnalysis(value, wave: wave).map(StepSpec.analysis)
         case "scripts", "deploy", "smoke", "promote":
             error(at: keyNode, "wave '\(wave)': step '\(key)' takes no value; write it as a plain word")
         default:
@@ -274,6 +278,137 @@ public struct ConfigLoader {
             error(at: keyNode, "wave '\(wave)': unknown step '\(key)'\(hint)")
         }
         return nil
+    }
+
+    mutating func readMetrics(_ node: Node) -> MetricsSpec {
+        guard let fields = mapping(node, "metrics") else { return MetricsSpec() }
+        checkKeys(fields, allowed: ["source", "prometheus_url"], context: "metrics")
+        switch fields["source"]?.string ?? "scrape" {
+        case "scrape": return MetricsSpec(source: .scrape)
+        case "prometheus":
+            guard let url = fields["prometheus_url"]?.string, url.hasPrefix("http") else {
+                error(at: node, "metrics: source prometheus needs prometheus_url (e.g. http://127.0.0.1:9090)")
+                return MetricsSpec()
+            }
+            return MetricsSpec(source: .prometheus(url: url))
+        case let other:
+            error(at: fields["source"], "metrics: source must be scrape or prometheus, not '\(other)'")
+            return MetricsSpec()
+        }
+    }
+
+    mutating func readAlerts(_ node: Node, services: [String], targets: [String]) -> AlertsSpec {
+        guard let fields = mapping(node, "alerts") else { return AlertsSpec() }
+        checkKeys(fields, allowed: ["notifiers", "rules", "interval"], context: "alerts")
+        var spec = AlertsSpec()
+        if let value = duration(fields, "interval", context: "alerts") { spec.interval = value }
+        if let notifiersNode = fields["notifiers"] {
+            if case .sequence(let items) = notifiersNode {
+                for item in items {
+                    guard case .mapping(let entry) = item, entry.count == 1, let (keyNode, valueNode) = entry.first,
+                          let kind = keyNode.string, let url = valueNode.string, url.hasPrefix("http") else {
+                        error(at: item, "alerts: a notifier is `webhook: URL` or `alertmanager: URL`")
+                        continue
+                    }
+                    switch kind {
+                    case "webhook": spec.notifiers.append(.webhook(url: url))
+                    case "alertmanager": spec.notifiers.append(.alertmanager(url: url))
+                    default:
+                        let hint = Suggestion.closest(to: kind, among: ["webhook", "alertmanager"]).map { "; did you mean '\($0)'?" } ?? ""
+                        error(at: keyNode, "alerts: unknown notifier '\(kind)'\(hint)")
+                    }
+                }
+            } else { error(at: notifiersNode, "alerts: notifiers must be a list") }
+        }
+        if let rulesNode = fields["rules"] {
+            guard case .sequence(let items) = rulesNode else {
+                error(at: rulesNode, "alerts: rules must be a list")
+                return spec
+            }
+            for item in items {
+                guard let rule = mapping(item, "an alert rule") else { continue }
+                checkKeys(rule, allowed: ["name", "service", "target", "expr", "for", "severity"], context: "alert rule")
+                guard let name = requiredString(rule, "name", in: item, context: "alert rule"),
+                      let service = requiredString(rule, "service", in: item, context: "alert rule '\(name)'"),
+                      let target = requiredString(rule, "target", in: item, context: "alert rule '\(name)'"),
+                      let expr = requiredString(rule, "expr", in: item, context: "alert rule '\(name)'") else { continue }
+                if !services.contains(service) { error(at: rule["service"], "alert rule '\(name)': unknown service '\(service)'") }
+                if !targets.contains(target) { error(at: rule["target"], "alert rule '\(name)': unknown environment or datacenter '\(target)'") }
+                guard let (measure, comparison, threshold) = AlertRule.parseExpression(expr) else {
+                    error(at: rule["expr"], "alert rule '\(name)': expr must read MEASURE OP NUMBER, e.g. `error_rate > 0.02` (measures: \(AlertRule.Measure.allCases.map(\.rawValue).joined(separator: ", ")); ops: >, <)")
+                    continue
+                }
+                let holdFor = duration(rule, "for", context: "alert rule '\(name)'") ?? .zero
+                spec.rules.append(AlertRule(name: name, service: service, target: target, measure: measure, comparison: comparison,
+                                            threshold: threshold, holdFor: holdFor, severity: rule["severity"]?.string ?? "page"))
+            }
+        }
+        return spec
+    }
+
+    static let analysisKeys = ["judge", "alpha", "min_samples", "max_duration", "interval", "metrics"]
+    static let analysisMetricKeys = ["name", "kind", "critical", "allowed_increase", "max", "failure_limit"]
+
+    mutating func readAnalysis(_ node: Node, wave: String) -> AnalysisSpec? {
+        if case .scalar = node, node.string?.isEmpty ?? true { return .default }
+        guard let fields = mapping(node, "wave '\(wave)': analysis") else { return nil }
+        checkKeys(fields, allowed: Self.analysisKeys, context: "analysis of wave '\(wave)'")
+        var spec = AnalysisSpec.default
+        let context = "wave '\(wave)': analysis"
+        if let judgeNode = fields["judge"] {
+            if let kind = judgeNode.string.flatMap(AnalysisSpec.JudgeKind.init(rawValue:)) { spec.judge = kind } else {
+                error(at: judgeNode, "\(context): judge must be one of \(AnalysisSpec.JudgeKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        if let alphaNode = fields["alpha"] {
+            if let alpha = alphaNode.float, alpha > 0, alpha < 0.5 { spec.alpha = alpha } else {
+                error(at: alphaNode, "\(context): alpha must be a number between 0 and 0.5, such as 0.01")
+            }
+        }
+        if let samplesNode = fields["min_samples"] {
+            if let samples = samplesNode.int, samples >= 1 { spec.minSamples = samples } else {
+                error(at: samplesNode, "\(context): min_samples must be a whole number of requests, 1 or more")
+            }
+        }
+        if let value = duration(fields, "max_duration", context: context) { spec.maxDuration = value }
+        if let value = duration(fields, "interval", context: context) { spec.interval = value }
+        if let metricsNode = fields["metrics"] {
+            guard case .sequence(let items) = metricsNode, !items.isEmpty else {
+                error(at: metricsNode, "\(context): metrics must be a non-empty list")
+                return spec
+            }
+            spec.metrics = items.compactMap { readAnalysisMetric($0, context: context) }
+        }
+        return spec
+    }
+
+    mutating func readAnalysisMetric(_ node: Node, context: String) -> AnalysisMetricSpec? {
+        guard let fields = mapping(node, "\(context): a metric") else { return nil }
+        checkKeys(fields, allowed: Self.analysisMetricKeys, context: "analysis metric")
+        guard let name = requiredString(fields, "name", in: node, context: "\(context) metric"),
+              let kindText = requiredString(fields, "kind", in: node, context: "\(context) metric '\(name)'") else { return nil }
+        guard let kind = AnalysisMetricSpec.Kind(rawValue: kindText) else {
+            error(at: fields["kind"], "\(context) metric '\(name)': kind must be error_rate or latency")
+            return nil
+        }
+        var metric = AnalysisMetricSpec(name: name, kind: kind)
+        if let node = fields["critical"] {
+            if let value = node.bool { metric.critical = value } else { error(at: node, "\(context) metric '\(name)': critical must be true or false") }
+        }
+        if let node = fields["allowed_increase"] {
+            if let value = node.float, value >= 0 { metric.allowedIncrease = value } else {
+                error(at: node, "\(context) metric '\(name)': allowed_increase must be a fraction of 0 or more (0.1 = +10%)")
+            }
+        }
+        if let node = fields["max"] {
+            if let value = node.float, value >= 0 { metric.max = value } else { error(at: node, "\(context) metric '\(name)': max must be a number of 0 or more") }
+        }
+        if let node = fields["failure_limit"] {
+            if let value = node.int, value >= 1 { metric.failureLimit = value } else {
+                error(at: node, "\(context) metric '\(name)': failure_limit must be a whole number, 1 or more")
+            }
+        }
+        return metric
     }
 
     // MARK: - Helpers

@@ -30,8 +30,9 @@ public enum StepSpec: Sendable, Equatable, CustomStringConvertible {
     case pause(Duration)
     /// Wait for a person's `rollout approve`.
     case approval
-    /// Judge canary against baseline (filled by the canary-analysis work); passes for now.
-    case analysis
+    /// Judge canary against a baseline of the stable version on live metrics; fail rolls back,
+    /// inconclusive at the deadline waits for a person.
+    case analysis(AnalysisSpec)
     /// All of the target's traffic to the new version, which becomes the target's stable.
     case promote
 

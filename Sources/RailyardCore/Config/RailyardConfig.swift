@@ -9,9 +9,13 @@ public struct RailyardConfig: Sendable, Equatable {
     public var environments: [EnvironmentSpec]
     public var scripts: [ScriptSpec]
     public var deployment: DeploymentSpec
+    public var alerts: AlertsSpec
+    public var metrics: MetricsSpec
 
     public init(baseDirectory: String, services: [ServiceSpec], environments: [EnvironmentSpec],
-                scripts: [ScriptSpec], deployment: DeploymentSpec) {
+                scripts: [ScriptSpec], deployment: DeploymentSpec, alerts: AlertsSpec = AlertsSpec(), metrics: MetricsSpec = MetricsSpec()) {
+        self.alerts = alerts
+        self.metrics = metrics
         self.baseDirectory = baseDirectory
         self.services = services
         self.environments = environments

@@ -8,6 +8,8 @@ public enum RolloutEvent: Sendable, Equatable {
     case pauseStarted(until: Date)
     case pauseElapsed
     case approvalRequested
+    /// The analysis reached its deadline without a verdict: a person decides (approve or abort).
+    case analysisInconclusive(reason: String)
     case approved(by: String)
     case stepFailed(reason: String)
     case abortRequested(by: String, reason: String)
@@ -22,6 +24,7 @@ public enum RolloutEvent: Sendable, Equatable {
         case .pauseStarted: "pause_started"
         case .pauseElapsed: "pause_elapsed"
         case .approvalRequested: "approval_requested"
+        case .analysisInconclusive: "analysis_inconclusive"
         case .approved: "approved"
         case .stepFailed: "step_failed"
         case .abortRequested: "abort_requested"

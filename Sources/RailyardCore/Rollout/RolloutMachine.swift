@@ -51,6 +51,12 @@ public struct RolloutMachine: Sendable {
             next.phase = .awaitingApproval
             next.reason = "waiting for approval at wave '\(wave(of: record).name)'"
 
+        case (.running, .analysisInconclusive(let reason)):
+            guard case .analysis = step(of: record) else { throw refuse(event, record, "the current step is not an analysis") }
+            next.stepStarted = true
+            next.phase = .awaitingApproval
+            next.reason = reason
+
         case (.awaitingApproval, .approved):
             next.reason = nil
             advance(&next)

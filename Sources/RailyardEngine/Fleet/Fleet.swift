@@ -71,19 +71,22 @@ public actor Fleet {
 
     // MARK: Instances
 
-    public func liveInstances(service: String? = nil, version: String? = nil, target: String? = nil) async throws -> [InstanceRecord] {
+    public func liveInstances(service: String? = nil, version: String? = nil, target: String? = nil,
+                              role: InstanceRecord.Role? = .serving) async throws -> [InstanceRecord] {
         try await store.instances(includeStopped: false).filter {
             (service == nil || $0.service == service) && (version == nil || $0.version == version) && (target == nil || $0.target == target)
+                && (role == nil || $0.role == role)
         }
     }
 
     /// Brings the running count of `version` in `target` up to the configured count, waiting for health.
     /// Idempotent: instances already recorded and alive count.
     @discardableResult
-    public func ensureInstances(service spec: ServiceSpec, version: String, target: String, rolloutID: String?, actor: String) async throws -> [InstanceRecord] {
+    public func ensureInstances(service spec: ServiceSpec, version: String, target: String, rolloutID: String?, actor: String,
+                                role: InstanceRecord.Role = .serving) async throws -> [InstanceRecord] {
         let wanted = spec.instanceCount(in: target)
         var running: [InstanceRecord] = []
-        for instance in try await liveInstances(service: spec.name, version: version, target: target) {
+        for instance in try await liveInstances(service: spec.name, version: version, target: target, role: role) {
             if instance.state == .running, let pid = instance.pid, driver.isAlive(LaunchedProcess(pid: pid, startTime: instance.pidStart)) {
                 running.append(instance)
             } else {
@@ -91,16 +94,17 @@ public actor Fleet {
             }
         }
         while running.count < wanted {
-            running.append(try await startInstance(service: spec, version: version, target: target, rolloutID: rolloutID, actor: actor))
+            running.append(try await startInstance(service: spec, version: version, target: target, rolloutID: rolloutID, actor: actor, role: role))
         }
         return running
     }
 
-    func startInstance(service spec: ServiceSpec, version: String, target: String, rolloutID: String?, actor: String) async throws -> InstanceRecord {
+    func startInstance(service spec: ServiceSpec, version: String, target: String, rolloutID: String?, actor: String,
+                       role: InstanceRecord.Role) async throws -> InstanceRecord {
         let port = try FreePort.next()
-        let id = "\(spec.name)-\(version)-\(target)-\(port)"
+        let id = "\(spec.name)-\(version)-\(target)-\(port)" + (role == .baseline ? "-baseline" : "")
         var instance = InstanceRecord(id: id, service: spec.name, version: version, target: target, port: port,
-                                      logPath: paths.instanceLog(id), state: .starting, rolloutID: rolloutID, startedAt: clock.now())
+                                      logPath: paths.instanceLog(id), state: .starting, rolloutID: rolloutID, startedAt: clock.now(), role: role)
         try await store.save(instance)
         let process: LaunchedProcess
         do {
@@ -129,13 +133,14 @@ public actor Fleet {
         instance.state = .running
         try await store.save(instance)
         try await audit(actor: actor, kind: "instance.started", subject: spec.name,
-                        message: "\(spec.name) \(version) in \(target) healthy on \(instance.address) (pid \(process.pid))")
+                        message: "\(spec.name) \(version)\(role == .baseline ? " (baseline)" : "") in \(target) healthy on \(instance.address) (pid \(process.pid))")
         return instance
     }
 
     /// Stops every live instance of a version in a target.
-    public func stopInstances(service: String, version: String, target: String, actor: String, why: String) async throws {
-        for instance in try await liveInstances(service: service, version: version, target: target) {
+    public func stopInstances(service: String, version: String, target: String, actor: String, why: String,
+                              role: InstanceRecord.Role? = .serving) async throws {
+        for instance in try await liveInstances(service: service, version: version, target: target, role: role) {
             try await stop(instance, actor: actor, why: why)
         }
     }
@@ -170,16 +175,25 @@ public actor Fleet {
     // MARK: Traffic
 
     /// Points a service's traffic in a target at `stable` and, when given, `canary` with its weight.
+    /// While baseline instances run beside the canary they get the canary's weight too (as Kayenta
+    /// recommends), so both face the same traffic at the same age.
     public func route(service: String, target: String, stable: String, canary: String?, canaryWeight: Int) async throws {
         let stableServers = try await liveInstances(service: service, version: stable, target: target).filter { $0.state == .running }.map(\.address)
         var groups = [BackendGroup(name: "stable", version: stable, weight: canary == nil ? 100 : 100 - canaryWeight, servers: stableServers)]
         if let canary {
             let canaryServers = try await liveInstances(service: service, version: canary, target: target).filter { $0.state == .running }.map(\.address)
             groups.append(BackendGroup(name: "canary", version: canary, weight: canaryWeight, servers: canaryServers))
+            let baselineServers = try await liveInstances(service: service, version: stable, target: target, role: .baseline)
+                .filter { $0.state == .running }.map(\.address)
+            if !baselineServers.isEmpty, !stableServers.isEmpty {
+                let baselineWeight = min(canaryWeight, 100 - canaryWeight)
+                groups[0].weight -= baselineWeight
+                groups.append(BackendGroup(name: "baseline", version: stable, weight: baselineWeight, servers: baselineServers))
+            }
         }
         // A group without servers cannot take traffic: give its share to the other.
         if groups[0].servers.isEmpty, groups.count == 2 { groups[0].weight = 0; groups[1].weight = 100 }
-        if groups.count == 2, groups[1].servers.isEmpty { groups[1].weight = 0; groups[0].weight = 100 }
+        if groups.count >= 2, groups[1].servers.isEmpty { groups[0].weight += groups[1].weight; groups[1].weight = 0 }
         try await router(for: target).apply(service: service, groups: groups.filter { !$0.servers.isEmpty || $0.weight == 0 })
     }
 

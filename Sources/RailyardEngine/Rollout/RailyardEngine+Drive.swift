@@ -72,6 +72,11 @@ extension RailyardEngine {
             }
             do {
                 try await fleet.ensureInstances(service: spec, version: version, target: target, rolloutID: record.id, actor: Self.actor)
+                if wave.steps.contains(where: \.isAnalysis) {
+                    // Fresh instances of the stable version, the same age as the canary, for a fair comparison.
+                    try await fleet.ensureInstances(service: spec, version: stable, target: target, rolloutID: record.id, actor: Self.actor,
+                                                    role: .baseline)
+                }
                 try await fleet.route(service: service, target: target, stable: stable, canary: version,
                                       canaryWeight: record.targets[target]?.canaryWeight ?? 0)
             } catch let error as CancellationError {
@@ -97,10 +102,16 @@ extension RailyardEngine {
             _ = try await transition(record, .approvalRequested, actor: Self.actor,
                                      message: "waiting for approval in wave '\(wave.name)': `railyard rollout approve \(record.id)`")
             return
-        case .analysis:
-            if !record.stepStarted { record = try await transition(record, .stepStarted(.none), actor: Self.actor, message: "analysis in \(target)") }
-            try await fleet.audit(actor: Self.actor, kind: "rollout.analysis", subject: record.id,
-                                  message: "no judge configured for this step yet: it passes without judging (canary analysis is a separate piece of work)")
+        case .analysis(let analysis):
+            if !record.stepStarted {
+                record = try await transition(record, .stepStarted(.none), actor: Self.actor,
+                                              message: "analysing \(version) against a baseline in \(target) (\(analysis.judge.rawValue), α=\(analysis.alpha))")
+            }
+            if case .inconclusive(let reason) = try await runAnalysis(analysis, record: record, target: target) {
+                _ = try await transition(record, .analysisInconclusive(reason: reason), actor: Self.actor,
+                                         message: "analysis inconclusive: waiting for a person to approve or abort", reason: reason)
+                return
+            }
         case .promote:
             var stable = record.targets[target]?.stableVersion ?? ""
             if stable.isEmpty { stable = try await stableVersion(service: service, target: target, spec: spec) }
@@ -109,6 +120,11 @@ extension RailyardEngine {
                                               message: "promoting \(version) in \(target): all traffic to it")
             }
             try await routeOrFail(record, target: target, weight: 100)
+            if try await !fleet.liveInstances(service: service, target: target, role: .baseline).isEmpty {
+                try await fleet.stopInstances(service: service, version: stable, target: target, actor: Self.actor,
+                                              why: "analysis over: \(version) promoted in \(target)", role: .baseline)
+                try await routeOrFail(record, target: target, weight: 100)
+            }
         }
         try Task.checkCancellation()
         try await transition(record, .stepCompleted, actor: Self.actor, message: "'\(step)' of wave '\(wave.name)' done")
@@ -195,7 +211,8 @@ extension RailyardEngine {
             let stable = record.targets[target]?.stableVersion ?? ""
             try await fleet.route(service: record.service, target: target, stable: stable, canary: nil, canaryWeight: 0)
         case .stopNewInstances(let target):
-            for instance in try await fleet.liveInstances(service: record.service, version: record.version, target: target) {
+            let baselines = try await fleet.liveInstances(service: record.service, target: target, role: .baseline).filter { $0.rolloutID == record.id }
+            for instance in try await fleet.liveInstances(service: record.service, version: record.version, target: target) + baselines {
                 try await fleet.stop(instance, actor: Self.actor, why: "rollback of \(record.id)")
             }
         case .rollbackScript(let name):
@@ -213,8 +230,9 @@ extension RailyardEngine {
         }
         let next = try await transition(record, .rollbackActionDone, actor: Self.actor, message: "rollback: \(action)")
         if next.phase == .rolledBack {
-            try await fleet.audit(actor: Self.actor, kind: "alert.rolled_back", subject: record.id,
-                                  message: "\(record.service) \(record.version) rolled back", reason: record.reason)
+            await alerts.raise(name: "RolloutRolledBack", summary: "\(record.service) \(record.version) rolled back (\(record.id))",
+                               reason: record.reason ?? "no reason recorded",
+                               labels: ["service": record.service, "version": record.version, "rollout": record.id])
         }
     }
 
@@ -225,9 +243,16 @@ extension RailyardEngine {
             try await fleet.route(service: record.service, target: target, stable: record.version, canary: nil, canaryWeight: 0)
             if progress.stableVersion != record.version {
                 try await fleet.stopInstances(service: record.service, version: progress.stableVersion, target: target,
-                                              actor: Self.actor, why: "\(record.version) promoted by \(record.id)")
+                                              actor: Self.actor, why: "\(record.version) promoted by \(record.id)", role: nil)
             }
         }
         try await transition(record, .finished, actor: Self.actor, message: "\(record.service) \(record.version) promoted everywhere")
+    }
+}
+
+extension StepSpec {
+    var isAnalysis: Bool {
+        if case .analysis = self { return true }
+        return false
     }
 }

@@ -7,6 +7,7 @@ extension RailyardEngine {
     /// weights), records every difference, then resumes or rolls back each active rollout.
     public func start() async throws {
         try await reconcile()
+        if alertTask == nil { alertTask = Task { await alerts.run() } }
         for record in try await store.activeRollouts() where drivers[record.id] == nil {
             startDriving(record.id)
         }
@@ -52,6 +53,9 @@ extension RailyardEngine {
 
     /// Stops driving every rollout (for a clean shutdown); their stored state is where a restart resumes.
     public func shutdown() async {
+        alertTask?.cancel()
+        await alertTask?.value
+        alertTask = nil
         for (_, task) in drivers { task.cancel() }
         for (_, task) in drivers { await task.value }
         drivers.removeAll()

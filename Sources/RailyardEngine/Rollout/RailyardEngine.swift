@@ -15,6 +15,12 @@ public actor RailyardEngine {
     let machine: RolloutMachine
     let paths: RailyardPaths
     let httpClient: HTTPClient
+    let metrics: any MetricSource
+    let extractor: CountersExtractor
+    /// The latest look of each rollout's running analysis.
+    var liveAnalyses: [String: LiveAnalysis] = [:]
+    public nonisolated let alerts: AlertEvaluator
+    var alertTask: Task<Void, Never>?
 
     /// One driving task per active rollout.
     var drivers: [String: Task<Void, Never>] = [:]
@@ -24,7 +30,8 @@ public actor RailyardEngine {
     var watchers: [UUID: AsyncStream<RolloutRecord>.Continuation] = [:]
 
     public init(config: RailyardConfig, store: any RailyardStore, fleet: Fleet, scripts: any ScriptRunner, clock: any WallClock,
-                paths: RailyardPaths, httpClient: HTTPClient = .shared) {
+                paths: RailyardPaths, httpClient: HTTPClient = .shared, metrics: (any MetricSource)? = nil,
+                extractor: CountersExtractor = CountersExtractor()) {
         self.config = config
         self.store = store
         self.fleet = fleet
@@ -33,6 +40,24 @@ public actor RailyardEngine {
         self.machine = RolloutMachine(config: config)
         self.paths = paths
         self.httpClient = httpClient
+        let source = metrics ?? Self.metricSource(config.metrics, httpClient: httpClient)
+        self.metrics = source
+        self.extractor = extractor
+        self.alerts = AlertEvaluator(spec: config.alerts, fleet: fleet, store: store, metrics: source, extractor: extractor,
+                                     notifiers: config.alerts.notifiers.map { destination in
+                                         switch destination {
+                                         case .webhook(let url): NotifierFactory.make(kind: .webhook(url: url), httpClient: httpClient)
+                                         case .alertmanager(let url): NotifierFactory.make(kind: .alertmanager(url: url), httpClient: httpClient)
+                                         }
+                                     }, clock: clock)
+    }
+
+    static func metricSource(_ spec: MetricsSpec, httpClient: HTTPClient) -> any MetricSource {
+        switch spec.source {
+        case .scrape: return ScrapeSource(httpClient: httpClient)
+        case .prometheus(let url):
+            return (try? MetricSourceFactory.make(.prometheus(url: url), httpClient: httpClient)) ?? ScrapeSource(httpClient: httpClient)
+        }
     }
 
     // MARK: - Requests

@@ -98,6 +98,49 @@ final class InProcessAPIServer: Sendable {
                       json: try? JSONDecoder().decode(JSONValue.self, from: data))
     }
 
+    /// What a server-sent-events answer carried within a time window.
+    struct StreamAnswer: Sendable, CustomStringConvertible {
+        var status: Int
+        var contentType: String
+        /// Each event's `data:` line, in order.
+        var events: [String]
+        /// The server ended the stream within the window.
+        var ended: Bool
+        /// Everything received.
+        var text: String
+        /// The body as JSON, when it is JSON (an error answer).
+        var json: JSONValue? { try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) }
+        var description: String { "\(status) \(contentType) ended: \(ended) events: \(events)" }
+    }
+
+    /// Opens a server-sent-events stream, reads it for `window` (or until it ends) and closes it.
+    func stream(_ path: String, window: Duration = .milliseconds(500)) async throws -> StreamAnswer {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.headers.add(name: "Accept", value: "text/event-stream")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let received = StreamText()
+        let ended = await withTaskGroup(of: Bool?.self) { group in
+            group.addTask {
+                do {
+                    for try await chunk in response.body { received.append(String(buffer: chunk)) }
+                    return true
+                } catch {
+                    return false
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: window)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? false
+        }
+        let events = received.text.components(separatedBy: "\n").filter { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) }
+        return StreamAnswer(status: Int(response.status.code), contentType: response.headers.first(name: "Content-Type") ?? "",
+                            events: events, ended: ended, text: received.text)
+    }
+
     /// Polls a rollout until its phase is one of `phases`.
     func waitForPhase(_ id: String, _ phases: Set<String>, timeout: Duration = .seconds(30)) async throws -> Answer {
         let deadline = ContinuousClock.now + timeout
@@ -113,9 +156,11 @@ final class InProcessAPIServer: Sendable {
 
     /// Stops the listener, the engine's rollout drivers and the store, and removes the folder.
     func stop() async throws {
+        // The engine first: ending its watchers ends the open event streams, which graceful
+        // shutdown would otherwise wait for.
+        await engine.shutdown()
         await services.triggerGracefulShutdown()
         _ = await task.result
-        await engine.shutdown()
         try await engine.store.close()
         try? FileManager.default.removeItem(atPath: folder)
     }
@@ -173,4 +218,12 @@ enum JSONValue: Decodable, Sendable, Equatable {
         case .object: "object"
         }
     }
+}
+
+/// Text received on a stream, shared between the reading task and the caller.
+final class StreamText: @unchecked Sendable {
+    private let lock = NSLock()
+    private var received = ""
+    func append(_ text: String) { lock.lock(); received += text; lock.unlock() }
+    var text: String { lock.lock(); defer { lock.unlock() }; return received }
 }

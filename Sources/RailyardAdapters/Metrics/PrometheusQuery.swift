@@ -1,0 +1,106 @@
+import RailyardCore
+
+/// The PromQL `PrometheusSource` sends: a group's requests, errors and latency buckets, selected by the
+/// instance label and the extractor's metric names and routes.
+public struct PrometheusQuery: Sendable, Equatable {
+    /// `sum(requests{instance=~…,route=~…})`
+    public var requests: String
+    /// `sum(requests{instance=~…,route=~…,status=~"5.*"})`: statuses starting with 5, as `CountersExtractor` counts.
+    public var errors: String
+    /// `sum by (le) (latency_bucket{instance=~…,route=~…})`; nil when the extractor reads no latency.
+    public var latencyBuckets: String?
+    /// `sum(latency_count{…})`: the `+Inf` bucket when an exporter writes none.
+    public var latencyCount: String?
+    /// `up{instance=~…}`: which of the instances Prometheus scrapes, and whether the last scrape worked.
+    public var up: String
+
+    /// - Parameters:
+    ///   - instances: values of `instanceLabel`, e.g. `127.0.0.1:4001`; matched exactly (regex metacharacters
+    ///     escaped). Must not be empty.
+    ///   - instanceLabel: the label naming an instance, `instance` in a standard Prometheus setup.
+    public init(instances: [String], extractor: CountersExtractor, instanceLabel: String = "instance") throws(PrometheusQueryError) {
+        guard !instances.isEmpty else { throw .noInstances }
+        for name in [extractor.requestsMetric] + (extractor.latencyMetric.map { [$0] } ?? []) {
+            guard Self.isMetricName(name) else { throw .invalidMetricName(name) }
+        }
+        guard Self.isLabelName(instanceLabel) else { throw .invalidLabelName(instanceLabel) }
+
+        var matchers = ["\(instanceLabel)=~\(Self.literal(Self.alternation(instances)))"]
+        if !extractor.routes.isEmpty {
+            matchers.append("route=~\(Self.literal(Self.alternation(extractor.routes.sorted())))")
+        }
+        let selector = "{" + matchers.joined(separator: ",") + "}"
+        requests = "sum(\(extractor.requestsMetric)\(selector))"
+        let errorSelector = "{" + (matchers + [#"status=~"5.*""#]).joined(separator: ",") + "}"
+        errors = "sum(\(extractor.requestsMetric)\(errorSelector))"
+        if let latency = extractor.latencyMetric {
+            latencyBuckets = "sum by (le) (\(latency)_bucket\(selector))"
+            latencyCount = "sum(\(latency)_count\(selector))"
+        } else {
+            latencyBuckets = nil
+            latencyCount = nil
+        }
+        up = "up{\(matchers[0])}"
+    }
+
+    /// RE2 matching exactly one of `values`: each escaped, joined by `|`. (Prometheus anchors label regexes.)
+    public static func alternation(_ values: [String]) -> String {
+        values.map(escapeRegex).joined(separator: "|")
+    }
+
+    /// Escapes RE2's metacharacters so `value` matches itself only: `127.0.0.1:4001` → `127\.0\.0\.1:4001`.
+    public static func escapeRegex(_ value: String) -> String {
+        var escaped = ""
+        for character in value {
+            if #"\.+*?()|[]{}^$"#.contains(character) { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
+    }
+
+    /// A PromQL double-quoted string literal (Go escapes): `a\.b` → `"a\\.b"`.
+    public static func literal(_ value: String) -> String {
+        var quoted = "\""
+        for character in value {
+            switch character {
+            case "\\": quoted += "\\\\"
+            case "\"": quoted += "\\\""
+            case "\n": quoted += "\\n"
+            case "\r": quoted += "\\r"
+            case "\t": quoted += "\\t"
+            default: quoted.append(character)
+            }
+        }
+        return quoted + "\""
+    }
+
+    static func isMetricName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, first.isASCIILetter || first == "_" || first == ":" else { return false }
+        return name.unicodeScalars.allSatisfy { $0.isASCIILetter || $0.isASCIIDigit || $0 == "_" || $0 == ":" }
+    }
+
+    static func isLabelName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, first.isASCIILetter || first == "_" else { return false }
+        return name.unicodeScalars.allSatisfy { $0.isASCIILetter || $0.isASCIIDigit || $0 == "_" }
+    }
+}
+
+/// A query `PrometheusQuery` refuses to build.
+public enum PrometheusQueryError: Error, Sendable, Equatable, CustomStringConvertible {
+    case noInstances
+    case invalidMetricName(String)
+    case invalidLabelName(String)
+
+    public var description: String {
+        switch self {
+        case .noInstances: "no instances to select in Prometheus"
+        case .invalidMetricName(let name): "\"\(name)\" is not a Prometheus metric name"
+        case .invalidLabelName(let name): "\"\(name)\" is not a Prometheus label name"
+        }
+    }
+}
+
+private extension Unicode.Scalar {
+    var isASCIILetter: Bool { ("a"..."z").contains(self) || ("A"..."Z").contains(self) }
+    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+}

@@ -1,0 +1,65 @@
+/// The configuration of an `analysis` step: which metrics, which judge, how sure, how long.
+public struct AnalysisSpec: Sendable, Equatable, Codable {
+    public enum JudgeKind: String, Sendable, Codable, CaseIterable { case sequential, mannWhitney = "mann-whitney", threshold }
+
+    public var judge: JudgeKind
+    /// False-positive rate the judge guarantees (sequential: however often it looks).
+    public var alpha: Double
+    /// Requests each group needs before any verdict other than inconclusive.
+    public var minSamples: Int
+    /// Past this with no verdict: inconclusive ("waiting for data") becomes a person's decision;
+    /// with no data at all it fails.
+    public var maxDuration: Duration
+    /// How often metrics are read and judged.
+    public var interval: Duration
+    public var metrics: [AnalysisMetricSpec]
+
+    public init(judge: JudgeKind = .sequential, alpha: Double = 0.01, minSamples: Int = 100, maxDuration: Duration = .seconds(300),
+                interval: Duration = .seconds(5), metrics: [AnalysisMetricSpec] = AnalysisMetricSpec.defaults) {
+        self.judge = judge
+        self.alpha = alpha
+        self.minSamples = minSamples
+        self.maxDuration = maxDuration
+        self.interval = interval
+        self.metrics = metrics
+    }
+
+    public static let `default` = AnalysisSpec()
+}
+
+/// One judged metric, read from the service's standard request counter and latency histogram.
+public struct AnalysisMetricSpec: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable, CaseIterable { case errorRate = "error_rate", latency }
+
+    public var name: String
+    public var kind: Kind
+    /// A failing critical metric fails the analysis whatever the others say (Kayenta's critical metrics).
+    public var critical: Bool
+    /// Relative increase over baseline tolerated before it counts as worse (0.1 = +10%); mann-whitney and threshold use it.
+    public var allowedIncrease: Double
+    /// threshold judge only: the largest acceptable value per interval (error rate as a fraction, latency p99 in seconds).
+    public var max: Double?
+    /// threshold judge only: how many intervals out of range fail the analysis (Flagger's failure limit).
+    public var failureLimit: Int
+
+    public init(name: String, kind: Kind, critical: Bool = true, allowedIncrease: Double = 0, max: Double? = nil, failureLimit: Int = 2) {
+        self.name = name
+        self.kind = kind
+        self.critical = critical
+        self.allowedIncrease = allowedIncrease
+        self.max = max
+        self.failureLimit = failureLimit
+    }
+
+    public static let defaults = [
+        AnalysisMetricSpec(name: "error-rate", kind: .errorRate, critical: true, max: 0.01),
+        AnalysisMetricSpec(name: "latency", kind: .latency, critical: false, allowedIncrease: 0.1, max: 0.5),
+    ]
+}
+
+/// A judge compares baseline and canary over the looks of one analysis. Pure: no I/O, no clock.
+public protocol CanaryJudge: Sendable {
+    /// Judges every look so far (cumulative counters since the analysis began). `final` is true at the
+    /// deadline, when a fixed-horizon judge must decide.
+    func judge(_ looks: [AnalysisLook], final: Bool) -> Judgement
+}

@@ -1,0 +1,20 @@
+extension GroupCounters {
+    /// What happened since `start`: counters are cumulative, and an analysis judges only its own window.
+    /// A counter that went down (an instance restarted) counts from zero rather than negative.
+    public func since(_ start: GroupCounters) -> GroupCounters {
+        let startBuckets = Dictionary(start.latencyBuckets.map { ($0.le, $0.count) }, uniquingKeysWith: { $1 })
+        return GroupCounters(
+            requests: max(0, requests - start.requests),
+            errors: max(0, errors - start.errors),
+            latencyBuckets: latencyBuckets.map { LatencyBucket(le: $0.le, count: max(0, $0.count - (startBuckets[$0.le] ?? 0))) })
+    }
+
+    /// Failed requests over requests, 0 with no requests.
+    public var errorRate: Double { requests > 0 ? errors / requests : 0 }
+
+    /// The smallest bucket bound under which `quantile` of the observations fall (an upper estimate).
+    public func latencyQuantile(_ quantile: Double) -> Double? {
+        guard let total = latencyBuckets.last?.count, total > 0 else { return nil }
+        return latencyBuckets.first { $0.count >= quantile * total }?.le
+    }
+}

@@ -1,0 +1,64 @@
+/// Cumulative counters of one group (baseline or canary) at one look, summed over its instances:
+/// what a metric source reads and what judges compare.
+public struct GroupCounters: Sendable, Codable, Equatable {
+    /// Requests on the routes being judged.
+    public var requests: Double
+    /// Of those, the failed ones (5xx).
+    public var errors: Double
+    /// Cumulative latency histogram: ascending upper bounds in seconds, the last one +Inf.
+    public var latencyBuckets: [LatencyBucket]
+
+    public init(requests: Double = 0, errors: Double = 0, latencyBuckets: [LatencyBucket] = []) {
+        self.requests = requests
+        self.errors = errors
+        self.latencyBuckets = latencyBuckets
+    }
+
+    public static let zero = GroupCounters()
+}
+
+public struct LatencyBucket: Sendable, Codable, Equatable {
+    /// Upper bound in seconds (`.infinity` for +Inf).
+    public var le: Double
+    /// Cumulative count of observations ≤ `le`.
+    public var count: Double
+    public init(le: Double, count: Double) {
+        self.le = le
+        self.count = count
+    }
+
+    enum CodingKeys: String, CodingKey { case le, count }
+
+    // JSON has no infinity: the +Inf bound travels as the string "+Inf", as in Prometheus' own text.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        count = try container.decode(Double.self, forKey: .count)
+        if let text = try? container.decode(String.self, forKey: .le) {
+            guard let value = text == "+Inf" ? Double.infinity : Double(text) else {
+                throw DecodingError.dataCorruptedError(forKey: .le, in: container, debugDescription: "not a bucket bound: \(text)")
+            }
+            le = value
+        } else {
+            le = try container.decode(Double.self, forKey: .le)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(count, forKey: .count)
+        if le.isInfinite { try container.encode(le > 0 ? "+Inf" : "-Inf", forKey: .le) } else { try container.encode(le, forKey: .le) }
+    }
+}
+
+/// One look of an analysis: both groups' cumulative counters since the analysis began.
+public struct AnalysisLook: Sendable, Codable, Equatable {
+    /// Seconds since the analysis began (from the injected clock).
+    public var elapsed: Double
+    public var baseline: GroupCounters
+    public var canary: GroupCounters
+    public init(elapsed: Double, baseline: GroupCounters, canary: GroupCounters) {
+        self.elapsed = elapsed
+        self.baseline = baseline
+        self.canary = canary
+    }
+}

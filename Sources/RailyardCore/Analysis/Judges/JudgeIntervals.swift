@@ -1,0 +1,97 @@
+/// What one interval between two consecutive looks holds for one group: the difference of the
+/// cumulative counters. A counter that went down (an instance restarted) makes the interval unusable.
+struct IntervalCounts: Sendable, Equatable {
+    var requests: Double
+    var errors: Double
+    /// Per-bucket (not cumulative) counts, aligned with `bounds`; empty when the group has no histogram.
+    var buckets: [Double]
+    var bounds: [Double]
+
+    var errorRate: Double { requests > 0 ? errors / requests : .nan }
+
+    /// The difference `later - earlier`, or nil if a counter went backwards or the histograms disagree.
+    static func between(_ earlier: GroupCounters, _ later: GroupCounters) -> IntervalCounts? {
+        let requests = later.requests - earlier.requests
+        let errors = later.errors - earlier.errors
+        guard requests >= 0, errors >= 0 else { return nil }
+        var bounds: [Double] = []
+        var buckets: [Double] = []
+        let hasBefore = !earlier.latencyBuckets.isEmpty
+        if !later.latencyBuckets.isEmpty {
+            if hasBefore && earlier.latencyBuckets.map(\.le) != later.latencyBuckets.map(\.le) { return nil }
+            var previousLater = 0.0, previousEarlier = 0.0
+            for (i, bucket) in later.latencyBuckets.enumerated() {
+                let before = hasBefore ? earlier.latencyBuckets[i].count : 0
+                let count = (bucket.count - previousLater) - (before - previousEarlier)
+                guard count >= -1e-9 else { return nil }
+                bounds.append(bucket.le)
+                buckets.append(max(0, count))
+                previousLater = bucket.count
+                previousEarlier = before
+            }
+        }
+        return IntervalCounts(requests: requests, errors: min(errors, requests), buckets: buckets, bounds: bounds)
+    }
+
+    /// All intervals of an analysis: the first from zero to the first look, then between looks.
+    /// Each pair is (look index, baseline interval, canary interval); unusable intervals are left out.
+    static func of(_ looks: [AnalysisLook]) -> [(look: Int, baseline: IntervalCounts, canary: IntervalCounts)] {
+        var out: [(Int, IntervalCounts, IntervalCounts)] = []
+        var previous = AnalysisLook(elapsed: 0, baseline: .zero, canary: .zero)
+        for (i, look) in looks.enumerated() {
+            if let b = between(previous.baseline, look.baseline), let c = between(previous.canary, look.canary) {
+                out.append((i, b, c))
+            }
+            previous = look
+        }
+        return out
+    }
+}
+
+/// Latency figures read from a histogram the way Prometheus reads them.
+enum HistogramMath {
+    /// `histogram_quantile`: linear interpolation inside the bucket holding the q-quantile; the lower
+    /// edge of the first bucket is 0; a quantile in the +Inf bucket is the largest finite bound.
+    /// `counts` are per bucket (not cumulative). NaN when the histogram is empty.
+    static func quantile(_ q: Double, bounds: [Double], counts: [Double]) -> Double {
+        let total = counts.reduce(0, +)
+        guard total > 0, bounds.count == counts.count, !bounds.isEmpty else { return .nan }
+        let rank = q * total
+        var cumulative = 0.0
+        for (i, count) in counts.enumerated() {
+            if cumulative + count >= rank && count > 0 {
+                let upper = bounds[i]
+                let lower = i == 0 ? 0 : bounds[i - 1]
+                if !upper.isFinite { return lower }
+                if i == 0 && upper <= 0 { return upper }
+                return lower + (upper - lower) * (rank - cumulative) / count
+            }
+            cumulative += count
+        }
+        return bounds.last(where: { $0.isFinite }) ?? .nan
+    }
+
+    /// The mean latency estimated from bucket midpoints (the +Inf bucket counts at the largest finite bound).
+    static func mean(bounds: [Double], counts: [Double]) -> Double {
+        let total = counts.reduce(0, +)
+        guard total > 0, bounds.count == counts.count else { return .nan }
+        var sum = 0.0
+        for (i, count) in counts.enumerated() where count > 0 {
+            let lower = i == 0 ? 0 : bounds[i - 1]
+            let upper = bounds[i]
+            sum += count * (upper.isFinite ? (lower + upper) / 2 : lower)
+        }
+        return sum / total
+    }
+
+    /// Per-bucket counts from cumulative buckets.
+    static func perBucket(_ cumulative: [LatencyBucket]) -> (bounds: [Double], counts: [Double]) {
+        var previous = 0.0
+        var counts: [Double] = []
+        for bucket in cumulative {
+            counts.append(max(0, bucket.count - previous))
+            previous = bucket.count
+        }
+        return (cumulative.map(\.le), counts)
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+
+/// The anytime-valid evidence that a canary is worse than its baseline on one metric: a mixture of
+/// likelihood-ratio e-processes over effect sizes (a mixture SPRT), each one an exact
+/// (super)martingale under the null hypothesis, so that by Ville's inequality
+/// P(the mixture ever reaches 1/α) ≤ α however often it is looked at.
+///
+/// **What is compared.** Within one interval between two looks, the null hypothesis is that the
+/// canary behaves like the baseline: given how many requests each group served and how those requests
+/// fell into categories (error / ok, or latency buckets), which group each request came from is a
+/// uniformly random split. Then the canary's count in a category is hypergeometric given what is left of
+/// the interval's pool, and for any ω the factor ω^x / E[ω^X] has expectation exactly 1. Categories are
+/// revealed one at a time, so each factor is conditionally an e-value; their product over categories and
+/// intervals is a test martingale, and so is any average of such products over a prior on effect sizes.
+/// No normal approximation, no assumption on the traffic split, no "peeking" penalty.
+///
+/// - Error rate: one category (the errors). ω = θ, the canary/baseline error-rate ratio. Null θ ≤ θ₀ =
+///   1 + allowedIncrease, alternatives θ₀·e^δ for δ on a log-spaced grid (the mixing prior).
+/// - Latency: the histogram buckets, fastest first. Each bucket gets a score, the normal score of its
+///   pooled mid-rank (label-free, so it may depend on the pooled data), and ω_j = exp(λ·(s_j − s̄_rest)),
+///   the odds that a request of bucket j is the canary's rather than one of the slower buckets still in
+///   the pool. λ is the shift of the canary's latency in standard deviations of (normal-scored) latency;
+///   only λ > λ₀ is a regression. λ₀ is 0 unless `allowedIncrease` > 0, in which case it is
+///   log(1 + allowedIncrease) / σ, with σ the pooled log-latency spread read off the histogram.
+///
+/// The *pass* side mirrors it: a second mixture over effects below the null (θ < θ₀, λ < λ₀) whose
+/// crossing rules out a regression larger than the allowance, at the same α.
+struct MetricEvidence: Sendable {
+    enum Kind: Sendable { case errorRate, latency }
+
+    let kind: Kind
+    let allowedIncrease: Double
+    /// log θ₀ for the error rate.
+    let nullLogRatio: Double
+    /// Effect sizes mixed over: δ (error, in log-ratio) or λ − λ₀ (latency, in standard deviations).
+    let failGrid: [Double]
+    let passGrid: [Double]
+    /// Per component, log of its e-process so far.
+    private(set) var failLog: [Double]
+    private(set) var passLog: [Double]
+    /// Intervals that contributed.
+    private(set) var intervals = 0
+
+    /// Mixing priors: equal weights on log-spaced effect sizes, chosen to cover the regressions worth
+    /// catching (error-rate ratio ×1.16 … ×7.4; latency shifts of 0.05 … 1.5 σ). See docs/judges.md.
+    static func logSpaced(_ low: Double, _ high: Double, _ count: Int) -> [Double] {
+        (0..<count).map { i in exp(log(low) + (log(high) - log(low)) * Double(i) / Double(count - 1)) }
+    }
+    static let errorFailGrid = logSpaced(0.15, 2.0, 20)
+    static let errorPassGrid = logSpaced(0.1, 2.0, 12)
+    static let latencyFailGrid = logSpaced(0.05, 1.5, 20)
+    static let latencyPassGrid = logSpaced(0.05, 1.5, 12)
+
+    /// `failGrid`/`passGrid` replace the default mixing grids (tests integrate the mixture on finer ones).
+    init(kind: Kind, allowedIncrease: Double, failGrid: [Double]? = nil, passGrid: [Double]? = nil) {
+        self.kind = kind
+        self.allowedIncrease = max(0, allowedIncrease)
+        nullLogRatio = log(1 + self.allowedIncrease)
+        switch kind {
+        case .errorRate:
+            self.failGrid = failGrid ?? Self.errorFailGrid
+            self.passGrid = passGrid ?? Self.errorPassGrid
+        case .latency:
+            self.failGrid = failGrid ?? Self.latencyFailGrid
+            self.passGrid = passGrid ?? Self.latencyPassGrid
+        }
+        failLog = Array(repeating: 0, count: self.failGrid.count)
+        passLog = Array(repeating: 0, count: self.passGrid.count)
+    }
+
+    /// log of the fail-side mixture: log((1/K) Σ e-processes), the log Bayes factor against the null.
+    var failStatistic: Double { JudgeMath.logSumExp(failLog) - log(Double(failLog.count)) }
+    var passStatistic: Double { JudgeMath.logSumExp(passLog) - log(Double(passLog.count)) }
+
+    /// Adds one interval. `pooled` is both groups' cumulative per-bucket latency counts at the end of the
+    /// interval (label-free, used only for the latency scores).
+    mutating func add(baseline: IntervalCounts, canary: IntervalCounts, pooled: [Double]) {
+        switch kind {
+        case .errorRate: addErrors(baseline: baseline, canary: canary)
+        case .latency: addLatency(baseline: baseline, canary: canary, pooled: pooled)
+        }
+    }
+
+    private mutating func addErrors(baseline: IntervalCounts, canary: IntervalCounts) {
+        let canaryRequests = Int(canary.requests.rounded())
+        let population = canaryRequests + Int(baseline.requests.rounded())
+        let errors = Int(canary.errors.rounded()) + Int(baseline.errors.rounded())
+        let canaryErrors = Int(canary.errors.rounded())
+        guard errors > 0, canaryRequests > 0, canaryRequests < population, errors <= population else { return }
+        let urn = HypergeometricTilt(population: population, successes: canaryRequests, draws: errors)
+        guard urn.highest > urn.lowest else { return }
+        intervals += 1
+        let x = Double(canaryErrors)
+        let nullMGF = urn.logMGF(logOmega: nullLogRatio)
+        for (k, delta) in failGrid.enumerated() {
+            failLog[k] += delta * x - (urn.logMGF(logOmega: nullLogRatio + delta) - nullMGF)
+        }
+        for (k, delta) in passGrid.enumerated() {
+            passLog[k] += -delta * x - (urn.logMGF(logOmega: nullLogRatio - delta) - nullMGF)
+        }
+    }
+
+    private mutating func addLatency(baseline: IntervalCounts, canary: IntervalCounts, pooled: [Double]) {
+        let count = canary.buckets.count
+        guard count > 1, baseline.buckets.count == count, pooled.count == count else { return }
+        let scores = Self.normalScores(pooled)
+        let nullShift = allowedIncrease > 0 ? (Self.logSpread(bounds: canary.bounds, pooled: pooled).map { log(1 + allowedIncrease) / $0 } ?? 0) : 0
+        var totals = [Int](repeating: 0, count: count)
+        var canaries = [Int](repeating: 0, count: count)
+        for j in 0..<count {
+            canaries[j] = Int(canary.buckets[j].rounded())
+            totals[j] = canaries[j] + Int(baseline.buckets[j].rounded())
+        }
+        var population = totals.reduce(0, +)
+        var successes = canaries.reduce(0, +)
+        guard successes > 0, successes < population else { return }
+        // Pooled count and score sum of the buckets after j, for s̄_rest.
+        var restCount = Double(population)
+        var restScore = 0.0
+        for j in 0..<count { restScore += Double(totals[j]) * scores[j] }
+        var used = false
+        for j in 0..<count where totals[j] > 0 {
+            restCount -= Double(totals[j])
+            restScore -= Double(totals[j]) * scores[j]
+            guard restCount > 0.5 else { break }  // the last non-empty bucket is determined by the others
+            let contrast = scores[j] - restScore / restCount
+            let urn = HypergeometricTilt(population: population, successes: successes, draws: totals[j])
+            population -= totals[j]
+            successes -= canaries[j]
+            guard urn.highest > urn.lowest, contrast != 0 else { continue }
+            used = true
+            let x = Double(canaries[j])
+            let nullMGF = urn.logMGF(logOmega: nullShift * contrast)
+            for (k, eta) in failGrid.enumerated() {
+                failLog[k] += eta * contrast * x - (urn.logMGF(logOmega: (nullShift + eta) * contrast) - nullMGF)
+            }
+            for (k, eta) in passGrid.enumerated() {
+                passLog[k] += -eta * contrast * x - (urn.logMGF(logOmega: (nullShift - eta) * contrast) - nullMGF)
+            }
+        }
+        if used { intervals += 1 }
+    }
+
+    /// Normal scores of the buckets' pooled mid-ranks: Φ⁻¹((count below + half the bucket) / total).
+    static func normalScores(_ pooled: [Double]) -> [Double] {
+        let total = pooled.reduce(0, +)
+        guard total > 0 else { return pooled.map { _ in 0 } }
+        var below = 0.0
+        return pooled.map { c in
+            let u = min(max((below + c / 2) / total, 1e-9), 1 - 1e-9)
+            below += c
+            return JudgeMath.normalQuantile(u)
+        }
+    }
+
+    /// The spread σ of log-latency, fitted as log(bound) ≈ μ + σ·Φ⁻¹(F(bound)) over the finite bounds whose
+    /// pooled cumulative fraction F is in [1%, 99%]; nil with fewer than two such bounds.
+    static func logSpread(bounds: [Double], pooled: [Double]) -> Double? {
+        let total = pooled.reduce(0, +)
+        guard total > 0 else { return nil }
+        var points: [(z: Double, y: Double)] = []
+        var cumulative = 0.0
+        for (i, c) in pooled.enumerated() {
+            cumulative += c
+            let f = cumulative / total
+            guard i < bounds.count, bounds[i].isFinite, bounds[i] > 0, f >= 0.01, f <= 0.99 else { continue }
+            points.append((JudgeMath.normalQuantile(f), log(bounds[i])))
+        }
+        guard points.count >= 2 else { return nil }
+        let zMean = points.map(\.z).reduce(0, +) / Double(points.count)
+        let yMean = points.map(\.y).reduce(0, +) / Double(points.count)
+        var sxy = 0.0, sxx = 0.0
+        for p in points {
+            sxy += (p.z - zMean) * (p.y - yMean)
+            sxx += (p.z - zMean) * (p.z - zMean)
+        }
+        guard sxx > 0, sxy > 0 else { return nil }
+        return sxy / sxx
+    }
+}

@@ -1,0 +1,100 @@
+/// Turns what a group's instances expose into the `GroupCounters` a judge compares. Pure.
+///
+/// - requests: every sample named `requestsMetric` (a counter, e.g. `http_requests_total{route,method,status}`),
+///   summed over all labels; errors are those whose `status` label starts with `5`.
+/// - latency: the `latencyMetric` histogram's `_bucket` samples, summed per `le` across every other label and
+///   every instance, ascending, `+Inf` last. Series whose bucket layouts differ are merged on the union of
+///   bounds, each series counting at a bound what it counted at its largest bound below or at it (a lower bound
+///   of the truth, and still cumulative). Without any `+Inf` bucket, the `_count` samples stand in for it.
+/// - routes: when not empty, only samples whose `route` label is one of them count, for both metrics.
+///
+/// Exposed as the bundled payment fleet does (`Sources/PaymentsDemo/MetricsRegistry.swift`).
+public struct CountersExtractor: Sendable, Equatable, Codable {
+    /// The request counter's sample name.
+    public var requestsMetric: String
+    /// The latency histogram's family name (its samples are `<name>_bucket`, `_sum`, `_count`); nil reads no latency.
+    public var latencyMetric: String?
+    /// Routes (`route` label values) to judge; empty means all.
+    public var routes: Set<String>
+
+    public init(requests: String = "http_requests_total", latency: String? = "http_request_duration_seconds", routes: Set<String> = []) {
+        self.requestsMetric = requests
+        self.latencyMetric = latency
+        self.routes = routes
+    }
+
+    public static let `default` = CountersExtractor()
+
+    /// One instance's counters.
+    public func counters(from families: [MetricFamily]) throws(CountersExtractionError) -> GroupCounters {
+        try counters(instances: [families])
+    }
+
+    /// A group's counters: the sum over its instances (one exposition each).
+    ///
+    /// Throws when an instance declares no `requestsMetric` at all (neither a family nor a sample of that name),
+    /// which means a wrong metric name or a wrong endpoint rather than no traffic; `instance` is its index.
+    /// A declared family without samples (no request served yet) counts zero.
+    public func counters(instances: [[MetricFamily]]) throws(CountersExtractionError) -> GroupCounters {
+        var counters = GroupCounters()
+        var series: [[LatencyBucket]] = []
+        var countSamples = 0.0
+        var sawInfinity = false
+        for (instance, families) in instances.enumerated() {
+            var declared = false
+            for family in families {
+                if family.name == requestsMetric { declared = true }
+                for sample in family.samples where counts(sample) {
+                    if sample.name == requestsMetric {
+                        declared = true
+                        counters.requests += sample.value
+                        if sample.labels["status"]?.hasPrefix("5") == true { counters.errors += sample.value }
+                    }
+                }
+            }
+            guard declared else {
+                throw CountersExtractionError(instance: instance, metric: requestsMetric, available: families.map(\.name))
+            }
+            guard let latencyMetric else { continue }
+            // One series per label set other than `le`, in order of appearance.
+            var bucketsBySeries: [[String: String]: [LatencyBucket]] = [:]
+            var seriesOrder: [[String: String]] = []
+            for family in families {
+                for sample in family.samples where counts(sample) {
+                    if sample.name == latencyMetric + "_count" { countSamples += sample.value }
+                    guard sample.name == latencyMetric + "_bucket", let le = sample.labels["le"].flatMap({ PrometheusText.parseValue(Substring($0)) }),
+                          !le.isNaN else { continue }
+                    if le == .infinity { sawInfinity = true }
+                    var key = sample.labels
+                    key["le"] = nil
+                    if bucketsBySeries[key] == nil { seriesOrder.append(key) }
+                    bucketsBySeries[key, default: []].append(LatencyBucket(le: le, count: sample.value))
+                }
+            }
+            series += seriesOrder.compactMap { bucketsBySeries[$0] }
+        }
+        counters.latencyBuckets = Self.merge(series)
+        if !sawInfinity, countSamples > 0 || !counters.latencyBuckets.isEmpty {
+            counters.latencyBuckets.append(LatencyBucket(le: .infinity, count: countSamples))
+        }
+        return counters
+    }
+
+    private func counts(_ sample: MetricSample) -> Bool {
+        routes.isEmpty || sample.labels["route"].map(routes.contains) == true
+    }
+
+    /// Sums cumulative histograms bound by bound over the union of their bounds.
+    static func merge(_ series: [[LatencyBucket]]) -> [LatencyBucket] {
+        let sorted = series.map { $0.sorted { $0.le < $1.le } }
+        let bounds = Set(sorted.flatMap { $0.map(\.le) }).sorted()
+        return bounds.map { bound in
+            var total = 0.0
+            for buckets in sorted {
+                // The count at the largest bound ≤ `bound` (0 below the series' first bound).
+                total += buckets.last { $0.le <= bound }?.count ?? 0
+            }
+            return LatencyBucket(le: bound, count: total)
+        }
+    }
+}

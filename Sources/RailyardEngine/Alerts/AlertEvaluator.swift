@@ -1,0 +1,101 @@
+import Foundation
+import RailyardAdapters
+import RailyardCore
+
+/// Evaluates the alert rules of railyard.yml on live metrics at every interval of the injected
+/// clock, and raises Railyard's own alerts (a rollback). Each change — firing, resolved — is written
+/// to the audit log and sent once to every notifier; a notifier that fails is logged, never retried
+/// in a loop.
+public actor AlertEvaluator {
+    let spec: AlertsSpec
+    let fleet: Fleet
+    let store: any RailyardStore
+    let metrics: any MetricSource
+    let extractor: CountersExtractor
+    let notifiers: [any Notifier]
+    let clock: any WallClock
+    var trackers: [String: AlertTracker]
+    var lastReadings: [String: (at: Date, counters: GroupCounters)] = [:]
+
+    public init(spec: AlertsSpec, fleet: Fleet, store: any RailyardStore, metrics: any MetricSource, extractor: CountersExtractor,
+                notifiers: [any Notifier], clock: any WallClock) {
+        self.spec = spec
+        self.fleet = fleet
+        self.store = store
+        self.metrics = metrics
+        self.extractor = extractor
+        self.notifiers = notifiers
+        self.clock = clock
+        self.trackers = Dictionary(spec.rules.map { ($0.name, AlertTracker(rule: $0)) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Evaluates every interval until cancelled.
+    public func run() async {
+        guard !spec.rules.isEmpty else { return }
+        var next = clock.now()
+        while !Task.isCancelled {
+            await evaluate()
+            next = next.addingTimeInterval(Double(spec.interval.components.seconds) + Double(spec.interval.components.attoseconds) / 1e18)
+            do { try await clock.sleep(until: next) } catch { return }
+        }
+    }
+
+    /// One round over every rule.
+    public func evaluate() async {
+        for rule in spec.rules {
+            let now = clock.now()
+            guard let counters = try? await read(rule) else { continue }
+            defer { lastReadings[rule.name] = (now, counters) }
+            guard let previous = lastReadings[rule.name] else { continue }
+            let seconds = now.timeIntervalSince(previous.at)
+            let value = rule.value(over: counters.since(previous.counters), seconds: seconds)
+            guard var tracker = trackers[rule.name] else { continue }
+            let change = tracker.observe(value, at: now)
+            trackers[rule.name] = tracker
+            switch change {
+            case .fired(let value, let since)?:
+                let alert = Alert(name: rule.name, severity: rule.severity,
+                                  summary: "\(rule.service) in \(rule.target): \(rule.expression) for \(DurationText.format(rule.holdFor))",
+                                  reason: "\(rule.measure.rawValue) is \(format(value)) (threshold \(rule.comparison.rawValue) \(format(rule.threshold)))",
+                                  labels: ["service": rule.service, "target": rule.target], startsAt: since)
+                await announce(alert, state: .firing)
+            case .resolved(let value)?:
+                let alert = Alert(name: rule.name, severity: rule.severity, summary: "\(rule.service) in \(rule.target): \(rule.expression) no longer holds",
+                                  reason: "\(rule.measure.rawValue) is \(value.map(format) ?? "unmeasured (no traffic)")",
+                                  labels: ["service": rule.service, "target": rule.target], startsAt: now, endsAt: now)
+                await announce(alert, state: .resolved)
+            case nil:
+                break
+            }
+        }
+    }
+
+    /// Railyard's own alerts, e.g. a rollback with the verdict's reason.
+    public func raise(name: String, summary: String, reason: String, labels: [String: String]) async {
+        await announce(Alert(name: name, severity: "page", summary: summary, reason: reason, labels: labels, startsAt: clock.now()), state: .firing)
+    }
+
+    public func state(of rule: String) -> AlertTracker.State? { trackers[rule]?.state }
+
+    func read(_ rule: AlertRule) async throws -> GroupCounters {
+        guard let service = fleet.config.service(named: rule.service) else { return .zero }
+        let instances = try await fleet.liveInstances(service: rule.service, target: rule.target).map(\.address)
+        guard !instances.isEmpty else { return .zero }
+        return try await metrics.read(instances: instances, metricsPath: service.metricsPath, extractor: extractor)
+    }
+
+    func announce(_ alert: Alert, state: AlertState) async {
+        try? await store.append(AuditEvent(at: clock.now(), actor: "railyard", kind: "alert.\(state.rawValue)", subject: alert.labels["rollout"] ?? alert.labels["service"] ?? alert.name,
+                                           message: "\(alert.name) \(state.rawValue): \(alert.summary)", reason: alert.reason))
+        for notifier in notifiers {
+            do {
+                try await notifier.send([alert], state: state)
+            } catch {
+                try? await store.append(AuditEvent(at: clock.now(), actor: "railyard", kind: "alert.notify_failed", subject: alert.name,
+                                                   message: "could not notify \(alert.name) (\(state.rawValue))", reason: "\(error)"))
+            }
+        }
+    }
+
+    func format(_ value: Double) -> String { String(format: "%.4g", value) }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import Testing
+@testable import RailyardCore
+
+@Suite("Alert rules and their life")
+struct AlertTrackerTests {
+    let t0 = Date(timeIntervalSince1970: 1_000_000)
+    let rule = AlertRule(name: "payin-errors", service: "payin", target: "dc1", measure: .errorRate, comparison: .greater,
+                         threshold: 0.02, holdFor: .seconds(30))
+
+    @Test func firesOnlyAfterHoldingForItsDurationThenResolvesOnce() {
+        var tracker = AlertTracker(rule: rule)
+        #expect(tracker.observe(0.05, at: t0) == nil)
+        #expect(tracker.state == .pending)
+        #expect(tracker.observe(0.04, at: t0.addingTimeInterval(29)) == nil)
+        #expect(tracker.observe(0.04, at: t0.addingTimeInterval(30)) == .fired(value: 0.04, since: t0))
+        #expect(tracker.state == .firing)
+        #expect(tracker.observe(0.06, at: t0.addingTimeInterval(35)) == nil, "a firing alert is announced once")
+        #expect(tracker.observe(0.01, at: t0.addingTimeInterval(40)) == .resolved(value: 0.01))
+        #expect(tracker.state == .inactive)
+        #expect(tracker.observe(0.01, at: t0.addingTimeInterval(45)) == nil, "resolved once")
+    }
+
+    @Test func aBlipShorterThanTheDurationNeverFires() {
+        var tracker = AlertTracker(rule: rule)
+        #expect(tracker.observe(0.05, at: t0) == nil)
+        #expect(tracker.observe(0.0, at: t0.addingTimeInterval(10)) == nil)
+        #expect(tracker.state == .inactive)
+        #expect(tracker.observe(0.05, at: t0.addingTimeInterval(20)) == nil)
+        #expect(tracker.observe(0.05, at: t0.addingTimeInterval(45)) == nil, "the clock restarted at the second breach")
+        #expect(tracker.observe(0.05, at: t0.addingTimeInterval(50)) == .fired(value: 0.05, since: t0.addingTimeInterval(20)))
+    }
+
+    @Test func noTrafficIsNotABreach() {
+        var tracker = AlertTracker(rule: AlertRule(name: "r", service: "s", target: "t", measure: .errorRate, comparison: .greater,
+                                                   threshold: 0.02, holdFor: .zero))
+        #expect(tracker.observe(nil, at: t0) == nil)
+        #expect(tracker.observe(0.5, at: t0) == .fired(value: 0.5, since: t0))
+        #expect(tracker.observe(nil, at: t0.addingTimeInterval(1)) == .resolved(value: nil))
+    }
+
+    @Test func expressionsAndMeasures() {
+        #expect(AlertRule.parseExpression("error_rate > 0.02")! == (.errorRate, .greater, 0.02))
+        #expect(AlertRule.parseExpression("request_rate < 1")! == (.requestRate, .less, 1))
+        #expect(AlertRule.parseExpression("error_rate >= 0.02") == nil)
+        #expect(AlertRule.parseExpression("errors > 1") == nil)
+        #expect(AlertRule.parseExpression("error_rate > nan") == nil)
+        let window = GroupCounters(requests: 200, errors: 8, latencyBuckets: [LatencyBucket(le: 0.1, count: 150), LatencyBucket(le: 0.5, count: 199),
+                                                                              LatencyBucket(le: .infinity, count: 200)])
+        #expect(rule.value(over: window, seconds: 10) == 0.04)
+        var p99 = rule; p99.measure = .latencyP99
+        #expect(p99.value(over: window, seconds: 10) == 0.5)
+        var rate = rule; rate.measure = .requestRate
+        #expect(rate.value(over: window, seconds: 10) == 20)
+        #expect(rule.value(over: .zero, seconds: 10) == nil)
+    }
+
+    @Test func countersSinceAStartNeverGoNegative() {
+        let start = GroupCounters(requests: 100, errors: 5, latencyBuckets: [LatencyBucket(le: 0.1, count: 90), LatencyBucket(le: .infinity, count: 100)])
+        let later = GroupCounters(requests: 160, errors: 6, latencyBuckets: [LatencyBucket(le: 0.1, count: 140), LatencyBucket(le: .infinity, count: 160)])
+        #expect(later.since(start) == GroupCounters(requests: 60, errors: 1, latencyBuckets: [LatencyBucket(le: 0.1, count: 50), LatencyBucket(le: .infinity, count: 60)]))
+        let restarted = GroupCounters(requests: 10, errors: 0, latencyBuckets: [])
+        #expect(restarted.since(start).requests == 0)
+    }
+}
+
+@Suite("analysis, alerts and metrics in railyard.yml")
+struct AnalysisAlertsConfigTests {
+    static let base = """
+        services:
+          payin:
+            kind: microservice
+            command: ./payin --port {port}
+            version: v1
+            instances: { dc1: 1 }
+        environments:
+          - name: production
+            datacenters: [dc1]
+        deployment:
+          waves:
+            - name: canary
+              target: dc1
+              steps:
+                - deploy
+                - analysis:
+                    judge: mann-whitney
+                    alpha: 0.05
+                    min_samples: 50
+                    interval: 10s
+                    max_duration: 10m
+                    metrics:
+                      - { name: errors, kind: error_rate, critical: true, max: 0.02 }
+                      - { name: slow, kind: latency, allowed_increase: 0.2 }
+        """
+
+    @Test func analysisSettingsAreRead() throws {
+        let config = try ConfigLoader.parse(Self.base, file: "r.yml", baseDirectory: "/")
+        guard case .analysis(let spec) = config.deployment.waves[0].steps[1] else { Issue.record("not an analysis"); return }
+        #expect(spec.judge == .mannWhitney && spec.alpha == 0.05 && spec.minSamples == 50)
+        #expect(spec.interval == .seconds(10) && spec.maxDuration == .seconds(600))
+        #expect(spec.metrics == [AnalysisMetricSpec(name: "errors", kind: .errorRate, critical: true, max: 0.02),
+                                 AnalysisMetricSpec(name: "slow", kind: .latency, allowedIncrease: 0.2)])
+    }
+
+    @Test func alertsAndMetricsSourceAreRead() throws {
+        let text = Self.base + """
+
+            alerts:
+              interval: 15s
+              notifiers:
+                - webhook: http://127.0.0.1:9000/hook
+                - alertmanager: http://127.0.0.1:9093
+              rules:
+                - name: payin-errors
+                  service: payin
+                  target: dc1
+                  expr: error_rate > 0.02
+                  for: 1m
+            metrics:
+              source: prometheus
+              prometheus_url: http://127.0.0.1:9090
+            """
+        let config = try ConfigLoader.parse(text, file: "r.yml", baseDirectory: "/")
+        #expect(config.alerts.interval == .seconds(15))
+        #expect(config.alerts.notifiers == [.webhook(url: "http://127.0.0.1:9000/hook"), .alertmanager(url: "http://127.0.0.1:9093")])
+        #expect(config.alerts.rules == [AlertRule(name: "payin-errors", service: "payin", target: "dc1", measure: .errorRate,
+                                                  comparison: .greater, threshold: 0.02, holdFor: .seconds(60))])
+        #expect(config.metrics.source == .prometheus(url: "http://127.0.0.1:9090"))
+    }
+
+    @Test func badAnalysisAndAlertsAreReportedWithTheirLines() {
+        let text = Self.base.replacingOccurrences(of: "judge: mann-whitney", with: "judge: bayes")
+            .replacingOccurrences(of: "alpha: 0.05", with: "alpha: 2") + """
+
+            alerts:
+              notifiers:
+                - pager: http://x
+              rules:
+                - name: r
+                  service: payin
+                  target: dc9
+                  expr: error_rate >> 2
+            """
+        do {
+            _ = try ConfigLoader.parse(text, file: "r.yml", baseDirectory: "/")
+            Issue.record("expected errors")
+        } catch let errors as ConfigErrors {
+            let lines = errors.diagnostics.map { "\($0.line): \($0.message)" }
+            #expect(lines.contains("17: wave 'canary': analysis: judge must be one of sequential, mann-whitney, threshold"))
+            #expect(lines.contains("18: wave 'canary': analysis: alpha must be a number between 0 and 0.5, such as 0.01"))
+            #expect(lines.contains { $0.hasPrefix("27: alerts: unknown notifier 'pager'") })
+            #expect(lines.contains("31: alert rule 'r': unknown environment or datacenter 'dc9'"))
+            #expect(lines.contains { $0.hasPrefix("32: alert rule 'r': expr must read MEASURE OP NUMBER") })
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+}

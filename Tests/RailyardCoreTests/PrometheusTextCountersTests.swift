@@ -1,0 +1,112 @@
+import RailyardCore
+import Testing
+
+/// `CountersExtractor`: from parsed expositions to the counters a judge compares.
+@Suite("PrometheusText counters")
+struct PrometheusTextCountersTests {
+    /// One instance of the payment fleet, as `MetricsRegistry.render()` writes it.
+    static func demoExposition(payinsOK: Int, payinsFailed: Int, notFound: Int, fast: Int, slow: Int) -> String {
+        let payins = payinsOK + payinsFailed
+        return """
+            # HELP http_requests_total HTTP requests answered, by route, method and status.
+            # TYPE http_requests_total counter
+            http_requests_total{route="/health",method="GET",status="200"} 3
+            http_requests_total{route="/payins",method="POST",status="201"} \(payinsOK)
+            http_requests_total{route="/payins",method="POST",status="500"} \(payinsFailed)
+            http_requests_total{route="/payins/{id}",method="GET",status="404"} \(notFound)
+            # HELP http_request_duration_seconds Time to answer an HTTP request, by route.
+            # TYPE http_request_duration_seconds histogram
+            http_request_duration_seconds_bucket{route="/health",le="0.001"} 3
+            http_request_duration_seconds_bucket{route="/health",le="0.01"} 3
+            http_request_duration_seconds_bucket{route="/health",le="+Inf"} 3
+            http_request_duration_seconds_sum{route="/health"} 0.0003
+            http_request_duration_seconds_count{route="/health"} 3
+            http_request_duration_seconds_bucket{route="/payins",le="0.001"} \(fast)
+            http_request_duration_seconds_bucket{route="/payins",le="0.01"} \(payins - slow)
+            http_request_duration_seconds_bucket{route="/payins",le="+Inf"} \(payins)
+            http_request_duration_seconds_sum{route="/payins"} 1.5
+            http_request_duration_seconds_count{route="/payins"} \(payins)
+            # HELP demo_build_info Service and version this process runs; always 1.
+            # TYPE demo_build_info gauge
+            demo_build_info{service="payin",version="v2"} 1
+
+            """
+    }
+
+    @Test func oneInstanceDefaults() throws {
+        let families = try PrometheusText.parse(Self.demoExposition(payinsOK: 96, payinsFailed: 4, notFound: 2, fast: 80, slow: 5))
+        let counters = try CountersExtractor().counters(from: families)
+        #expect(counters == GroupCounters(requests: 3 + 96 + 4 + 2, errors: 4, latencyBuckets: [
+            LatencyBucket(le: 0.001, count: 83), LatencyBucket(le: 0.01, count: 98), LatencyBucket(le: .infinity, count: 103),
+        ]))
+    }
+
+    @Test func routeFilterAndSumOverInstances() throws {
+        let a = try PrometheusText.parse(Self.demoExposition(payinsOK: 96, payinsFailed: 4, notFound: 2, fast: 80, slow: 5))
+        let b = try PrometheusText.parse(Self.demoExposition(payinsOK: 40, payinsFailed: 10, notFound: 0, fast: 10, slow: 20))
+        let extractor = CountersExtractor(routes: ["/payins"])
+        #expect(try extractor.counters(instances: [a, b]) == GroupCounters(requests: 150, errors: 14, latencyBuckets: [
+            LatencyBucket(le: 0.001, count: 90), LatencyBucket(le: 0.01, count: 125), LatencyBucket(le: .infinity, count: 150),
+        ]))
+        #expect(try CountersExtractor(routes: ["/nowhere"]).counters(instances: [a, b]) == GroupCounters(requests: 0, errors: 0, latencyBuckets: []))
+        #expect(try extractor.counters(instances: []) == .zero)
+    }
+
+    @Test func configurableNamesAndNoLatency() throws {
+        let text = """
+            # TYPE api_calls counter
+            api_calls{status="503"} 2
+            api_calls{status="200"} 8
+            api_calls{status="50"} 1
+            api_calls 4
+            # TYPE api_latency histogram
+            api_latency_bucket{le="0.5"} 9
+            api_latency_bucket{le="+Inf"} 15
+            """
+        let families = try PrometheusText.parse(text)
+        #expect(try CountersExtractor(requests: "api_calls", latency: "api_latency").counters(from: families)
+            == GroupCounters(requests: 15, errors: 3, latencyBuckets: [LatencyBucket(le: 0.5, count: 9), LatencyBucket(le: .infinity, count: 15)]))
+        #expect(try CountersExtractor(requests: "api_calls", latency: nil).counters(from: families) == GroupCounters(requests: 15, errors: 3))
+    }
+
+    @Test func differentBucketLayoutsMergeOnTheUnionOfBounds() throws {
+        let a = try PrometheusText.parse("""
+            # TYPE http_requests_total counter
+            # TYPE http_request_duration_seconds histogram
+            http_request_duration_seconds_bucket{le="0.1"} 5
+            http_request_duration_seconds_bucket{le="1"} 8
+            http_request_duration_seconds_bucket{le="+Inf"} 10
+            """)
+        let b = try PrometheusText.parse("""
+            # TYPE http_requests_total counter
+            # TYPE http_request_duration_seconds histogram
+            http_request_duration_seconds_bucket{le="1"} 3
+            http_request_duration_seconds_bucket{le="0.5"} 2
+            http_request_duration_seconds_bucket{le="Inf"} 4
+            """)
+        let counters = try CountersExtractor().counters(instances: [a, b])
+        // b counts nothing at 0.1 (its first bound is 0.5); a counts at 0.5 what it counted at 0.1.
+        #expect(counters.latencyBuckets == [
+            LatencyBucket(le: 0.1, count: 5), LatencyBucket(le: 0.5, count: 7), LatencyBucket(le: 1, count: 11), LatencyBucket(le: .infinity, count: 14),
+        ])
+    }
+
+    @Test func countStandsInForAMissingInfBucket() throws {
+        let families = try PrometheusText.parse("""
+            http_requests_total 6
+            # TYPE http_request_duration_seconds histogram
+            http_request_duration_seconds_bucket{le="0.25"} 4
+            http_request_duration_seconds_count 6
+            """)
+        #expect(try CountersExtractor().counters(from: families).latencyBuckets == [LatencyBucket(le: 0.25, count: 4), LatencyBucket(le: .infinity, count: 6)])
+    }
+
+    @Test func missingRequestCounterIsAnErrorNamingWhatIsThere() throws {
+        let good = try PrometheusText.parse("# TYPE http_requests_total counter\n")
+        let other = try PrometheusText.parse("process_cpu_seconds_total 1\ngo_goroutines 7\n")
+        #expect(try CountersExtractor().counters(from: good) == .zero)
+        let error = try #require(throws: CountersExtractionError.self) { try CountersExtractor().counters(instances: [good, other]) }
+        #expect(error.instance == 1)
+        #expect(error.description == #"no metric named "http_requests_total" (it exposes process_cpu_seconds_total, go_goroutines)"#)
+    }
+}

@@ -1,0 +1,86 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import NIOCore
+import RailyardAdapters
+import RailyardCore
+import RailyardEngine
+import RailyardServer
+import Synchronization
+import Testing
+
+/// Alert rules on live metrics of real instances, read through the real scrape source, notified to a
+/// real webhook; time comes from the manual clock.
+@Suite(.serialized) struct AlertEvaluatorTests {
+    @Test func aRuleFiresOnceAfterItsDurationAndResolvesWhenTrafficStops() async throws {
+        let folder = try RailyardBinary.temporaryFolder("alerts")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "payin: {}\n".write(toFile: folder + "/behaviour.yml", atomically: true, encoding: .utf8)
+        let received = Mutex<[String]>([])
+        let hookPort = try FreePort.next()
+        let router = Router()
+        router.post("hook") { request, _ -> HTTPResponse.Status in
+            var request = request
+            let body = try await request.collectBody(upTo: 1 << 20)
+            received.withLock { $0.append(String(buffer: body)) }
+            return .ok
+        }
+        let hook = Task { try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: hookPort))).run() }
+        defer { hook.cancel() }
+
+        let alerts = """
+            alerts:
+              notifiers:
+                - webhook: http://127.0.0.1:\(hookPort)/hook
+              rules:
+                - name: payin-busy
+                  service: payin
+                  target: dc1
+                  expr: request_rate > 5
+                  for: 10s
+            """
+        let text = RailyardBinary.singleServiceConfig(behaviour: folder + "/behaviour.yml", instances: "{ dc1: 1 }",
+                                                      waves: "    - name: canary\n      target: dc1\n      steps: [deploy, promote]") + "\n" + alerts
+        let config = try ConfigLoader.parse(text, file: folder + "/railyard.yml", baseDirectory: folder)
+        let clock = ManualClock()
+        let engine = try await RailyardServer.makeEngine(config: config, paths: RailyardPaths(root: folder + "/state"),
+                                                         routerCommand: [RailyardBinary.path, "router"], clock: clock)
+        try await engine.up(actor: "test")
+        let routerURL = try #require(try await engine.fleet.routerRecord(for: "dc1")).trafficURL
+
+        func payins(_ count: Int) async throws {
+            for _ in 0..<count {
+                var request = HTTPClientRequest(url: routerURL + "/payin/payins")
+                request.method = .POST
+                request.body = .bytes(ByteBuffer(string: #"{"wallet":"w-1","amount":100,"currency":"EUR"}"#))
+                _ = try await HTTPClient.shared.execute(request, timeout: .seconds(5)).body.collect(upTo: 1 << 16)
+            }
+        }
+
+        await engine.alerts.evaluate()                      // first reading: nothing to compare yet
+        for _ in 0..<3 {                                    // 60 requests per 5 s = 12/s > 5/s
+            try await payins(60)
+            clock.advance(by: 5)
+            await engine.alerts.evaluate()
+        }
+        #expect(await engine.alerts.state(of: "payin-busy") == .firing)
+        try await payins(60)
+        clock.advance(by: 5)
+        await engine.alerts.evaluate()                      // still firing: not announced again
+        clock.advance(by: 5)
+        await engine.alerts.evaluate()                      // no traffic for 5 s: resolved
+        #expect(await engine.alerts.state(of: "payin-busy") == .inactive)
+
+        let bodies = received.withLock { $0 }
+        #expect(bodies.count == 2, "one firing, one resolved: \(bodies)")
+        #expect(bodies.first?.contains(#""status":"firing""#) == true && bodies.first?.contains("payin-busy") == true)
+        #expect(bodies.last?.contains(#""status":"resolved""#) == true)
+        let kinds = try await engine.history(subject: "payin").map(\.kind)
+        #expect(kinds.filter { $0 == "alert.firing" }.count == 1 && kinds.filter { $0 == "alert.resolved" }.count == 1)
+
+        try await engine.down(actor: "test")
+        await engine.shutdown()
+        try await engine.store.close()
+        #expect(RailyardBinary.processes(mentioning: folder).isEmpty)
+    }
+}
