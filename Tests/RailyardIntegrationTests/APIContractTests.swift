@@ -117,7 +117,7 @@ struct APIContractTests {
     func everyOperationMatchesTheDocument() async throws {
         let document = try OpenAPIDocument()
         let documented = document.operations
-        #expect(documented.count == 14, "operations in docs/openapi.yaml: \(documented)")
+        #expect(!documented.isEmpty, "no operation found in docs/openapi.yaml")
         let called = Set(Self.calls.map(\.operation))
         #expect(Set(documented).subtracting(called).isEmpty, "documented but never called: \(Set(documented).subtracting(called).sorted())")
         #expect(called.subtracting(documented).isEmpty, "called but not documented: \(called.subtracting(documented).sorted())")
@@ -196,9 +196,7 @@ struct APIContractTests {
             #expect(document.problems(answering: "POST /api/v1/rollouts", status: deploy.status, body: deploy.json).isEmpty, "\(deploy)")
             // The rollout so accepted fails at `deploy`, then its rollback stalls on the dead router
             // (`rollout.stalled`), stuck in rolling_back: the service takes no other deploy.
-            withKnownIssue("deploy checks that a router was recorded, not that it runs: after a failed `up` it answers 201") {
-                #expect(deploy.status == 409 && deploy.error.contains("railyard up"), "\(deploy)")
-            }
+            #expect(deploy.status == 409 && deploy.error.contains("railyard up"), "\(deploy)")
         } catch {
             try await server.stop()
             throw error
@@ -257,9 +255,7 @@ struct APIContractTests {
         let again = try await server.send("POST", "/api/v1/rollouts/\(a)/abort")
         #expect(document.problems(answering: abort, status: again.status, body: again.json).isEmpty, "\(again)")
         #expect(again.error.contains("already rolling back"), "\(again)")
-        withKnownIssue("abort of a rolling-back rollout answers 500, not 409 (RailyardEngine.abort throws RolloutTransitionError, not Refusal)") {
-            #expect(again.status == 409, "\(again)")
-        }
+        #expect(again.status == 409, "\(again)")
         let notWaiting = try await call(approve, "/api/v1/rollouts/\(a)/approve", expect: 409)
         #expect(notWaiting.error.contains("cannot take 'approved' while rolling_back"), "\(notWaiting)")
 

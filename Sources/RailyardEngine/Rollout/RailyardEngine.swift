@@ -79,8 +79,10 @@ public actor RailyardEngine {
         if !waveTargets.isEmpty, waveTargets.allSatisfy({ (stable[$0] ?? spec.initialVersion) == version }) {
             throw Refusal(.conflict, "\(service) \(version) is already the stable version in \(waveTargets.joined(separator: ", "))")
         }
-        for target in Set(waveTargets) where try await fleet.routerRecord(for: target) == nil {
-            throw Refusal(.conflict, "no router for \(target) yet: run `railyard up` first")
+        for target in Set(waveTargets) {
+            guard let router = try await fleet.routerRecord(for: target), router.running, fleet.isAlive(router) else {
+                throw Refusal(.conflict, "the router of \(target) is not running: run `railyard up` first")
+            }
         }
         let id = "\(service)-\(version)-\(String(UInt32.random(in: 0...0xFFFF), radix: 16).leftPadded(4))"
         let record = RolloutRecord(id: id, service: service, version: version, createdBy: actor, at: clock.now())
@@ -106,7 +108,11 @@ public actor RailyardEngine {
             throw Refusal(.conflict, "rollout \(id) has already ended (\(record.phase.rawValue))")
         }
         if record.phase == .rollingBack || record.phase == .finishing {
-            _ = try machine.apply(.abortRequested(by: actor, reason: reason), to: record, at: clock.now()) // throws the refusal
+            do {
+                _ = try machine.apply(.abortRequested(by: actor, reason: reason), to: record, at: clock.now())
+            } catch {
+                throw Refusal(.conflict, error.message)
+            }
         }
         // Stop the driving task first, so no step runs after the rollback has begun.
         if let task = drivers.removeValue(forKey: id) {
