@@ -1,6 +1,9 @@
 import AsyncHTTPClient
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import RailyardServer
 
@@ -52,14 +55,20 @@ func clientCall<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
     } catch let failure as APIClient.Failure {
-        FileHandle.standardError.write(Data("error: \(failure.message)\n".utf8))
+        var standardError = StandardError()
+        print("error: \(failure.message)", to: &standardError)
         throw failure.status == 0 ? ExitStatus.unreachable : ExitStatus.refused
     }
 }
 
+/// `print` rather than FileHandle.write, which traps when a reader such as `head` closes the pipe early.
 func printJSON(_ data: Data) {
-    FileHandle.standardOutput.write(data)
-    FileHandle.standardOutput.write(Data("\n".utf8))
+    print(String(decoding: data, as: UTF8.self))
 }
 
 func printJSON(_ value: some Encodable) throws { printJSON(try API.encoder.encode(value)) }
+
+/// stderr for `print(_:to:)`, which does not trap on a closed pipe.
+struct StandardError: TextOutputStream {
+    mutating func write(_ text: String) { _ = text.withCString { Glibc.write(2, $0, strlen($0)) } }
+}

@@ -194,8 +194,8 @@ struct APIContractTests {
             #expect(up.status == 500, "the router command is /bin/false: \(up)")
             let deploy = try await server.send("POST", "/api/v1/rollouts", body: #"{"service": "payin", "version": "v2"}"#)
             #expect(document.problems(answering: "POST /api/v1/rollouts", status: deploy.status, body: deploy.json).isEmpty, "\(deploy)")
-            // The rollout so accepted fails at `deploy`, then its rollback stalls on the dead router
-            // (`rollout.stalled`), stuck in rolling_back: the service takes no other deploy.
+            // A router that was recorded but does not run is no router: accepted, the rollout would fail
+            // at `deploy` and its rollback would stall on the dead router.
             #expect(deploy.status == 409 && deploy.error.contains("railyard up"), "\(deploy)")
         } catch {
             try await server.stop()
@@ -250,8 +250,7 @@ struct APIContractTests {
         #expect(aborted.json?["phase"]?.string == "rolling_back", "\(aborted)")
         #expect(aborted.json?["reason"]?.string == "aborted by bob: error rate up on pay-ins", "\(aborted)")
         #expect(aborted.json?["rollback_plan"] == .array([.string("run rollback script of 001-fee-column")]), "\(aborted)")
-        // The rollback script sleeps: A is still rolling back. The document promises 409 for a
-        // refused transition, but abort's early check throws the state machine's error unconverted.
+        // The rollback script sleeps: A is still rolling back, so a second abort is refused.
         let again = try await server.send("POST", "/api/v1/rollouts/\(a)/abort")
         #expect(document.problems(answering: abort, status: again.status, body: again.json).isEmpty, "\(again)")
         #expect(again.error.contains("already rolling back"), "\(again)")

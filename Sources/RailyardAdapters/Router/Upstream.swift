@@ -4,5 +4,5 @@ struct Upstream: Sendable {
     let server: String
     let group: String
     let version: String
-    let counters: GroupCounters
+    let counters: GroupTrafficCounters
 }

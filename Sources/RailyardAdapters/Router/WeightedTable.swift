@@ -3,7 +3,7 @@
 struct WeightedTable: Sendable {
     struct Entry: Sendable {
         let group: BackendGroup
-        let counters: GroupCounters
+        let counters: GroupTrafficCounters
     }
 
     let entries: [Entry]
@@ -15,7 +15,7 @@ struct WeightedTable: Sendable {
     init(groups: [BackendGroup], previous: WeightedTable?) {
         self.entries = groups.map { group in
             let kept = previous?.entries.first { $0.group.name == group.name && $0.group.version == group.version }
-            return Entry(group: group, counters: kept?.counters ?? GroupCounters())
+            return Entry(group: group, counters: kept?.counters ?? GroupTrafficCounters())
         }
         self.picker = SmoothWeightedPicker(weights: groups.map(\.weight))
         self.serverCursors = Array(repeating: 0, count: groups.count)

@@ -5,7 +5,7 @@ import Synchronization
 /// A reference type on purpose: a table swap hands the same counters to the new table when the
 /// group keeps its name and version, so a weight change does not reset what the analysis reads.
 /// Atomics keep the request path free of locks.
-final class GroupCounters: Sendable {
+final class GroupTrafficCounters: Sendable {
     private let requestCount = Atomic<Int>(0)
     private let errorCount = Atomic<Int>(0)
 
