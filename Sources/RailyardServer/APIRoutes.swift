@@ -128,7 +128,12 @@ public enum APIRoutes {
 
     static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
         var request = request
-        let buffer = try await request.collectBody(upTo: 1 << 20)
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: 1 << 20)
+        } catch {
+            throw Refusal(.badRequest, "request body larger than 1 MiB")
+        }
         do {
             return try API.decoder.decode(T.self, from: Data(buffer.readableBytesView))
         } catch {

@@ -25,6 +25,28 @@ public struct AnalysisSpec: Sendable, Equatable, Codable {
     }
 
     public static let `default` = AnalysisSpec()
+
+    enum CodingKeys: String, CodingKey { case judge, alpha, minSamples, maxDuration, interval, metrics }
+
+    // Durations as seconds in JSON, not Swift's internal pair of integers.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(judge: try c.decode(JudgeKind.self, forKey: .judge), alpha: try c.decode(Double.self, forKey: .alpha),
+                  minSamples: try c.decode(Int.self, forKey: .minSamples),
+                  maxDuration: .milliseconds(Int((try c.decode(Double.self, forKey: .maxDuration) * 1000).rounded())),
+                  interval: .milliseconds(Int((try c.decode(Double.self, forKey: .interval) * 1000).rounded())),
+                  metrics: try c.decode([AnalysisMetricSpec].self, forKey: .metrics))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(judge, forKey: .judge)
+        try c.encode(alpha, forKey: .alpha)
+        try c.encode(minSamples, forKey: .minSamples)
+        try c.encode(Double(maxDuration.components.seconds) + Double(maxDuration.components.attoseconds) / 1e18, forKey: .maxDuration)
+        try c.encode(Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18, forKey: .interval)
+        try c.encode(metrics, forKey: .metrics)
+    }
 }
 
 /// One judged metric, read from the service's standard request counter and latency histogram.

@@ -26,6 +26,40 @@ public struct MetricVerdict: Sendable, Codable, Equatable {
     }
 }
 
+extension MetricVerdict {
+    enum CodingKeys: String, CodingKey { case metric, verdict, reason, baselineValue, canaryValue, statistic, boundary }
+
+    // Judges may say NaN (no data yet) or infinity (no bound): JSON has neither, so they travel as strings.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func number(_ key: CodingKeys) throws -> Double {
+            if let value = try? c.decode(Double.self, forKey: key) { return value }
+            switch try c.decode(String.self, forKey: key) {
+            case "+Inf": return .infinity
+            case "-Inf": return -.infinity
+            default: return .nan
+            }
+        }
+        self.init(metric: try c.decode(String.self, forKey: .metric), verdict: try c.decode(VerdictKind.self, forKey: .verdict),
+                  reason: try c.decode(String.self, forKey: .reason), baselineValue: try number(.baselineValue),
+                  canaryValue: try number(.canaryValue), statistic: try number(.statistic), boundary: try number(.boundary))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        func put(_ value: Double, _ key: CodingKeys) throws {
+            if value.isFinite { try c.encode(value, forKey: key) } else { try c.encode(value.isNaN ? "NaN" : (value > 0 ? "+Inf" : "-Inf"), forKey: key) }
+        }
+        try c.encode(metric, forKey: .metric)
+        try c.encode(verdict, forKey: .verdict)
+        try c.encode(reason, forKey: .reason)
+        try put(baselineValue, .baselineValue)
+        try put(canaryValue, .canaryValue)
+        try put(statistic, .statistic)
+        try put(boundary, .boundary)
+    }
+}
+
 /// The overall judgement at one look: fail if a metric fails, pass when every metric passes.
 public struct Judgement: Sendable, Codable, Equatable {
     public var verdict: VerdictKind
