@@ -32,31 +32,31 @@ import Glibc
     static let nobodyListens = "http://127.0.0.1:1/health"
 
     @Test func stopKillsTheWholeProcessGroupAfterTheGrace() async throws {
-        // A process that ignores SIGTERM and has a child: both must go.
+        // A process that ignores SIGTERM and has a child (whose pid it writes down): both must go.
+        try FileManager.default.createDirectory(atPath: logFolder, withIntermediateDirectories: true)
+        let childFile = logFolder + "/child.pid"
         let process = try await driver.launch(LaunchSpec(
-            arguments: ["/bin/sh", "-c", "trap '' TERM; sleep 30 & wait"], logPath: logFolder + "/stubborn.log"))
-        var children: [Int32] = []
-        for _ in 0..<500 where children.isEmpty {   // the shell forks its child when the machine gets to it
+            arguments: ["/bin/sh", "-c", "trap '' TERM; sleep 30 & echo $! > '\(childFile)'; wait"], logPath: logFolder + "/stubborn.log"))
+        var child: Int32?
+        for _ in 0..<1000 where child == nil {   // the shell gets to it when the machine does
             try await Task.sleep(for: .milliseconds(10))
-            children = ((try? String(contentsOfFile: "/proc/\(process.pid)/task/\(process.pid)/children", encoding: .utf8)) ?? "")
-                .split(separator: " ").compactMap { Int32($0) }
+            child = (try? String(contentsOfFile: childFile, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         }
-        #expect(!children.isEmpty)
+        let sleeper = try #require(child, "the shell never wrote its child's pid; log: \(LocalProcessDriver.tail(of: logFolder + "/stubborn.log"))")
+        #expect(driver.isAlive(LaunchedProcess(pid: sleeper, startTime: nil)))
         await driver.stop(process, grace: .milliseconds(300))
         #expect(!driver.isAlive(process))
-        for child in children {
-            #expect(!driver.isAlive(LaunchedProcess(pid: child, startTime: nil)), "child \(child) of the stopped instance still runs")
-        }
+        #expect(!driver.isAlive(LaunchedProcess(pid: sleeper, startTime: nil)), "child \(sleeper) of the stopped instance still runs")
         try? FileManager.default.removeItem(atPath: logFolder)
     }
 
     @Test func healthTimeoutAndEarlyExitReportTheLastLogLines() async throws {
         let dying = try await driver.launch(LaunchSpec(
-            arguments: ["/bin/sh", "-c", "echo 'cannot open ledger: permission denied' >&2; exit 3"], logPath: logFolder + "/dying.log"))
+            arguments: ["/bin/sh", "-c", "echo 'cannot open ledger: permission denied' >&2; sleep 0.2; exit 3"], logPath: logFolder + "/dying.log"))
         let early = await #expect(throws: InstanceStartError.self) {
             try await driver.waitHealthy(dying, url: Self.nobodyListens, timeout: .seconds(10), logPath: logFolder + "/dying.log")
         }
-        #expect(early?.description.contains("exited before it was healthy") == true)
+        #expect(early?.description.contains("exited before it was healthy") == true, "\(early.map { "\($0)" } ?? "no error")")
         #expect(early?.logTail == ["cannot open ledger: permission denied"])
 
         let silent = try await driver.launch(LaunchSpec(arguments: ["/bin/sh", "-c", "echo listening soon; exec sleep 30"], logPath: logFolder + "/silent.log"))
