@@ -54,7 +54,7 @@ import Glibc
         let dying = try await driver.launch(LaunchSpec(
             arguments: ["/bin/sh", "-c", "echo 'cannot open ledger: permission denied' >&2; sleep 0.2; exit 3"], logPath: logFolder + "/dying.log"))
         let early = await #expect(throws: InstanceStartError.self) {
-            try await driver.waitHealthy(dying, url: Self.nobodyListens, timeout: .seconds(10), logPath: logFolder + "/dying.log")
+            try await driver.waitHealthy(dying, url: Self.nobodyListens, timeout: .seconds(30), logPath: logFolder + "/dying.log")
         }
         #expect(early?.description.contains("exited before it was healthy") == true, "\(early.map { "\($0)" } ?? "no error")")
         #expect(early?.logTail == ["cannot open ledger: permission denied"])

@@ -36,6 +36,10 @@ public struct LocalProcessDriver: InstanceDriver {
             }
             try await Task.sleep(for: .milliseconds(50))
         }
+        // A slow health request can outlast the deadline: say that the process died if it did.
+        guard isAlive(process) else {
+            throw InstanceStartError(message: "process \(process.pid) exited before it was healthy", logTail: Self.tail(of: logPath))
+        }
         throw InstanceStartError(message: "not healthy within \(timeout) at \(url) (\(lastProblem))", logTail: Self.tail(of: logPath))
     }
 
