@@ -6,6 +6,11 @@ public enum Suggestion {
         return best.1 <= max(2, word.count / 3) ? best.0 : nil
     }
 
+    /// "; did you mean 'x'?" when a close word exists, else "".
+    public static func hint(for word: String, among candidates: [String]) -> String {
+        closest(to: word, among: candidates).map { "; did you mean '\($0)'?" } ?? ""
+    }
+
     /// Levenshtein distance.
     public static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)

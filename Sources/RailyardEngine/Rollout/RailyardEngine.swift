@@ -65,7 +65,7 @@ public actor RailyardEngine {
     /// Starts a rollout of `version` of `service` through the deployment process.
     public func deploy(service: String, version: String, actor: String) async throws -> RolloutRecord {
         guard let spec = config.service(named: service) else {
-            let hint = Suggestion.closest(to: service, among: config.services.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
+            let hint = Suggestion.hint(for: service, among: config.services.map(\.name))
             throw Refusal(.notFound, "no service '\(service)' in railyard.yml\(hint)")
         }
         guard VersionName.isValid(version) else {
