@@ -40,7 +40,7 @@ public struct AlertTracker: Sendable, Equatable {
     }
 
     mutating func firedIfDue(_ value: Double, _ now: Date) -> Change? {
-        guard let since, now.timeIntervalSince(since) >= Double(rule.holdFor.components.seconds) + Double(rule.holdFor.components.attoseconds) / 1e18 else { return nil }
+        guard let since, now.timeIntervalSince(since) >= rule.holdFor.timeInterval else { return nil }
         state = .firing
         return .fired(value: value, since: since)
     }

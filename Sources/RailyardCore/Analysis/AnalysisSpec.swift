@@ -43,8 +43,8 @@ public struct AnalysisSpec: Sendable, Equatable, Codable {
         try c.encode(judge, forKey: .judge)
         try c.encode(alpha, forKey: .alpha)
         try c.encode(minSamples, forKey: .minSamples)
-        try c.encode(Double(maxDuration.components.seconds) + Double(maxDuration.components.attoseconds) / 1e18, forKey: .maxDuration)
-        try c.encode(Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18, forKey: .interval)
+        try c.encode(maxDuration.timeInterval, forKey: .maxDuration)
+        try c.encode(interval.timeInterval, forKey: .interval)
         try c.encode(metrics, forKey: .metrics)
     }
 }

@@ -35,7 +35,7 @@ public actor AlertEvaluator {
         var next = clock.now()
         while !Task.isCancelled {
             await evaluate()
-            next = next.addingTimeInterval(Double(spec.interval.components.seconds) + Double(spec.interval.components.attoseconds) / 1e18)
+            next = next.addingTimeInterval(spec.interval.timeInterval)
             do { try await clock.sleep(until: next) } catch { return }
         }
     }

@@ -41,7 +41,7 @@ extension RailyardEngine {
         try await fleet.audit(actor: Self.actor, kind: "analysis.started", subject: record.id,
                               message: "analysis \(analysis.id): \(record.version) (canary) vs \(stable) (baseline) in \(target), every \(DurationText.format(spec.interval)) for up to \(DurationText.format(spec.maxDuration))")
         let start = try await readGroups(service: service, stable: stable, version: record.version, target: target)
-        let interval = spec.interval.seconds, deadline = spec.maxDuration.seconds
+        let interval = spec.interval.timeInterval, deadline = spec.maxDuration.timeInterval
         var looks: [AnalysisLook] = []
         var lastReading = start
         var step = 1
@@ -106,8 +106,4 @@ extension RailyardEngine {
     }
 
     public func analyses(rolloutID: String) async throws -> [AnalysisRecord] { try await store.analyses(rolloutID: rolloutID) }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

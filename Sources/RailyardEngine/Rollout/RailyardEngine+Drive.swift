@@ -94,7 +94,7 @@ extension RailyardEngine {
             }
             try await routeOrFail(record, target: target, weight: weight)
         case .pause(let duration):
-            let until = clock.now().addingTimeInterval(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+            let until = clock.now().addingTimeInterval(duration.timeInterval)
             _ = try await transition(record, .pauseStarted(until: until), actor: Self.actor,
                                      message: "baking for \(DurationText.format(duration)) in wave '\(wave.name)'")
             return

@@ -84,7 +84,7 @@ public actor RailyardEngine {
                 throw Refusal(.conflict, "the router of \(target) is not running: run `railyard up` first")
             }
         }
-        let id = "\(service)-\(version)-\(String(UInt32.random(in: 0...0xFFFF), radix: 16).leftPadded(4))"
+        let id = "\(service)-\(version)-\(String(UInt32.random(in: 0...0xFFFF), radix: 16).leftPadded(to: 4))"
         let record = RolloutRecord(id: id, service: service, version: version, createdBy: actor, at: clock.now())
         try await store.save(record, events: [AuditEvent(at: record.createdAt, actor: actor, kind: "rollout.created", subject: id,
                                                          message: "rollout of \(service) \(version) created by \(actor)")])
@@ -252,6 +252,3 @@ public actor RailyardEngine {
     }
 }
 
-extension String {
-    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
-}
