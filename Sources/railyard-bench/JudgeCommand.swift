@@ -38,6 +38,7 @@ struct JudgeCommand: ParsableCommand {
     @Option(help: "Window (interval) of the Mann-Whitney and threshold judges, seconds.") var window: Double = 60
     @Option(help: "Detection rate the Mann-Whitney horizon is sized for, at most.") var power: Double = 0.9
     @Option(help: "Seed of the simulations.") var seed: UInt64 = 20_260_610
+    @Option(name: .customLong("scenario"), help: "Only these scenarios (repeatable), e.g. --scenario error-1.0x.") var scenarios: [String] = []
 
     func validate() throws {
         guard runs >= 1, regressionRuns >= 1 else { throw ValidationError("--runs and --regression-runs must be at least 1") }
@@ -45,6 +46,10 @@ struct JudgeCommand: ParsableCommand {
         guard alpha > 0, alpha < 1 else { throw ValidationError("--alpha must be in (0, 1)") }
         guard look > 0, window >= look, horizon >= 2 * window else { throw ValidationError("need 0 < --look ≤ --window ≤ --horizon / 2") }
         guard power > 0, power <= 1 else { throw ValidationError("--power must be in (0, 1]") }
+        let known = JudgeScenario.all.map(\.name)
+        if let unknown = scenarios.first(where: { !known.contains($0) }) {
+            throw ValidationError("unknown scenario \(unknown); one of \(known.joined(separator: ", "))")
+        }
     }
 
     func run() throws {
@@ -52,7 +57,7 @@ struct JudgeCommand: ParsableCommand {
                                      look: look, window: window, power: power, seed: seed)
         let started = Date()
         var tallies: [String: ScenarioTally] = [:]
-        for (index, scenario) in JudgeScenario.all.enumerated() {
+        for (index, scenario) in JudgeScenario.all.enumerated() where scenarios.isEmpty || scenarios.contains(scenario.name) {
             let count = scenario.isNull ? runs : regressionRuns
             Progress.say("judge: \(scenario.name), \(count) runs…")
             let t0 = Date()
@@ -88,7 +93,9 @@ enum JudgeTable {
         let windows = max(1, Int((settings.horizon / settings.window).rounded(.down)))
         for family in [JudgeScenario.Family.error, .latency] {
             let scenarios = JudgeScenario.all.filter { $0.family == family }
-            guard let null = scenarios.first(where: \.isNull), let aa = tallies[null.name] else { continue }
+            guard let null = scenarios.first(where: \.isNull) else { continue }
+            // Without its A/A runs (--scenario), a family's false-positive rates are unknown (n/a).
+            let aa = tallies[null.name] ?? ScenarioTally(oracles: null.oracleEffects().count, windows: windows)
             let regressions = scenarios.filter { !$0.isNull }
             // The Mann-Whitney horizon of each regression: shortest with detection ≥ min(power, sequential's).
             var horizons: [String: Int] = [:]
@@ -110,7 +117,7 @@ enum JudgeTable {
                     let h = worstMW.map { mwHorizons[$0] } ?? windows
                     rows.append(JudgeRow(judge: "mann-whitney", scenario: scenario.name, falsePositiveRate: ratio(t.mannWhitneyDetections[h], t.runs),
                                          detectionRate: ratio(t.mannWhitneyDetections[h], t.runs), meanRequests: mean(t.mannWhitneyRequests[h], t.mannWhitneyDetections[h]),
-                                         runs: t.runs, note: "worst of horizons " + mwHorizons.map { "\($0)" }.joined(separator: ", ") + " windows"))
+                                         runs: t.runs, note: mwHorizons.isEmpty ? "horizon \(h) windows" : "worst of horizons " + mwHorizons.map { "\($0)" }.joined(separator: ", ") + " windows"))
                     rows.append(JudgeRow(judge: "threshold", scenario: scenario.name, falsePositiveRate: ratio(t.thresholdDetections, t.runs),
                                          detectionRate: ratio(t.thresholdDetections, t.runs), meanRequests: mean(t.thresholdRequests, t.thresholdDetections), runs: t.runs))
                     let effect = scenario.oracleEffects().isEmpty ? "" : label(family, scenario.oracleEffects()[worstOracle])

@@ -154,13 +154,13 @@ struct JudgeSequentialTests {
 
     @Test("direct simulation: the fraction of null streams that ever cross log(1/α) stays ≤ α")
     func nullCrossingRate() {
-        // α = 0.05 so that the rate is measurable with few runs; event-rich streams (5% errors, 40 req/s a
-        // group) watched at every one of 120 looks.
+        // α = 0.05 so that the rate is measurable with few runs; event-rich streams (2% errors, 40 req/s a
+        // group) watched at every one of 100 looks.
         let alpha = 0.05
         let boundary = log(1 / alpha)
-        let runs = 300
+        let runs = 200
         var errorCrossings = 0, latencyCrossings = 0
-        let errorModel = CanaryTrafficModel(requestsPerSecond: 40, baselineErrorRate: 0.05)
+        let errorModel = CanaryTrafficModel(requestsPerSecond: 40, baselineErrorRate: 0.02)
         let latencyModel = CanaryTrafficModel(requestsPerSecond: 8, baselineErrorRate: 0, bounds: CanaryTrafficModel.demoBounds)
         for run in 0..<runs {
             var errors = MetricEvidence(kind: .errorRate, allowedIncrease: 0)
@@ -169,7 +169,7 @@ struct JudgeSequentialTests {
             var l = CanaryStreamSimulator(model: latencyModel, seed: UInt64(run) &+ 1_000_000)
             var previousE = e.look, previousL = l.look
             var crossedE = false, crossedL = false
-            for _ in 0..<120 {
+            for _ in 0..<100 {
                 let le = e.step(seconds: 5), ll = l.step(seconds: 5)
                 errors.add(baseline: IntervalCounts.between(previousE.baseline, le.baseline)!, canary: IntervalCounts.between(previousE.canary, le.canary)!, pooled: [])
                 let pooled = zip(HistogramMath.perBucket(ll.baseline.latencyBuckets).counts, HistogramMath.perBucket(ll.canary.latencyBuckets).counts).map { $0 + $1 }
@@ -190,14 +190,14 @@ struct JudgeSequentialTests {
 
     @Test("A/A: at least 99% of 1,000 simulated analyses pass with α = 0.01 (default metrics, judged at every look)")
     func aa() {
-        let spec = AnalysisSpec(alpha: 0.01, minSamples: 100, maxDuration: .seconds(300), interval: .seconds(10))
+        let spec = AnalysisSpec(alpha: 0.01, minSamples: 100, maxDuration: .seconds(300), interval: .seconds(20))
         let model = CanaryTrafficModel(requestsPerSecond: 10, bounds: CanaryTrafficModel.demoBounds)
         var passed = 0, failed = 0
         for run in 0..<1000 {
             var tracker = SequentialJudge(spec: spec).tracker()
             var simulator = CanaryStreamSimulator(model: model, seed: 0xAA00 &+ UInt64(run))
-            for _ in 0..<30 {
-                tracker.observe(simulator.step(seconds: 10))
+            for _ in 0..<15 {
+                tracker.observe(simulator.step(seconds: 20))
                 if tracker.decided == .fail { break }
             }
             switch tracker.judgement(final: true).verdict {

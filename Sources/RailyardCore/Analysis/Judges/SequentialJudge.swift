@@ -127,7 +127,9 @@ public struct SequentialTracker: Sendable {
 
     public func judgement(final: Bool) -> Judgement {
         let look = last
-        let alphaText = "α=" + JudgeText.alpha(metricAlpha)
+        let alphaText = metrics.count > 1
+            ? "α=\(JudgeText.alpha(spec.alpha)) (\(JudgeText.alpha(metricAlpha)) per metric)"
+            : "α=" + JudgeText.alpha(metricAlpha)
         let boundaryText = JudgeText.fixed(boundary, 2)
         let noData = lookCount == 0 || look.canary.requests <= 0 || look.baseline.requests <= 0
         let gated = lookCount > 0 && enoughSamples(look)
