@@ -39,6 +39,7 @@ let package = Package(
         .target(name: "PaymentsDemo", dependencies: [
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .executableTarget(name: "railyard", dependencies: [
             "RailyardServer", "PaymentsDemo",
@@ -54,7 +55,7 @@ let package = Package(
         .testTarget(name: "RailyardAdaptersTests", dependencies: ["RailyardAdapters", "PaymentsDemo"]),
         .testTarget(name: "RailyardEngineTests", dependencies: ["RailyardEngine"]),
         .testTarget(name: "RailyardIntegrationTests", dependencies: [
-            "RailyardCore", "RailyardAdapters", "RailyardEngine", "RailyardServer",
+            "RailyardCore", "RailyardAdapters", "RailyardEngine", "RailyardServer", "PaymentsDemo",
             .product(name: "Yams", package: "Yams"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),

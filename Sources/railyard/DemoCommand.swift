@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PaymentsDemo
 import RailyardAdapters
 import RailyardCore
 import RailyardEngine
@@ -48,7 +49,7 @@ struct DemoCommand: AsyncParsableCommand {
             say(StatusTable.render(status).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
 
             let routers = status.targets.filter { ["staging", "dc1", "dc2"].contains($0.name) }.compactMap(\.router)
-            let traffic = DemoTraffic(routers: routers)
+            let traffic = PaymentTraffic(routers: routers)
             let trafficTask = Task { await traffic.run() }
             say("\n  payment traffic flowing through the staging, dc1 and dc2 routers")
 
@@ -67,7 +68,7 @@ struct DemoCommand: AsyncParsableCommand {
 
             trafficTask.cancel()
             await trafficTask.value
-            let sent = traffic.snapshot
+            let sent = traffic.counts
             say("\n▶ 4. Figures")
             say("  payments sent through the routers: \(sent.sent), failed: \(sent.failed) (\(percent(sent.failed, sent.sent)))")
             for entry in entries {

@@ -28,6 +28,9 @@ struct PrometheusSourceTests {
         #expect(bare.requests == #"sum(payments_total{pod=~"10\\.0\\.0\\.7:80"})"#)
         #expect(bare.latencyBuckets == nil)
 
+        let withoutScrapes = try PrometheusQuery(instances: ["a:1"], extractor: CountersExtractor(excludedRoutes: ["/metrics", "/health"]))
+        #expect(withoutScrapes.requests == #"sum(http_requests_total{instance=~"a:1",route!~"/health|/metrics"})"#)
+
         #expect(PrometheusQuery.escapeRegex(#"a.b+c*d?e(f)g|h[i]j{k}l^m$n\o"#) == #"a\.b\+c\*d\?e\(f\)g\|h\[i\]j\{k\}l\^m\$n\\o"#)
         #expect(PrometheusQuery.literal(#"say "hi"\"#) == #""say \"hi\"\\""#)
         #expect(throws: PrometheusQueryError.noInstances) { try PrometheusQuery(instances: [], extractor: .default) }

@@ -1,7 +1,7 @@
-import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import NIOCore
+import PaymentsDemo
 import RailyardAdapters
 import RailyardCore
 import RailyardEngine
@@ -48,23 +48,16 @@ import Testing
         try await engine.up(actor: "test")
         let routerURL = try #require(try await engine.fleet.routerRecord(for: "dc1")).trafficURL
 
-        func payins(_ count: Int) async throws {
-            for _ in 0..<count {
-                var request = HTTPClientRequest(url: routerURL + "/payin/payins")
-                request.method = .POST
-                request.body = .bytes(ByteBuffer(string: #"{"wallet":"w-1","amount":100,"currency":"EUR"}"#))
-                _ = try await HTTPClient.shared.execute(request, timeout: .seconds(5)).body.collect(upTo: 1 << 16)
-            }
-        }
+        let traffic = PaymentTraffic(routers: [routerURL])
 
         await engine.alerts.evaluate()                      // first reading: nothing to compare yet
         for _ in 0..<3 {                                    // 60 requests per 5 s = 12/s > 5/s
-            try await payins(60)
+            await traffic.send(60)
             clock.advance(by: 5)
             await engine.alerts.evaluate()
         }
         #expect(await engine.alerts.state(of: "payin-busy") == .firing)
-        try await payins(60)
+        await traffic.send(60)
         clock.advance(by: 5)
         await engine.alerts.evaluate()                      // still firing: not announced again
         clock.advance(by: 5)

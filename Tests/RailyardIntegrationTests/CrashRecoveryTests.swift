@@ -1,8 +1,6 @@
-import AsyncHTTPClient
 import Foundation
-import NIOCore
+import PaymentsDemo
 import RailyardAdapters
-import Synchronization
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -38,8 +36,8 @@ import Glibc
         _ = try await server.waitForPhase(id, ["awaiting_approval"])
 
         // Payments through the dc1 router, before, during and after the crash.
-        let traffic = TrafficCounter()
-        let sender = Task { await traffic.send(to: dc1Router + "/payin/payins") }
+        let traffic = PaymentTraffic(routers: [dc1Router])
+        let sender = Task { await traffic.run(loops: 1, interval: .zero) }
         try await traffic.waitFor(requests: 50)
 
         server.killHard()
@@ -137,37 +135,5 @@ import Glibc
         let url = try await store.routers().first { $0.target == target }?.adminURL
         try await store.close()
         return url
-    }
-}
-
-/// Sends pay-ins back to back and counts answers by group.
-final class TrafficCounter: Sendable {
-    struct Counts: Sendable { var sent = 0; var failed = 0; var canary = 0 }
-    let state = Mutex(Counts())
-    var counts: Counts { state.withLock { $0 } }
-
-    func send(to url: String) async {
-        while !Task.isCancelled {
-            var request = HTTPClientRequest(url: url)
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: #"{"wallet":"w-1","amount":1000,"currency":"EUR"}"#))
-            var failed = true, canary = false
-            if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(5)) {
-                _ = try? await response.body.collect(upTo: 1 << 16)
-                failed = response.status.code != 201
-                canary = response.headers.first(name: "x-railyard-group") == "canary"
-            }
-            if Task.isCancelled && failed { return }
-            state.withLock { $0.sent += 1; if failed { $0.failed += 1 }; if canary { $0.canary += 1 } }
-        }
-    }
-
-    func waitFor(requests: Int) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while counts.sent < requests {
-            guard ContinuousClock.now < deadline else { throw TestFailure("traffic stalled at \(counts.sent) requests") }
-            try await Task.sleep(for: .milliseconds(20))
-        }
     }
 }

@@ -7,54 +7,8 @@ import Testing
 
 /// The rollout controller in-process, on a manual clock, against real instances and routers.
 @Suite(.serialized) struct RolloutEngineTests {
-    struct Setup {
-        let folder: String
-        let engine: RailyardEngine
-        let clock: ManualClock
-
-        func finish() async throws {
-            try await engine.down(actor: "test")
-            await engine.shutdown()
-            try await engine.store.close()
-            #expect(RailyardBinary.processes(mentioning: folder).isEmpty, "nothing left running")
-            try? FileManager.default.removeItem(atPath: folder)
-        }
-
-        func waitFor(_ id: String, _ phase: RolloutPhase) async throws -> RolloutRecord {
-            for _ in 0..<1200 {
-                let record = try await engine.rollout(id: id)
-                if record.phase == phase || record.phase.isTerminal { return record }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            throw TestFailure("rollout \(id) never reached \(phase)")
-        }
-
-        func groups(_ target: String) async throws -> [GroupStats] {
-            try await engine.fleet.router(for: target).snapshot().services["payin"] ?? []
-        }
-    }
-
-    static let scripts = """
-        scripts:
-          - name: 001-fee-column
-            apply: apply.sh
-            rollback: rollback.sh
-        """
-
-    func setUp(_ name: String, waves: String, command: String? = nil) async throws -> Setup {
-        let folder = try RailyardBinary.temporaryFolder(name)
-        try "payin: {}\n".write(toFile: folder + "/behaviour.yml", atomically: true, encoding: .utf8)
-        try "echo applied >> marker.txt\n".write(toFile: folder + "/apply.sh", atomically: true, encoding: .utf8)
-        try "rm -f marker.txt; echo rolled-back > rollback-ran.txt\n".write(toFile: folder + "/rollback.sh", atomically: true, encoding: .utf8)
-        var text = RailyardBinary.singleServiceConfig(behaviour: folder + "/behaviour.yml", instances: "{ staging: 1, dc1: 1 }",
-                                                      waves: waves, scripts: Self.scripts)
-        if let command { text = text.replacing(#/command: .*\n/#, with: "command: \(command)\n") }
-        let config = try ConfigLoader.parse(text, file: folder + "/railyard.yml", baseDirectory: folder)
-        let clock = ManualClock()
-        let engine = try await RailyardServer.makeEngine(config: config, paths: RailyardPaths(root: folder + "/state"),
-                                                         routerCommand: [RailyardBinary.path, "router"], clock: clock)
-        try await engine.up(actor: "test")
-        return Setup(folder: folder, engine: engine, clock: clock)
+    func setUp(_ name: String, waves: String, command: String? = nil) async throws -> EngineHarness {
+        try await EngineHarness.make(name, waves: waves, scripts: EngineHarness.scripts, command: command)
     }
 
     static let canaryWaves = """

@@ -3,7 +3,7 @@ import RailyardCore
 /// The PromQL `PrometheusSource` sends: a group's requests, errors and latency buckets, selected by the
 /// instance label and the extractor's metric names and routes.
 public struct PrometheusQuery: Sendable, Equatable {
-    /// `sum(requests{instance=~…,route=~…})`
+    /// `sum(requests{instance=~…,route=~…,route!~…})`
     public var requests: String
     /// `sum(requests{instance=~…,route=~…,status=~"5.*"})`: statuses starting with 5, as `CountersExtractor` counts.
     public var errors: String
@@ -28,6 +28,9 @@ public struct PrometheusQuery: Sendable, Equatable {
         var matchers = ["\(instanceLabel)=~\(Self.literal(Self.alternation(instances)))"]
         if !extractor.routes.isEmpty {
             matchers.append("route=~\(Self.literal(Self.alternation(extractor.routes.sorted())))")
+        }
+        if !extractor.excludedRoutes.isEmpty {
+            matchers.append("route!~\(Self.literal(Self.alternation(extractor.excludedRoutes.sorted())))")
         }
         let selector = "{" + matchers.joined(separator: ",") + "}"
         requests = "sum(\(extractor.requestsMetric)\(selector))"

@@ -6,7 +6,8 @@
 ///   every instance, ascending, `+Inf` last. Series whose bucket layouts differ are merged on the union of
 ///   bounds, each series counting at a bound what it counted at its largest bound below or at it (a lower bound
 ///   of the truth, and still cumulative). Without any `+Inf` bucket, the `_count` samples stand in for it.
-/// - routes: when not empty, only samples whose `route` label is one of them count, for both metrics.
+/// - routes: when not empty, only samples whose `route` label is one of them count, for both metrics;
+///   samples whose `route` is in `excludedRoutes` never count (the scrapes of `/metrics` themselves).
 ///
 /// Exposed as the bundled payment fleet does (`Sources/PaymentsDemo/MetricsRegistry.swift`).
 public struct CountersExtractor: Sendable, Equatable, Codable {
@@ -16,11 +17,23 @@ public struct CountersExtractor: Sendable, Equatable, Codable {
     public var latencyMetric: String?
     /// Routes (`route` label values) to judge; empty means all.
     public var routes: Set<String>
+    /// Routes never judged: Railyard's own requests to an instance are not customer traffic.
+    public var excludedRoutes: Set<String>
 
-    public init(requests: String = "http_requests_total", latency: String? = "http_request_duration_seconds", routes: Set<String> = []) {
+    public init(requests: String = "http_requests_total", latency: String? = "http_request_duration_seconds", routes: Set<String> = [],
+                excludedRoutes: Set<String> = []) {
         self.requestsMetric = requests
         self.latencyMetric = latency
         self.routes = routes
+        self.excludedRoutes = excludedRoutes
+    }
+
+    /// The same extractor, ignoring `service`'s metrics path too: every look scrapes it, and a scrape
+    /// counted as a request would give an idle canary traffic it never served.
+    public func ignoringScrapes(of service: ServiceSpec) -> CountersExtractor {
+        var copy = self
+        copy.excludedRoutes.insert(service.metricsPath)
+        return copy
     }
 
     public static let `default` = CountersExtractor()
@@ -81,7 +94,9 @@ public struct CountersExtractor: Sendable, Equatable, Codable {
     }
 
     private func counts(_ sample: MetricSample) -> Bool {
-        routes.isEmpty || sample.labels["route"].map(routes.contains) == true
+        let route = sample.labels["route"]
+        if let route, excludedRoutes.contains(route) { return false }
+        return routes.isEmpty || route.map(routes.contains) == true
     }
 
     /// Sums cumulative histograms bound by bound over the union of their bounds.

@@ -81,7 +81,7 @@ public actor AlertEvaluator {
         guard let service = fleet.config.service(named: rule.service) else { return .zero }
         let instances = try await fleet.liveInstances(service: rule.service, target: rule.target).map(\.address)
         guard !instances.isEmpty else { return .zero }
-        return try await metrics.read(instances: instances, metricsPath: service.metricsPath, extractor: extractor)
+        return try await metrics.read(instances: instances, metricsPath: service.metricsPath, extractor: extractor.ignoringScrapes(of: service))
     }
 
     func announce(_ alert: Alert, state: AlertState) async {

@@ -92,6 +92,7 @@ extension RailyardEngine {
         guard !baseline.isEmpty, !canary.isEmpty else {
             throw StepFailure("analysis needs baseline and canary instances in \(target): \(baseline.count) baseline, \(canary.count) canary running")
         }
+        let extractor = extractor.ignoringScrapes(of: service)
         async let b = metrics.read(instances: baseline, metricsPath: service.metricsPath, extractor: extractor)
         async let c = metrics.read(instances: canary, metricsPath: service.metricsPath, extractor: extractor)
         return (try await b, try await c)

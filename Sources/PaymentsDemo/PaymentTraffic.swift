@@ -1,0 +1,79 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Synchronization
+
+/// Payment traffic through routers: the demo's steady load, and the tests' measured batches, so a
+/// rollout faces real requests and a faulty version shows real failed payments.
+public final class PaymentTraffic: Sendable {
+    public struct Counts: Sendable, Equatable {
+        public var sent = 0
+        /// No answer, or an answer other than 2xx.
+        public var failed = 0
+        /// Answered by the canary group (the router's `x-railyard-group` header).
+        public var canary = 0
+    }
+
+    let state = Mutex(Counts())
+    public let routers: [String]
+
+    /// `routers` are traffic URLs (`http://127.0.0.1:PORT`); pay-ins go to `/payin/payins` on each.
+    public init(routers: [String]) { self.routers = routers }
+
+    public var counts: Counts { state.withLock { $0 } }
+
+    /// Until cancelled: `loops` concurrent senders per router, each pausing `interval` between requests.
+    public func run(loops: Int = 3, interval: Duration = .milliseconds(15)) async {
+        await withTaskGroup(of: Void.self) { group in
+            for router in routers {
+                for loop in 0..<loops {
+                    group.addTask {
+                        var n = 0
+                        while !Task.isCancelled {
+                            n += 1
+                            await self.payin(router: router, wallet: "w-\(loop)", amount: 1000 + n % 500)
+                            try? await Task.sleep(for: interval)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Exactly `count` pay-ins to each router, one after another; returns when all were answered.
+    public func send(_ count: Int) async {
+        for router in routers {
+            for n in 0..<count { await payin(router: router, wallet: "w-batch", amount: 1000 + n % 500) }
+        }
+    }
+
+    /// Waits (real time, at most `timeout`) until `requests` pay-ins were sent.
+    public func waitFor(requests: Int, timeout: Duration = .seconds(60)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while counts.sent < requests {
+            guard ContinuousClock.now < deadline else { throw TrafficStalled(sent: counts.sent, expected: requests) }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    func payin(router: String, wallet: String, amount: Int) async {
+        var request = HTTPClientRequest(url: router + "/payin/payins")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: #"{"wallet":"\#(wallet)","amount":\#(amount),"currency":"EUR"}"#))
+        var failed = true, canary = false
+        if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(5)) {
+            _ = try? await response.body.collect(upTo: 1 << 16)
+            failed = !(200..<300).contains(response.status.code)
+            canary = response.headers.first(name: "x-railyard-group") == "canary"
+        }
+        // A request cut short by cancellation says nothing about the service.
+        if Task.isCancelled && failed { return }
+        state.withLock { $0.sent += 1; if failed { $0.failed += 1 }; if canary { $0.canary += 1 } }
+    }
+}
+
+public struct TrafficStalled: Error, CustomStringConvertible {
+    public let sent: Int, expected: Int
+    public var description: String { "traffic stalled at \(sent) of \(expected) requests" }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import RailyardAdapters
+import RailyardCore
+import RailyardEngine
+import RailyardServer
+import Testing
+
+/// One payin service under the rollout controller in-process, on a manual clock, with real instances
+/// and routers in a temporary folder.
+struct EngineHarness {
+    let folder: String
+    let engine: RailyardEngine
+    let clock: ManualClock
+
+    static let scripts = """
+        scripts:
+          - name: 001-fee-column
+            apply: apply.sh
+            rollback: rollback.sh
+        """
+
+    /// `behaviour` is the demo's behaviour file (which version misbehaves); `command` replaces the
+    /// service's command line.
+    static func make(_ name: String, waves: String, scripts: String = "", behaviour: String = "payin: {}\n",
+                     command: String? = nil) async throws -> EngineHarness {
+        let folder = try RailyardBinary.temporaryFolder(name)
+        try behaviour.write(toFile: folder + "/behaviour.yml", atomically: true, encoding: .utf8)
+        try "echo applied >> marker.txt\n".write(toFile: folder + "/apply.sh", atomically: true, encoding: .utf8)
+        try "rm -f marker.txt; echo rolled-back > rollback-ran.txt\n".write(toFile: folder + "/rollback.sh", atomically: true, encoding: .utf8)
+        var text = RailyardBinary.singleServiceConfig(behaviour: folder + "/behaviour.yml", instances: "{ staging: 1, dc1: 1 }",
+                                                      waves: waves, scripts: scripts)
+        if let command { text = text.replacing(#/command: .*\n/#, with: "command: \(command)\n") }
+        let config = try ConfigLoader.parse(text, file: folder + "/railyard.yml", baseDirectory: folder)
+        let clock = ManualClock()
+        let engine = try await RailyardServer.makeEngine(config: config, paths: RailyardPaths(root: folder + "/state"),
+                                                         routerCommand: [RailyardBinary.path, "router"], clock: clock)
+        try await engine.up(actor: "test")
+        return EngineHarness(folder: folder, engine: engine, clock: clock)
+    }
+
+    func finish() async throws {
+        try await engine.down(actor: "test")
+        await engine.shutdown()
+        try await engine.store.close()
+        #expect(RailyardBinary.processes(mentioning: folder).isEmpty, "nothing left running")
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    /// Polls (real time) until the rollout reaches `phase` or ends.
+    func waitFor(_ id: String, _ phase: RolloutPhase) async throws -> RolloutRecord {
+        for _ in 0..<1200 {
+            let record = try await engine.rollout(id: id)
+            if record.phase == phase || record.phase.isTerminal { return record }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestFailure("rollout \(id) never reached \(phase)")
+    }
+
+    /// Polls (real time) until the controller waits on the manual clock.
+    func waitUntilSleeping() async throws {
+        for _ in 0..<6000 {
+            if clock.sleeperCount > 0 { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw TestFailure("the controller never waited on the clock")
+    }
+
+    func groups(_ target: String) async throws -> [GroupStats] {
+        try await engine.fleet.router(for: target).snapshot().services["payin"] ?? []
+    }
+
+    func trafficURL(_ target: String) async throws -> String {
+        try #require(try await engine.fleet.routerRecord(for: target)).trafficURL
+    }
+}
