@@ -31,7 +31,7 @@ public enum RailyardServer {
         let store = try await StoreFactory.open(.sqlite(path: paths.storePath))
         let fleet = Fleet(config: config, store: store, driver: DriverFactory.make(.local), paths: paths,
                           routerCommand: routerCommand, clock: clock)
-        return RailyardEngine(config: config, store: store, fleet: fleet, scripts: ScriptRunnerFactory.make(), clock: clock, paths: paths)
+        return try RailyardEngine(config: config, store: store, fleet: fleet, scripts: ScriptRunnerFactory.make(), clock: clock, paths: paths)
     }
 
     public static func run(_ options: Options, onReady: @escaping @Sendable (String) -> Void) async throws {

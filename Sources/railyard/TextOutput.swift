@@ -78,8 +78,16 @@ enum AnalysisText {
             return "\(name) \(String(format: "%.2f%%", counters.errorRate * 100)) err of \(Int(counters.requests))\(p99)"
         }
         let statistics = live.judgement.metrics.map { "\($0.metric) \(String(format: "%.2f", $0.statistic))/\(String(format: "%.2f", $0.boundary))" }
-        return "\(Int(look.elapsed))s \(live.target): \(group("canary", look.canary)) vs \(group("baseline", look.baseline)); "
+        return "\(Int(look.elapsed))s \(live.target)\(weights(live.weights)): \(group("canary", look.canary)) vs \(group("baseline", look.baseline)); "
             + statistics.joined(separator: ", ") + " → \(live.judgement.verdict.rawValue)"
+    }
+
+    /// ` [canary 25% baseline 25% stable 50%]`: the groups under analysis first.
+    static func weights(_ weights: [String: Int]) -> String {
+        guard !weights.isEmpty else { return "" }
+        let order = ["canary", "baseline", "stable"]
+        let names = weights.keys.sorted { (order.firstIndex(of: $0) ?? order.count, $0) < (order.firstIndex(of: $1) ?? order.count, $1) }
+        return " [" + names.map { "\($0) \(weights[$0]!)%" }.joined(separator: " ") + "]"
     }
 
     static func report(_ report: API.AnalysisReport) -> String {

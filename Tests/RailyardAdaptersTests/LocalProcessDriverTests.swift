@@ -15,8 +15,14 @@ import Glibc
         let process = try await driver.launch(LaunchSpec(arguments: ["/bin/sh", "-c", "echo started; exec sleep 30"], logPath: log))
         #expect(driver.isAlive(process))
         #expect(getsid(process.pid) == process.pid, "its own session, so a signal to Railyard's group does not reach it")
-        let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.pid)/fd").compactMap(Int.init).sorted()
-        #expect(descriptors == [0, 1, 2], "nothing of Railyard's (sockets, the store) is inherited")
+        // Look once the shell has become `sleep`, so what is listed is the program's own table, not the shell's mid-`exec`.
+        for _ in 0..<500 where (try? String(contentsOfFile: "/proc/\(process.pid)/comm", encoding: .utf8)) != "sleep\n" {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let fdFolder = "/proc/\(process.pid)/fd"
+        let descriptors = try FileManager.default.contentsOfDirectory(atPath: fdFolder).compactMap(Int.init).sorted()
+        let targets = descriptors.map { "\($0) → " + ((try? FileManager.default.destinationOfSymbolicLink(atPath: "\(fdFolder)/\($0)")) ?? "?") }
+        #expect(descriptors == [0, 1, 2], "nothing of Railyard's (sockets, the store) is inherited: \(targets)")
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(process.pid)/fd/1") == log)
 
         // The same pid with another start time is not our process (pid reuse).

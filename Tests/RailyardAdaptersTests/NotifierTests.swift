@@ -210,13 +210,7 @@ struct NotifierTests {
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)
         #expect(response.status == .ok)
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let text = try decoder.singleValueContainer().decode(String.self)
-            if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
-            return try Date.ISO8601FormatStyle().parse(text)
-        }
-        return try decoder.decode([GettableAlert].self, from: Data(buffer: body))
+        return try NotifierHTTP.decoder().decode([GettableAlert].self, from: Data(buffer: body))
     }
 
     /// A real Alertmanager on a free loopback port, clustering off, temp config and storage.

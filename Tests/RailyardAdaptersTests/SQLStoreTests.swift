@@ -34,6 +34,32 @@ import Testing
         }
     }
 
+    @Test func aReaderNeverSeesHalfOfATransaction() async throws {
+        try await withStore { store, _ in
+            var record = RolloutRecord(id: "payin-v2-0002", service: "payin", version: "v2", createdBy: "alice", at: Date(timeIntervalSince1970: 1000))
+            try await store.save(record, events: [AuditEvent(at: record.createdAt, actor: "alice", kind: "rollout.created", subject: record.id, message: "0")])
+            let writer = Task { [record] in
+                var record = record
+                for step in 1...150 {
+                    record.rollbackDone = step
+                    try await store.save(record, events: [AuditEvent(at: record.createdAt, actor: "railyard", kind: "rollout.step", subject: record.id, message: "\(step)")])
+                }
+            }
+            // The rollout and its event are saved together: once the rollout shows step n, event n is in the log.
+            var torn: [Int] = []
+            var seen = 0
+            while seen < 150 {
+                seen = try await store.rollout(id: record.id)?.rollbackDone ?? 0
+                let messages = Set(try await store.events(subject: record.id, limit: 500).map(\.message))
+                if !messages.contains("\(seen)") { torn.append(seen) }
+            }
+            try await writer.value
+            #expect(torn.isEmpty, "the rollout was read without its event at steps \(torn)")
+            record.rollbackDone = 150
+            #expect(try await store.rollout(id: record.id) == record)
+        }
+    }
+
     @Test func theAuditLogIsAppendOnlyInOrderAndFilteredBySubject() async throws {
         try await withStore { store, _ in
             for index in 0..<5 {

@@ -128,6 +128,29 @@ struct AnalysisAlertsConfigTests {
         #expect(config.metrics.source == .prometheus(url: "http://127.0.0.1:9090"))
     }
 
+    @Test func notifierURLsAndAPrometheusURLWithoutItsSourceAreErrors() {
+        let text = Self.base + """
+
+            alerts:
+              notifiers:
+                - webhook: hooks.example.com/railyard
+                - alertmanager: http://
+            metrics:
+              prometheus_url: http://127.0.0.1:9090
+            """
+        do {
+            _ = try ConfigLoader.parse(text, file: "r.yml", baseDirectory: "/")
+            Issue.record("expected errors")
+        } catch let errors as ConfigErrors {
+            let lines = errors.diagnostics.map { "\($0.line): \($0.message)" }
+            #expect(lines.contains { $0.hasPrefix("27: alerts: the webhook notifier's URL must be an http(s) URL with a host") })
+            #expect(lines.contains { $0.hasPrefix("28: alerts: the alertmanager notifier's URL must be an http(s) URL with a host") })
+            #expect(lines.contains("30: metrics: prometheus_url is only read with `source: prometheus` (the source here is scrape)"))
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
     @Test func badAnalysisAndAlertsAreReportedWithTheirLines() {
         let text = Self.base.replacingOccurrences(of: "judge: mann-whitney", with: "judge: bayes")
             .replacingOccurrences(of: "alpha: 0.05", with: "alpha: 2") + """
@@ -140,6 +163,10 @@ struct AnalysisAlertsConfigTests {
                   service: payin
                   target: dc9
                   expr: error_rate >> 2
+              interval: 10s
+            metrics:
+              source: prometheus
+              prometheus_url: localhost:9090
             """
         do {
             _ = try ConfigLoader.parse(text, file: "r.yml", baseDirectory: "/")
@@ -151,6 +178,7 @@ struct AnalysisAlertsConfigTests {
             #expect(lines.contains { $0.hasPrefix("27: alerts: unknown notifier 'pager'") })
             #expect(lines.contains("31: alert rule 'r': unknown environment or datacenter 'dc9'"))
             #expect(lines.contains { $0.hasPrefix("32: alert rule 'r': expr must read MEASURE OP NUMBER") })
+            #expect(lines.contains("36: metrics: prometheus_url must be an http(s) URL with a host, e.g. http://127.0.0.1:9090, not 'localhost:9090'"))
         } catch {
             Issue.record("unexpected \(error)")
         }

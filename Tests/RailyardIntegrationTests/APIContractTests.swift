@@ -81,7 +81,7 @@ struct APIContractTests {
         Call(operation: "POST /api/v1/rollouts/{id}/abort", path: "/api/v1/rollouts/nope/abort", body: #"{"reason": "test"}"#,
              status: 404, errorContains: "no rollout 'nope'"),
         Call(operation: "POST /api/v1/rollouts/{id}/abort", path: "/api/v1/rollouts/nope/abort", status: 404),
-        Call(operation: "GET /api/v1/rollouts/{id}/analyses", path: "/api/v1/rollouts/nope/analyses", status: 200),
+        Call(operation: "GET /api/v1/rollouts/{id}/analyses", path: "/api/v1/rollouts/nope/analyses", status: 404, errorContains: "no rollout 'nope'"),
         Call(operation: "GET /api/v1/analyses/{id}", path: "/api/v1/analyses/nope", status: 404, errorContains: "no analysis 'nope'"),
         Call(operation: "GET /api/v1/analyses/{id}/plot.svg", path: "/api/v1/analyses/nope/plot.svg", status: 404,
              errorContains: "no analysis 'nope'"),

@@ -9,20 +9,29 @@ import RailyardServer
 import Synchronization
 import Testing
 
-/// Alert rules on live metrics of real instances, read through the real scrape source, notified to a
-/// real webhook; time comes from the manual clock.
+/// Alert rules on live metrics of real instances, read through the real scrape source, notified through
+/// the real webhook and Alertmanager adapters to an HTTP receiver that records what they post (the
+/// Alertmanager side of it is checked against a real Alertmanager in NotifierTests); time comes from
+/// the manual clock.
 @Suite(.serialized) struct AlertEvaluatorTests {
     @Test func aRuleFiresOnceAfterItsDurationAndResolvesWhenTrafficStops() async throws {
         let folder = try RailyardBinary.temporaryFolder("alerts")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try "payin: {}\n".write(toFile: folder + "/behaviour.yml", atomically: true, encoding: .utf8)
         let received = Mutex<[String]>([])
+        let receivedByAlertmanager = Mutex<[String]>([])
         let hookPort = try FreePort.next()
         let router = Router()
         router.post("hook") { request, _ -> HTTPResponse.Status in
             var request = request
             let body = try await request.collectBody(upTo: 1 << 20)
             received.withLock { $0.append(String(buffer: body)) }
+            return .ok
+        }
+        router.post("am/api/v2/alerts") { request, _ -> HTTPResponse.Status in
+            var request = request
+            let body = try await request.collectBody(upTo: 1 << 20)
+            receivedByAlertmanager.withLock { $0.append(String(buffer: body)) }
             return .ok
         }
         let hook = Task { try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: hookPort))).run() }
@@ -32,11 +41,12 @@ import Testing
             alerts:
               notifiers:
                 - webhook: http://127.0.0.1:\(hookPort)/hook
+                - alertmanager: http://127.0.0.1:\(hookPort)/am
               rules:
                 - name: payin-busy
                   service: payin
                   target: dc1
-                  expr: request_rate > 5
+                  expr: request_rate > 2
                   for: 10s
             """
         let text = RailyardBinary.singleServiceConfig(behaviour: folder + "/behaviour.yml", instances: "{ dc1: 1 }",
@@ -51,7 +61,7 @@ import Testing
         let traffic = PaymentTraffic(routers: [routerURL])
 
         await engine.alerts.evaluate()                      // first reading: nothing to compare yet
-        for _ in 0..<3 {                                    // 60 requests per 5 s = 12/s > 5/s
+        for _ in 0..<3 {                                    // 60 requests per 5 s = 12/s > 2/s
             await traffic.send(60)
             clock.advance(by: 5)
             await engine.alerts.evaluate()
@@ -60,14 +70,25 @@ import Testing
         await traffic.send(60)
         clock.advance(by: 5)
         await engine.alerts.evaluate()                      // still firing: not announced again
+        #expect(received.withLock { $0.count } == 1 && receivedByAlertmanager.withLock { $0.count } == 1)
+        await traffic.send(150)                             // 150 requests in 60 s = 2.5/s > 2/s
+        clock.advance(by: 60)
+        await engine.alerts.evaluate()                      // still firing, 65 s after it was sent: Alertmanager gets it again
+        #expect(await engine.alerts.state(of: "payin-busy") == .firing)
         clock.advance(by: 5)
         await engine.alerts.evaluate()                      // no traffic for 5 s: resolved
         #expect(await engine.alerts.state(of: "payin-busy") == .inactive)
 
         let bodies = received.withLock { $0 }
-        #expect(bodies.count == 2, "one firing, one resolved: \(bodies)")
+        #expect(bodies.count == 2, "the webhook hears each change once, firing then resolved: \(bodies)")
         #expect(bodies.first?.contains(#""status":"firing""#) == true && bodies.first?.contains("payin-busy") == true)
         #expect(bodies.last?.contains(#""status":"resolved""#) == true)
+        let posted = try receivedByAlertmanager.withLock { $0 }.map { try NotifierHTTP.decoder().decode([AlertmanagerAlert].self, from: Data($0.utf8)) }
+        #expect(posted.count == 3, "Alertmanager: firing, firing again (so its resolve_timeout does not end it), resolved")
+        #expect(posted.allSatisfy { $0.count == 1 && $0[0].labels["alertname"] == "payin-busy" })
+        #expect(posted.count == 3 && posted[0][0].startsAt == posted[1][0].startsAt && posted[0][0].endsAt == nil && posted[1][0].endsAt == nil,
+                "the re-send is the same alert, still open")
+        #expect(posted.last?.first?.endsAt != nil, "resolved: sent with its end")
         let kinds = try await engine.history(subject: "payin").map(\.kind)
         #expect(kinds.filter { $0 == "alert.firing" }.count == 1 && kinds.filter { $0 == "alert.resolved" }.count == 1)
 

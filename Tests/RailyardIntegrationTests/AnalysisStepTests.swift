@@ -18,16 +18,17 @@ import Testing
     }
 
     /// Sends `payins` through dc1's router, moves the clock one interval and waits until the controller
-    /// has stored that look (or left the analysis). Returns the looks stored so far.
+    /// has stored that look and shows it live. Returns the looks stored so far.
     func look(_ harness: EngineHarness, rollout id: String, payins: Int, interval: TimeInterval = 5) async throws -> [(look: AnalysisLook, judgement: Judgement)] {
-        try await harness.waitUntilSleeping()
+        try await harness.waitUntilSleeping(rollout: id)
         let analysisID = try #require(try await harness.engine.analyses(rolloutID: id).first?.id, "the analysis is stored before its first look")
         let before = try await harness.engine.store.looks(analysisID: analysisID).count
         if payins > 0 { await PaymentTraffic(routers: [try await harness.trafficURL("dc1")]).send(payins) }
         harness.clock.advance(by: interval)
         for _ in 0..<1200 {
             let looks = try await harness.engine.store.looks(analysisID: analysisID)
-            if looks.count > before { return looks }
+            // Stored first, then shown live: wait for both.
+            if looks.count > before, await harness.engine.liveAnalysis(rolloutID: id)?.look.elapsed == looks.last?.look.elapsed { return looks }
             try await Task.sleep(for: .milliseconds(25))
         }
         throw TestFailure("look \(before + 1) of \(analysisID) was never stored")
@@ -36,7 +37,7 @@ import Testing
     /// Deploys v2 and waits until the analysis waits for its first look.
     func startAnalysis(_ harness: EngineHarness) async throws -> RolloutRecord {
         let rollout = try await harness.engine.deploy(service: "payin", version: "v2", actor: "test")
-        try await harness.waitUntilSleeping()
+        try await harness.waitUntilSleeping(rollout: rollout.id)
         for _ in 0..<1200 where try await harness.engine.analyses(rolloutID: rollout.id).isEmpty {
             try await Task.sleep(for: .milliseconds(25))
         }
@@ -46,72 +47,75 @@ import Testing
     }
 
     @Test func aFailingCanaryIsRolledBackByTheAnalysisBeforeTheDeadlineTrafficFirst() async throws {
-        let harness = try await EngineHarness.make("analysis-fail", waves: Self.waves(analysis: "{ interval: 5s, max_duration: 60s, min_samples: 20 }"),
-                                                   behaviour: "payin:\n  v2: { failure_rate: 0.5 }\n")
-        let rollout = try await startAnalysis(harness)
-        var looks: [(look: AnalysisLook, judgement: Judgement)] = []
-        for _ in 0..<12 where try await harness.engine.rollout(id: rollout.id).phase == .running {
-            looks = try await look(harness, rollout: rollout.id, payins: 80)
-        }
-        let ended = try await harness.waitFor(rollout.id, .rolledBack)
-        #expect(ended.phase == .rolledBack)
-        #expect(looks.count < 12, "the sequential judge failed before the deadline, after \(looks.count) looks")
-        #expect(looks.dropLast().allSatisfy { $0.judgement.verdict == .inconclusive } && looks.last?.judgement.verdict == .fail)
-        let reason = try #require(ended.reason)
-        #expect(reason.hasPrefix("analysis failed: error-rate") && reason.contains("vs 0.0% on baseline") && reason.contains("boundary crossed"), "reason: \(reason)")
-        #expect(ended.rollbackPlan.first == .routeToStable(target: "dc1"), "traffic first: \(ended.rollbackPlan)")
+        try await EngineHarness.run("analysis-fail", waves: Self.waves(analysis: "{ interval: 5s, max_duration: 60s, min_samples: 20 }"),
+                                                   behaviour: "payin:\n  v2: { failure_rate: 0.5 }\n") { harness in
+            let rollout = try await startAnalysis(harness)
+            var looks: [(look: AnalysisLook, judgement: Judgement)] = []
+            while looks.count < 12, looks.last?.judgement.verdict ?? .inconclusive == .inconclusive {
+                looks = try await look(harness, rollout: rollout.id, payins: 80)
+            }
+            let ended = try await harness.waitFor(rollout.id, .rolledBack)
+            #expect(ended.phase == .rolledBack)
+            #expect(looks.count < 12, "the sequential judge failed before the deadline, after \(looks.count) looks")
+            #expect(looks.dropLast().allSatisfy { $0.judgement.verdict == .inconclusive } && looks.last?.judgement.verdict == .fail)
+            let reason = try #require(ended.reason)
+            #expect(reason.hasPrefix("analysis failed: error-rate") && reason.contains("vs 0.0% on baseline") && reason.contains("boundary crossed"), "reason: \(reason)")
+            #expect(ended.rollbackPlan.first == .routeToStable(target: "dc1"), "traffic first: \(ended.rollbackPlan)")
 
-        let analysis = try #require(try await harness.engine.analyses(rolloutID: rollout.id).first)
-        #expect(analysis.verdict == .fail && ended.reason == "analysis failed: " + (analysis.reason ?? ""), "the stored verdict is the rollback's reason")
-        #expect(try await harness.groups("dc1").map { "\($0.name) \($0.version) \($0.weight)" } == ["stable v1 100"])
-        #expect(try await harness.engine.fleet.liveInstances(service: "payin", target: "dc1", role: .baseline).isEmpty, "baseline stopped")
-        #expect(try await harness.engine.fleet.liveInstances(service: "payin", version: "v2").isEmpty, "canary stopped")
-        try await harness.finish()
+            let analysis = try #require(try await harness.engine.analyses(rolloutID: rollout.id).first)
+            #expect(analysis.verdict == .fail && ended.reason == "analysis failed: " + (analysis.reason ?? ""), "the stored verdict is the rollback's reason")
+            #expect(try await harness.groups("dc1").map { "\($0.name) \($0.version) \($0.weight)" } == ["stable v1 100"])
+            #expect(try await harness.engine.fleet.liveInstances(service: "payin", target: "dc1", role: .baseline).isEmpty, "baseline stopped")
+            #expect(try await harness.engine.fleet.liveInstances(service: "payin", version: "v2").isEmpty, "canary stopped")
+        }
     }
 
     @Test func aHealthyCanaryPassesAtTheDeadlineAndThePromotionStopsTheBaseline() async throws {
-        let harness = try await EngineHarness.make("analysis-pass", waves: Self.waves(analysis: "{ interval: 5s, max_duration: 15s, min_samples: 20 }"))
-        let rollout = try await startAnalysis(harness)
-        var looks: [(look: AnalysisLook, judgement: Judgement)] = []
-        for _ in 0..<3 { looks = try await look(harness, rollout: rollout.id, payins: 80) }
-        let ended = try await harness.waitFor(rollout.id, .promoted)
-        #expect(ended.phase == .promoted, "reason: \(ended.reason ?? "")")
-        #expect(looks.map(\.judgement.verdict) == [.inconclusive, .inconclusive, .pass])
-        #expect(looks.last.map { ($0.look.canary.requests, $0.look.baseline.requests) } ?? (0, 0) == (60, 60), "80 pay-ins a look: 20 to each group")
-        #expect(try await harness.engine.analyses(rolloutID: rollout.id).first?.verdict == .pass)
-        #expect(try await harness.groups("dc1").map { "\($0.name) \($0.version) \($0.weight)" } == ["stable v2 100"])
-        #expect(try await harness.engine.fleet.liveInstances(service: "payin", role: .baseline).isEmpty, "baseline stopped at promote")
-        try await harness.finish()
+        try await EngineHarness.run("analysis-pass", waves: Self.waves(analysis: "{ interval: 5s, max_duration: 15s, min_samples: 20 }")) { harness in
+            let rollout = try await startAnalysis(harness)
+            var looks: [(look: AnalysisLook, judgement: Judgement)] = []
+            looks = try await look(harness, rollout: rollout.id, payins: 80)
+            let live = try #require(await harness.engine.liveAnalysis(rolloutID: rollout.id), "the live view has the first look")
+            #expect(live.weights == ["stable": 50, "canary": 25, "baseline": 25] && live.look.canary.requests == 20, "\(live.weights) \(live.look)")
+            for _ in 0..<2 { looks = try await look(harness, rollout: rollout.id, payins: 80) }
+            let ended = try await harness.waitFor(rollout.id, .promoted)
+            #expect(ended.phase == .promoted, "reason: \(ended.reason ?? "")")
+            #expect(looks.map(\.judgement.verdict) == [.inconclusive, .inconclusive, .pass])
+            #expect(looks.last.map { ($0.look.canary.requests, $0.look.baseline.requests) } ?? (0, 0) == (60, 60), "80 pay-ins a look: 20 to each group")
+            #expect(try await harness.engine.analyses(rolloutID: rollout.id).first?.verdict == .pass)
+            #expect(try await harness.groups("dc1").map { "\($0.name) \($0.version) \($0.weight)" } == ["stable v2 100"])
+            #expect(try await harness.engine.fleet.liveInstances(service: "payin", role: .baseline).isEmpty, "baseline stopped at promote")
+        }
     }
 
     @Test func tooLittleTrafficByTheDeadlineWaitsForAPersonThenApprovalPromotes() async throws {
-        let harness = try await EngineHarness.make("analysis-inconclusive", waves: Self.waves(analysis: "{ interval: 5s, max_duration: 15s, min_samples: 1000 }"))
-        let rollout = try await startAnalysis(harness)
-        for _ in 0..<3 { _ = try await look(harness, rollout: rollout.id, payins: 40) }
-        let waiting = try await harness.waitFor(rollout.id, .awaitingApproval)
-        #expect(waiting.phase == .awaitingApproval)
-        let reason = try #require(waiting.reason)
-        #expect(reason.hasPrefix("analysis inconclusive after 15s") && reason.contains("waiting for data"), "reason: \(reason)")
-        #expect(try await harness.engine.analyses(rolloutID: rollout.id).first?.verdict == .inconclusive)
-        #expect(try await harness.groups("dc1").first { $0.name == "canary" }?.weight == 25, "traffic unchanged while a person decides")
+        try await EngineHarness.run("analysis-inconclusive", waves: Self.waves(analysis: "{ interval: 5s, max_duration: 15s, min_samples: 1000 }")) { harness in
+            let rollout = try await startAnalysis(harness)
+            for _ in 0..<3 { _ = try await look(harness, rollout: rollout.id, payins: 40) }
+            let waiting = try await harness.waitFor(rollout.id, .awaitingApproval)
+            #expect(waiting.phase == .awaitingApproval)
+            let reason = try #require(waiting.reason)
+            #expect(reason.hasPrefix("analysis inconclusive after 15s") && reason.contains("waiting for data"), "reason: \(reason)")
+            #expect(try await harness.engine.analyses(rolloutID: rollout.id).first?.verdict == .inconclusive)
+            #expect(try await harness.groups("dc1").first { $0.name == "canary" }?.weight == 25, "traffic unchanged while a person decides")
 
-        _ = try await harness.engine.approve(id: rollout.id, actor: "release-owner")
-        let ended = try await harness.waitFor(rollout.id, .promoted)
-        #expect(ended.phase == .promoted)
-        #expect(try await harness.groups("dc1").map(\.version) == ["v2"])
-        try await harness.finish()
+            _ = try await harness.engine.approve(id: rollout.id, actor: "release-owner")
+            let ended = try await harness.waitFor(rollout.id, .promoted)
+            #expect(ended.phase == .promoted)
+            #expect(try await harness.groups("dc1").map(\.version) == ["v2"])
+        }
     }
 
     @Test func noTrafficIsNeverAnEarlyFailButFailsAtTheDeadline() async throws {
-        let harness = try await EngineHarness.make("analysis-nodata", waves: Self.waves(analysis: "{ interval: 5s, max_duration: 15s }"))
-        let rollout = try await startAnalysis(harness)
-        var looks: [(look: AnalysisLook, judgement: Judgement)] = []
-        for _ in 0..<3 { looks = try await look(harness, rollout: rollout.id, payins: 0) }
-        let ended = try await harness.waitFor(rollout.id, .rolledBack)
-        #expect(looks.map(\.judgement.verdict) == [.inconclusive, .inconclusive, .fail])
-        let reason = try #require(ended.reason)
-        #expect(ended.phase == .rolledBack && reason.contains("no data"), "reason: \(reason)")
-        #expect(try await harness.groups("dc1").map { "\($0.name) \($0.version) \($0.weight)" } == ["stable v1 100"])
-        try await harness.finish()
+        try await EngineHarness.run("analysis-nodata", waves: Self.waves(analysis: "{ interval: 5s, max_duration: 15s }")) { harness in
+            let rollout = try await startAnalysis(harness)
+            var looks: [(look: AnalysisLook, judgement: Judgement)] = []
+            for _ in 0..<3 { looks = try await look(harness, rollout: rollout.id, payins: 0) }
+            let ended = try await harness.waitFor(rollout.id, .rolledBack)
+            #expect(looks.map(\.judgement.verdict) == [.inconclusive, .inconclusive, .fail])
+            let reason = try #require(ended.reason)
+            #expect(ended.phase == .rolledBack && reason.contains("no data"), "reason: \(reason)")
+            #expect(try await harness.groups("dc1").map { "\($0.name) \($0.version) \($0.weight)" } == ["stable v1 100"])
+        }
     }
 }

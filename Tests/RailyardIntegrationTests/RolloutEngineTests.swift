@@ -7,8 +7,8 @@ import Testing
 
 /// The rollout controller in-process, on a manual clock, against real instances and routers.
 @Suite(.serialized) struct RolloutEngineTests {
-    func setUp(_ name: String, waves: String, command: String? = nil) async throws -> EngineHarness {
-        try await EngineHarness.make(name, waves: waves, scripts: EngineHarness.scripts, command: command)
+    func setUp(_ name: String, waves: String, command: String? = nil, _ body: (EngineHarness) async throws -> Void) async throws {
+        try await EngineHarness.run(name, waves: waves, scripts: EngineHarness.scripts, command: command, body)
     }
 
     static let canaryWaves = """
@@ -23,65 +23,65 @@ import Testing
         """
 
     @Test func abortRollsBackTrafficFirstThenInstancesThenScripts() async throws {
-        let setup = try await setUp("abort", waves: Self.canaryWaves)
-        let rollout = try await setup.engine.deploy(service: "payin", version: "v2", actor: "test")
-        _ = try await setup.waitFor(rollout.id, .paused)
-        #expect(try await setup.groups("dc1").first { $0.name == "canary" }?.weight == 40)
-        #expect(FileManager.default.fileExists(atPath: setup.folder + "/marker.txt"))
+        try await setUp("abort", waves: Self.canaryWaves) { setup in
+            let rollout = try await setup.engine.deploy(service: "payin", version: "v2", actor: "test")
+            _ = try await setup.waitFor(rollout.id, .paused)
+            #expect(try await setup.groups("dc1").first { $0.name == "canary" }?.weight == 40)
+            #expect(FileManager.default.fileExists(atPath: setup.folder + "/marker.txt"))
 
-        _ = try await setup.engine.abort(id: rollout.id, actor: "test", reason: "payin v2 looks wrong")
-        let ended = try await setup.waitFor(rollout.id, .rolledBack)
-        #expect(ended.phase == .rolledBack)
-        #expect(ended.reason == "aborted by test: payin v2 looks wrong")
-        #expect(ended.rollbackPlan == [.routeToStable(target: "dc1"), .routeToStable(target: "staging"),
-                                       .stopNewInstances(target: "dc1"), .stopNewInstances(target: "staging"),
-                                       .rollbackScript(name: "001-fee-column")])
-        // The order really followed, as the audit log recorded it.
-        let done = try await setup.engine.history(subject: rollout.id).filter { $0.kind == "rollout.rollback_action_done" }.map(\.message)
-        #expect(done == ended.rollbackPlan.map { "rollback: \($0)" })
-        for target in ["dc1", "staging"] {
-            let groups = try await setup.groups(target)
-            #expect(groups.map(\.name) == ["stable"] && groups.first?.version == "v1" && groups.first?.weight == 100)
+            _ = try await setup.engine.abort(id: rollout.id, actor: "test", reason: "payin v2 looks wrong")
+            let ended = try await setup.waitFor(rollout.id, .rolledBack)
+            #expect(ended.phase == .rolledBack)
+            #expect(ended.reason == "aborted by test: payin v2 looks wrong")
+            #expect(ended.rollbackPlan == [.routeToStable(target: "dc1"), .routeToStable(target: "staging"),
+                                           .stopNewInstances(target: "dc1"), .stopNewInstances(target: "staging"),
+                                           .rollbackScript(name: "001-fee-column")])
+            // The order really followed, as the audit log recorded it.
+            let done = try await setup.engine.history(subject: rollout.id).filter { $0.kind == "rollout.rollback_action_done" }.map(\.message)
+            #expect(done == ended.rollbackPlan.map { "rollback: \($0)" })
+            for target in ["dc1", "staging"] {
+                let groups = try await setup.groups(target)
+                #expect(groups.map(\.name) == ["stable"] && groups.first?.version == "v1" && groups.first?.weight == 100)
+            }
+            #expect(try await setup.engine.fleet.liveInstances(service: "payin", version: "v2").isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: setup.folder + "/marker.txt"))
+            #expect(FileManager.default.fileExists(atPath: setup.folder + "/rollback-ran.txt"))
         }
-        #expect(try await setup.engine.fleet.liveInstances(service: "payin", version: "v2").isEmpty)
-        #expect(!FileManager.default.fileExists(atPath: setup.folder + "/marker.txt"))
-        #expect(FileManager.default.fileExists(atPath: setup.folder + "/rollback-ran.txt"))
-        try await setup.finish()
     }
 
     @Test func bakeTimeComesFromTheInjectedClockAndPromotionRetiresTheOldVersion() async throws {
-        let setup = try await setUp("promote", waves: Self.canaryWaves)
-        let rollout = try await setup.engine.deploy(service: "payin", version: "v2", actor: "test")
-        let paused = try await setup.waitFor(rollout.id, .paused)
-        #expect(paused.pauseUntil == setup.clock.now().addingTimeInterval(3600))
+        try await setUp("promote", waves: Self.canaryWaves) { setup in
+            let rollout = try await setup.engine.deploy(service: "payin", version: "v2", actor: "test")
+            let paused = try await setup.waitFor(rollout.id, .paused)
+            #expect(paused.pauseUntil == setup.clock.now().addingTimeInterval(3600))
 
-        // A second rollout of the same service is refused while this one runs.
-        await #expect(throws: Refusal.self) { try await setup.engine.deploy(service: "payin", version: "v3", actor: "test") }
+            // A second rollout of the same service is refused while this one runs.
+            await #expect(throws: Refusal.self) { try await setup.engine.deploy(service: "payin", version: "v3", actor: "test") }
 
-        // The pause is stored before the controller starts waiting on the clock.
-        for _ in 0..<5_000 where setup.clock.sleeperCount == 0 { try await Task.sleep(for: .milliseconds(1)) }
-        setup.clock.advance(by: 3599)
-        #expect(setup.clock.sleeperCount == 1, "an hour's pause is not over after 59m59s: the controller still waits on the clock")
-        #expect(try await setup.engine.rollout(id: rollout.id).phase == .paused)
-        setup.clock.advance(by: 1)
-        let ended = try await setup.waitFor(rollout.id, .promoted)
-        #expect(ended.phase == .promoted)
-        #expect(try await setup.engine.store.stableVersions()["payin"] == ["staging": "v2", "dc1": "v2"])
-        #expect(try await setup.engine.fleet.liveInstances(service: "payin", version: "v1").isEmpty)
-        #expect(try await setup.groups("dc1").map(\.version) == ["v2"])
-        try await setup.finish()
+            // The pause is stored before the controller starts waiting on the clock.
+            for _ in 0..<5_000 where setup.clock.sleeperCount == 0 { try await Task.sleep(for: .milliseconds(1)) }
+            setup.clock.advance(by: 3599)
+            #expect(setup.clock.sleeperCount == 1, "an hour's pause is not over after 59m59s: the controller still waits on the clock")
+            #expect(try await setup.engine.rollout(id: rollout.id).phase == .paused)
+            setup.clock.advance(by: 1)
+            let ended = try await setup.waitFor(rollout.id, .promoted)
+            #expect(ended.phase == .promoted)
+            #expect(try await setup.engine.store.stableVersions()["payin"] == ["staging": "v2", "dc1": "v2"])
+            #expect(try await setup.engine.fleet.liveInstances(service: "payin", version: "v1").isEmpty)
+            #expect(try await setup.groups("dc1").map(\.version) == ["v2"])
+        }
     }
 
     @Test func aVersionThatNeverGetsHealthyRollsBackWithItsLastLogLines() async throws {
         let command = #"["/bin/sh", "-c", "if [ \"$1\" = v1 ]; then exec '\#(RailyardBinary.path)' payments-demo --service payin --version \"$1\" --port \"$2\"; fi; echo \"boom: $1 cannot open its ledger\"; exit 3", "sh", "{version}", "{port}"]"#
-        let setup = try await setUp("unhealthy", waves: Self.canaryWaves, command: command)
-        let rollout = try await setup.engine.deploy(service: "payin", version: "v2", actor: "test")
-        let ended = try await setup.waitFor(rollout.id, .rolledBack)
-        #expect(ended.phase == .rolledBack)
-        #expect(ended.reason?.contains("boom: v2 cannot open its ledger") == true, "reason: \(ended.reason ?? "nil")")
-        #expect(ended.rollbackPlan == [.routeToStable(target: "staging"), .stopNewInstances(target: "staging"), .rollbackScript(name: "001-fee-column")],
-                "traffic back to stable first, even at 0%, then the instances that never became healthy")
-        try await setup.finish()
+        try await setUp("unhealthy", waves: Self.canaryWaves, command: command) { setup in
+            let rollout = try await setup.engine.deploy(service: "payin", version: "v2", actor: "test")
+            let ended = try await setup.waitFor(rollout.id, .rolledBack)
+            #expect(ended.phase == .rolledBack)
+            #expect(ended.reason?.contains("boom: v2 cannot open its ledger") == true, "reason: \(ended.reason ?? "nil")")
+            #expect(ended.rollbackPlan == [.routeToStable(target: "staging"), .stopNewInstances(target: "staging"), .rollbackScript(name: "001-fee-column")],
+                    "traffic back to stable first, even at 0%, then the instances that never became healthy")
+        }
     }
 
     @Test func anAppliedScriptThatChangedIsRefused() async throws {
@@ -92,16 +92,16 @@ import Testing
                   target: staging
                   steps: [deploy, promote]
             """
-        let setup = try await setUp("script", waves: waves)
-        let first = try await setup.engine.deploy(service: "payin", version: "v2", actor: "test")
-        #expect(try await setup.waitFor(first.id, .promoted).phase == .promoted)
+        try await setUp("script", waves: waves) { setup in
+            let first = try await setup.engine.deploy(service: "payin", version: "v2", actor: "test")
+            #expect(try await setup.waitFor(first.id, .promoted).phase == .promoted)
 
-        try "echo applied differently >> marker.txt\n".write(toFile: setup.folder + "/apply.sh", atomically: true, encoding: .utf8)
-        let second = try await setup.engine.deploy(service: "payin", version: "v3", actor: "test")
-        let ended = try await setup.waitFor(second.id, .rolledBack)
-        #expect(ended.reason?.contains("001-fee-column changed since rollout \(first.id) applied it") == true, "reason: \(ended.reason ?? "nil")")
-        #expect(ended.appliedScripts.isEmpty, "the refused script was not run again")
-        #expect(try await setup.groups("staging").map(\.version) == ["v2"])
-        try await setup.finish()
+            try "echo applied differently >> marker.txt\n".write(toFile: setup.folder + "/apply.sh", atomically: true, encoding: .utf8)
+            let second = try await setup.engine.deploy(service: "payin", version: "v3", actor: "test")
+            let ended = try await setup.waitFor(second.id, .rolledBack)
+            #expect(ended.reason?.contains("001-fee-column changed since rollout \(first.id) applied it") == true, "reason: \(ended.reason ?? "nil")")
+            #expect(ended.appliedScripts.isEmpty, "the refused script was not run again")
+            #expect(try await setup.groups("staging").map(\.version) == ["v2"])
+        }
     }
 }

@@ -27,8 +27,9 @@ public struct AlertmanagerAlert: Codable, Sendable, Equatable {
 /// Alertmanager identifies an alert by its label set, so the same alert sent again deduplicates with the one it
 /// holds. Labels are the alert's labels plus `alertname` and `severity`; annotations are `summary`, `description`
 /// (the reason) and `fingerprint` (Railyard's). A firing alert is sent without `endsAt`, so Alertmanager keeps it
-/// for its `resolve_timeout` (5 minutes by default) unless it is sent again: re-send firing alerts more often
-/// than that. A resolved alert is sent with `endsAt`, which ends it.
+/// for its `resolve_timeout` (5 minutes by default) unless it is sent again: the alert evaluator re-sends a
+/// firing alert every `resendInterval` (1 minute, as Prometheus's `resend_delay`). A resolved alert is sent
+/// with `endsAt`, which ends it.
 public struct AlertmanagerNotifier: Notifier {
     /// The base URL, e.g. `http://127.0.0.1:9093`.
     public let url: String
@@ -37,12 +38,14 @@ public struct AlertmanagerNotifier: Notifier {
     private let client: HTTPClient
     private let timeout: TimeAmount
     private let now: @Sendable () -> Date
+    public let resendInterval: Duration?
 
     public init(
         url: String,
         httpClient: HTTPClient,
         generatorURL: String? = nil,
         timeout: TimeAmount = .seconds(10),
+        resendInterval: Duration = .seconds(60),
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         var base = url
@@ -52,6 +55,7 @@ public struct AlertmanagerNotifier: Notifier {
         self.client = httpClient
         self.timeout = timeout
         self.now = now
+        self.resendInterval = resendInterval
     }
 
     /// Where alerts are posted.

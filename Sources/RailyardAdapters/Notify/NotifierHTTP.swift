@@ -3,8 +3,8 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// The one HTTP call notifiers make: POST a JSON body, expect 2xx.
-enum NotifierHTTP {
+/// The one HTTP call notifiers make: POST a JSON body, expect 2xx; and the JSON dates they write.
+public enum NotifierHTTP {
     static func postJSON(_ body: Data, to url: String, client: HTTPClient, timeout: TimeAmount) async throws {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
@@ -38,8 +38,8 @@ enum NotifierHTTP {
         return encoder
     }
 
-    /// Reads what `encoder()` writes, and RFC 3339 without fractional seconds.
-    static func decoder() -> JSONDecoder {
+    /// Reads what `encoder()` writes, and RFC 3339 without fractional seconds (as Alertmanager answers).
+    public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()

@@ -3,12 +3,17 @@ import RailyardCore
 import SQLKit
 
 /// The store on any SQLKit database (SQLite now, PostgreSQL through postgres-kit later).
-/// An actor, so statements of one transaction never interleave with another caller's.
+///
+/// Every public call runs alone (`exclusive`): an actor alone does not give that, since it lets other
+/// calls in at each `await`, and a reader could then see half of a transaction (a rollout's new phase
+/// without its audit event) on the shared connection.
 public actor SQLStore: RailyardStore {
     let db: any SQLDatabase
     let onClose: @Sendable () async throws -> Void
     let encoder = JSONEncoder()
     let decoder = JSONDecoder()
+    var busy = false
+    var waiting: [CheckedContinuation<Void, Never>] = []
 
     public init(database: any SQLDatabase, onClose: @escaping @Sendable () async throws -> Void) {
         self.db = database
@@ -18,17 +23,33 @@ public actor SQLStore: RailyardStore {
     public func close() async throws { try await onClose() }
 
     public func migrate() async throws {
-        try await db.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)").run()
-        let applied = Set(try await db.raw("SELECT version FROM schema_migrations").all().map { try $0.decode(column: "version", as: Int.self) })
-        let serial = db.dialect.name == "sqlite" ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY"
-        for migration in StoreMigrations.all where !applied.contains(migration.version) {
-            try await transaction {
-                for statement in migration.statements(serial) { try await self.db.raw(SQLQueryString(statement)).run() }
-                try await self.db.raw("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: migration.version), \(bind: Date().timeIntervalSince1970))").run()
+        try await exclusive {
+            try await db.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)").run()
+            let applied = Set(try await db.raw("SELECT version FROM schema_migrations").all().map { try $0.decode(column: "version", as: Int.self) })
+            let serial = db.dialect.name == "sqlite" ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY"
+            for migration in StoreMigrations.all where !applied.contains(migration.version) {
+                try await transaction {
+                    for statement in migration.statements(serial) { try await self.db.raw(SQLQueryString(statement)).run() }
+                    try await self.db.raw("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: migration.version), \(bind: Date().timeIntervalSince1970))").run()
+                }
             }
         }
     }
 
+    /// Runs `body` once no other call is running, in arrival order; the next waiter takes over when it ends.
+    func exclusive<T>(_ body: () async throws -> T) async throws -> T {
+        if busy {
+            await withCheckedContinuation { waiting.append($0) }
+        } else {
+            busy = true
+        }
+        defer {
+            if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+        }
+        return try await body()
+    }
+
+    /// Only inside `exclusive`.
     func transaction(_ body: () async throws -> Void) async throws {
         try await db.raw("BEGIN").run()
         do {
@@ -43,28 +64,36 @@ public actor SQLStore: RailyardStore {
     // MARK: Rollouts
 
     public func save(_ rollout: RolloutRecord, events: [AuditEvent]) async throws {
-        let json = String(decoding: try encoder.encode(rollout), as: UTF8.self)
-        try await transaction {
-            try await db.raw("""
-                INSERT INTO rollouts (id, service, version, phase, created_at, updated_at, record)
-                VALUES (\(bind: rollout.id), \(bind: rollout.service), \(bind: rollout.version), \(bind: rollout.phase.rawValue),
-                        \(bind: rollout.createdAt.timeIntervalSince1970), \(bind: rollout.updatedAt.timeIntervalSince1970), \(bind: json))
-                ON CONFLICT (id) DO UPDATE SET phase = excluded.phase, updated_at = excluded.updated_at, record = excluded.record
-                """).run()
-            for event in events { try await insert(event) }
+        try await exclusive {
+            let json = String(decoding: try encoder.encode(rollout), as: UTF8.self)
+            try await transaction {
+                try await db.raw("""
+                    INSERT INTO rollouts (id, service, version, phase, created_at, updated_at, record)
+                    VALUES (\(bind: rollout.id), \(bind: rollout.service), \(bind: rollout.version), \(bind: rollout.phase.rawValue),
+                            \(bind: rollout.createdAt.timeIntervalSince1970), \(bind: rollout.updatedAt.timeIntervalSince1970), \(bind: json))
+                    ON CONFLICT (id) DO UPDATE SET phase = excluded.phase, updated_at = excluded.updated_at, record = excluded.record
+                    """).run()
+                for event in events { try await insert(event) }
+            }
         }
     }
 
     public func rollout(id: String) async throws -> RolloutRecord? {
-        try await db.raw("SELECT record FROM rollouts WHERE id = \(bind: id)").first().map(decodeRollout)
+        try await exclusive {
+            try await db.raw("SELECT record FROM rollouts WHERE id = \(bind: id)").first().map(decodeRollout)
+        }
     }
 
     public func rollouts(limit: Int) async throws -> [RolloutRecord] {
-        try await db.raw("SELECT record FROM rollouts ORDER BY created_at DESC, id DESC LIMIT \(bind: limit)").all().map(decodeRollout)
+        try await exclusive {
+            try await db.raw("SELECT record FROM rollouts ORDER BY created_at DESC, id DESC LIMIT \(bind: limit)").all().map(decodeRollout)
+        }
     }
 
     public func activeRollouts() async throws -> [RolloutRecord] {
-        try await db.raw("SELECT record FROM rollouts WHERE phase NOT IN ('promoted', 'rolled_back') ORDER BY created_at").all().map(decodeRollout)
+        try await exclusive {
+            try await db.raw("SELECT record FROM rollouts WHERE phase NOT IN ('promoted', 'rolled_back') ORDER BY created_at").all().map(decodeRollout)
+        }
     }
 
     func decodeRollout(_ row: any SQLRow) throws -> RolloutRecord {
@@ -73,7 +102,7 @@ public actor SQLStore: RailyardStore {
 
     // MARK: Audit log
 
-    public func append(_ event: AuditEvent) async throws { try await insert(event) }
+    public func append(_ event: AuditEvent) async throws { try await exclusive { try await insert(event) } }
 
     func insert(_ event: AuditEvent) async throws {
         try await db.raw("""
@@ -84,147 +113,175 @@ public actor SQLStore: RailyardStore {
     }
 
     public func events(subject: String?, limit: Int) async throws -> [AuditEvent] {
-        let rows: [any SQLRow]
-        if let subject {
-            rows = try await db.raw("SELECT * FROM audit_events WHERE subject = \(bind: subject) ORDER BY id DESC LIMIT \(bind: limit)").all()
-        } else {
-            rows = try await db.raw("SELECT * FROM audit_events ORDER BY id DESC LIMIT \(bind: limit)").all()
-        }
-        return try rows.reversed().map { row in
-            AuditEvent(id: try row.decode(column: "id", as: Int64.self),
-                       at: Date(timeIntervalSince1970: try row.decode(column: "at", as: Double.self)),
-                       actor: try row.decode(column: "actor", as: String.self), kind: try row.decode(column: "kind", as: String.self),
-                       subject: try row.decode(column: "subject", as: String.self),
-                       message: try row.decode(column: "message", as: String.self),
-                       reason: try row.decode(column: "reason", as: String?.self))
+        try await exclusive {
+            let rows: [any SQLRow]
+            if let subject {
+                rows = try await db.raw("SELECT * FROM audit_events WHERE subject = \(bind: subject) ORDER BY id DESC LIMIT \(bind: limit)").all()
+            } else {
+                rows = try await db.raw("SELECT * FROM audit_events ORDER BY id DESC LIMIT \(bind: limit)").all()
+            }
+            return try rows.reversed().map { row in
+                AuditEvent(id: try row.decode(column: "id", as: Int64.self),
+                           at: Date(timeIntervalSince1970: try row.decode(column: "at", as: Double.self)),
+                           actor: try row.decode(column: "actor", as: String.self), kind: try row.decode(column: "kind", as: String.self),
+                           subject: try row.decode(column: "subject", as: String.self),
+                           message: try row.decode(column: "message", as: String.self),
+                           reason: try row.decode(column: "reason", as: String?.self))
+            }
         }
     }
 
     // MARK: Instances and routers
 
     public func save(_ instance: InstanceRecord) async throws {
-        try await db.raw("""
-            INSERT INTO instances (id, service, version, target, port, pid, pid_start, log_path, state, rollout_id, started_at, role)
-            VALUES (\(bind: instance.id), \(bind: instance.service), \(bind: instance.version), \(bind: instance.target),
-                    \(bind: instance.port), \(bind: instance.pid.map(Int.init)), \(bind: instance.pidStart), \(bind: instance.logPath),
-                    \(bind: instance.state.rawValue), \(bind: instance.rolloutID), \(bind: instance.startedAt.timeIntervalSince1970),
-                    \(bind: instance.role.rawValue))
-            ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, pid_start = excluded.pid_start, state = excluded.state
-            """).run()
+        try await exclusive {
+            try await db.raw("""
+                INSERT INTO instances (id, service, version, target, port, pid, pid_start, log_path, state, rollout_id, started_at, role)
+                VALUES (\(bind: instance.id), \(bind: instance.service), \(bind: instance.version), \(bind: instance.target),
+                        \(bind: instance.port), \(bind: instance.pid.map(Int.init)), \(bind: instance.pidStart), \(bind: instance.logPath),
+                        \(bind: instance.state.rawValue), \(bind: instance.rolloutID), \(bind: instance.startedAt.timeIntervalSince1970),
+                        \(bind: instance.role.rawValue))
+                ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, pid_start = excluded.pid_start, state = excluded.state
+                """).run()
+        }
     }
 
     public func instances(includeStopped: Bool) async throws -> [InstanceRecord] {
-        let rows = includeStopped
-            ? try await db.raw("SELECT * FROM instances ORDER BY started_at, id").all()
-            : try await db.raw("SELECT * FROM instances WHERE state IN ('starting', 'running') ORDER BY started_at, id").all()
-        return try rows.map { row in
-            InstanceRecord(id: try row.decode(column: "id", as: String.self), service: try row.decode(column: "service", as: String.self),
-                           version: try row.decode(column: "version", as: String.self), target: try row.decode(column: "target", as: String.self),
-                           port: try row.decode(column: "port", as: Int.self), pid: try row.decode(column: "pid", as: Int?.self).map { Int32($0) },
-                           pidStart: try row.decode(column: "pid_start", as: String?.self),
-                           logPath: try row.decode(column: "log_path", as: String.self),
-                           state: InstanceRecord.State(rawValue: try row.decode(column: "state", as: String.self)) ?? .failed,
-                           rolloutID: try row.decode(column: "rollout_id", as: String?.self),
-                           startedAt: Date(timeIntervalSince1970: try row.decode(column: "started_at", as: Double.self)),
-                           role: InstanceRecord.Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .serving)
+        try await exclusive {
+            let rows = includeStopped
+                ? try await db.raw("SELECT * FROM instances ORDER BY started_at, id").all()
+                : try await db.raw("SELECT * FROM instances WHERE state IN ('starting', 'running') ORDER BY started_at, id").all()
+            return try rows.map { row in
+                InstanceRecord(id: try row.decode(column: "id", as: String.self), service: try row.decode(column: "service", as: String.self),
+                               version: try row.decode(column: "version", as: String.self), target: try row.decode(column: "target", as: String.self),
+                               port: try row.decode(column: "port", as: Int.self), pid: try row.decode(column: "pid", as: Int?.self).map { Int32($0) },
+                               pidStart: try row.decode(column: "pid_start", as: String?.self),
+                               logPath: try row.decode(column: "log_path", as: String.self),
+                               state: InstanceRecord.State(rawValue: try row.decode(column: "state", as: String.self)) ?? .failed,
+                               rolloutID: try row.decode(column: "rollout_id", as: String?.self),
+                               startedAt: Date(timeIntervalSince1970: try row.decode(column: "started_at", as: Double.self)),
+                               role: InstanceRecord.Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .serving)
+            }
         }
     }
 
     public func save(_ router: RouterRecord) async throws {
-        try await db.raw("""
-            INSERT INTO routers (target, port, admin_port, pid, pid_start, log_path, state_file, running)
-            VALUES (\(bind: router.target), \(bind: router.port), \(bind: router.adminPort), \(bind: router.pid.map(Int.init)),
-                    \(bind: router.pidStart), \(bind: router.logPath), \(bind: router.stateFile), \(bind: router.running ? 1 : 0))
-            ON CONFLICT (target) DO UPDATE SET port = excluded.port, admin_port = excluded.admin_port, pid = excluded.pid,
-              pid_start = excluded.pid_start, log_path = excluded.log_path, state_file = excluded.state_file, running = excluded.running
-            """).run()
+        try await exclusive {
+            try await db.raw("""
+                INSERT INTO routers (target, port, admin_port, pid, pid_start, log_path, state_file, running)
+                VALUES (\(bind: router.target), \(bind: router.port), \(bind: router.adminPort), \(bind: router.pid.map(Int.init)),
+                        \(bind: router.pidStart), \(bind: router.logPath), \(bind: router.stateFile), \(bind: router.running ? 1 : 0))
+                ON CONFLICT (target) DO UPDATE SET port = excluded.port, admin_port = excluded.admin_port, pid = excluded.pid,
+                  pid_start = excluded.pid_start, log_path = excluded.log_path, state_file = excluded.state_file, running = excluded.running
+                """).run()
+        }
     }
 
     public func routers() async throws -> [RouterRecord] {
-        try await db.raw("SELECT * FROM routers ORDER BY target").all().map { row in
-            RouterRecord(target: try row.decode(column: "target", as: String.self), port: try row.decode(column: "port", as: Int.self),
-                         adminPort: try row.decode(column: "admin_port", as: Int.self),
-                         pid: try row.decode(column: "pid", as: Int?.self).map { Int32($0) },
-                         pidStart: try row.decode(column: "pid_start", as: String?.self),
-                         logPath: try row.decode(column: "log_path", as: String.self),
-                         stateFile: try row.decode(column: "state_file", as: String.self),
-                         running: try row.decode(column: "running", as: Int.self) != 0)
+        try await exclusive {
+            try await db.raw("SELECT * FROM routers ORDER BY target").all().map { row in
+                RouterRecord(target: try row.decode(column: "target", as: String.self), port: try row.decode(column: "port", as: Int.self),
+                             adminPort: try row.decode(column: "admin_port", as: Int.self),
+                             pid: try row.decode(column: "pid", as: Int?.self).map { Int32($0) },
+                             pidStart: try row.decode(column: "pid_start", as: String?.self),
+                             logPath: try row.decode(column: "log_path", as: String.self),
+                             stateFile: try row.decode(column: "state_file", as: String.self),
+                             running: try row.decode(column: "running", as: Int.self) != 0)
+            }
         }
     }
 
     // MARK: Analyses
 
     public func save(_ analysis: AnalysisRecord) async throws {
-        let json = String(decoding: try encoder.encode(analysis), as: UTF8.self)
-        try await db.raw("""
-            INSERT INTO analyses (id, rollout_id, started_at, record)
-            VALUES (\(bind: analysis.id), \(bind: analysis.rolloutID), \(bind: analysis.startedAt.timeIntervalSince1970), \(bind: json))
-            ON CONFLICT (id) DO UPDATE SET record = excluded.record
-            """).run()
+        try await exclusive {
+            let json = String(decoding: try encoder.encode(analysis), as: UTF8.self)
+            try await db.raw("""
+                INSERT INTO analyses (id, rollout_id, started_at, record)
+                VALUES (\(bind: analysis.id), \(bind: analysis.rolloutID), \(bind: analysis.startedAt.timeIntervalSince1970), \(bind: json))
+                ON CONFLICT (id) DO UPDATE SET record = excluded.record
+                """).run()
+        }
     }
 
     public func appendLook(analysisID: String, seq: Int, look: AnalysisLook, judgement: Judgement) async throws {
-        let lookJSON = String(decoding: try encoder.encode(look), as: UTF8.self)
-        let judgementJSON = String(decoding: try encoder.encode(judgement), as: UTF8.self)
-        try await db.raw("""
-            INSERT INTO analysis_looks (analysis_id, seq, look, judgement)
-            VALUES (\(bind: analysisID), \(bind: seq), \(bind: lookJSON), \(bind: judgementJSON))
-            ON CONFLICT (analysis_id, seq) DO UPDATE SET look = excluded.look, judgement = excluded.judgement
-            """).run()
+        try await exclusive {
+            let lookJSON = String(decoding: try encoder.encode(look), as: UTF8.self)
+            let judgementJSON = String(decoding: try encoder.encode(judgement), as: UTF8.self)
+            try await db.raw("""
+                INSERT INTO analysis_looks (analysis_id, seq, look, judgement)
+                VALUES (\(bind: analysisID), \(bind: seq), \(bind: lookJSON), \(bind: judgementJSON))
+                ON CONFLICT (analysis_id, seq) DO UPDATE SET look = excluded.look, judgement = excluded.judgement
+                """).run()
+        }
     }
 
     public func analysis(id: String) async throws -> AnalysisRecord? {
-        try await db.raw("SELECT record FROM analyses WHERE id = \(bind: id)").first().map {
-            try decoder.decode(AnalysisRecord.self, from: Data(try $0.decode(column: "record", as: String.self).utf8))
+        try await exclusive {
+            try await db.raw("SELECT record FROM analyses WHERE id = \(bind: id)").first().map {
+                try decoder.decode(AnalysisRecord.self, from: Data(try $0.decode(column: "record", as: String.self).utf8))
+            }
         }
     }
 
     public func analyses(rolloutID: String) async throws -> [AnalysisRecord] {
-        try await db.raw("SELECT record FROM analyses WHERE rollout_id = \(bind: rolloutID) ORDER BY started_at").all().map {
-            try decoder.decode(AnalysisRecord.self, from: Data(try $0.decode(column: "record", as: String.self).utf8))
+        try await exclusive {
+            try await db.raw("SELECT record FROM analyses WHERE rollout_id = \(bind: rolloutID) ORDER BY started_at").all().map {
+                try decoder.decode(AnalysisRecord.self, from: Data(try $0.decode(column: "record", as: String.self).utf8))
+            }
         }
     }
 
     public func looks(analysisID: String) async throws -> [(look: AnalysisLook, judgement: Judgement)] {
-        try await db.raw("SELECT look, judgement FROM analysis_looks WHERE analysis_id = \(bind: analysisID) ORDER BY seq").all().map {
-            (try decoder.decode(AnalysisLook.self, from: Data(try $0.decode(column: "look", as: String.self).utf8)),
-             try decoder.decode(Judgement.self, from: Data(try $0.decode(column: "judgement", as: String.self).utf8)))
+        try await exclusive {
+            try await db.raw("SELECT look, judgement FROM analysis_looks WHERE analysis_id = \(bind: analysisID) ORDER BY seq").all().map {
+                (try decoder.decode(AnalysisLook.self, from: Data(try $0.decode(column: "look", as: String.self).utf8)),
+                 try decoder.decode(Judgement.self, from: Data(try $0.decode(column: "judgement", as: String.self).utf8)))
+            }
         }
     }
 
     // MARK: Scripts and stable versions
 
     public func save(_ script: ScriptRecord) async throws {
-        try await db.raw("""
-            INSERT INTO scripts (name, checksum, state, rollout_id, at)
-            VALUES (\(bind: script.name), \(bind: script.checksum), \(bind: script.state.rawValue), \(bind: script.rolloutID),
-                    \(bind: script.at.timeIntervalSince1970))
-            ON CONFLICT (name) DO UPDATE SET checksum = excluded.checksum, state = excluded.state, rollout_id = excluded.rollout_id, at = excluded.at
-            """).run()
+        try await exclusive {
+            try await db.raw("""
+                INSERT INTO scripts (name, checksum, state, rollout_id, at)
+                VALUES (\(bind: script.name), \(bind: script.checksum), \(bind: script.state.rawValue), \(bind: script.rolloutID),
+                        \(bind: script.at.timeIntervalSince1970))
+                ON CONFLICT (name) DO UPDATE SET checksum = excluded.checksum, state = excluded.state, rollout_id = excluded.rollout_id, at = excluded.at
+                """).run()
+        }
     }
 
     public func scripts() async throws -> [ScriptRecord] {
-        try await db.raw("SELECT * FROM scripts ORDER BY at, name").all().map { row in
-            ScriptRecord(name: try row.decode(column: "name", as: String.self), checksum: try row.decode(column: "checksum", as: String.self),
-                         state: ScriptRecord.State(rawValue: try row.decode(column: "state", as: String.self)) ?? .failed,
-                         rolloutID: try row.decode(column: "rollout_id", as: String.self),
-                         at: Date(timeIntervalSince1970: try row.decode(column: "at", as: Double.self)))
+        try await exclusive {
+            try await db.raw("SELECT * FROM scripts ORDER BY at, name").all().map { row in
+                ScriptRecord(name: try row.decode(column: "name", as: String.self), checksum: try row.decode(column: "checksum", as: String.self),
+                             state: ScriptRecord.State(rawValue: try row.decode(column: "state", as: String.self)) ?? .failed,
+                             rolloutID: try row.decode(column: "rollout_id", as: String.self),
+                             at: Date(timeIntervalSince1970: try row.decode(column: "at", as: Double.self)))
+            }
         }
     }
 
     public func setStableVersion(service: String, target: String, version: String) async throws {
-        try await db.raw("""
-            INSERT INTO stable_versions (service, target, version) VALUES (\(bind: service), \(bind: target), \(bind: version))
-            ON CONFLICT (service, target) DO UPDATE SET version = excluded.version
-            """).run()
+        try await exclusive {
+            try await db.raw("""
+                INSERT INTO stable_versions (service, target, version) VALUES (\(bind: service), \(bind: target), \(bind: version))
+                ON CONFLICT (service, target) DO UPDATE SET version = excluded.version
+                """).run()
+        }
     }
 
     public func stableVersions() async throws -> [String: [String: String]] {
-        var result: [String: [String: String]] = [:]
-        for row in try await db.raw("SELECT * FROM stable_versions").all() {
-            result[try row.decode(column: "service", as: String.self), default: [:]][try row.decode(column: "target", as: String.self)] =
-                try row.decode(column: "version", as: String.self)
+        try await exclusive {
+            var result: [String: [String: String]] = [:]
+            for row in try await db.raw("SELECT * FROM stable_versions").all() {
+                result[try row.decode(column: "service", as: String.self), default: [:]][try row.decode(column: "target", as: String.self)] =
+                    try row.decode(column: "version", as: String.self)
+            }
+            return result
         }
-        return result
     }
 }

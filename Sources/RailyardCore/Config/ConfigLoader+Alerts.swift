@@ -7,12 +7,17 @@ extension ConfigLoader {
         guard let fields = mapping(node, "metrics") else { return MetricsSpec() }
         checkKeys(fields, allowed: ["source", "prometheus_url"], context: "metrics")
         switch fields["source"]?.string ?? "scrape" {
-        case "scrape": return MetricsSpec(source: .scrape)
+        case "scrape":
+            if let urlNode = fields["prometheus_url"] {
+                error(at: urlNode, "metrics: prometheus_url is only read with `source: prometheus` (the source here is scrape)")
+            }
+            return MetricsSpec(source: .scrape)
         case "prometheus":
-            guard let url = fields["prometheus_url"]?.string, url.hasPrefix("http") else {
+            guard let urlNode = fields["prometheus_url"] else {
                 error(at: node, "metrics: source prometheus needs prometheus_url (e.g. http://127.0.0.1:9090)")
                 return MetricsSpec()
             }
+            guard let url = httpURL(urlNode, context: "metrics: prometheus_url") else { return MetricsSpec() }
             return MetricsSpec(source: .prometheus(url: url))
         case let other:
             error(at: fields["source"], "metrics: source must be scrape or prometheus, not '\(other)'")
@@ -29,10 +34,11 @@ extension ConfigLoader {
             if case .sequence(let items) = notifiersNode {
                 for item in items {
                     guard case .mapping(let entry) = item, entry.count == 1, let (keyNode, valueNode) = entry.first,
-                          let kind = keyNode.string, let url = valueNode.string, url.hasPrefix("http") else {
+                          let kind = keyNode.string else {
                         error(at: item, "alerts: a notifier is `webhook: URL` or `alertmanager: URL`")
                         continue
                     }
+                    guard let url = httpURL(valueNode, context: "alerts: the \(kind) notifier's URL") else { continue }
                     switch kind {
                     case "webhook": spec.notifiers.append(.webhook(url: url))
                     case "alertmanager": spec.notifiers.append(.alertmanager(url: url))

@@ -47,6 +47,17 @@ extension ConfigLoader {
         return value
     }
 
+    /// An http(s) URL with a host, e.g. `http://127.0.0.1:9090`; anything else is reported at `node`.
+    mutating func httpURL(_ node: Node?, context: String) -> String? {
+        guard let node else { return nil }
+        if let text = node.string, let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+           scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty {
+            return text
+        }
+        error(at: node, "\(context) must be an http(s) URL with a host, e.g. http://127.0.0.1:9090, not '\(node.string ?? "")'")
+        return nil
+    }
+
     func isIdentifier(_ name: String) -> Bool {
         !name.isEmpty && name.allSatisfy { ($0.isLetter && $0.isLowercase) || $0.isNumber || $0 == "-" } && name.first!.isLetter
     }

@@ -5,7 +5,8 @@ import RailyardCore
 /// Evaluates the alert rules of railyard.yml on live metrics at every interval of the injected
 /// clock, and raises Railyard's own alerts (a rollback). Each change — firing, resolved — is written
 /// to the audit log and sent once to every notifier; a notifier that fails is logged, never retried
-/// in a loop.
+/// in a loop. A notifier with a `resendInterval` (Alertmanager) also gets each still-firing rule alert
+/// again at that interval, so the receiver does not time it out while it still holds.
 public actor AlertEvaluator {
     let spec: AlertsSpec
     let fleet: Fleet
@@ -16,6 +17,8 @@ public actor AlertEvaluator {
     let clock: any WallClock
     var trackers: [String: AlertTracker]
     var lastReadings: [String: (at: Date, counters: GroupCounters)] = [:]
+    /// Rule alerts firing now, with when each notifier that wants repeats last got them.
+    var firing: [String: (alert: Alert, lastSent: [Int: Date])] = [:]
 
     public init(spec: AlertsSpec, fleet: Fleet, store: any RailyardStore, metrics: any MetricSource, extractor: CountersExtractor,
                 notifiers: [any Notifier], clock: any WallClock) {
@@ -58,8 +61,10 @@ public actor AlertEvaluator {
                                   summary: "\(rule.service) in \(rule.target): \(rule.expression) for \(DurationText.format(rule.holdFor))",
                                   reason: "\(rule.measure.rawValue) is \(format(value)) (threshold \(rule.comparison.rawValue) \(format(rule.threshold)))",
                                   labels: ["service": rule.service, "target": rule.target], startsAt: since)
+                firing[rule.name] = (alert, Dictionary(uniqueKeysWithValues: notifiers.indices.map { ($0, now) }))
                 await announce(alert, state: .firing)
             case .resolved(let value)?:
+                firing[rule.name] = nil
                 let alert = Alert(name: rule.name, severity: rule.severity, summary: "\(rule.service) in \(rule.target): \(rule.expression) no longer holds",
                                   reason: "\(rule.measure.rawValue) is \(value.map(format) ?? "unmeasured (no traffic)")",
                                   labels: ["service": rule.service, "target": rule.target], startsAt: now, endsAt: now)
@@ -67,6 +72,27 @@ public actor AlertEvaluator {
             case nil:
                 break
             }
+        }
+        await resendFiring(now: clock.now())
+    }
+
+    /// Sends each firing alert again to the notifiers whose `resendInterval` has passed since they last
+    /// got it. Not a change of state, so not written to the audit log.
+    func resendFiring(now: Date) async {
+        for name in firing.keys.sorted() {
+            guard var entry = firing[name] else { continue }
+            for (index, notifier) in notifiers.enumerated() {
+                guard let interval = notifier.resendInterval, let last = entry.lastSent[index],
+                      now.timeIntervalSince(last) >= interval.timeInterval else { continue }
+                entry.lastSent[index] = now
+                do {
+                    try await notifier.send([entry.alert], state: .firing)
+                } catch {
+                    try? await store.append(AuditEvent(at: now, actor: "railyard", kind: "alert.notify_failed", subject: name,
+                                                       message: "could not re-send \(name) (firing)", reason: "\(error)"))
+                }
+            }
+            firing[name] = entry
         }
     }
 

@@ -8,15 +8,19 @@ public struct LiveAnalysis: Codable, Sendable, Equatable {
     public var target: String
     public var look: AnalysisLook
     public var judgement: Judgement
+    /// The router's weight of each group (stable, canary, baseline) in `target` at this look, as the
+    /// router reported it; empty when it could not be read.
+    public var weights: [String: Int]
 
     /// Spelt so that snake_case JSON (`analysis_id`) round-trips.
-    enum CodingKeys: String, CodingKey { case analysisID = "analysisId", target, look, judgement }
+    enum CodingKeys: String, CodingKey { case analysisID = "analysisId", target, look, judgement, weights }
 
-    public init(analysisID: String, target: String, look: AnalysisLook, judgement: Judgement) {
+    public init(analysisID: String, target: String, look: AnalysisLook, judgement: Judgement, weights: [String: Int] = [:]) {
         self.analysisID = analysisID
         self.target = target
         self.look = look
         self.judgement = judgement
+        self.weights = weights
     }
 }
 
@@ -68,7 +72,8 @@ extension RailyardEngine {
                                       metrics: judgement.metrics)
             }
             try await store.appendLook(analysisID: analysis.id, seq: looks.count, look: look, judgement: judgement)
-            liveAnalyses[record.id] = LiveAnalysis(analysisID: analysis.id, target: target, look: look, judgement: judgement)
+            liveAnalyses[record.id] = LiveAnalysis(analysisID: analysis.id, target: target, look: look, judgement: judgement,
+                                                   weights: await routedWeights(service: service.name, target: target))
             publish(record)
             if judgement.verdict == .inconclusive && !isFinal { continue }
             analysis.endedAt = clock.now()
@@ -98,6 +103,13 @@ extension RailyardEngine {
         return (try await b, try await c)
     }
 
+    /// What the router really does now, for the live view: a failed read shows no weights rather than
+    /// stopping the analysis.
+    func routedWeights(service: String, target: String) async -> [String: Int] {
+        guard let groups = try? await fleet.router(for: target).snapshot().services[service] else { return [:] }
+        return Dictionary(groups.map { ($0.name, $0.weight) }, uniquingKeysWith: +)
+    }
+
     public func liveAnalysis(rolloutID: String) -> LiveAnalysis? { liveAnalyses[rolloutID] }
 
     /// A stored analysis with its looks, for `railyard analysis show`.
@@ -106,5 +118,9 @@ extension RailyardEngine {
         return (record, try await store.looks(analysisID: id))
     }
 
-    public func analyses(rolloutID: String) async throws -> [AnalysisRecord] { try await store.analyses(rolloutID: rolloutID) }
+    /// The analyses of a rollout, oldest first; refused as not found for an unknown rollout.
+    public func analyses(rolloutID: String) async throws -> [AnalysisRecord] {
+        _ = try await existing(rolloutID)
+        return try await store.analyses(rolloutID: rolloutID)
+    }
 }

@@ -31,7 +31,7 @@ public actor RailyardEngine {
 
     public init(config: RailyardConfig, store: any RailyardStore, fleet: Fleet, scripts: any ScriptRunner, clock: any WallClock,
                 paths: RailyardPaths, httpClient: HTTPClient = .shared, metrics: (any MetricSource)? = nil,
-                extractor: CountersExtractor = CountersExtractor()) {
+                extractor: CountersExtractor = CountersExtractor()) throws {
         self.config = config
         self.store = store
         self.fleet = fleet
@@ -40,7 +40,7 @@ public actor RailyardEngine {
         self.machine = RolloutMachine(config: config)
         self.paths = paths
         self.httpClient = httpClient
-        let source = metrics ?? Self.metricSource(config.metrics, httpClient: httpClient)
+        let source = try metrics ?? Self.metricSource(config.metrics, httpClient: httpClient)
         self.metrics = source
         self.extractor = extractor
         self.alerts = AlertEvaluator(spec: config.alerts, fleet: fleet, store: store, metrics: source, extractor: extractor,
@@ -52,11 +52,11 @@ public actor RailyardEngine {
                                      }, clock: clock)
     }
 
-    static func metricSource(_ spec: MetricsSpec, httpClient: HTTPClient) -> any MetricSource {
+    /// The configured source; a setting that cannot work stops the start rather than falling back.
+    static func metricSource(_ spec: MetricsSpec, httpClient: HTTPClient) throws -> any MetricSource {
         switch spec.source {
-        case .scrape: return ScrapeSource(httpClient: httpClient)
-        case .prometheus(let url):
-            return (try? MetricSourceFactory.make(.prometheus(url: url), httpClient: httpClient)) ?? ScrapeSource(httpClient: httpClient)
+        case .scrape: return try MetricSourceFactory.make(.scrape, httpClient: httpClient)
+        case .prometheus(let url): return try MetricSourceFactory.make(.prometheus(url: url), httpClient: httpClient)
         }
     }
 

@@ -38,12 +38,26 @@ struct EngineHarness {
         return EngineHarness(folder: folder, engine: engine, clock: clock)
     }
 
+    /// Runs `body` on a fresh harness and always takes it down (the store must be closed, and nothing
+    /// may be left running), also when `body` throws.
+    static func run(_ name: String, waves: String, scripts: String = "", behaviour: String = "payin: {}\n", command: String? = nil,
+                    _ body: (EngineHarness) async throws -> Void) async throws {
+        let harness = try await make(name, waves: waves, scripts: scripts, behaviour: behaviour, command: command)
+        do {
+            try await body(harness)
+        } catch {
+            try? await harness.finish()
+            throw error
+        }
+        try await harness.finish()
+    }
+
     func finish() async throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         try await engine.down(actor: "test")
         await engine.shutdown()
         try await engine.store.close()
         #expect(RailyardBinary.processes(mentioning: folder).isEmpty, "nothing left running")
-        try? FileManager.default.removeItem(atPath: folder)
     }
 
     /// Polls (real time) until the rollout reaches `phase` or ends.
@@ -56,10 +70,13 @@ struct EngineHarness {
         throw TestFailure("rollout \(id) never reached \(phase)")
     }
 
-    /// Polls (real time) until the controller waits on the manual clock.
-    func waitUntilSleeping() async throws {
+    /// Polls (real time) until the controller of rollout `id` waits on the manual clock; fails at once
+    /// when the rollout has ended instead.
+    func waitUntilSleeping(rollout id: String) async throws {
         for _ in 0..<6000 {
             if clock.sleeperCount > 0 { return }
+            let record = try await engine.rollout(id: id)
+            if record.phase.isTerminal { throw TestFailure("rollout \(id) ended (\(record.phase.rawValue): \(record.reason ?? "")) instead of waiting on the clock") }
             try await Task.sleep(for: .milliseconds(10))
         }
         throw TestFailure("the controller never waited on the clock")
