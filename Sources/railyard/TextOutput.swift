@@ -30,7 +30,10 @@ enum RolloutText {
         case .rollingBack: return "rolling back (\(view.rollbackDone)/\(view.rollbackPlan.count)): \(view.reason ?? "")"
         case .finishing: return "retiring the old version"
         case .paused: return "step \(view.stepIndex + 1)/\(view.stepCount) wave \(view.wave): \(view.step) until \(view.pauseUntil.map { EventLine.time.string(from: $0) } ?? "?")"
-        case .awaitingApproval: return "step \(view.stepIndex + 1)/\(view.stepCount) wave \(view.wave): waiting for approval (railyard rollout approve \(view.id))"
+        case .awaitingApproval:
+            // An inconclusive analysis also waits here: its reason says why a person is needed.
+            let why = view.reason.flatMap { $0.hasPrefix("waiting for approval") ? nil : "\($0); " } ?? ""
+            return "step \(view.stepIndex + 1)/\(view.stepCount) wave \(view.wave): \(why)waiting for a person (railyard rollout approve|abort \(view.id))"
         case .running: return "step \(view.stepIndex + 1)/\(view.stepCount) wave \(view.wave): \(view.step)"
         }
     }

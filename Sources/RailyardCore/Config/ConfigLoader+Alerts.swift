@@ -17,7 +17,7 @@ extension ConfigLoader {
                 error(at: node, "metrics: source prometheus needs prometheus_url (e.g. http://127.0.0.1:9090)")
                 return MetricsSpec()
             }
-            guard let url = httpURL(urlNode, context: "metrics: prometheus_url") else { return MetricsSpec() }
+            guard let url = httpURL(urlNode, context: "metrics: prometheus_url", example: "http://127.0.0.1:9090") else { return MetricsSpec() }
             return MetricsSpec(source: .prometheus(url: url))
         case let other:
             error(at: fields["source"], "metrics: source must be scrape or prometheus, not '\(other)'")
@@ -38,7 +38,8 @@ extension ConfigLoader {
                         error(at: item, "alerts: a notifier is `webhook: URL` or `alertmanager: URL`")
                         continue
                     }
-                    guard let url = httpURL(valueNode, context: "alerts: the \(kind) notifier's URL") else { continue }
+                    guard let url = httpURL(valueNode, context: "alerts: the \(kind) notifier's URL",
+                                            example: kind == "alertmanager" ? "http://127.0.0.1:9093" : "https://hooks.example.com/railyard") else { continue }
                     switch kind {
                     case "webhook": spec.notifiers.append(.webhook(url: url))
                     case "alertmanager": spec.notifiers.append(.alertmanager(url: url))

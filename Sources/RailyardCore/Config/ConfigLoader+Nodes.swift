@@ -47,14 +47,14 @@ extension ConfigLoader {
         return value
     }
 
-    /// An http(s) URL with a host, e.g. `http://127.0.0.1:9090`; anything else is reported at `node`.
-    mutating func httpURL(_ node: Node?, context: String) -> String? {
+    /// An http(s) URL with a host; anything else is reported at `node`, with `example`.
+    mutating func httpURL(_ node: Node?, context: String, example: String) -> String? {
         guard let node else { return nil }
         if let text = node.string, let url = URL(string: text), let scheme = url.scheme?.lowercased(),
            scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty {
             return text
         }
-        error(at: node, "\(context) must be an http(s) URL with a host, e.g. http://127.0.0.1:9090, not '\(node.string ?? "")'")
+        error(at: node, "\(context) must be an http(s) URL with a host, e.g. \(example), not '\(node.string ?? "")'")
         return nil
     }
 

@@ -128,7 +128,7 @@ public struct SequentialTracker: Sendable {
     public func judgement(final: Bool) -> Judgement {
         let look = last
         let alphaText = metrics.count > 1
-            ? "α=\(JudgeText.alpha(spec.alpha)) (\(JudgeText.alpha(metricAlpha)) per metric)"
+            ? "α=\(JudgeText.alpha(spec.alpha)), \(JudgeText.alpha(metricAlpha)) per metric"
             : "α=" + JudgeText.alpha(metricAlpha)
         let boundaryText = JudgeText.fixed(boundary, 2)
         let noData = lookCount == 0 || look.canary.requests <= 0 || look.baseline.requests <= 0
