@@ -102,6 +102,29 @@ struct AnalysisAlertsConfigTests {
                                  AnalysisMetricSpec(name: "slow", kind: .latency, allowedIncrease: 0.2)])
     }
 
+    @Test func directionsAndRangesAreReadAndCheckedAgainstTheJudge() throws {
+        let text = Self.base.replacingOccurrences(of: "- { name: slow, kind: latency, allowed_increase: 0.2 }",
+                                                  with: "- { name: slow, kind: latency, direction: either, allowed_decrease: 0.5, min: 0.001, max: 0.5 }")
+        let config = try ConfigLoader.parse(text, file: "r.yml", baseDirectory: "/")
+        guard case .analysis(let spec) = config.deployment.waves[0].steps[1] else { Issue.record("not an analysis"); return }
+        #expect(spec.metrics[1] == AnalysisMetricSpec(name: "slow", kind: .latency, direction: .either, allowedDecrease: 0.5, min: 0.001, max: 0.5))
+
+        let bad = Self.base.replacingOccurrences(of: "judge: mann-whitney", with: "judge: sequential")
+            .replacingOccurrences(of: "- { name: slow, kind: latency, allowed_increase: 0.2 }",
+                                  with: "- { name: slow, kind: latency, direction: decrease, allowed_decrease: 1.5, min: 0.9, max: 0.5 }")
+            .replacingOccurrences(of: "kind: error_rate, critical: true", with: "kind: error_rate, direction: sideways, critical: true")
+        do {
+            _ = try ConfigLoader.parse(bad, file: "r.yml", baseDirectory: "/")
+            Issue.record("expected errors")
+        } catch let errors as ConfigErrors {
+            let lines = errors.diagnostics.map { "\($0.line): \($0.message)" }
+            #expect(lines.contains("23: wave 'canary': analysis metric 'errors': direction must be one of increase, decrease, either"), "\(lines)")
+            #expect(lines.contains { $0.hasPrefix("24: wave 'canary': analysis metric 'slow': the sequential judge fails a canary only when it is worse upward") })
+            #expect(lines.contains("24: wave 'canary': analysis metric 'slow': allowed_decrease must be a fraction from 0 to below 1 (0.3 = −30%)"))
+            #expect(lines.contains("24: wave 'canary': analysis metric 'slow': min (0.9) is above max (0.5): no value could be in range"))
+        }
+    }
+
     @Test func alertsAndMetricsSourceAreRead() throws {
         let text = Self.base + """
 

@@ -88,6 +88,26 @@ struct JudgeMannWhitneyTests {
         #expect(MannWhitneyJudge(spec: spec).judge(slightly, final: true).verdict == .fail)
     }
 
+    @Test("direction: a significantly lower canary fails with decrease or either, beyond the allowed decrease; a higher one passes with decrease")
+    func direction() {
+        let lower = Self.looks((0..<8).map { (i: Int) -> (Double, Double, Double) in (1000, 20 + Double(i % 3), 2 + Double(i % 2)) })
+        let higher = Self.looks((0..<8).map { (i: Int) -> (Double, Double, Double) in (1000, 2 + Double(i % 2), 20 + Double(i % 3)) })
+        var spec = Self.errorOnly
+        for direction in [AnalysisMetricSpec.Direction.decrease, .either] {
+            spec.metrics[0].direction = direction
+            let verdict = MannWhitneyJudge(spec: spec).judge(lower, final: true)
+            #expect(verdict.verdict == .fail, "\(direction)")
+            #expect(verdict.metrics[0].reason.contains("canary lower"), "\(verdict.metrics[0].reason)")
+        }
+        #expect(MannWhitneyJudge(spec: spec).judge(higher, final: true).verdict == .fail, "either: higher fails too")
+        spec.metrics[0].direction = .decrease
+        let up = MannWhitneyJudge(spec: spec).judge(higher, final: true)
+        #expect(up.verdict == .pass && up.metrics[0].reason.contains("only a decrease is worse"), "\(up.metrics[0].reason)")
+        spec.metrics[0].allowedDecrease = 0.95    // the canary's ~1.5/1000 against ~21/1000 is a −93% drop
+        let allowed = MannWhitneyJudge(spec: spec).judge(lower, final: true)
+        #expect(allowed.verdict == .pass && allowed.metrics[0].reason.contains("within the allowed decrease"), "\(allowed.metrics[0].reason)")
+    }
+
     @Test("scoring: a failing non-critical metric of two scores 50 and fails; of 20 it is marginal at 95")
     func scoring() {
         let worse = Self.looks((0..<8).map { (i: Int) -> (Double, Double, Double) in (1000, 5 + Double(i % 3), 20 + Double(i % 4)) })

@@ -40,6 +40,21 @@ struct JudgeThresholdTests {
         #expect(ThresholdJudge(spec: spec).judge(Self.looks([(1000, 500), (1000, 500)]), final: true).verdict == .pass)
     }
 
+    @Test("a min/max range: below min is out of range too (Flagger's thresholdRange)")
+    func range() {
+        var spec = Self.spec
+        spec.metrics[0].min = 0.002
+        let judge = ThresholdJudge(spec: spec)
+        let quiet = Self.looks([(1000, 5), (1000, 1), (1000, 0)])
+        let verdict = judge.judge(quiet, final: false)
+        #expect(verdict.verdict == .fail)
+        #expect(verdict.reason.contains("out of range in 2 intervals (limit 2), 0.0% < min 0.20%"), "\(verdict.reason)")
+        let inRange = judge.judge(Self.looks([(1000, 5), (1000, 3), (1000, 10)]), final: true)
+        #expect(inRange.verdict == .pass && inRange.reason.contains("min 0.20%, max 1.0%"), "\(inRange.reason)")
+        spec.metrics[0].max = nil
+        #expect(ThresholdJudge(spec: spec).judge(Self.looks([(1000, 500), (1000, 500)]), final: true).verdict == .pass, "min only: no upper bound")
+    }
+
     @Test("never fails before minSamples; no data at the deadline fails")
     func lowTraffic() {
         let judge = ThresholdJudge(spec: Self.spec)

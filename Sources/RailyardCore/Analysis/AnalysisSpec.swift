@@ -52,25 +52,49 @@ public struct AnalysisSpec: Sendable, Equatable, Codable {
 /// One judged metric, read from the service's standard request counter and latency histogram.
 public struct AnalysisMetricSpec: Sendable, Equatable, Codable {
     public enum Kind: String, Sendable, Codable, CaseIterable { case errorRate = "error_rate", latency }
+    /// Which way the canary is worse (Kayenta's `direction`): error rate and latency are worse higher, but
+    /// a canary far *faster* than its baseline may be skipping work, which `either` catches.
+    public enum Direction: String, Sendable, Codable, CaseIterable { case increase, decrease, either }
 
     public var name: String
     public var kind: Kind
     /// A failing critical metric fails the analysis whatever the others say (Kayenta's critical metrics).
     public var critical: Bool
-    /// Relative increase over baseline tolerated before it counts as worse (0.1 = +10%); mann-whitney and threshold use it.
+    /// Relative increase over baseline tolerated before it counts as worse (0.1 = +10%); every judge but threshold.
     public var allowedIncrease: Double
+    /// mann-whitney only: which way is worse; the sequential judge fails upward only (`increase`).
+    public var direction: Direction
+    /// mann-whitney only: relative decrease tolerated when `direction` is decrease or either (0.3 = −30%).
+    public var allowedDecrease: Double
+    /// threshold judge only: the smallest acceptable value per interval.
+    public var min: Double?
     /// threshold judge only: the largest acceptable value per interval (error rate as a fraction, latency p99 in seconds).
     public var max: Double?
     /// threshold judge only: how many intervals out of range fail the analysis (Flagger's failure limit).
     public var failureLimit: Int
 
-    public init(name: String, kind: Kind, critical: Bool = true, allowedIncrease: Double = 0, max: Double? = nil, failureLimit: Int = 2) {
+    public init(name: String, kind: Kind, critical: Bool = true, allowedIncrease: Double = 0, direction: Direction = .increase,
+                allowedDecrease: Double = 0, min: Double? = nil, max: Double? = nil, failureLimit: Int = 2) {
         self.name = name
         self.kind = kind
         self.critical = critical
         self.allowedIncrease = allowedIncrease
+        self.direction = direction
+        self.allowedDecrease = allowedDecrease
+        self.min = min
         self.max = max
         self.failureLimit = failureLimit
+    }
+
+    /// Analyses stored before `direction`, `allowedDecrease` and `min` existed read with their defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try c.decode(String.self, forKey: .name), kind: try c.decode(Kind.self, forKey: .kind),
+                  critical: try c.decode(Bool.self, forKey: .critical), allowedIncrease: try c.decode(Double.self, forKey: .allowedIncrease),
+                  direction: try c.decodeIfPresent(Direction.self, forKey: .direction) ?? .increase,
+                  allowedDecrease: try c.decodeIfPresent(Double.self, forKey: .allowedDecrease) ?? 0,
+                  min: try c.decodeIfPresent(Double.self, forKey: .min), max: try c.decodeIfPresent(Double.self, forKey: .max),
+                  failureLimit: try c.decode(Int.self, forKey: .failureLimit))
     }
 
     public static let defaults = [

@@ -96,7 +96,7 @@ extension ConfigLoader {
     }
 
     static let analysisKeys = ["judge", "alpha", "min_samples", "max_duration", "interval", "metrics"]
-    static let analysisMetricKeys = ["name", "kind", "critical", "allowed_increase", "max", "failure_limit"]
+    static let analysisMetricKeys = ["name", "kind", "critical", "allowed_increase", "direction", "allowed_decrease", "min", "max", "failure_limit"]
 
     mutating func readAnalysis(_ node: Node, wave: String) -> AnalysisSpec? {
         if case .scalar = node, node.string?.isEmpty ?? true { return .default }
@@ -126,12 +126,12 @@ extension ConfigLoader {
                 error(at: metricsNode, "\(context): metrics must be a non-empty list")
                 return spec
             }
-            spec.metrics = items.compactMap { readAnalysisMetric($0, context: context) }
+            spec.metrics = items.compactMap { readAnalysisMetric($0, judge: spec.judge, context: context) }
         }
         return spec
     }
 
-    mutating func readAnalysisMetric(_ node: Node, context: String) -> AnalysisMetricSpec? {
+    mutating func readAnalysisMetric(_ node: Node, judge: AnalysisSpec.JudgeKind, context: String) -> AnalysisMetricSpec? {
         guard let fields = mapping(node, "\(context): a metric") else { return nil }
         checkKeys(fields, allowed: Self.analysisMetricKeys, context: "analysis metric")
         guard let name = requiredString(fields, "name", in: node, context: "\(context) metric"),
@@ -149,8 +149,29 @@ extension ConfigLoader {
                 error(at: node, "\(context) metric '\(name)': allowed_increase must be a fraction of 0 or more (0.1 = +10%)")
             }
         }
+        if let node = fields["direction"] {
+            if let value = node.string.flatMap(AnalysisMetricSpec.Direction.init(rawValue:)) {
+                metric.direction = value
+                if value != .increase && judge == .sequential {
+                    error(at: node, "\(context) metric '\(name)': the sequential judge fails a canary only when it is worse upward (direction: increase); judge: mann-whitney reads decrease and either")
+                }
+            } else {
+                error(at: node, "\(context) metric '\(name)': direction must be one of \(AnalysisMetricSpec.Direction.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        if let node = fields["allowed_decrease"] {
+            if let value = node.float, value >= 0, value < 1 { metric.allowedDecrease = value } else {
+                error(at: node, "\(context) metric '\(name)': allowed_decrease must be a fraction from 0 to below 1 (0.3 = −30%)")
+            }
+        }
+        if let node = fields["min"] {
+            if let value = node.float, value >= 0 { metric.min = value } else { error(at: node, "\(context) metric '\(name)': min must be a number of 0 or more") }
+        }
         if let node = fields["max"] {
             if let value = node.float, value >= 0 { metric.max = value } else { error(at: node, "\(context) metric '\(name)': max must be a number of 0 or more") }
+        }
+        if let low = metric.min, let high = metric.max, low > high {
+            error(at: fields["min"], "\(context) metric '\(name)': min (\(low)) is above max (\(high)): no value could be in range")
         }
         if let node = fields["failure_limit"] {
             if let value = node.int, value >= 1 { metric.failureLimit = value } else {

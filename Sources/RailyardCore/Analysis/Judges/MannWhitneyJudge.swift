@@ -8,8 +8,11 @@ import Foundation
 ///   the histogram's bucket midpoints. An interval where a group served nothing is left out (Kayenta's
 ///   "remove" NaN strategy).
 /// - A metric is **High** (fails) when the test rejects, the canary's values tend to be larger, and
-///   mean(canary)/mean(baseline) exceeds 1 + allowedIncrease (Kayenta's effect size). Identical series
-///   pass. A significantly *lower* canary passes: error rate and latency only fail upward.
+///   mean(canary)/mean(baseline) exceeds 1 + allowedIncrease (Kayenta's effect size); **Low** (fails) when
+///   it rejects, the canary tends lower and the ratio is below 1 − allowedDecrease. Which of the two count
+///   is the metric's `direction` (increase by default: a significantly lower error rate or latency passes;
+///   with `either`, each side is tested at α, so the false-positive rate of that metric is 2α).
+///   Identical series pass.
 /// - Score = 100 × passing metrics / judged metrics. A critical metric that fails fails the analysis;
 ///   otherwise score ≥ 95 passes, < 75 fails, in between is "marginal" (inconclusive, a person decides).
 /// - Fixed horizon: it decides only at the deadline (`final`); before, it is inconclusive, with the
@@ -54,14 +57,14 @@ public struct MannWhitneyJudge: CanaryJudge {
                 reason = final && noData ? SequentialTracker.noDataReason(look) : SequentialTracker.waitingReason(name, look, minSamples: spec.minSamples)
             } else if !final {
                 verdict = .inconclusive
-                reason = figures + "; fixed horizon: decides at the deadline (now \(c.high ? "high" : "pass"))"
+                reason = figures + "; fixed horizon: decides at the deadline (now \(c.high ? "high" : c.low ? "low" : "pass"))"
             } else {
-                verdict = c.high ? .fail : .pass
-                reason = figures + (c.high ? "; canary higher" + (metric.critical ? " (critical metric)" : "") : "; \(c.note)")
+                verdict = c.worse ? .fail : .pass
+                reason = figures + (c.worse ? "; canary \(c.high ? "higher" : "lower")" + (metric.critical ? " (critical metric)" : "") : "; \(c.note)")
             }
             if gated && final {
                 judged += 1
-                if !c.high { passing += 1 } else if metric.critical { criticalFailure = true }
+                if !c.worse { passing += 1 } else if metric.critical { criticalFailure = true }
             }
             verdicts.append(MetricVerdict(metric: name, verdict: verdict, reason: reason, baselineValue: c.baselineMean,
                                           canaryValue: c.canaryMean, statistic: c.z, boundary: boundary))
@@ -84,11 +87,13 @@ public struct MannWhitneyJudge: CanaryJudge {
 
     struct Classification {
         var high: Bool
+        var low = false
         var pValue: Double
         var z: Double
         var baselineMean: Double
         var canaryMean: Double
         var note: String
+        var worse: Bool { high || low }
     }
 
     func classify(_ metric: AnalysisMetricSpec, baseline: [Double], canary: [Double]) -> Classification {
@@ -100,14 +105,20 @@ public struct MannWhitneyJudge: CanaryJudge {
         let test = MannWhitney.test(canary, baseline)
         let ratio = bMean > 0 ? cMean / bMean : (cMean > 0 ? .infinity : 1)
         let significant = test.pValue < level
-        let high = significant && test.z > 0 && ratio > 1 + metric.allowedIncrease
+        let upIsWorse = metric.direction != .decrease, downIsWorse = metric.direction != .increase
+        let high = significant && test.z > 0 && upIsWorse && ratio > 1 + metric.allowedIncrease
+        let low = significant && test.z < 0 && downIsWorse && ratio < 1 - metric.allowedDecrease
         let note: String
         if !significant { note = "no significant difference" }
-        else if test.z < 0 { note = "canary lower" }
-        else { note = "within the allowed increase (×\(JudgeText.fixed(ratio, 2)) ≤ ×\(JudgeText.fixed(1 + metric.allowedIncrease, 2)))" }
+        else if test.z < 0 {
+            note = downIsWorse ? "within the allowed decrease (×\(JudgeText.fixed(ratio, 2)) ≥ ×\(JudgeText.fixed(1 - metric.allowedDecrease, 2)))" : "canary lower"
+        } else {
+            note = upIsWorse ? "within the allowed increase (×\(JudgeText.fixed(ratio, 2)) ≤ ×\(JudgeText.fixed(1 + metric.allowedIncrease, 2)))"
+                : "canary higher (only a decrease is worse)"
+        }
         // The statistic shown: the signed normal deviate matching the p-value actually used.
         let z = (test.z >= 0 ? 1.0 : -1.0) * JudgeMath.normalQuantile(1 - min(test.pValue, 1) / 2)
-        return Classification(high: high, pValue: test.pValue, z: z.isFinite ? z : test.z, baselineMean: bMean, canaryMean: cMean, note: note)
+        return Classification(high: high, low: low, pValue: test.pValue, z: z.isFinite ? z : test.z, baselineMean: bMean, canaryMean: cMean, note: note)
     }
 
     /// The per-interval values of both groups (intervals where a group served nothing are left out).

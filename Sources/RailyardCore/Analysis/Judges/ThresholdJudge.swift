@@ -1,8 +1,9 @@
 /// Flagger's judge: every interval (between consecutive looks), each metric of the canary must be within
-/// its range — the error rate at most `max` (a fraction), latency p99 (`histogram_quantile(0.99)` of the
-/// interval) at most `max` seconds. A metric fails once `failureLimit` intervals were out of range (Flagger's
-/// `threshold`, counted over the whole analysis, not reset by good intervals). It does not look at the
-/// baseline. It passes at the deadline if no metric failed; a metric without `max` is not checked.
+/// its range `min`…`max` (Flagger's `thresholdRange`) — the error rate as a fraction, latency p99
+/// (`histogram_quantile(0.99)` of the interval) in seconds. A metric fails once `failureLimit` intervals
+/// were out of range (Flagger's `threshold`, counted over the whole analysis, not reset by good
+/// intervals). It does not look at the baseline. It passes at the deadline if no metric failed; a metric
+/// with neither `min` nor `max` is not checked.
 /// Never fails before the canary has served `minSamples` requests.
 public struct ThresholdJudge: CanaryJudge {
     public let spec: AnalysisSpec
@@ -18,24 +19,26 @@ public struct ThresholdJudge: CanaryJudge {
         for metric in spec.metrics {
             let name = metric.name
             let limit = max(1, metric.failureLimit)
-            guard let max = metric.max else {
+            guard metric.min != nil || metric.max != nil else {
                 verdicts.append(MetricVerdict(metric: name, verdict: final && !noData ? .pass : .inconclusive,
-                                              reason: "\(name): no max set, not checked", baselineValue: .nan, canaryValue: .nan,
+                                              reason: "\(name): no min or max set, not checked", baselineValue: .nan, canaryValue: .nan,
                                               statistic: 0, boundary: .infinity))
                 continue
             }
+            let low = metric.min ?? -.infinity, high = metric.max ?? .infinity
             var failures = 0
             var failedAt: (value: Double, requests: Double, elapsed: Double)?
             var lastValue = Double.nan
             var lastBaseline = Double.nan
-            var worst = -Double.infinity
+            var highest = -Double.infinity, lowest = Double.infinity
             for interval in intervals {
                 let value = Self.value(metric.kind, interval.canary)
                 guard value.isFinite else { continue }
                 lastValue = value
                 lastBaseline = Self.value(metric.kind, interval.baseline)
-                worst = Swift.max(worst, value)
-                guard value > max else { continue }
+                highest = Swift.max(highest, value)
+                lowest = Swift.min(lowest, value)
+                guard value > high || value < low else { continue }
                 failures += 1
                 let at = looks[interval.look]
                 if failures >= limit && failedAt == nil && at.canary.requests >= needed {
@@ -48,24 +51,26 @@ public struct ThresholdJudge: CanaryJudge {
             }
             let show = { (v: Double) in metric.kind == .errorRate ? JudgeText.percent(v) : JudgeText.latency(v) }
             let what = metric.kind == .errorRate ? "\(name)" : "\(name) p99"
-            let bound = "max \(show(max))"
+            let bound = [metric.min.map { "min \(show($0))" }, metric.max.map { "max \(show($0))" }].compactMap { $0 }.joined(separator: ", ")
             let verdict: VerdictKind
             let reason: String
             if let f = failedAt {
                 verdict = .fail
-                reason = "\(what) out of range in \(failures) intervals (limit \(limit)), \(show(f.value)) > \(bound) after \(JudgeText.count(f.requests)) canary requests"
+                reason = "\(what) out of range in \(failures) intervals (limit \(limit)), \(show(f.value)) \(f.value > high ? "> max \(show(high))" : "< min \(show(low))") after \(JudgeText.count(f.requests)) canary requests"
             } else if look.canary.requests < needed {
                 verdict = final && noData ? .fail : .inconclusive
                 reason = final && noData ? SequentialTracker.noDataReason(look) : "waiting for data: canary \(JudgeText.count(look.canary.requests)) requests of the \(JudgeText.grouped(Int(needed))) it needs"
             } else if final {
                 verdict = .pass
-                reason = "\(what) within range: worst interval \(show(worst)) (\(bound)), \(failures) of \(limit) failures allowed"
+                let worst = metric.min == nil ? "highest interval \(show(highest))"
+                    : metric.max == nil ? "lowest interval \(show(lowest))" : "intervals from \(show(lowest)) to \(show(highest))"
+                reason = "\(what) within range: \(worst) (\(bound)), \(failures) of \(limit) failures allowed"
             } else {
                 verdict = .inconclusive
                 reason = "\(what) \(show(lastValue)) in the last interval (\(bound)), \(failures) of \(limit) failures so far"
             }
             verdicts.append(MetricVerdict(metric: name, verdict: verdict, reason: reason, baselineValue: lastBaseline,
-                                          canaryValue: lastValue, statistic: lastValue, boundary: max))
+                                          canaryValue: lastValue, statistic: lastValue, boundary: metric.max ?? low))
         }
         return SequentialTracker.combine(verdicts, final: final, noData: noData, look: look)
     }
