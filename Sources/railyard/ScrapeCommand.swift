@@ -103,16 +103,17 @@ struct ScrapeCommand: AsyncParsableCommand {
         return lines.joined(separator: "\n")
     }
 
-    /// What a canary analysis with the default metric names would read here.
+    /// What a canary analysis with the default metric names and paths would read here (its own
+    /// scrapes of /metrics and probes of /health left out, as the analysis does).
     static func analysisLine(_ families: [MetricFamily]) -> String {
-        let extractor = CountersExtractor.default
+        let extractor = CountersExtractor(excludedRoutes: ["/metrics", "/health"])
         do throws(CountersExtractionError) {
             let counters = try extractor.counters(from: families)
             let rate = counters.requests > 0 ? String(format: " (%.2f%%)", counters.errors / counters.requests * 100) : ""
             let latency = counters.latencyBuckets.isEmpty
                 ? "no \(extractor.latencyMetric ?? "latency") histogram"
                 : "\(extractor.latencyMetric ?? "latency") with \(counters.latencyBuckets.count) buckets"
-            return "analysis reads: \(Self.number(counters.requests)) requests, \(Self.number(counters.errors)) 5xx\(rate); \(latency)"
+            return "analysis reads: \(Self.number(counters.requests)) requests, \(Self.number(counters.errors)) 5xx\(rate), not counting /metrics and /health; \(latency)"
         } catch {
             return "analysis reads: nothing with the default names, \(error)"
         }

@@ -1,6 +1,7 @@
 import Foundation
 import RailyardAdapters
 import RailyardCore
+import Synchronization
 import Testing
 
 /// The SQLite backend of the store port, on a real file.
@@ -38,7 +39,9 @@ import Testing
         try await withStore { store, _ in
             var record = RolloutRecord(id: "payin-v2-0002", service: "payin", version: "v2", createdBy: "alice", at: Date(timeIntervalSince1970: 1000))
             try await store.save(record, events: [AuditEvent(at: record.createdAt, actor: "alice", kind: "rollout.created", subject: record.id, message: "0")])
+            let writerDone = Mutex(false)
             let writer = Task { [record] in
+                defer { writerDone.withLock { $0 = true } }
                 var record = record
                 for step in 1...150 {
                     record.rollbackDone = step
@@ -48,7 +51,8 @@ import Testing
             // The rollout and its event are saved together: once the rollout shows step n, event n is in the log.
             var torn: [Int] = []
             var seen = 0
-            while seen < 150 {
+            // Until the last step is seen, or the writer stopped (a writer that threw fails at `writer.value`).
+            while seen < 150 && !writerDone.withLock({ $0 }) {
                 seen = try await store.rollout(id: record.id)?.rollbackDone ?? 0
                 let messages = Set(try await store.events(subject: record.id, limit: 500).map(\.message))
                 if !messages.contains("\(seen)") { torn.append(seen) }

@@ -89,7 +89,7 @@ struct AnalysisAlertsConfigTests {
                     interval: 10s
                     max_duration: 10m
                     metrics:
-                      - { name: errors, kind: error_rate, critical: true, max: 0.02 }
+                      - { name: errors, kind: error_rate, critical: true }
                       - { name: slow, kind: latency, allowed_increase: 0.2 }
         """
 
@@ -98,31 +98,48 @@ struct AnalysisAlertsConfigTests {
         guard case .analysis(let spec) = config.deployment.waves[0].steps[1] else { Issue.record("not an analysis"); return }
         #expect(spec.judge == .mannWhitney && spec.alpha == 0.05 && spec.minSamples == 50)
         #expect(spec.interval == .seconds(10) && spec.maxDuration == .seconds(600))
-        #expect(spec.metrics == [AnalysisMetricSpec(name: "errors", kind: .errorRate, critical: true, max: 0.02),
+        #expect(spec.metrics == [AnalysisMetricSpec(name: "errors", kind: .errorRate, critical: true),
                                  AnalysisMetricSpec(name: "slow", kind: .latency, allowedIncrease: 0.2)])
     }
 
     @Test func directionsAndRangesAreReadAndCheckedAgainstTheJudge() throws {
         let text = Self.base.replacingOccurrences(of: "- { name: slow, kind: latency, allowed_increase: 0.2 }",
-                                                  with: "- { name: slow, kind: latency, direction: either, allowed_decrease: 0.5, min: 0.001, max: 0.5 }")
+                                                  with: "- { name: slow, kind: latency, direction: either, allowed_decrease: 0.5 }")
         let config = try ConfigLoader.parse(text, file: "r.yml", baseDirectory: "/")
         guard case .analysis(let spec) = config.deployment.waves[0].steps[1] else { Issue.record("not an analysis"); return }
-        #expect(spec.metrics[1] == AnalysisMetricSpec(name: "slow", kind: .latency, direction: .either, allowedDecrease: 0.5, min: 0.001, max: 0.5))
+        #expect(spec.metrics[1] == AnalysisMetricSpec(name: "slow", kind: .latency, direction: .either, allowedDecrease: 0.5))
+        let threshold = Self.base.replacingOccurrences(of: "judge: mann-whitney", with: "judge: threshold")
+            .replacingOccurrences(of: "- { name: slow, kind: latency, allowed_increase: 0.2 }", with: "- { name: slow, kind: latency, min: 0.001, max: 0.5, failure_limit: 3 }")
+        guard case .analysis(let range) = try ConfigLoader.parse(threshold, file: "r.yml", baseDirectory: "/").deployment.waves[0].steps[1] else { return }
+        #expect(range.metrics[1] == AnalysisMetricSpec(name: "slow", kind: .latency, min: 0.001, max: 0.5, failureLimit: 3))
 
         let bad = Self.base.replacingOccurrences(of: "judge: mann-whitney", with: "judge: sequential")
             .replacingOccurrences(of: "- { name: slow, kind: latency, allowed_increase: 0.2 }",
-                                  with: "- { name: slow, kind: latency, direction: decrease, allowed_decrease: 1.5, min: 0.9, max: 0.5 }")
-            .replacingOccurrences(of: "kind: error_rate, critical: true", with: "kind: error_rate, direction: sideways, critical: true")
+                                  with: "- { name: slow, kind: latency, direction: decrease, allowed_decrease: 1.5, min: 0.9, max: 0.5, critical: false }")
+            .replacingOccurrences(of: "kind: error_rate, critical: true", with: "kind: error_rate, direction: sideways, allowed_decrease: 0.2, critical: true")
         do {
             _ = try ConfigLoader.parse(bad, file: "r.yml", baseDirectory: "/")
             Issue.record("expected errors")
         } catch let errors as ConfigErrors {
             let lines = errors.diagnostics.map { "\($0.line): \($0.message)" }
             #expect(lines.contains("23: wave 'canary': analysis metric 'errors': direction must be one of increase, decrease, either"), "\(lines)")
-            #expect(lines.contains { $0.hasPrefix("24: wave 'canary': analysis metric 'slow': the sequential judge fails a canary only when it is worse upward") })
+            #expect(lines.contains("23: wave 'canary': analysis metric 'errors': allowed_decrease needs direction: decrease or either (with increase, a lower value always passes)"))
+            #expect(lines.contains("24: wave 'canary': analysis metric 'slow': 'direction' is read by the mann-whitney judge only; this analysis uses sequential"))
+            #expect(lines.contains("24: wave 'canary': analysis metric 'slow': 'min' is read by the threshold judge only; this analysis uses sequential"))
             #expect(lines.contains("24: wave 'canary': analysis metric 'slow': allowed_decrease must be a fraction from 0 to below 1 (0.3 = −30%)"))
             #expect(lines.contains("24: wave 'canary': analysis metric 'slow': min (0.9) is above max (0.5): no value could be in range"))
+            #expect(lines.contains { $0.hasPrefix("24: wave 'canary': analysis metric 'slow': with the sequential judge every metric is critical") })
         }
+    }
+
+    @Test func metricsStoredBeforeDirectionAndMinExistedStillRead() throws {
+        // As the store wrote an analysis's metrics before `direction`, `allowedDecrease` and `min`.
+        let stored = #"{"name":"latency","kind":"latency","critical":false,"allowedIncrease":0.1,"max":0.5,"failureLimit":2}"#
+        let metric = try JSONDecoder().decode(AnalysisMetricSpec.self, from: Data(stored.utf8))
+        #expect(metric == AnalysisMetricSpec(name: "latency", kind: .latency, critical: false, allowedIncrease: 0.1, max: 0.5))
+        let again = try JSONDecoder().decode(AnalysisMetricSpec.self, from: try JSONEncoder().encode(
+            AnalysisMetricSpec(name: "x", kind: .errorRate, direction: .either, allowedDecrease: 0.3, min: 0.001)))
+        #expect(again.direction == .either && again.allowedDecrease == 0.3 && again.min == 0.001)
     }
 
     @Test func alertsAndMetricsSourceAreRead() throws {
@@ -180,7 +197,7 @@ struct AnalysisAlertsConfigTests {
 
             alerts:
               notifiers:
-                - pager: http://x
+                - pager: pager.example.com
               rules:
                 - name: r
                   service: payin

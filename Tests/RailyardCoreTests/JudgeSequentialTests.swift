@@ -190,14 +190,14 @@ struct JudgeSequentialTests {
 
     @Test("A/A: at least 99% of 1,000 simulated analyses pass with α = 0.01 (default metrics, judged at every look)")
     func aa() {
-        let spec = AnalysisSpec(alpha: 0.01, minSamples: 100, maxDuration: .seconds(300), interval: .seconds(20))
+        let spec = AnalysisSpec(alpha: 0.01, minSamples: 100, maxDuration: .seconds(300), interval: .seconds(10))
         let model = CanaryTrafficModel(requestsPerSecond: 10, bounds: CanaryTrafficModel.demoBounds)
         var passed = 0, failed = 0
         for run in 0..<1000 {
             var tracker = SequentialJudge(spec: spec).tracker()
             var simulator = CanaryStreamSimulator(model: model, seed: 0xAA00 &+ UInt64(run))
-            for _ in 0..<15 {
-                tracker.observe(simulator.step(seconds: 20))
+            for _ in 0..<30 {
+                tracker.observe(simulator.step(seconds: 10))
                 if tracker.decided == .fail { break }
             }
             switch tracker.judgement(final: true).verdict {

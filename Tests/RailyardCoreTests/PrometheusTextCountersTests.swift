@@ -52,10 +52,10 @@ struct PrometheusTextCountersTests {
         #expect(try extractor.counters(instances: []) == .zero)
     }
 
-    @Test func excludedRoutesNeverCountSoScrapesAreNotTraffic() throws {
+    @Test func excludedRoutesNeverCountSoProbesAreNotTraffic() throws {
         let families = try PrometheusText.parse(Self.demoExposition(payinsOK: 96, payinsFailed: 4, notFound: 2, fast: 80, slow: 5))
-        let service = ServiceSpec(name: "payin", kind: .microservice, command: try CommandTemplate(arguments: ["payin"]), initialVersion: "v1", metricsPath: "/health", instances: [:])
-        let counters = try CountersExtractor().ignoringScrapes(of: service).counters(from: families)
+        let service = ServiceSpec(name: "payin", kind: .microservice, command: try CommandTemplate(arguments: ["payin"]), initialVersion: "v1", instances: [:])
+        let counters = try CountersExtractor().ignoringProbes(of: service).counters(from: families)
         #expect(counters == GroupCounters(requests: 96 + 4 + 2, errors: 4, latencyBuckets: [
             LatencyBucket(le: 0.001, count: 80), LatencyBucket(le: 0.01, count: 95), LatencyBucket(le: .infinity, count: 100),
         ]), "the 3 requests to /health are left out of both metrics")

@@ -37,7 +37,7 @@ public actor SQLStore: RailyardStore {
     }
 
     /// Runs `body` once no other call is running, in arrival order; the next waiter takes over when it ends.
-    func exclusive<T>(_ body: () async throws -> T) async throws -> T {
+    private func exclusive<T>(_ body: () async throws -> T) async throws -> T {
         if busy {
             await withCheckedContinuation { waiting.append($0) }
         } else {
@@ -49,8 +49,8 @@ public actor SQLStore: RailyardStore {
         return try await body()
     }
 
-    /// Only inside `exclusive`.
-    func transaction(_ body: () async throws -> Void) async throws {
+    /// Only inside `exclusive` (which is not reentrant: a public method never calls another).
+    private func transaction(_ body: () async throws -> Void) async throws {
         try await db.raw("BEGIN").run()
         do {
             try await body()
@@ -96,7 +96,7 @@ public actor SQLStore: RailyardStore {
         }
     }
 
-    func decodeRollout(_ row: any SQLRow) throws -> RolloutRecord {
+    private func decodeRollout(_ row: any SQLRow) throws -> RolloutRecord {
         try decoder.decode(RolloutRecord.self, from: Data(try row.decode(column: "record", as: String.self).utf8))
     }
 
@@ -104,7 +104,7 @@ public actor SQLStore: RailyardStore {
 
     public func append(_ event: AuditEvent) async throws { try await exclusive { try await insert(event) } }
 
-    func insert(_ event: AuditEvent) async throws {
+    private func insert(_ event: AuditEvent) async throws {
         try await db.raw("""
             INSERT INTO audit_events (at, actor, kind, subject, message, reason)
             VALUES (\(bind: event.at.timeIntervalSince1970), \(bind: event.actor), \(bind: event.kind), \(bind: event.subject),

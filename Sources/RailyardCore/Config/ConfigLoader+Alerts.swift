@@ -38,15 +38,14 @@ extension ConfigLoader {
                         error(at: item, "alerts: a notifier is `webhook: URL` or `alertmanager: URL`")
                         continue
                     }
-                    guard let url = httpURL(valueNode, context: "alerts: the \(kind) notifier's URL",
-                                            example: kind == "alertmanager" ? "http://127.0.0.1:9093" : "https://hooks.example.com/railyard") else { continue }
-                    switch kind {
-                    case "webhook": spec.notifiers.append(.webhook(url: url))
-                    case "alertmanager": spec.notifiers.append(.alertmanager(url: url))
-                    default:
+                    guard ["webhook", "alertmanager"].contains(kind) else {
                         let hint = Suggestion.hint(for: kind, among: ["webhook", "alertmanager"])
                         error(at: keyNode, "alerts: unknown notifier '\(kind)'\(hint)")
+                        continue
                     }
+                    guard let url = httpURL(valueNode, context: "alerts: the \(kind) notifier's URL",
+                                            example: kind == "alertmanager" ? "http://127.0.0.1:9093" : "https://hooks.example.com/railyard") else { continue }
+                    spec.notifiers.append(kind == "webhook" ? .webhook(url: url) : .alertmanager(url: url))
                 }
             } else { error(at: notifiersNode, "alerts: notifiers must be a list") }
         }

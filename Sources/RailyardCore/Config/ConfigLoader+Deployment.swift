@@ -152,9 +152,6 @@ extension ConfigLoader {
         if let node = fields["direction"] {
             if let value = node.string.flatMap(AnalysisMetricSpec.Direction.init(rawValue:)) {
                 metric.direction = value
-                if value != .increase && judge == .sequential {
-                    error(at: node, "\(context) metric '\(name)': the sequential judge fails a canary only when it is worse upward (direction: increase); judge: mann-whitney reads decrease and either")
-                }
             } else {
                 error(at: node, "\(context) metric '\(name)': direction must be one of \(AnalysisMetricSpec.Direction.allCases.map(\.rawValue).joined(separator: ", "))")
             }
@@ -178,6 +175,28 @@ extension ConfigLoader {
                 error(at: node, "\(context) metric '\(name)': failure_limit must be a whole number, 1 or more")
             }
         }
+        if metric.allowedDecrease > 0 && metric.direction == .increase, let node = fields["allowed_decrease"] {
+            error(at: node, "\(context) metric '\(name)': allowed_decrease needs direction: decrease or either (with increase, a lower value always passes)")
+        }
+        checkJudgeReads(fields, metric: metric, judge: judge, context: "\(context) metric '\(name)'")
         return metric
+    }
+
+    /// Which judges read each metric setting: one the chosen judge ignores is an error, never silently dropped.
+    static let metricKeyReaders: [String: [AnalysisSpec.JudgeKind]] = [
+        "allowed_increase": [.sequential, .mannWhitney], "direction": [.mannWhitney], "allowed_decrease": [.mannWhitney],
+        "min": [.threshold], "max": [.threshold], "failure_limit": [.threshold],
+    ]
+
+    mutating func checkJudgeReads(_ fields: Node.Mapping, metric: AnalysisMetricSpec, judge: AnalysisSpec.JudgeKind, context: String) {
+        for (keyNode, _) in fields {
+            guard let key = keyNode.string, let readers = Self.metricKeyReaders[key], !readers.contains(judge) else { continue }
+            let names = readers.map(\.rawValue).joined(separator: " and ")
+            error(at: keyNode, "\(context): '\(key)' is read by the \(names) judge\(readers.count > 1 ? "s" : "") only; this analysis uses \(judge.rawValue)")
+        }
+        // Scoring by critical metrics is Kayenta's: the other judges fail the analysis on any failing metric.
+        if !metric.critical && judge != .mannWhitney, let node = fields["critical"] {
+            error(at: node, "\(context): with the \(judge.rawValue) judge every metric is critical (any failing metric fails the analysis); critical: false is read by mann-whitney only")
+        }
     }
 }

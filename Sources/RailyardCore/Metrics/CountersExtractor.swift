@@ -7,7 +7,7 @@
 ///   bounds, each series counting at a bound what it counted at its largest bound below or at it (a lower bound
 ///   of the truth, and still cumulative). Without any `+Inf` bucket, the `_count` samples stand in for it.
 /// - routes: when not empty, only samples whose `route` label is one of them count, for both metrics;
-///   samples whose `route` is in `excludedRoutes` never count (the scrapes of `/metrics` themselves).
+///   samples whose `route` is in `excludedRoutes` never count (Railyard's own scrapes and health probes).
 ///
 /// Exposed as the bundled payment fleet does (`Sources/PaymentsDemo/MetricsRegistry.swift`).
 public struct CountersExtractor: Sendable, Equatable, Codable {
@@ -28,11 +28,12 @@ public struct CountersExtractor: Sendable, Equatable, Codable {
         self.excludedRoutes = excludedRoutes
     }
 
-    /// The same extractor, ignoring `service`'s metrics path too: every look scrapes it, and a scrape
-    /// counted as a request would give an idle canary traffic it never served.
-    public func ignoringScrapes(of service: ServiceSpec) -> CountersExtractor {
+    /// The same extractor, ignoring `service`'s metrics and health paths too: every look scrapes the
+    /// first and status checks probe the second, and counted as requests they would give an idle canary
+    /// traffic it never served. (Smoke paths may be business routes, so they still count.)
+    public func ignoringProbes(of service: ServiceSpec) -> CountersExtractor {
         var copy = self
-        copy.excludedRoutes.insert(service.metricsPath)
+        copy.excludedRoutes.formUnion([service.metricsPath, service.healthPath])
         return copy
     }
 

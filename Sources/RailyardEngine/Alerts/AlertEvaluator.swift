@@ -19,6 +19,8 @@ public actor AlertEvaluator {
     var lastReadings: [String: (at: Date, counters: GroupCounters)] = [:]
     /// Rule alerts firing now, with when each notifier that wants repeats last got them.
     var firing: [String: (alert: Alert, lastSent: [Int: Date])] = [:]
+    /// Notifiers (by index) whose last re-send failed: the failure is logged once per streak, not every interval.
+    var resendFailing: Set<Int> = []
 
     public init(spec: AlertsSpec, fleet: Fleet, store: any RailyardStore, metrics: any MetricSource, extractor: CountersExtractor,
                 notifiers: [any Notifier], clock: any WallClock) {
@@ -80,19 +82,21 @@ public actor AlertEvaluator {
     /// got it. Not a change of state, so not written to the audit log.
     func resendFiring(now: Date) async {
         for name in firing.keys.sorted() {
-            guard var entry = firing[name] else { continue }
             for (index, notifier) in notifiers.enumerated() {
-                guard let interval = notifier.resendInterval, let last = entry.lastSent[index],
+                // Re-read at each step: an alert resolved while a send was in flight is not brought back.
+                guard let entry = firing[name], let interval = notifier.resendInterval, let last = entry.lastSent[index],
                       now.timeIntervalSince(last) >= interval.timeInterval else { continue }
-                entry.lastSent[index] = now
+                firing[name]?.lastSent[index] = now
                 do {
                     try await notifier.send([entry.alert], state: .firing)
+                    resendFailing.remove(index)
                 } catch {
+                    guard resendFailing.insert(index).inserted else { continue }
                     try? await store.append(AuditEvent(at: now, actor: "railyard", kind: "alert.notify_failed", subject: name,
-                                                       message: "could not re-send \(name) (firing)", reason: "\(error)"))
+                                                       message: "could not re-send \(name) (firing); further failures of this notifier are not logged until it answers again",
+                                                       reason: "\(error)"))
                 }
             }
-            firing[name] = entry
         }
     }
 
@@ -107,7 +111,7 @@ public actor AlertEvaluator {
         guard let service = fleet.config.service(named: rule.service) else { return .zero }
         let instances = try await fleet.liveInstances(service: rule.service, target: rule.target).map(\.address)
         guard !instances.isEmpty else { return .zero }
-        return try await metrics.read(instances: instances, metricsPath: service.metricsPath, extractor: extractor.ignoringScrapes(of: service))
+        return try await metrics.read(instances: instances, metricsPath: service.metricsPath, extractor: extractor.ignoringProbes(of: service))
     }
 
     func announce(_ alert: Alert, state: AlertState) async {

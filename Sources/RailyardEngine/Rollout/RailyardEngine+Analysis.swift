@@ -22,6 +22,14 @@ public struct LiveAnalysis: Codable, Sendable, Equatable {
         self.judgement = judgement
         self.weights = weights
     }
+
+    /// A server older than `weights` sends none: read as empty.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(analysisID: try c.decode(String.self, forKey: .analysisID), target: try c.decode(String.self, forKey: .target),
+                  look: try c.decode(AnalysisLook.self, forKey: .look), judgement: try c.decode(Judgement.self, forKey: .judgement),
+                  weights: try c.decodeIfPresent([String: Int].self, forKey: .weights) ?? [:])
+    }
 }
 
 enum AnalysisOutcome: Equatable {
@@ -72,8 +80,10 @@ extension RailyardEngine {
                                       metrics: judgement.metrics)
             }
             try await store.appendLook(analysisID: analysis.id, seq: looks.count, look: look, judgement: judgement)
-            liveAnalyses[record.id] = LiveAnalysis(analysisID: analysis.id, target: target, look: look, judgement: judgement,
-                                                   weights: await routedWeights(service: service.name, target: target))
+            // Asking the router is for display only: a look that decides does not wait for it.
+            let decides = judgement.verdict != .inconclusive || isFinal
+            let weights = decides ? liveAnalyses[record.id]?.weights ?? [:] : await routedWeights(service: service.name, target: target)
+            liveAnalyses[record.id] = LiveAnalysis(analysisID: analysis.id, target: target, look: look, judgement: judgement, weights: weights)
             publish(record)
             if judgement.verdict == .inconclusive && !isFinal { continue }
             analysis.endedAt = clock.now()
@@ -97,7 +107,7 @@ extension RailyardEngine {
         guard !baseline.isEmpty, !canary.isEmpty else {
             throw StepFailure("analysis needs baseline and canary instances in \(target): \(baseline.count) baseline, \(canary.count) canary running")
         }
-        let extractor = extractor.ignoringScrapes(of: service)
+        let extractor = extractor.ignoringProbes(of: service)
         async let b = metrics.read(instances: baseline, metricsPath: service.metricsPath, extractor: extractor)
         async let c = metrics.read(instances: canary, metricsPath: service.metricsPath, extractor: extractor)
         return (try await b, try await c)

@@ -34,8 +34,14 @@ struct EngineHarness {
         let clock = ManualClock()
         let engine = try await RailyardServer.makeEngine(config: config, paths: RailyardPaths(root: folder + "/state"),
                                                          routerCommand: [RailyardBinary.path, "router"], clock: clock)
-        try await engine.up(actor: "test")
-        return EngineHarness(folder: folder, engine: engine, clock: clock)
+        let harness = EngineHarness(folder: folder, engine: engine, clock: clock)
+        do {
+            try await engine.up(actor: "test")
+        } catch {
+            try? await harness.finish()
+            throw error
+        }
+        return harness
     }
 
     /// Runs `body` on a fresh harness and always takes it down (the store must be closed, and nothing
@@ -52,12 +58,16 @@ struct EngineHarness {
         try await harness.finish()
     }
 
+    /// Stops everything and closes the store, each step even when the one before failed; rethrows the
+    /// first failure.
     func finish() async throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try await engine.down(actor: "test")
+        var failure: (any Error)?
+        do { try await engine.down(actor: "test") } catch { failure = failure ?? error }
         await engine.shutdown()
-        try await engine.store.close()
+        do { try await engine.store.close() } catch { failure = failure ?? error }
         #expect(RailyardBinary.processes(mentioning: folder).isEmpty, "nothing left running")
+        if let failure { throw failure }
     }
 
     /// Polls (real time) until the rollout reaches `phase` or ends.
