@@ -54,6 +54,8 @@ let package = Package(
         .testTarget(name: "RailyardCoreTests", dependencies: ["RailyardCore"]),
         .testTarget(name: "RailyardAdaptersTests", dependencies: ["RailyardAdapters", "PaymentsDemo"]),
         .testTarget(name: "RailyardEngineTests", dependencies: ["RailyardEngine"]),
+        // The CLI's text for people (what `rollout watch`, `status` and `scrape` print), on the executable module.
+        .testTarget(name: "RailyardCLITests", dependencies: ["railyard", "RailyardServer"]),
         .testTarget(name: "RailyardIntegrationTests", dependencies: [
             "RailyardCore", "RailyardAdapters", "RailyardEngine", "RailyardServer", "PaymentsDemo",
             .product(name: "Yams", package: "Yams"),

@@ -1,0 +1,68 @@
+import Foundation
+import RailyardCore
+import RailyardEngine
+import RailyardServer
+import Testing
+
+@testable import railyard
+
+/// What people read: `rollout watch`'s look lines, a rollout's progress, `railyard scrape`'s summary.
+@Suite struct TextOutputTests {
+    static let look = AnalysisLook(elapsed: 6, baseline: GroupCounters(requests: 150, errors: 0), canary: GroupCounters(requests: 149, errors: 6))
+    static let judgement = Judgement(verdict: .inconclusive, reason: "no decision yet", metrics: [
+        MetricVerdict(metric: "error-rate", verdict: .inconclusive, reason: "", baselineValue: 0, canaryValue: 0.0403,
+                      statistic: 2.1234, boundary: 5.2983),
+    ])
+
+    @Test func aLookLineShowsTheWeightsCanaryFirstThenBothGroupsAndTheStatisticAgainstItsBoundary() {
+        let live = LiveAnalysis(analysisID: "a", target: "dc1", look: Self.look, judgement: Self.judgement,
+                                weights: ["stable": 50, "baseline": 25, "canary": 25])
+        #expect(AnalysisText.liveLine(live)
+            == "6s dc1 [canary 25% baseline 25% stable 50%]: canary 4.03% err of 149 vs baseline 0.00% err of 150; error-rate 2.12/5.30 → inconclusive")
+        let unread = LiveAnalysis(analysisID: "a", target: "dc1", look: Self.look, judgement: Self.judgement)
+        #expect(AnalysisText.liveLine(unread).hasPrefix("6s dc1: canary 4.03%"), "no weights read: no brackets")
+    }
+
+    static func view(phase: RolloutPhase, reason: String?) throws -> API.RolloutView {
+        let config = try ConfigLoader.parse("""
+            services:
+              payin:
+                kind: microservice
+                command: ./payin --port {port}
+                version: v1
+                instances: { dc1: 1 }
+            environments:
+              - name: production
+                datacenters: [dc1]
+            deployment:
+              waves:
+                - name: canary
+                  target: dc1
+                  steps: [deploy, setWeight: 25, analysis, promote]
+            """, file: "r.yml", baseDirectory: "/")
+        var record = RolloutRecord(id: "payin-v2-0001", service: "payin", version: "v2", createdBy: "alice", at: Date(timeIntervalSince1970: 0))
+        record.phase = phase
+        record.reason = reason
+        record.cursor.step = 2
+        return API.RolloutView(record, deployment: config.deployment)
+    }
+
+    @Test func aRolloutWaitingForAPersonSaysWhyWhenAnAnalysisWasInconclusive() throws {
+        let inconclusive = try Self.view(phase: .awaitingApproval, reason: "analysis inconclusive after 5m: waiting for data: canary 40 requests of the 100 it needs")
+        #expect(RolloutText.progress(inconclusive)
+            == "step 3/4 wave canary: analysis inconclusive after 5m: waiting for data: canary 40 requests of the 100 it needs; waiting for a person (railyard rollout approve|abort payin-v2-0001)")
+        let approval = try Self.view(phase: .awaitingApproval, reason: "waiting for approval at wave 'canary'")
+        #expect(RolloutText.progress(approval) == "step 3/4 wave canary: waiting for a person (railyard rollout approve|abort payin-v2-0001)")
+    }
+
+    @Test func scrapeSummaryLeavesOutRailyardsOwnScrapesAndProbes() throws {
+        let families = try PrometheusText.parse("""
+            # TYPE http_requests_total counter
+            http_requests_total{route="/metrics",method="GET",status="200"} 7
+            http_requests_total{route="/health",method="GET",status="200"} 3
+            http_requests_total{route="/payins",method="POST",status="201"} 96
+            http_requests_total{route="/payins",method="POST",status="500"} 4
+            """)
+        #expect(ScrapeCommand.analysisLine(families).hasPrefix("analysis reads: 100 requests, 4 5xx (4.00%), not counting /metrics and /health;"))
+    }
+}
