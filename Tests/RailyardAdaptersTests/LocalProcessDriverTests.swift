@@ -12,7 +12,7 @@ import Glibc
 
     @Test func launchesDetachedInItsOwnSessionWithOnlyItsLogOpen() async throws {
         let log = logFolder + "/sleeper.log"
-        let process = try await driver.launch(LaunchSpec(arguments: ["/bin/sh", "-c", "echo started; exec sleep 30"], logPath: log))
+        let process = try await driver.launch(LaunchSpec(arguments: ["/bin/sh", "-c", "echo started; exec sleep 600"], logPath: log))
         #expect(driver.isAlive(process))
         #expect(getsid(process.pid) == process.pid, "its own session, so a signal to Railyard's group does not reach it")
         // Look once the shell has become `sleep`, so what is listed is the program's own table, not the shell's mid-`exec`.
@@ -42,7 +42,7 @@ import Glibc
         try FileManager.default.createDirectory(atPath: logFolder, withIntermediateDirectories: true)
         let childFile = logFolder + "/child.pid"
         let process = try await driver.launch(LaunchSpec(
-            arguments: ["/bin/sh", "-c", "trap '' TERM; sleep 30 & echo $! > '\(childFile)'; wait"], logPath: logFolder + "/stubborn.log"))
+            arguments: ["/bin/sh", "-c", "trap '' TERM; sleep 600 & echo $! > '\(childFile)'; wait"], logPath: logFolder + "/stubborn.log"))
         var child: Int32?
         for _ in 0..<1000 where child == nil {   // the shell gets to it when the machine does
             try await Task.sleep(for: .milliseconds(10))
@@ -65,7 +65,7 @@ import Glibc
         #expect(early?.description.contains("exited before it was healthy") == true, "\(early.map { "\($0)" } ?? "no error")")
         #expect(early?.logTail == ["cannot open ledger: permission denied"])
 
-        let silent = try await driver.launch(LaunchSpec(arguments: ["/bin/sh", "-c", "echo listening soon; exec sleep 30"], logPath: logFolder + "/silent.log"))
+        let silent = try await driver.launch(LaunchSpec(arguments: ["/bin/sh", "-c", "echo listening soon; exec sleep 600"], logPath: logFolder + "/silent.log"))
         let timeout = await #expect(throws: InstanceStartError.self) {
             try await driver.waitHealthy(silent, url: Self.nobodyListens, timeout: .milliseconds(300), logPath: logFolder + "/silent.log")
         }
@@ -92,7 +92,7 @@ import Glibc
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try "echo \"migrating $RAILYARD_VERSION\"; exit 4\n".write(toFile: folder + "/fail.sh", atomically: true, encoding: .utf8)
-        try "sleep 30 & sleep 30\n".write(toFile: folder + "/slow.sh", atomically: true, encoding: .utf8)
+        try "sleep 600 & sleep 600\n".write(toFile: folder + "/slow.sh", atomically: true, encoding: .utf8)
         let runner = ShellScriptRunner()
         let failed = try await runner.run(path: folder + "/fail.sh", environment: ["RAILYARD_VERSION": "v2"], timeout: .seconds(10), logPath: folder + "/log")
         #expect(failed.exitCode == 4 && !failed.succeeded && !failed.timedOut)

@@ -106,4 +106,48 @@ import Testing
         try await engine.store.close()
         #expect(RailyardBinary.processes(mentioning: folder).isEmpty)
     }
+
+    @Test func aNotifierThatHangsDoesNotHoldUpTheOthers() async throws {
+        let folder = try RailyardBinary.temporaryFolder("alerts-slow")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "payin: {}\n".write(toFile: folder + "/behaviour.yml", atomically: true, encoding: .utf8)
+        let (release, releaser) = AsyncStream<Void>.makeStream()
+        let hookCalls = Mutex(0), alertmanagerCalls = Mutex(0)
+        let port = try FreePort.next()
+        let router = Router()
+        router.post("hook") { _, _ -> HTTPResponse.Status in
+            hookCalls.withLock { $0 += 1 }
+            for await _ in release { break }                // hangs until the test lets it answer
+            return .ok
+        }
+        router.post("am/api/v2/alerts") { _, _ -> HTTPResponse.Status in
+            alertmanagerCalls.withLock { $0 += 1 }
+            return .ok
+        }
+        let receiver = Task { try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port))).run() }
+        defer { receiver.cancel() }
+        let text = RailyardBinary.singleServiceConfig(behaviour: folder + "/behaviour.yml", instances: "{ dc1: 1 }",
+                                                      waves: "    - name: canary\n      target: dc1\n      steps: [deploy, promote]") + """
+
+            alerts:
+              notifiers:
+                - webhook: http://127.0.0.1:\(port)/hook
+                - alertmanager: http://127.0.0.1:\(port)/am
+            """
+        let config = try ConfigLoader.parse(text, file: folder + "/railyard.yml", baseDirectory: folder)
+        let engine = try await RailyardServer.makeEngine(config: config, paths: RailyardPaths(root: folder + "/state"),
+                                                         routerCommand: [RailyardBinary.path, "router"], clock: ManualClock())
+        let raising = Task { await engine.alerts.raise(name: "RolloutRolledBack", summary: "payin v3 rolled back", reason: "analysis failed", labels: ["service": "payin"]) }
+        // The webhook cannot answer before `release`, so an Alertmanager call now was not held up by it.
+        for _ in 0..<500 where alertmanagerCalls.withLock({ $0 }) == 0 || hookCalls.withLock({ $0 }) == 0 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(alertmanagerCalls.withLock { $0 } == 1, "Alertmanager heard of it while the webhook (listed first) still hangs")
+        #expect(hookCalls.withLock { $0 } == 1)
+        releaser.yield()
+        releaser.finish()
+        await raising.value
+        await engine.shutdown()
+        try await engine.store.close()
+    }
 }

@@ -4,8 +4,8 @@ import RailyardCore
 
 /// Evaluates the alert rules of railyard.yml on live metrics at every interval of the injected
 /// clock, and raises Railyard's own alerts (a rollback). Each change — firing, resolved — is written
-/// to the audit log and sent once to every notifier; a notifier that fails is logged, never retried
-/// in a loop. A notifier with a `resendInterval` (Alertmanager) also gets each still-firing rule alert
+/// to the audit log and sent once to every notifier, to all at once; a notifier that fails is logged,
+/// never retried in a loop. A notifier with a `resendInterval` (Alertmanager) also gets each still-firing rule alert
 /// again at that interval, so the receiver does not time it out while it still holds.
 public actor AlertEvaluator {
     let spec: AlertsSpec
@@ -82,20 +82,21 @@ public actor AlertEvaluator {
     /// got it. Not a change of state, so not written to the audit log.
     func resendFiring(now: Date) async {
         for name in firing.keys.sorted() {
-            for (index, notifier) in notifiers.enumerated() {
-                // Re-read at each step: an alert resolved while a send was in flight is not brought back.
-                guard let entry = firing[name], let interval = notifier.resendInterval, let last = entry.lastSent[index],
-                      now.timeIntervalSince(last) >= interval.timeInterval else { continue }
-                firing[name]?.lastSent[index] = now
-                do {
-                    try await notifier.send([entry.alert], state: .firing)
-                    resendFailing.remove(index)
-                } catch {
-                    guard resendFailing.insert(index).inserted else { continue }
-                    try? await store.append(AuditEvent(at: now, actor: "railyard", kind: "alert.notify_failed", subject: name,
-                                                       message: "could not re-send \(name) (firing); further failures of this notifier are not logged until it answers again",
-                                                       reason: "\(error)"))
-                }
+            // Re-read after each await: an alert resolved while a send was in flight is not brought back.
+            guard let entry = firing[name] else { continue }
+            let due = notifiers.indices.filter { index in
+                guard let interval = notifiers[index].resendInterval, let last = entry.lastSent[index] else { return false }
+                return now.timeIntervalSince(last) >= interval.timeInterval
+            }
+            guard !due.isEmpty else { continue }
+            for index in due { firing[name]?.lastSent[index] = now }
+            let failures = await sendAll(entry.alert, state: .firing, to: due)
+            for index in due {
+                guard let error = failures[index] else { resendFailing.remove(index); continue }
+                guard resendFailing.insert(index).inserted else { continue }
+                try? await store.append(AuditEvent(at: now, actor: "railyard", kind: "alert.notify_failed", subject: name,
+                                                   message: "could not re-send \(name) (firing); further failures of this notifier are not logged until it answers again",
+                                                   reason: "\(error)"))
             }
         }
     }
@@ -117,13 +118,31 @@ public actor AlertEvaluator {
     func announce(_ alert: Alert, state: AlertState) async {
         try? await store.append(AuditEvent(at: clock.now(), actor: "railyard", kind: "alert.\(state.rawValue)", subject: alert.labels["rollout"] ?? alert.labels["service"] ?? alert.name,
                                            message: "\(alert.name) \(state.rawValue): \(alert.summary)", reason: alert.reason))
-        for notifier in notifiers {
-            do {
-                try await notifier.send([alert], state: state)
-            } catch {
-                try? await store.append(AuditEvent(at: clock.now(), actor: "railyard", kind: "alert.notify_failed", subject: alert.name,
-                                                   message: "could not notify \(alert.name) (\(state.rawValue))", reason: "\(error)"))
+        let failures = await sendAll(alert, state: state, to: Array(notifiers.indices))
+        for index in failures.keys.sorted() {
+            try? await store.append(AuditEvent(at: clock.now(), actor: "railyard", kind: "alert.notify_failed", subject: alert.name,
+                                               message: "could not notify \(alert.name) (\(state.rawValue))", reason: "\(failures[index].map { "\($0)" } ?? "")"))
+        }
+    }
+
+    /// Sends to the notifiers at `indices` all at once, so a slow or unreachable one (which may hold its
+    /// whole timeout) does not hold up the others. Returns the failures by notifier index.
+    func sendAll(_ alert: Alert, state: AlertState, to indices: [Int]) async -> [Int: any Error] {
+        await withTaskGroup(of: (Int, (any Error)?).self) { group in
+            for index in indices {
+                let notifier = notifiers[index]
+                group.addTask {
+                    do {
+                        try await notifier.send([alert], state: state)
+                        return (index, nil)
+                    } catch {
+                        return (index, error)
+                    }
+                }
             }
+            var failures: [Int: any Error] = [:]
+            for await (index, error) in group { failures[index] = error }
+            return failures
         }
     }
 
