@@ -216,39 +216,17 @@ struct NotifierTests {
     /// A real Alertmanager on a free loopback port, clustering off, temp config and storage.
     static func startAlertmanager() async throws -> ExternalServer {
         let binary = try ExternalBinary.require(ExternalBinary.alertmanagerNames, package: "prometheus-alertmanager")
-        var lastError: (any Error)?
-        for _ in 0..<3 {  // The free port can be taken between FreePort.next() and the bind.
-            let directory = try ExternalServer.temporaryDirectory("railyard-alertmanager")
-            let config = directory.appendingPathComponent("alertmanager.yml")
-            try """
-                route:
-                  receiver: "null"
-                  group_wait: 1s
-                receivers:
-                  - name: "null"
-                """.write(to: config, atomically: true, encoding: .utf8)
-            let port = try FreePort.next()
-            let server = try ExternalServer(
-                executable: binary,
-                arguments: [
-                    "--config.file=\(config.path)",
-                    "--storage.path=\(directory.appendingPathComponent("data").path)",
-                    "--web.listen-address=127.0.0.1:\(port)",
-                    "--cluster.listen-address=",
-                    "--log.level=warn",
-                ],
-                directory: directory,
-                baseURL: "http://127.0.0.1:\(port)"
-            )
-            do {
-                try await server.waitUntilReady()
-                return server
-            } catch {
-                server.stop()
-                lastError = error
-            }
+        let config = """
+            route:
+              receiver: "null"
+              group_wait: 1s
+            receivers:
+              - name: "null"
+            """
+        return try await ExternalServer.start(binary, name: "alertmanager", configName: "alertmanager.yml", config: config) { path, directory, port in
+            ["--config.file=\(path)", "--storage.path=\(directory.appendingPathComponent("data").path)",
+             "--web.listen-address=127.0.0.1:\(port)", "--cluster.listen-address=", "--log.level=warn"]
         }
-        throw lastError ?? ExternalServerError(message: "Alertmanager did not start")
     }
 
     /// A real in-process HTTP server: `POST /hook` records the request and answers 200, `POST /broken` answers

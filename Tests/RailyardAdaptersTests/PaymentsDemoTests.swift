@@ -14,7 +14,7 @@ struct PaymentsDemoTests {
 
     @Test func healthReportsServiceAndVersion() async throws {
         try await withDemoServer(.payin, "v2") { base in
-            let reply = try await send(.GET, "\(base)/health")
+            let reply = try await Self.send(.GET, "\(base)/health")
             #expect(reply.status == 200)
             let json = try reply.object()
             #expect(json["status"] as? String == "ok")
@@ -25,32 +25,32 @@ struct PaymentsDemoTests {
 
     @Test func payinRoundTrip() async throws {
         try await withDemoServer(.payin, "v1") { base in
-            let created = try await send(.POST, "\(base)/payins", json: #"{"wallet":"w-1","amount":1000,"currency":"EUR"}"#)
+            let created = try await Self.send(.POST, "\(base)/payins", json: #"{"wallet":"w-1","amount":1000,"currency":"EUR"}"#)
             #expect(created.status == 201)
             let payin = try created.object()
             #expect(payin["status"] as? String == "captured")
             #expect(payin["amount"] as? Int == 1000)
             let id = try #require(payin["id"] as? String)
 
-            let fetched = try await send(.GET, "\(base)/payins/\(id)")
+            let fetched = try await Self.send(.GET, "\(base)/payins/\(id)")
             #expect(fetched.status == 200)
             #expect(try fetched.object()["wallet"] as? String == "w-1")
 
-            _ = try await send(.POST, "\(base)/payins", json: #"{"wallet":"w-1","amount":250,"currency":"EUR"}"#)
-            let balances = try await send(.GET, "\(base)/balances/w-1")
+            _ = try await Self.send(.POST, "\(base)/payins", json: #"{"wallet":"w-1","amount":250,"currency":"EUR"}"#)
+            let balances = try await Self.send(.GET, "\(base)/balances/w-1")
             #expect(try balances.object()["balances"] as? [String: Int] == ["EUR": 1250])
 
-            #expect(try await send(.GET, "\(base)/payins/pi-999").status == 404)
+            #expect(try await Self.send(.GET, "\(base)/payins/pi-999").status == 404)
         }
     }
 
     @Test func badJSONIsA400WithAMessage() async throws {
         try await withDemoServer(.payin, "v1") { base in
-            let malformed = try await send(.POST, "\(base)/payins", json: "{not json")
+            let malformed = try await Self.send(.POST, "\(base)/payins", json: "{not json")
             #expect(malformed.status == 400)
             #expect((try malformed.object()["error"] as? String)?.hasPrefix("invalid JSON") == true)
 
-            let missing = try await send(.POST, "\(base)/payins", json: #"{"wallet":"w-1","currency":"EUR"}"#)
+            let missing = try await Self.send(.POST, "\(base)/payins", json: #"{"wallet":"w-1","currency":"EUR"}"#)
             #expect(missing.status == 400)
             #expect((try missing.object()["error"] as? String)?.contains("'amount'") == true)
         }
@@ -58,57 +58,57 @@ struct PaymentsDemoTests {
 
     @Test func walletCreateAndGet() async throws {
         try await withDemoServer(.wallet, "v1") { base in
-            let created = try await send(.POST, "\(base)/wallets", json: #"{"owner":"alice","currency":"EUR"}"#)
+            let created = try await Self.send(.POST, "\(base)/wallets", json: #"{"owner":"alice","currency":"EUR"}"#)
             #expect(created.status == 201)
             let wallet = try created.object()
             #expect(wallet["balance"] as? Int == 0)
             #expect(wallet["owner"] as? String == "alice")
             let id = try #require(wallet["id"] as? String)
-            let fetched = try await send(.GET, "\(base)/wallets/\(id)")
+            let fetched = try await Self.send(.GET, "\(base)/wallets/\(id)")
             #expect(fetched.status == 200)
             #expect(try fetched.object()["currency"] as? String == "EUR")
 
-            let unsupported = try await send(.POST, "\(base)/wallets", json: #"{"owner":"bob","currency":"XYZ"}"#)
+            let unsupported = try await Self.send(.POST, "\(base)/wallets", json: #"{"owner":"bob","currency":"XYZ"}"#)
             #expect(unsupported.status == 422)
         }
     }
 
     @Test func payoutRefusesNonPositiveAmounts() async throws {
         try await withDemoServer(.payout, "v1") { base in
-            let refused = try await send(.POST, "\(base)/payouts", json: #"{"wallet":"w-1","amount":0,"currency":"EUR"}"#)
+            let refused = try await Self.send(.POST, "\(base)/payouts", json: #"{"wallet":"w-1","amount":0,"currency":"EUR"}"#)
             #expect(refused.status == 422)
             #expect((try refused.object()["reason"] as? String)?.contains("greater than zero") == true)
 
-            let paid = try await send(.POST, "\(base)/payouts", json: #"{"wallet":"w-1","amount":500,"currency":"GBP"}"#)
+            let paid = try await Self.send(.POST, "\(base)/payouts", json: #"{"wallet":"w-1","amount":500,"currency":"GBP"}"#)
             #expect(paid.status == 201)
         }
     }
 
     @Test func fxRatesAndConversions() async throws {
         try await withDemoServer(.fx, "v1") { base in
-            let rate = try await send(.GET, "\(base)/rates?from=EUR&to=USD")
+            let rate = try await Self.send(.GET, "\(base)/rates?from=EUR&to=USD")
             #expect(rate.status == 200)
             #expect(try rate.object()["rate"] as? Double == 1.08)
 
-            let toUSD = try await send(.POST, "\(base)/convert", json: #"{"amount":1000,"from":"EUR","to":"USD"}"#)
+            let toUSD = try await Self.send(.POST, "\(base)/convert", json: #"{"amount":1000,"from":"EUR","to":"USD"}"#)
             #expect(try toUSD.object()["converted"] as? Int == 1080)
             // Yen have no minor unit: 10.00 EUR is 1600 JPY.
-            let toJPY = try await send(.POST, "\(base)/convert", json: #"{"amount":1000,"from":"EUR","to":"JPY"}"#)
+            let toJPY = try await Self.send(.POST, "\(base)/convert", json: #"{"amount":1000,"from":"EUR","to":"JPY"}"#)
             #expect(try toJPY.object()["converted"] as? Int == 1600)
 
-            #expect(try await send(.GET, "\(base)/rates?from=EUR").status == 400)
+            #expect(try await Self.send(.GET, "\(base)/rates?from=EUR").status == 400)
         }
     }
 
     @Test func coreTakesAndReturnsPayments() async throws {
         try await withDemoServer(.core, "2026.48") { base in
-            let created = try await send(.POST, "\(base)/payments", json: #"{"amount":4200,"currency":"CHF","method":"card"}"#)
+            let created = try await Self.send(.POST, "\(base)/payments", json: #"{"amount":4200,"currency":"CHF","method":"card"}"#)
             #expect(created.status == 201)
             let id = try #require(try created.object()["id"] as? String)
-            let fetched = try await send(.GET, "\(base)/payments/\(id)")
+            let fetched = try await Self.send(.GET, "\(base)/payments/\(id)")
             #expect(try fetched.object()["amount"] as? Int == 4200)
 
-            let unknown = try await send(.POST, "\(base)/payments", json: #"{"amount":1,"currency":"EUR","method":"cheque"}"#)
+            let unknown = try await Self.send(.POST, "\(base)/payments", json: #"{"amount":1,"currency":"EUR","method":"cheque"}"#)
             #expect(unknown.status == 422)
         }
     }
@@ -120,7 +120,7 @@ struct PaymentsDemoTests {
         try await withDemoServer(.payin, "v2", behaviour: behaviour) { base in
             var statuses: [Int: Int] = [:]
             for _ in 0..<100 {
-                let reply = try await send(.POST, "\(base)/payins", json: #"{"wallet":"w-1","amount":1000,"currency":"EUR"}"#)
+                let reply = try await Self.send(.POST, "\(base)/payins", json: #"{"wallet":"w-1","amount":1000,"currency":"EUR"}"#)
                 statuses[reply.status, default: 0] += 1
                 if reply.status == 500 {
                     #expect((try reply.object()["error"] as? String)?.hasPrefix("injected fault: ") == true)
@@ -128,7 +128,7 @@ struct PaymentsDemoTests {
             }
             #expect(statuses == [201: 96, 500: 4])
 
-            let metrics = try await send(.GET, "\(base)/metrics").body
+            let metrics = try await Self.send(.GET, "\(base)/metrics").body
             #expect(metrics.contains(#"http_requests_total{route="/payins",method="POST",status="500"} 4"#))
             #expect(metrics.contains(#"http_requests_total{route="/payins",method="POST",status="201"} 96"#))
             #expect(metrics.contains(#"http_request_duration_seconds_count{route="/payins"} 100"#))
@@ -140,7 +140,7 @@ struct PaymentsDemoTests {
         try await withDemoServer(.fx, "v2", behaviour: VersionBehaviour(extraLatencyMs: 30)) { base in
             let clock = ContinuousClock()
             let slow = try await clock.measure {
-                _ = try await send(.POST, "\(base)/convert", json: #"{"amount":1000,"from":"EUR","to":"USD"}"#)
+                _ = try await Self.send(.POST, "\(base)/convert", json: #"{"amount":1000,"from":"EUR","to":"USD"}"#)
             }
             #expect(slow >= .milliseconds(30))
         }
@@ -148,13 +148,13 @@ struct PaymentsDemoTests {
 
     @Test func metricsTextParsesLineByLine() async throws {
         try await withDemoServer(.wallet, "v1") { base in
-            _ = try await send(.POST, "\(base)/wallets", json: #"{"owner":"alice","currency":"EUR"}"#)
-            _ = try await send(.POST, "\(base)/wallets", json: "nope")
-            _ = try await send(.GET, "\(base)/wallets/w-1")
-            _ = try await send(.GET, "\(base)/no/such/route")
-            _ = try await send(.GET, "\(base)/metrics")
+            _ = try await Self.send(.POST, "\(base)/wallets", json: #"{"owner":"alice","currency":"EUR"}"#)
+            _ = try await Self.send(.POST, "\(base)/wallets", json: "nope")
+            _ = try await Self.send(.GET, "\(base)/wallets/w-1")
+            _ = try await Self.send(.GET, "\(base)/no/such/route")
+            _ = try await Self.send(.GET, "\(base)/metrics")
 
-            let reply = try await send(.GET, "\(base)/metrics")
+            let reply = try await Self.send(.GET, "\(base)/metrics")
             #expect(reply.contentType?.hasPrefix("text/plain; version=0.0.4") == true)
             let name = #"[a-zA-Z_:][a-zA-Z0-9_:]*"#
             let label = #"[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*""#
@@ -272,7 +272,9 @@ struct PaymentsDemoTests {
         }
     }
 
-    func send(_ method: HTTPMethod, _ url: String, json: String? = nil) async throws -> Reply {
+    /// One request to a demo service (the scrape tests use it too).
+    @discardableResult
+    static func send(_ method: HTTPMethod, _ url: String, json: String? = nil) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = method
         if let json {

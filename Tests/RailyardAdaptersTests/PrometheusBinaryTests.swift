@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Testing
+import RailyardAdapters
 
 #if canImport(Glibc)
 import Glibc
@@ -74,6 +75,30 @@ final class ExternalServer: @unchecked Sendable {
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
         try process.run()
+    }
+
+    /// Starts `executable` on a free loopback port with `config` written to `configName` in a fresh directory,
+    /// waits until it is ready, and retries on another port (up to 3 times): a free port can be taken between
+    /// `FreePort.next()` and the bind. `arguments` gets the config path, the directory and the port.
+    static func start(_ executable: String, name: String, configName: String, config: String,
+                      arguments: (_ configPath: String, _ directory: URL, _ port: Int) -> [String]) async throws -> ExternalServer {
+        var lastError: (any Error)?
+        for _ in 0..<3 {
+            let directory = try temporaryDirectory("railyard-\(name)")
+            let configURL = directory.appendingPathComponent(configName)
+            try config.write(to: configURL, atomically: true, encoding: .utf8)
+            let port = try FreePort.next()
+            let server = try ExternalServer(executable: executable, arguments: arguments(configURL.path, directory, port),
+                                            directory: directory, baseURL: "http://127.0.0.1:\(port)")
+            do {
+                try await server.waitUntilReady()
+                return server
+            } catch {
+                server.stop()
+                lastError = error
+            }
+        }
+        throw lastError ?? ExternalServerError(message: "\(name) did not start")
     }
 
     static func temporaryDirectory(_ prefix: String) throws -> URL {

@@ -100,10 +100,10 @@ struct PrometheusSourceTests {
         }
 
         // Phase 1: A 10 requests, B 20 (2 fail), C 5; a GET on another route that the route filter leaves out.
-        for _ in 0..<10 { _ = try await demo.send(.POST, "\(a)/payins", json: payin) }
-        for _ in 0..<20 { _ = try await demo.send(.POST, "\(b)/payins", json: payin) }
-        for _ in 0..<5 { _ = try await demo.send(.POST, "\(c)/payins", json: payin) }
-        _ = try await demo.send(.GET, "\(a)/balances/w-1")
+        for _ in 0..<10 { try await PaymentsDemoTests.send(.POST, "\(a)/payins", json: payin) }
+        for _ in 0..<20 { try await PaymentsDemoTests.send(.POST, "\(b)/payins", json: payin) }
+        for _ in 0..<5 { try await PaymentsDemoTests.send(.POST, "\(c)/payins", json: payin) }
+        try await PaymentsDemoTests.send(.GET, "\(a)/balances/w-1")
         try await Self.poll("phase 1 scraped", prometheus) {
             try await source.read(instances: group, metricsPath: "/metrics", extractor: extractor).requests == 30
         }
@@ -112,9 +112,9 @@ struct PrometheusSourceTests {
         let midway = Self.onMillisecond(Date())  // the group is at 30 requests here, in Prometheus too
 
         // Phase 2: A 30 more, B 20 more (2 more fail), C 15 more.
-        for _ in 0..<30 { _ = try await demo.send(.POST, "\(a)/payins", json: payin) }
-        for _ in 0..<20 { _ = try await demo.send(.POST, "\(b)/payins", json: payin) }
-        for _ in 0..<15 { _ = try await demo.send(.POST, "\(c)/payins", json: payin) }
+        for _ in 0..<30 { try await PaymentsDemoTests.send(.POST, "\(a)/payins", json: payin) }
+        for _ in 0..<20 { try await PaymentsDemoTests.send(.POST, "\(b)/payins", json: payin) }
+        for _ in 0..<15 { try await PaymentsDemoTests.send(.POST, "\(c)/payins", json: payin) }
 
         // What the instances really expose, read directly.
         let truth = try await ScrapeSource().read(instances: group, metricsPath: "/metrics", extractor: extractor)
@@ -252,41 +252,20 @@ struct PrometheusSourceTests {
     static func startPrometheus(targets: [String]) async throws -> ExternalServer {
         let binary = try ExternalBinary.require(ExternalBinary.prometheusNames, package: "prometheus")
         let list = targets.map { "'\($0)'" }.joined(separator: ", ")
-        var lastError: (any Error)?
-        for _ in 0..<3 {  // The free port can be taken between FreePort.next() and the bind.
-            let directory = try ExternalServer.temporaryDirectory("railyard-prometheus")
-            let config = directory.appendingPathComponent("prometheus.yml")
-            try """
-                global:
-                  scrape_interval: 1s
-                  scrape_timeout: 1s
-                  evaluation_interval: 1s
-                scrape_configs:
-                  - job_name: payments
-                    static_configs:
-                      - targets: [\(list)]
-                """.write(to: config, atomically: true, encoding: .utf8)
-            let port = try FreePort.next()
-            let server = try ExternalServer(
-                executable: binary,
-                arguments: [
-                    "--config.file=\(config.path)",
-                    "--storage.tsdb.path=\(directory.appendingPathComponent("data").path)",
-                    "--web.listen-address=127.0.0.1:\(port)",
-                    "--log.level=warn",
-                ],
-                directory: directory,
-                baseURL: "http://127.0.0.1:\(port)"
-            )
-            do {
-                try await server.waitUntilReady()
-                return server
-            } catch {
-                server.stop()
-                lastError = error
-            }
+        let config = """
+            global:
+              scrape_interval: 1s
+              scrape_timeout: 1s
+              evaluation_interval: 1s
+            scrape_configs:
+              - job_name: payments
+                static_configs:
+                  - targets: [\(list)]
+            """
+        return try await ExternalServer.start(binary, name: "prometheus", configName: "prometheus.yml", config: config) { path, directory, port in
+            ["--config.file=\(path)", "--storage.tsdb.path=\(directory.appendingPathComponent("data").path)",
+             "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn"]
         }
-        throw lastError ?? ExternalServerError(message: "Prometheus did not start")
     }
 
     /// Polls `condition` every 200 ms for at most `timeout` (Prometheus scrapes every second); a failed condition

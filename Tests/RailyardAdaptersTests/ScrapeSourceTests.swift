@@ -19,11 +19,11 @@ struct ScrapeSourceTests {
         try await withServers([Self.demo(failureRate: 0.04), Self.demo(failureRate: 0.2)]) { ports in
             let a = "127.0.0.1:\(ports[0])"
             let b = "127.0.0.1:\(ports[1])"
-            for _ in 0..<100 { try await Self.send(.POST, "http://\(a)/payins", json: #"{"wallet":"w-1","amount":1000,"currency":"EUR"}"#) }
-            for _ in 0..<10 { try await Self.send(.GET, "http://\(a)/payins/pi-999") }
-            try await Self.send(.GET, "http://\(a)/health")
-            for _ in 0..<50 { try await Self.send(.POST, "http://\(b)/payins", json: #"{"wallet":"w-2","amount":5,"currency":"GBP"}"#) }
-            try await Self.send(.GET, "http://\(b)/health")
+            for _ in 0..<100 { try await PaymentsDemoTests.send(.POST, "http://\(a)/payins", json: #"{"wallet":"w-1","amount":1000,"currency":"EUR"}"#) }
+            for _ in 0..<10 { try await PaymentsDemoTests.send(.GET, "http://\(a)/payins/pi-999") }
+            try await PaymentsDemoTests.send(.GET, "http://\(a)/health")
+            for _ in 0..<50 { try await PaymentsDemoTests.send(.POST, "http://\(b)/payins", json: #"{"wallet":"w-2","amount":5,"currency":"GBP"}"#) }
+            try await PaymentsDemoTests.send(.GET, "http://\(b)/health")
 
             let source = ScrapeSource()
             // a: 96 × 201 + 4 × 500 on /payins, 10 × 404, 1 health; b: 40 × 201 + 10 × 500, 1 health.
@@ -193,16 +193,5 @@ struct ScrapeSourceTests {
             await serviceGroup.triggerGracefulShutdown()
             try await group.waitForAll()
         }
-    }
-
-    static func send(_ method: HTTPMethod, _ url: String, json: String? = nil) async throws {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        if let json {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: json))
-        }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        _ = try await response.body.collect(upTo: 1 << 20)
     }
 }

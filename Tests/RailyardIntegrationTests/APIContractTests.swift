@@ -122,8 +122,7 @@ struct APIContractTests {
         #expect(Set(documented).subtracting(called).isEmpty, "documented but never called: \(Set(documented).subtracting(called).sorted())")
         #expect(called.subtracting(documented).isEmpty, "called but not documented: \(called.subtracting(documented).sorted())")
 
-        let server = try await InProcessAPIServer.start(config: Self.contractConfig)
-        do {
+        try await InProcessAPIServer.run(config: Self.contractConfig) { server in
             #expect(Set(server.routes) == Set(documented),
                     "routes not documented: \(Set(server.routes).subtracting(documented).sorted()); documented but not routed: \(Set(documented).subtracting(server.routes).sorted())")
             for call in Self.calls {
@@ -150,24 +149,15 @@ struct APIContractTests {
             let status = try await server.send("GET", "/api/v1/status")
             let targets = status.json?["targets"]?.array?.compactMap { $0["name"]?.string } ?? []
             #expect(targets == ["staging", "dc1", "dc2"], "\(status)")
-        } catch {
-            try await server.stop()
-            throw error
         }
-        try await server.stop()
     }
 
     @Test("rollouts: create, approve, abort, refuse — every answer as documented")
     func rolloutLifecycleMatchesTheDocument() async throws {
         let document = try OpenAPIDocument()
-        let server = try await InProcessAPIServer.start(config: Self.flowConfig, files: Self.flowFiles)
-        do {
+        try await InProcessAPIServer.run(config: Self.flowConfig, files: Self.flowFiles) { server in
             try await lifecycle(server, document)
-        } catch {
-            try await server.stop()
-            throw error
         }
-        try await server.stop()
     }
 
     @Test("a deploy after a failed `up` is refused until a router runs")
@@ -188,8 +178,7 @@ struct APIContractTests {
                   target: staging
                   steps: [deploy, promote]
             """
-        let server = try await InProcessAPIServer.start(config: config)
-        do {
+        try await InProcessAPIServer.run(config: config) { server in
             let up = try await server.send("POST", "/api/v1/fleet/up")
             #expect(up.status == 500, "the router command is /bin/false: \(up)")
             let deploy = try await server.send("POST", "/api/v1/rollouts", body: #"{"service": "payin", "version": "v2"}"#)
@@ -197,11 +186,7 @@ struct APIContractTests {
             // A router that was recorded but does not run is no router: accepted, the rollout would fail
             // at `deploy` and its rollback would stall on the dead router.
             #expect(deploy.status == 409 && deploy.error.contains("railyard up"), "\(deploy)")
-        } catch {
-            try await server.stop()
-            throw error
         }
-        try await server.stop()
     }
 
     func lifecycle(_ server: InProcessAPIServer, _ document: OpenAPIDocument) async throws {

@@ -14,10 +14,9 @@ import Testing
 /// Alertmanager side of it is checked against a real Alertmanager in NotifierTests); time comes from
 /// the manual clock.
 @Suite(.serialized) struct AlertEvaluatorTests {
+    static let waves = "    - name: canary\n      target: dc1\n      steps: [deploy, promote]"
+
     @Test func aRuleFiresOnceAfterItsDurationAndResolvesWhenTrafficStops() async throws {
-        let folder = try RailyardBinary.temporaryFolder("alerts")
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        try "payin: {}\n".write(toFile: folder + "/behaviour.yml", atomically: true, encoding: .utf8)
         let received = Mutex<[String]>([])
         let receivedByAlertmanager = Mutex<[String]>([])
         let hookPort = try FreePort.next()
@@ -51,66 +50,53 @@ import Testing
                   expr: request_rate > 2
                   for: 10s
             """
-        let text = RailyardBinary.singleServiceConfig(behaviour: folder + "/behaviour.yml", instances: "{ dc1: 1 }",
-                                                      waves: "    - name: canary\n      target: dc1\n      steps: [deploy, promote]") + "\n" + alerts
-        let config = try ConfigLoader.parse(text, file: folder + "/railyard.yml", baseDirectory: folder)
-        let clock = ManualClock()
-        let engine = try await RailyardServer.makeEngine(config: config, paths: RailyardPaths(root: folder + "/state"),
-                                                         routerCommand: [RailyardBinary.path, "router"], clock: clock)
-        try await engine.up(actor: "test")
-        let routerURL = try #require(try await engine.fleet.routerRecord(for: "dc1")).trafficURL
+        try await EngineHarness.run("alerts", waves: Self.waves, extraConfig: alerts) { harness in
+            let engine = harness.engine, clock = harness.clock
+            let traffic = PaymentTraffic(routers: [try await harness.trafficURL("dc1")])
 
-        let traffic = PaymentTraffic(routers: [routerURL])
-
-        await engine.alerts.evaluate()                      // first reading: nothing to compare yet
-        for _ in 0..<3 {                                    // 60 requests per 5 s = 12/s > 2/s
+            await engine.alerts.evaluate()                      // first reading: nothing to compare yet
+            for _ in 0..<3 {                                    // 60 requests per 5 s = 12/s > 2/s
+                await traffic.send(60)
+                clock.advance(by: 5)
+                await engine.alerts.evaluate()
+            }
+            #expect(await engine.alerts.state(of: "payin-busy") == .firing)
             await traffic.send(60)
             clock.advance(by: 5)
-            await engine.alerts.evaluate()
+            await engine.alerts.evaluate()                      // still firing: not announced again
+            #expect(received.withLock { $0.count } == 1 && receivedByAlertmanager.withLock { $0.count } == 1)
+            await traffic.send(150)                             // 150 requests in 60 s = 2.5/s > 2/s
+            clock.advance(by: 60)
+            await engine.alerts.evaluate()                      // still firing, 65 s after it was sent: Alertmanager gets it again
+            #expect(await engine.alerts.state(of: "payin-busy") == .firing)
+            await traffic.send(150)
+            clock.advance(by: 60)
+            await engine.alerts.evaluate()                      // and again a minute later
+            clock.advance(by: 5)
+            await engine.alerts.evaluate()                      // no traffic for 5 s: resolved
+            #expect(await engine.alerts.state(of: "payin-busy") == .inactive)
+
+            let bodies = received.withLock { $0 }
+            #expect(bodies.count == 2, "the webhook hears each change once, firing then resolved: \(bodies)")
+            #expect(bodies.first?.contains(#""status":"firing""#) == true && bodies.first?.contains("payin-busy") == true)
+            #expect(bodies.last?.contains(#""status":"resolved""#) == true)
+            let posted = try receivedByAlertmanager.withLock { $0 }.map { try NotifierHTTP.decoder().decode([AlertmanagerAlert].self, from: Data($0.utf8)) }
+            #expect(posted.count == 4, "Alertmanager: firing, firing again twice (so its resolve_timeout does not end it), resolved")
+            #expect(posted.allSatisfy { $0.count == 1 && $0[0].labels["alertname"] == "payin-busy" })
+            #expect(posted.count == 4 && Set(posted.prefix(3).map { $0[0].startsAt }).count == 1 && posted.prefix(3).allSatisfy { $0[0].endsAt == nil },
+                    "the re-sends are the same alert, still open")
+            #expect(posted.last?.first?.endsAt != nil, "resolved: sent with its end")
+            // The Alertmanager that answers 503: its failure is logged at each change and once for its failed
+            // re-sends, not at every one.
+            let failures = try await engine.history(subject: nil).filter { $0.kind == "alert.notify_failed" }.map(\.message)
+            #expect(failures.filter { $0.hasPrefix("could not re-send") }.count == 1 && failures.count == 3, "\(failures)")
+            let kinds = try await engine.history(subject: "payin").map(\.kind)
+            #expect(kinds.filter { $0 == "alert.firing" }.count == 1 && kinds.filter { $0 == "alert.resolved" }.count == 1)
+
         }
-        #expect(await engine.alerts.state(of: "payin-busy") == .firing)
-        await traffic.send(60)
-        clock.advance(by: 5)
-        await engine.alerts.evaluate()                      // still firing: not announced again
-        #expect(received.withLock { $0.count } == 1 && receivedByAlertmanager.withLock { $0.count } == 1)
-        await traffic.send(150)                             // 150 requests in 60 s = 2.5/s > 2/s
-        clock.advance(by: 60)
-        await engine.alerts.evaluate()                      // still firing, 65 s after it was sent: Alertmanager gets it again
-        #expect(await engine.alerts.state(of: "payin-busy") == .firing)
-        await traffic.send(150)
-        clock.advance(by: 60)
-        await engine.alerts.evaluate()                      // and again a minute later
-        clock.advance(by: 5)
-        await engine.alerts.evaluate()                      // no traffic for 5 s: resolved
-        #expect(await engine.alerts.state(of: "payin-busy") == .inactive)
-
-        let bodies = received.withLock { $0 }
-        #expect(bodies.count == 2, "the webhook hears each change once, firing then resolved: \(bodies)")
-        #expect(bodies.first?.contains(#""status":"firing""#) == true && bodies.first?.contains("payin-busy") == true)
-        #expect(bodies.last?.contains(#""status":"resolved""#) == true)
-        let posted = try receivedByAlertmanager.withLock { $0 }.map { try NotifierHTTP.decoder().decode([AlertmanagerAlert].self, from: Data($0.utf8)) }
-        #expect(posted.count == 4, "Alertmanager: firing, firing again twice (so its resolve_timeout does not end it), resolved")
-        #expect(posted.allSatisfy { $0.count == 1 && $0[0].labels["alertname"] == "payin-busy" })
-        #expect(posted.count == 4 && Set(posted.prefix(3).map { $0[0].startsAt }).count == 1 && posted.prefix(3).allSatisfy { $0[0].endsAt == nil },
-                "the re-sends are the same alert, still open")
-        #expect(posted.last?.first?.endsAt != nil, "resolved: sent with its end")
-        // The Alertmanager that answers 503: its failure is logged at each change and once for its failed
-        // re-sends, not at every one.
-        let failures = try await engine.history(subject: nil).filter { $0.kind == "alert.notify_failed" }.map(\.message)
-        #expect(failures.filter { $0.hasPrefix("could not re-send") }.count == 1 && failures.count == 3, "\(failures)")
-        let kinds = try await engine.history(subject: "payin").map(\.kind)
-        #expect(kinds.filter { $0 == "alert.firing" }.count == 1 && kinds.filter { $0 == "alert.resolved" }.count == 1)
-
-        try await engine.down(actor: "test")
-        await engine.shutdown()
-        try await engine.store.close()
-        #expect(RailyardBinary.processes(mentioning: folder).isEmpty)
     }
 
     @Test func aNotifierThatHangsDoesNotHoldUpTheOthers() async throws {
-        let folder = try RailyardBinary.temporaryFolder("alerts-slow")
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        try "payin: {}\n".write(toFile: folder + "/behaviour.yml", atomically: true, encoding: .utf8)
         let (release, releaser) = AsyncStream<Void>.makeStream()
         let hookCalls = Mutex(0), alertmanagerCalls = Mutex(0)
         let port = try FreePort.next()
@@ -126,28 +112,24 @@ import Testing
         }
         let receiver = Task { try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port))).run() }
         defer { receiver.cancel() }
-        let text = RailyardBinary.singleServiceConfig(behaviour: folder + "/behaviour.yml", instances: "{ dc1: 1 }",
-                                                      waves: "    - name: canary\n      target: dc1\n      steps: [deploy, promote]") + """
-
+        let alerts = """
             alerts:
               notifiers:
                 - webhook: http://127.0.0.1:\(port)/hook
                 - alertmanager: http://127.0.0.1:\(port)/am
             """
-        let config = try ConfigLoader.parse(text, file: folder + "/railyard.yml", baseDirectory: folder)
-        let engine = try await RailyardServer.makeEngine(config: config, paths: RailyardPaths(root: folder + "/state"),
-                                                         routerCommand: [RailyardBinary.path, "router"], clock: ManualClock())
-        let raising = Task { await engine.alerts.raise(name: "RolloutRolledBack", summary: "payin v3 rolled back", reason: "analysis failed", labels: ["service": "payin"]) }
-        // The webhook cannot answer before `release`, so an Alertmanager call now was not held up by it.
-        for _ in 0..<500 where alertmanagerCalls.withLock({ $0 }) == 0 || hookCalls.withLock({ $0 }) == 0 {
-            try await Task.sleep(for: .milliseconds(10))
+        try await EngineHarness.run("alerts-slow", waves: Self.waves, extraConfig: alerts) { harness in
+            let engine = harness.engine
+            let raising = Task { await engine.alerts.raise(name: "RolloutRolledBack", summary: "payin v3 rolled back", reason: "analysis failed", labels: ["service": "payin"]) }
+            // The webhook cannot answer before `release`, so an Alertmanager call now was not held up by it.
+            for _ in 0..<500 where alertmanagerCalls.withLock({ $0 }) == 0 || hookCalls.withLock({ $0 }) == 0 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(alertmanagerCalls.withLock { $0 } == 1, "Alertmanager heard of it while the webhook (listed first) still hangs")
+            #expect(hookCalls.withLock { $0 } == 1)
+            releaser.yield()
+            releaser.finish()
+            await raising.value
         }
-        #expect(alertmanagerCalls.withLock { $0 } == 1, "Alertmanager heard of it while the webhook (listed first) still hangs")
-        #expect(hookCalls.withLock { $0 } == 1)
-        releaser.yield()
-        releaser.finish()
-        await raising.value
-        await engine.shutdown()
-        try await engine.store.close()
     }
 }

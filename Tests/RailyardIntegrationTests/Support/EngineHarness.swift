@@ -20,9 +20,9 @@ struct EngineHarness {
         """
 
     /// `behaviour` is the demo's behaviour file (which version misbehaves); `command` replaces the
-    /// service's command line.
+    /// service's command line; `extraConfig` is appended to railyard.yml (alerts, metrics).
     static func make(_ name: String, waves: String, scripts: String = "", behaviour: String = "payin: {}\n",
-                     command: String? = nil) async throws -> EngineHarness {
+                     command: String? = nil, extraConfig: String = "") async throws -> EngineHarness {
         let folder = try RailyardBinary.temporaryFolder(name)
         try behaviour.write(toFile: folder + "/behaviour.yml", atomically: true, encoding: .utf8)
         try "echo applied >> marker.txt\n".write(toFile: folder + "/apply.sh", atomically: true, encoding: .utf8)
@@ -30,6 +30,7 @@ struct EngineHarness {
         var text = RailyardBinary.singleServiceConfig(behaviour: folder + "/behaviour.yml", instances: "{ staging: 1, dc1: 1 }",
                                                       waves: waves, scripts: scripts)
         if let command { text = text.replacing(#/command: .*\n/#, with: "command: \(command)\n") }
+        text += "\n" + extraConfig
         let config = try ConfigLoader.parse(text, file: folder + "/railyard.yml", baseDirectory: folder)
         let clock = ManualClock()
         let engine = try await RailyardServer.makeEngine(config: config, paths: RailyardPaths(root: folder + "/state"),
@@ -47,8 +48,8 @@ struct EngineHarness {
     /// Runs `body` on a fresh harness and always takes it down (the store must be closed, and nothing
     /// may be left running), also when `body` throws.
     static func run(_ name: String, waves: String, scripts: String = "", behaviour: String = "payin: {}\n", command: String? = nil,
-                    _ body: (EngineHarness) async throws -> Void) async throws {
-        let harness = try await make(name, waves: waves, scripts: scripts, behaviour: behaviour, command: command)
+                    extraConfig: String = "", _ body: (EngineHarness) async throws -> Void) async throws {
+        let harness = try await make(name, waves: waves, scripts: scripts, behaviour: behaviour, command: command, extraConfig: extraConfig)
         do {
             try await body(harness)
         } catch {

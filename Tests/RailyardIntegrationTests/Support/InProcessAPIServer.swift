@@ -44,6 +44,18 @@ final class InProcessAPIServer: Sendable {
 
     /// Writes `files` (paths relative to the folder of railyard.yml), parses `config`, builds the
     /// engine the way `railyard serve` does and serves the API on a port the system chooses.
+    /// Runs `body` on a fresh server and always stops it, also when `body` throws.
+    static func run(config yaml: String, files: [String: String] = [:], _ body: (InProcessAPIServer) async throws -> Void) async throws {
+        let server = try await start(config: yaml, files: files)
+        do {
+            try await body(server)
+        } catch {
+            try? await server.stop()
+            throw error
+        }
+        try await server.stop()
+    }
+
     static func start(config yaml: String, files: [String: String] = [:]) async throws -> InProcessAPIServer {
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("railyard-api-contract-\(UUID().uuidString.prefix(8))").path
