@@ -1,6 +1,9 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// Dependencies point downward only. `.ci/run` builds with
+// `--explicit-target-dependency-import-check error`, so a module that imports a target it does not
+// list here (the engine importing an adapter, say) fails to build.
 let package = Package(
     name: "Railyard",
     platforms: [.macOS(.v15)],
@@ -14,27 +17,43 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.20.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
         .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.0"),
-        // Already part of Hummingbird's graph; named so the server can shut down gracefully.
+        // Already part of Hummingbird's graph: controllers run as services of the server's ServiceGroup.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        // Already part of the graph (through swift-certificates): SHA-256 of script files.
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
     ],
     targets: [
-        // Pure domain: config model and validation, rollout state machine. No I/O.
+        // Pure domain: config model and validation, rollout state machine, judges. No I/O.
         .target(name: "RailyardCore", dependencies: [.product(name: "Yams", package: "Yams")]),
-        // One protocol per port, a factory, one file per backend.
+        // Every port protocol (store, driver, router, scripts, metric source, notifier, HTTP probe, clock)
+        // and the records they exchange. No I/O.
+        .target(name: "RailyardPorts", dependencies: ["RailyardCore"]),
+        // One file per backend behind the ports, a factory per port.
         .target(name: "RailyardAdapters", dependencies: [
-            "RailyardCore",
+            "RailyardCore", "RailyardPorts",
             .product(name: "SQLiteKit", package: "sqlite-kit"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        // Durable state machines that call the ports.
-        .target(name: "RailyardEngine", dependencies: ["RailyardCore", "RailyardAdapters"]),
-        // HTTP API over the engine.
+        // Controllers (durable state machines) run as services; they see ports only, never an adapter.
+        .target(name: "RailyardEngine", dependencies: [
+            "RailyardCore", "RailyardPorts",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        // HTTP wire types and the typed client; imports no engine.
+        .target(name: "RailyardAPI", dependencies: [
+            "RailyardCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
+        // The composition root (adapters chosen from config) and the HTTP API over the engine.
         .target(name: "RailyardServer", dependencies: [
-            "RailyardEngine",
+            "RailyardCore", "RailyardPorts", "RailyardEngine", "RailyardAdapters", "RailyardAPI",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // Simulated canary traffic for the judge benchmark and the judges' tests; not in the product.
+        .target(name: "RailyardSimulation", dependencies: ["RailyardCore"]),
         // The bundled payment fleet the demo and the tests deploy.
         .target(name: "PaymentsDemo", dependencies: [
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -42,24 +61,30 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .executableTarget(name: "railyard", dependencies: [
-            "RailyardServer", "PaymentsDemo",
+            "RailyardCore", "RailyardAPI", "RailyardServer", "RailyardAdapters", "PaymentsDemo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .executableTarget(name: "railyard-bench", dependencies: [
-            "RailyardEngine", "RailyardServer", "RailyardAdapters", "PaymentsDemo",
+            "RailyardCore", "RailyardPorts", "RailyardEngine", "RailyardServer", "RailyardAdapters", "RailyardSimulation", "PaymentsDemo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
-        .testTarget(name: "RailyardCoreTests", dependencies: ["RailyardCore"]),
-        .testTarget(name: "RailyardAdaptersTests", dependencies: ["RailyardAdapters", "PaymentsDemo"]),
-        .testTarget(name: "RailyardEngineTests", dependencies: ["RailyardEngine"]),
+        .testTarget(name: "RailyardCoreTests", dependencies: ["RailyardCore", "RailyardSimulation"]),
+        .testTarget(name: "RailyardAdaptersTests", dependencies: ["RailyardCore", "RailyardPorts", "RailyardAdapters", "PaymentsDemo"]),
+        // The engine on in-memory fakes of every port: fast, no process, no socket.
+        .testTarget(name: "RailyardEngineTests", dependencies: [
+            "RailyardCore", "RailyardPorts", "RailyardEngine",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // The CLI's text for people (what `rollout watch`, `status` and `scrape` print), on the executable module.
-        .testTarget(name: "RailyardCLITests", dependencies: ["railyard", "RailyardServer"]),
+        .testTarget(name: "RailyardCLITests", dependencies: ["railyard", "RailyardCore", "RailyardAPI"]),
         .testTarget(name: "RailyardIntegrationTests", dependencies: [
-            "RailyardCore", "RailyardAdapters", "RailyardEngine", "RailyardServer", "PaymentsDemo",
+            "RailyardCore", "RailyardPorts", "RailyardAdapters", "RailyardEngine", "RailyardServer", "RailyardAPI", "PaymentsDemo",
             .product(name: "Yams", package: "Yams"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
         ]),
     ]
 )

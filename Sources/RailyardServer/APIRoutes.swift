@@ -1,42 +1,43 @@
 import Foundation
 import Hummingbird
+import RailyardAPI
 import RailyardCore
 import RailyardEngine
 
 /// The HTTP API over the engine. Requests name services and versions, never commands: what runs
 /// comes from `railyard.yml` only.
 public enum APIRoutes {
-    public static func register(on router: Router<BasicRequestContext>, engine: RailyardEngine, onDown: @escaping @Sendable () -> Void) {
+    public static func register(on router: Router<BasicRequestContext>, engine: RailyardEngine, onDown: @escaping @Sendable () async -> Void) {
         let deployment = engine.config.deployment
         let api = router.group("api/v1")
 
         api.get("health") { _, _ in json(["status": "ok"]) }
 
-        api.get("status") { _, _ in try await respond { try await engine.status() } }
+        api.get("status") { _, _ in try await respond { try await engine.operations.status() } }
 
         api.post("fleet/up") { request, _ in
             try await respond {
-                try await engine.up(actor: actor(of: request))
-                return try await engine.status()
+                try await engine.operations.up(actor: actor(of: request))
+                return try await engine.operations.status()
             }
         }
 
         api.post("fleet/down") { request, _ in
             try await respond {
-                try await engine.down(actor: actor(of: request))
-                onDown()
+                try await engine.operations.down(actor: actor(of: request))
+                await onDown()
                 return ["status": "down"]
             }
         }
 
         api.get("rollouts") { _, _ in
-            try await respond { try await engine.rollouts().map { API.RolloutView($0, deployment: deployment) } }
+            try await respond { try await engine.rollouts.rollouts().map { API.RolloutView($0, deployment: deployment) } }
         }
 
         api.post("rollouts") { request, _ in
             try await respond(status: .created) {
                 let body = try await decode(API.DeployRequest.self, from: request)
-                return API.RolloutView(try await engine.deploy(service: body.service, version: body.version, actor: actor(of: request)),
+                return API.RolloutView(try await engine.rollouts.deploy(service: body.service, version: body.version, actor: actor(of: request)),
                                        deployment: deployment)
             }
         }
@@ -44,24 +45,24 @@ public enum APIRoutes {
         api.get("rollouts/:id") { _, context in
             try await respond {
                 let id = try context.parameters.require("id")
-                return API.RolloutView(try await engine.rollout(id: id), deployment: deployment, analysis: await engine.liveAnalysis(rolloutID: id))
+                return API.RolloutView(try await engine.rollouts.rollout(id: id), deployment: deployment, analysis: engine.rollouts.liveAnalysis(rolloutID: id))
             }
         }
 
         api.get("rollouts/:id/analyses") { _, context in
-            try await respond { try await engine.analyses(rolloutID: try context.parameters.require("id")) }
+            try await respond { try await engine.rollouts.analyses(rolloutID: try context.parameters.require("id")) }
         }
 
         api.get("analyses/:id") { _, context in
             try await respond {
-                let report = try await engine.analysisReport(id: try context.parameters.require("id"))
+                let report = try await engine.rollouts.analysisReport(id: try context.parameters.require("id"))
                 return API.AnalysisReport(analysis: report.record, looks: report.looks.map { .init(look: $0.look, judgement: $0.judgement) })
             }
         }
 
         api.get("analyses/:id/plot.svg") { _, context in
             do {
-                let report = try await engine.analysisReport(id: try context.parameters.require("id"))
+                let report = try await engine.rollouts.analysisReport(id: try context.parameters.require("id"))
                 let svg = AnalysisPlot.svg(title: "\(report.record.service) \(report.record.canaryVersion) vs \(report.record.baselineVersion) in \(report.record.target)",
                                            looks: report.looks.map(\.look), judgements: report.looks.map(\.judgement))
                 return Response(status: .ok, headers: [.contentType: "image/svg+xml"], body: .init(byteBuffer: ByteBuffer(string: svg)))
@@ -73,14 +74,14 @@ public enum APIRoutes {
         // Server-sent events: every change of the rollout, as the JSON of `GET /rollouts/{id}`.
         api.get("rollouts/:id/stream") { _, context in
             let id = try context.parameters.require("id")
-            let changes = await engine.watch()
-            guard let first = try? await engine.rollout(id: id) else {
+            let changes = engine.feed.changes()
+            guard let first = try? await engine.rollouts.rollout(id: id) else {
                 return json(API.ErrorBody(error: "no rollout '\(id)'"), status: .notFound)
             }
             let body = ResponseBody { writer in
                 var last = ""
                 func send(_ record: RolloutRecord) async throws {
-                    let view = API.RolloutView(record, deployment: deployment, analysis: await engine.liveAnalysis(rolloutID: id))
+                    let view = API.RolloutView(record, deployment: deployment, analysis: engine.rollouts.liveAnalysis(rolloutID: id))
                     let data = String(decoding: try API.compactEncoder.encode(view), as: UTF8.self)
                     guard data != last else { return }
                     last = data
@@ -100,14 +101,14 @@ public enum APIRoutes {
 
         api.post("rollouts/:id/approve") { request, context in
             try await respond {
-                API.RolloutView(try await engine.approve(id: try context.parameters.require("id"), actor: actor(of: request)), deployment: deployment)
+                API.RolloutView(try await engine.rollouts.approve(id: try context.parameters.require("id"), actor: actor(of: request)), deployment: deployment)
             }
         }
 
         api.post("rollouts/:id/abort") { request, context in
             try await respond {
                 let body = (try? await decode(API.AbortRequest.self, from: request)) ?? API.AbortRequest(reason: nil)
-                return API.RolloutView(try await engine.abort(id: try context.parameters.require("id"), actor: actor(of: request),
+                return API.RolloutView(try await engine.rollouts.abort(id: try context.parameters.require("id"), actor: actor(of: request),
                                                               reason: body.reason ?? "no reason given"), deployment: deployment)
             }
         }
@@ -115,7 +116,7 @@ public enum APIRoutes {
         api.get("history") { request, _ in
             try await respond {
                 let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 200
-                return try await engine.history(subject: request.uri.queryParameters.get("subject"), limit: min(max(limit, 1), 5000))
+                return try await engine.rollouts.history(subject: request.uri.queryParameters.get("subject"), limit: min(max(limit, 1), 5000))
             }
         }
     }

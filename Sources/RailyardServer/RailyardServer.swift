@@ -1,10 +1,12 @@
 import Foundation
 import Hummingbird
 import Logging
-import ServiceLifecycle
 import RailyardAdapters
 import RailyardCore
 import RailyardEngine
+import RailyardPorts
+import ServiceLifecycle
+import Synchronization
 
 /// `railyard serve`: the control plane. It can die at any time; the instances and routers it
 /// started keep serving, and the next start reconciles and resumes.
@@ -24,63 +26,41 @@ public enum RailyardServer {
         }
     }
 
-    /// Builds an engine on the local store and driver.
-    public static func makeEngine(config: RailyardConfig, paths: RailyardPaths, routerCommand: [String],
-                                  clock: any WallClock = SystemClock()) async throws -> RailyardEngine {
-        try paths.create()
-        let store = try await StoreFactory.open(.sqlite(path: paths.storePath))
-        let fleet = Fleet(config: config, store: store, driver: DriverFactory.make(.local), paths: paths,
-                          routerCommand: routerCommand, clock: clock)
-        return try RailyardEngine(config: config, store: store, fleet: fleet, scripts: ScriptRunnerFactory.make(), clock: clock, paths: paths)
-    }
-
+    /// Reconciles, then runs the controllers and the HTTP API as one ServiceGroup until SIGTERM, SIGINT
+    /// or `POST /fleet/down`. The listener opens only once the store agrees with what really runs.
     public static func run(_ options: Options, onReady: @escaping @Sendable (String) -> Void) async throws {
-        let config = try ConfigLoader.load(path: options.configPath)
-        let paths = RailyardPaths(root: options.stateDirectory)
-        let engine = try await makeEngine(config: config, paths: paths, routerCommand: options.routerCommand)
-        try await engine.start()
-        var logger = Logger(label: "railyard.server")
-        logger.logLevel = .warning
-        let router = Router()
-        let shutdown = ShutdownSignal()
-        APIRoutes.register(on: router, engine: engine, onDown: { shutdown.fire() })
-        let app = Application(router: router, configuration: .init(address: .hostname(options.host, port: options.port), serverName: "railyard"),
-                              onServerRunning: { channel in onReady("http://\(options.host):\(channel.localAddress?.port ?? options.port)") },
-                              logger: logger)
-        let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let config = try ConfigFile.load(path: options.configPath)
+        let engine = try await Composition.engine(config: config, paths: RailyardPaths(root: options.stateDirectory),
+                                                  routerCommand: options.routerCommand)
         do {
-            try await serve(services, until: shutdown)
+            try await engine.controller.prepare()
+            var logger = Logger(label: "railyard.server")
+            logger.logLevel = .warning
+            let router = Router()
+            let group = GroupHandle()
+            APIRoutes.register(on: router, engine: engine, onDown: { await group.shutDown() })
+            let app = Application(router: router, configuration: .init(address: .hostname(options.host, port: options.port), serverName: "railyard"),
+                                  onServerRunning: { channel in onReady("http://\(options.host):\(channel.localAddress?.port ?? options.port)") },
+                                  logger: logger)
+            // Started in this order, stopped in reverse: the API stops taking requests first.
+            let services = ServiceGroup(configuration: .init(services: engine.services + [app], gracefulShutdownSignals: [.sigterm, .sigint],
+                                                             logger: logger))
+            group.set(services)
+            try await services.run()
         } catch {
-            await engine.shutdown()
+            engine.feed.finishAll()
             try? await engine.store.close()
             throw error
         }
-        await engine.shutdown()
+        engine.feed.finishAll()
         try await engine.store.close()
-    }
-
-    static func serve(_ services: ServiceGroup, until shutdown: ShutdownSignal) async throws {
-        try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask { try await services.run(); return true }
-            group.addTask {
-                await shutdown.wait()
-                // Let the answer to `fleet/down` reach its caller before the listener closes.
-                try? await Task.sleep(for: .milliseconds(100))
-                await services.triggerGracefulShutdown()
-                return false
-            }
-            // Ends when the server has stopped, whether by signal or by `railyard down`.
-            while let serverEnded = try await group.next(), !serverEnded {}
-            group.cancelAll()
-        }
     }
 }
 
-/// Lets `railyard down` end the server once the fleet is stopped.
-final class ShutdownSignal: Sendable {
-    let stream: AsyncStream<Void>
-    let continuation: AsyncStream<Void>.Continuation
-    init() { (stream, continuation) = AsyncStream<Void>.makeStream() }
-    func fire() { continuation.yield(()) }
-    func wait() async { for await _ in stream { return } }
+/// Lets `railyard down` end the server's ServiceGroup once the fleet is stopped. The answer to the
+/// request still reaches its caller: graceful shutdown lets requests in flight finish.
+final class GroupHandle: Sendable {
+    let group = Mutex<ServiceGroup?>(nil)
+    func set(_ services: ServiceGroup) { group.withLock { $0 = services } }
+    func shutDown() async { await group.withLock { $0 }?.triggerGracefulShutdown() }
 }

@@ -2,6 +2,7 @@ import Foundation
 import RailyardAdapters
 import RailyardCore
 import RailyardEngine
+import RailyardPorts
 import RailyardServer
 
 /// One throw-away Railyard on this machine: a temporary state folder, a one-target config
@@ -13,7 +14,8 @@ struct BenchFleet {
     static let target = "bench"
 
     let folder: String
-    let engine: RailyardEngine
+    let runtime: EngineRuntime
+    var engine: RailyardEngine { runtime.engine }
 
     /// Steps of the one wave, as YAML list items (`deploy`, `setWeight: 10`, `pause: approval`, ...).
     static func start(railyard: String, label: String, steps: [String]) async throws -> BenchFleet {
@@ -24,16 +26,16 @@ struct BenchFleet {
         try yaml(railyard: railyard, steps: steps).write(toFile: configPath, atomically: true, encoding: .utf8)
         let config: RailyardConfig
         do {
-            config = try ConfigLoader.load(path: configPath)
+            config = try ConfigFile.load(path: configPath)
         } catch {
             try? FileManager.default.removeItem(atPath: folder)
             throw BenchError("the bench's railyard.yml does not load: \(error)")
         }
-        let engine = try await RailyardServer.makeEngine(config: config, paths: RailyardPaths(root: folder + "/state"),
-                                                         routerCommand: [railyard, "router"])
-        let fleet = BenchFleet(folder: folder, engine: engine)
+        let engine = try await Composition.engine(config: config, paths: RailyardPaths(root: folder + "/state"),
+                                                  routerCommand: [railyard, "router"])
+        let fleet = BenchFleet(folder: folder, runtime: try await EngineRuntime.start(engine))
         do {
-            try await engine.up(actor: actor)
+            try await engine.operations.up(actor: actor)
         } catch {
             await fleet.tearDown(keepFolder: true)
             throw BenchError("could not bring the bench fleet up: \(error) (state and logs kept in \(folder))")
@@ -83,7 +85,7 @@ struct BenchFleet {
                  _ done: @Sendable (RolloutRecord) -> Bool) async throws -> RolloutRecord {
         let deadline = ContinuousClock.now + timeout
         while true {
-            let record = try await engine.rollout(id: id)
+            let record = try await engine.rollouts.rollout(id: id)
             if done(record) { return record }
             if record.phase.isTerminal {
                 throw BenchError("rollout \(id) ended \(record.phase.rawValue) while waiting for \(what)" + (record.reason.map { ": \($0)" } ?? ""))
@@ -98,15 +100,15 @@ struct BenchFleet {
     /// Stops everything this fleet started. Runs in a task of its own, so it completes even
     /// when the bench itself was cancelled (Ctrl-C).
     func tearDown(keepFolder: Bool = false) async {
-        let engine = self.engine
+        let runtime = self.runtime
         await Task {
             do {
-                try await engine.down(actor: Self.actor)
+                try await runtime.engine.operations.down(actor: Self.actor)
             } catch {
                 Progress.say("warning: railyard down failed: \(error); look for leftover processes (logs in \(folder)/state/logs)")
             }
-            await engine.shutdown()
-            try? await engine.store.close()
+            try? await runtime.stop()
+            try? await runtime.engine.store.close()
         }.value
         if !keepFolder { try? FileManager.default.removeItem(atPath: folder) }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import RailyardCore
+import RailyardSimulation
 
 /// The limit the judges are measured against: Wald's sequential probability ratio test that knows the
 /// true effect. It watches the same data as the sequential judge — which group each request came from,

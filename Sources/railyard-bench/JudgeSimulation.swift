@@ -1,5 +1,6 @@
 import Foundation
 import RailyardCore
+import RailyardSimulation
 import Synchronization
 
 /// One benchmark scenario: a baseline and a canary that is the same (A/A) or worse by a known effect.

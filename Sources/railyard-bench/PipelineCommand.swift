@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import RailyardAdapters
 import RailyardCore
+import RailyardPorts
 import RailyardEngine
 #if canImport(Glibc)
 import Glibc
@@ -126,12 +127,12 @@ struct PipelineCommand: AsyncParsableCommand {
             var perStep: [Double] = []
             for run in 0..<settings.runs {
                 let version = "v\(run + 2)"
-                let record = try await fleet.engine.deploy(service: BenchFleet.service, version: version, actor: BenchFleet.actor)
-                let done = try await fleet.engine.settle(id: record.id)
+                let record = try await fleet.engine.rollouts.deploy(service: BenchFleet.service, version: version, actor: BenchFleet.actor)
+                let done = try await fleet.engine.rollouts.settle(id: record.id)
                 guard done.phase == .promoted else {
                     throw BenchError("rollout \(record.id) ended \(done.phase.rawValue), not promoted: \(done.reason ?? "no reason")")
                 }
-                let events = try await fleet.engine.history(subject: record.id, limit: 1000)
+                let events = try await fleet.engine.rollouts.history(subject: record.id, limit: 1000)
                     .sorted { ($0.id ?? 0, $0.at) < ($1.id ?? 0, $1.at) }
                 let started = events.filter { $0.kind == "rollout.step_started" }
                 let completed = events.filter { $0.kind == "rollout.step_completed" }
@@ -169,7 +170,7 @@ struct PipelineCommand: AsyncParsableCommand {
             let clock = ContinuousClock()
             for run in 0..<settings.runs {
                 let version = "v\(run + 2)"
-                let record = try await fleet.engine.deploy(service: BenchFleet.service, version: version, actor: BenchFleet.actor)
+                let record = try await fleet.engine.rollouts.deploy(service: BenchFleet.service, version: version, actor: BenchFleet.actor)
                 _ = try await fleet.waitFor(record.id, what: "awaiting approval") { $0.phase == .awaitingApproval }
                 let before = try await admin.snapshot().services[BenchFleet.service] ?? []
                 guard before.first(where: { $0.name == "canary" })?.weight == 50 else {
@@ -177,7 +178,7 @@ struct PipelineCommand: AsyncParsableCommand {
                 }
                 let start = clock.now
                 let abort = Task { () async throws -> Duration in
-                    _ = try await fleet.engine.abort(id: record.id, actor: BenchFleet.actor, reason: "railyard-bench: abort→stable timing")
+                    _ = try await fleet.engine.rollouts.abort(id: record.id, actor: BenchFleet.actor, reason: "railyard-bench: abort→stable timing")
                     return clock.now - start
                 }
                 var stableAt: Duration?
@@ -193,7 +194,7 @@ struct PipelineCommand: AsyncParsableCommand {
                     }
                 }
                 let returned = try await abort.value
-                let ended = try await fleet.engine.settle(id: record.id)
+                let ended = try await fleet.engine.rollouts.settle(id: record.id)
                 guard ended.phase == .rolledBack else {
                     throw BenchError("rollout \(record.id) ended \(ended.phase.rawValue) after abort, not rolled_back")
                 }

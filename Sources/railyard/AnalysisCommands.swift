@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import RailyardAPI
 import RailyardCore
-import RailyardServer
 
 struct AnalysisCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,7 +13,7 @@ struct AnalysisCommand: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
         @Argument(help: "Rollout id.") var rollout: String
         func run() async throws {
-            let analyses: [AnalysisRecord] = try await clientCall { try await options.client.get("rollouts/\(rollout)/analyses") }
+            let analyses: [AnalysisRecord] = try await clientCall { try await options.client.analyses(ofRollout: rollout) }
             if options.output == .json { try printJSON(analyses); return }
             if analyses.isEmpty { print("no analysis for \(rollout) yet") }
             for analysis in analyses {
@@ -30,9 +30,9 @@ struct AnalysisCommand: AsyncParsableCommand {
         @Argument(help: "Analysis id (see `railyard analysis list ROLLOUT`).") var id: String
         @Option(help: "Write the SVG plot to this file.") var svg: String?
         func run() async throws {
-            let report: API.AnalysisReport = try await clientCall { try await options.client.get("analyses/\(id)") }
+            let report: API.AnalysisReport = try await clientCall { try await options.client.analysis(id) }
             if let svg {
-                let data = try await clientCall { try await options.client.raw("GET", "analyses/\(id)/plot.svg") }
+                let data = try await clientCall { try await options.client.analysisPlot(id) }
                 try data.write(to: URL(fileURLWithPath: svg))
             }
             if options.output == .json { try printJSON(report); return }

@@ -1,10 +1,8 @@
 import ArgumentParser
 import Foundation
 import PaymentsDemo
-import RailyardAdapters
+import RailyardAPI
 import RailyardCore
-import RailyardEngine
-import RailyardServer
 
 /// `railyard demo`: one whole train on the bundled payment fleet, on this machine.
 struct DemoCommand: AsyncParsableCommand {
@@ -12,9 +10,9 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Play a release on the bundled payment fleet: v1 everywhere, a good payin v2 through every wave, a faulty v3 rolled back.",
         discussion: """
-            Starts a Railyard server and the fleet (core, wallet, payin, payout, fx) as real processes behind
-            real routers in nightly, testing, perf, staging, dc1 and dc2, sends payment traffic through the
-            production routers, and deploys. Leaves nothing running when it ends.
+            Starts a Railyard server (`railyard serve`, as a child process) and the fleet (core, wallet, payin, \
+            payout, fx) as real processes behind real routers in nightly, testing, perf, staging, dc1 and dc2, \
+            sends payment traffic through the production routers, and deploys. Leaves nothing running when it ends.
             """
     )
 
@@ -31,21 +29,18 @@ struct DemoCommand: AsyncParsableCommand {
         try await stopLeftovers(folder: folder)
         try? FileManager.default.removeItem(atPath: folder)
         let configPath = try DemoFleet.write(into: folder, executable: Defaults.executablePath)
-        let port = try FreePort.next()
-        let url = "http://127.0.0.1:\(port)"
         say("▶ Railyard demo — working folder \(folder)")
-        let server = Task {
-            try await RailyardServer.run(.init(configPath: configPath, stateDirectory: folder + "/state", port: port,
-                                               routerCommand: [Defaults.executablePath, "router"])) { _ in }
+        // A real `railyard serve`, as a user would run it; the demo talks to it through the client only.
+        let server = try await clientCall {
+            try await LocalControlPlane(config: configPath, stateDirectory: folder + "/state", log: folder + "/serve.log")
         }
-        let client = APIClient(baseURL: url)
+        let client = server.client, url = server.url
         var entries: [Entry] = []
         do {
-            try await waitForServer(client, server: server)
             say("  control plane on \(url) (try `railyard status --server \(url)` in another terminal)")
 
             say("\n▶ 1. Bringing the fleet up at v1 in nightly, testing, perf, staging, dc1 and dc2")
-            let status: FleetStatus = try await client.post("fleet/up", body: [String: String]())
+            let status = try await client.up()
             say(StatusTable.render(status).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
 
             let routers = status.targets.filter { ["staging", "dc1", "dc2"].contains($0.name) }.compactMap(\.router)
@@ -77,15 +72,14 @@ struct DemoCommand: AsyncParsableCommand {
             }
         } catch {
             FileHandle.standardError.write(Data("demo failed: \(error)\n".utf8))
-            _ = try? await client.raw("POST", "fleet/down", body: Data("{}".utf8))
-            server.cancel()
-            _ = try? await server.value
+            _ = try? await client.down()
+            await server.waitForExit()
             // Whatever the server could not stop (it may be gone already), stop from the store.
             try? await stopLeftovers(folder: folder)
             throw ExitStatus.refused
         }
-        let _: [String: String] = try await client.post("fleet/down", body: [String: String]())
-        try await server.value
+        try await clientCall { try await client.down() }
+        await server.waitForExit()
         say("\n▶ Done in \(Int((ContinuousClock.now - started).components.seconds))s; the fleet, routers and server are stopped.")
         say("  audit log and logs kept in \(folder)/state")
         if output == .json { try printJSON(Summary(rollouts: entries)) }
@@ -93,18 +87,17 @@ struct DemoCommand: AsyncParsableCommand {
 
     enum Decision { case approve, abort(String) }
 
-    /// Deploys and follows a rollout, printing its events; `decide` plays the release owner at the approval gate.
-    func deployAndFollow(_ client: APIClient, service: String, version: String, say: @Sendable (String) -> Void,
+    /// Deploys and follows a rollout on its event stream, printing its events; `decide` plays the release
+    /// owner at the approval gate.
+    func deployAndFollow(_ client: RailyardClient, service: String, version: String, say: @Sendable (String) -> Void,
                          decide: (API.RolloutView, String) async throws -> Decision) async throws -> Entry {
-        let view: API.RolloutView = try await client.post("rollouts", body: API.DeployRequest(service: service, version: version))
+        let view = try await client.deploy(service: service, version: version)
         say("  rollout \(view.id) created")
         var seen = Set<Int64>()
         var decidedAt: Int?
         var lastLook = -5.0
-        while true {
-            let current: API.RolloutView = try await client.get("rollouts/\(view.id)")
-            let events: [AuditEvent] = try await client.get("history?subject=\(view.id)&limit=500")
-            for event in events where !seen.contains(event.id ?? -1) {
+        for try await current in client.changes(of: view.id) {
+            for event in try await client.history(subject: view.id, limit: 500) where !seen.contains(event.id ?? -1) {
                 seen.insert(event.id ?? -1)
                 say("  " + EventLine.render(event))
             }
@@ -113,9 +106,8 @@ struct DemoCommand: AsyncParsableCommand {
                 say("  ◆ " + AnalysisText.liveLine(live))
             }
             if current.phase.isTerminal {
-                let analyses: [AnalysisRecord] = try await client.get("rollouts/\(view.id)/analyses")
-                if let analysis = analyses.last {
-                    let svg = try await client.raw("GET", "analyses/\(analysis.id)/plot.svg")
+                if let analysis = try await client.analyses(ofRollout: view.id).last {
+                    let svg = try await client.analysisPlot(analysis.id)
                     let file = URL(fileURLWithPath: dir).standardizedFileURL.path + "/\(analysis.id).svg"
                     try svg.write(to: URL(fileURLWithPath: file))
                     say("  analysis \(analysis.id): \(analysis.verdict?.rawValue ?? "?") — plot in \(file)")
@@ -128,18 +120,17 @@ struct DemoCommand: AsyncParsableCommand {
                 decidedAt = current.stepIndex
                 let numbers = try await canaryNumbers(client, service: service, target: "dc1")
                 switch try await decide(current, numbers) {
-                case .approve: let _: API.RolloutView = try await client.post("rollouts/\(view.id)/approve", body: [String: String]())
-                case .abort(let reason):
-                    let _: API.RolloutView = try await client.post("rollouts/\(view.id)/abort", body: API.AbortRequest(reason: reason))
+                case .approve: _ = try await client.approve(view.id)
+                case .abort(let reason): _ = try await client.abort(view.id, reason: reason)
                 }
             }
-            try await Task.sleep(for: .milliseconds(200))
         }
+        throw RailyardClient.Failure(status: 0, message: "the event stream of \(view.id) ended before the rollout did")
     }
 
     /// Failed payments of canary vs stable, read from the dc1 router's own counters.
-    func canaryNumbers(_ client: APIClient, service: String, target: String) async throws -> String {
-        let status: FleetStatus = try await client.get("status")
+    func canaryNumbers(_ client: RailyardClient, service: String, target: String) async throws -> String {
+        let status = try await client.status()
         let groups = status.targets.first { $0.name == target }?.services.first { $0.name == service }?.groups ?? []
         return groups.map { "\($0.name) \($0.version) \(percent($0.errors, $0.requests)) failed of \($0.requests)" }.joined(separator: " vs ")
     }
@@ -148,24 +139,13 @@ struct DemoCommand: AsyncParsableCommand {
         whole == 0 ? "0%" : String(format: "%.1f%%", Double(part) * 100 / Double(whole))
     }
 
-    func waitForServer(_ client: APIClient, server: Task<Void, any Error>) async throws {
-        for _ in 0..<200 {
-            if (try? await client.raw("GET", "health")) != nil { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        server.cancel()
-        throw APIClient.Failure(status: 0, message: "the demo's server did not start")
-    }
-
-    /// A previous demo killed half-way may have left processes: stop what its store recorded.
+    /// A previous demo killed half-way may have left processes: a control plane on its state folder
+    /// stops everything its store recorded.
     func stopLeftovers(folder: String) async throws {
         let config = folder + "/railyard.yml", state = folder + "/state"
         guard FileManager.default.fileExists(atPath: config), FileManager.default.fileExists(atPath: state + "/railyard.sqlite") else { return }
-        guard let loaded = try? ConfigLoader.load(path: config) else { return }
-        let engine = try await RailyardServer.makeEngine(config: loaded, paths: RailyardPaths(root: state),
-                                                         routerCommand: [Defaults.executablePath, "router"])
-        try await engine.down(actor: "railyard demo")
-        await engine.shutdown()
-        try await engine.store.close()
+        guard let local = try? await LocalControlPlane(config: config, stateDirectory: state, log: folder + "/leftovers-serve.log") else { return }
+        try? await local.client.down()
+        await local.waitForExit()
     }
 }

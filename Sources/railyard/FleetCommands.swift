@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
+import RailyardAPI
 import RailyardCore
-import RailyardEngine
-import RailyardServer
 
 struct UpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,7 +9,7 @@ struct UpCommand: AsyncParsableCommand {
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
-        let status: FleetStatus = try await clientCall { try await options.client.post("fleet/up", body: [String: String]()) }
+        let status = try await clientCall { try await options.client.up() }
         if options.output == .json { try printJSON(status) } else { print(StatusTable.render(status)) }
     }
 }
@@ -21,7 +20,7 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
-        let status: FleetStatus = try await clientCall { try await options.client.get("status") }
+        let status = try await clientCall { try await options.client.status() }
         if options.output == .json { try printJSON(status) } else { print(StatusTable.render(status)) }
     }
 }
@@ -34,9 +33,7 @@ struct HistoryCommand: AsyncParsableCommand {
     @Option(help: "How many of the newest events.") var limit: Int = 50
 
     func run() async throws {
-        var query = "history?limit=\(limit)"
-        if let subject { query += "&subject=\(subject.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? subject)" }
-        let events: [AuditEvent] = try await clientCall { try await options.client.get(query) }
+        let events = try await clientCall { try await options.client.history(subject: subject, limit: limit) }
         if options.output == .json { try printJSON(events); return }
         for event in events { print(EventLine.render(event)) }
     }
@@ -53,16 +50,21 @@ struct DownCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let _: [String: String] = try await options.client.post("fleet/down", body: [String: String]())
+            try await options.client.down()
             print("fleet stopped; server stopped")
-        } catch let failure as APIClient.Failure where failure.status == 0 {
-            let loaded = try ConfigLoader.load(path: config)
-            let engine = try await RailyardServer.makeEngine(config: loaded, paths: RailyardPaths(root: stateDir),
-                                                             routerCommand: [Defaults.executablePath, "router"])
-            try await engine.down(actor: Defaults.actor)
-            await engine.shutdown()
-            try await engine.store.close()
-            print("no server at \(options.server); stopped the fleet recorded in \(stateDir)")
+        } catch let failure as RailyardClient.Failure where failure.isUnreachable {
+            // No server: a temporary one on the local state folder stops what the store recorded.
+            print("no server at \(options.server); working on the local state folder \(stateDir)")
+            let local = try await clientCall {
+                try await LocalControlPlane(config: config, stateDirectory: stateDir, log: stateDir + "/logs/down-serve.log")
+            }
+            try await clientCall { try await local.client.down() }
+            await local.waitForExit()
+            print("stopped the fleet recorded in \(stateDir)")
+        } catch let failure as RailyardClient.Failure {
+            var standardError = StandardError()
+            print("error: \(failure.message)", to: &standardError)
+            throw ExitStatus.refused
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RailyardAPI
 
 @main
 struct RailyardCommand: AsyncParsableCommand {
@@ -7,8 +8,8 @@ struct RailyardCommand: AsyncParsableCommand {
         commandName: "railyard",
         abstract: "Release trains and progressive delivery for a payment platform.",
         discussion: """
-            Railyard deploys each release through pre-deployment scripts → staging → canary → DC1 → DC2,
-            recording every step before it happens, and rolls back (traffic first) when a step fails
+            Railyard deploys each release through pre-deployment scripts → staging → canary → DC1 → DC2, \
+            recording every step before it happens, and rolls back (traffic first) when a step fails \
             or someone aborts.
 
             Start here:
@@ -54,7 +55,7 @@ struct ClientOptions: ParsableArguments {
     @Option(help: "text for people, json for scripts.")
     var output: OutputFormat = .text
 
-    var client: APIClient { APIClient(baseURL: server) }
+    var client: RailyardClient { RailyardClient(baseURL: server, actor: Defaults.actor) }
 }
 
 /// Defaults shared by the commands that work on local state.

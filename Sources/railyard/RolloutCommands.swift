@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import RailyardAPI
 import RailyardCore
-import RailyardServer
 
 struct DeployCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,9 +14,7 @@ struct DeployCommand: AsyncParsableCommand {
     @Flag(help: "Follow the rollout until it ends (exit 2 if it is rolled back).") var watch = false
 
     func run() async throws {
-        let view: API.RolloutView = try await clientCall {
-            try await options.client.post("rollouts", body: API.DeployRequest(service: service, version: version))
-        }
+        let view = try await clientCall { try await options.client.deploy(service: service, version: version) }
         if options.output == .json && !watch { try printJSON(view); return }
         print("rollout \(view.id) started: \(view.service) \(view.version)")
         if watch { try await RolloutWatcher(client: options.client, output: options.output).follow(view.id) }
@@ -32,7 +30,7 @@ struct RolloutCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Recent rollouts, newest first.")
         @OptionGroup var options: ClientOptions
         func run() async throws {
-            let views: [API.RolloutView] = try await clientCall { try await options.client.get("rollouts") }
+            let views = try await clientCall { try await options.client.rollouts() }
             if options.output == .json { try printJSON(views); return }
             if views.isEmpty { print("no rollouts yet"); return }
             for view in views { print(RolloutText.line(view)) }
@@ -44,7 +42,7 @@ struct RolloutCommand: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
         @Argument(help: "Rollout id.") var id: String
         func run() async throws {
-            let view: API.RolloutView = try await clientCall { try await options.client.get("rollouts/\(id)") }
+            let view = try await clientCall { try await options.client.rollout(id) }
             if options.output == .json { try printJSON(view); return }
             print(RolloutText.detail(view))
         }
@@ -62,7 +60,7 @@ struct RolloutCommand: AsyncParsableCommand {
         @OptionGroup var options: ClientOptions
         @Argument(help: "Rollout id.") var id: String
         func run() async throws {
-            let view: API.RolloutView = try await clientCall { try await options.client.post("rollouts/\(id)/approve", body: [String: String]()) }
+            let view = try await clientCall { try await options.client.approve(id) }
             if options.output == .json { try printJSON(view) } else { print("approved: " + RolloutText.line(view)) }
         }
     }
@@ -74,44 +72,51 @@ struct RolloutCommand: AsyncParsableCommand {
         @Argument(help: "Rollout id.") var id: String
         @Option(help: "Why; recorded in the audit log.") var reason: String = "aborted from the command line"
         func run() async throws {
-            let view: API.RolloutView = try await clientCall {
-                try await options.client.post("rollouts/\(id)/abort", body: API.AbortRequest(reason: reason))
-            }
+            let view = try await clientCall { try await options.client.abort(id, reason: reason) }
             if options.output == .json { try printJSON(view) } else { print("rolling back: " + RolloutText.line(view)) }
         }
     }
 }
 
-/// Polls the API and prints each new audit event and the rollout's progress as it changes.
+/// Follows a rollout on the server's event stream: prints each new audit event, the rollout's progress
+/// as it changes and each look of a running analysis. No polling: the server pushes every change.
 struct RolloutWatcher {
-    let client: APIClient
+    let client: RailyardClient
     let output: OutputFormat
 
     func follow(_ id: String) async throws {
         var seen = Set<Int64>()
         var last: API.RolloutView?
         var lastLook = -1.0
-        while true {
-            let view: API.RolloutView = try await clientCall { try await client.get("rollouts/\(id)") }
-            let events: [AuditEvent] = try await clientCall { try await client.get("history?subject=\(id)&limit=500") }
-            for event in events where !seen.contains(event.id ?? -1) {
-                seen.insert(event.id ?? -1)
-                if output == .text { print(EventLine.render(event)) }
+        let changes = client.changes(of: id)
+        do {
+            for try await view in changes {
+                let events = try await client.history(subject: id, limit: 500)
+                for event in events where !seen.contains(event.id ?? -1) {
+                    seen.insert(event.id ?? -1)
+                    if output == .text { print(EventLine.render(event)) }
+                }
+                if output == .text, view.phase != last?.phase || view.step != last?.step {
+                    print("  ▸ " + RolloutText.progress(view))
+                }
+                if output == .text, let live = view.analysis, live.look.elapsed != lastLook {
+                    lastLook = live.look.elapsed
+                    print("  ◆ " + AnalysisText.liveLine(live))
+                }
+                last = view
+                if view.phase.isTerminal { break }
             }
-            if output == .text, view.phase != last?.phase || view.step != last?.step {
-                print("  ▸ " + RolloutText.progress(view))
-            }
-            if output == .text, let live = view.analysis, live.look.elapsed != lastLook {
-                lastLook = live.look.elapsed
-                print("  ◆ " + AnalysisText.liveLine(live))
-            }
-            last = view
-            if view.phase.isTerminal {
-                if output == .json { try printJSON(view) }
-                if view.phase == .rolledBack { throw ExitStatus.rolledBack }
-                return
-            }
-            try await Task.sleep(for: .milliseconds(250))
+        } catch let failure as RailyardClient.Failure {
+            _ = try await clientCall { () async throws -> Void in throw failure }
         }
+        // The stream ends with the rollout; a server that went away mid-watch ends it early.
+        guard let final = last, final.phase.isTerminal else {
+            _ = try await clientCall { () async throws -> Void in
+                throw RailyardClient.Failure(status: 0, message: "the event stream of \(id) ended before the rollout did")
+            }
+            return
+        }
+        if output == .json { try printJSON(final) }
+        if final.phase == .rolledBack { throw ExitStatus.rolledBack }
     }
 }

@@ -8,8 +8,8 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the control plane: the HTTP API, the rollout controller and its reconciler.",
         discussion: """
-            On start it reconciles the store with what really runs (processes, routers' weights) and
-            resumes or rolls back every rollout in flight. Killing it never stops traffic: instances
+            On start it reconciles the store with what really runs (processes, routers' weights) and \
+            resumes or rolls back every rollout in flight. Killing it never stops traffic: instances \
             and routers are separate processes.
             """
     )

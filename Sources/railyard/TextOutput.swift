@@ -1,7 +1,6 @@
 import Foundation
+import RailyardAPI
 import RailyardCore
-import RailyardEngine
-import RailyardServer
 
 enum EventLine {
     static let time: DateFormatter = {
@@ -10,8 +9,12 @@ enum EventLine {
         return formatter
     }()
 
+    static let kindWidth = 28
+
     static func render(_ event: AuditEvent) -> String {
-        var line = "\(time.string(from: event.at))  \(event.kind.padding(toLength: 27, withPad: " ", startingAt: 0)) \(event.message)"
+        // Padded to the longest kind there is (`rollout.rollback_action_done`), never cut.
+        let kind = event.kind.count < kindWidth ? event.kind.padding(toLength: kindWidth, withPad: " ", startingAt: 0) : event.kind
+        var line = "\(time.string(from: event.at))  \(kind) \(event.message)"
         if let reason = event.reason { line += "\n           reason: \(reason)" }
         if event.actor != "railyard" { line += "  [\(event.actor)]" }
         return line

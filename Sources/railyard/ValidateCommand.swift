@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RailyardAdapters
 import RailyardCore
 
 struct ValidateCommand: ParsableCommand {
@@ -14,7 +15,7 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let loaded = try ConfigLoader.load(path: config)
+            let loaded = try ConfigFile.load(path: config)
             let steps = loaded.deployment.waves.reduce(0) { $0 + $1.steps.count }
             print("\(config): ok — \(loaded.services.count) services, \(loaded.targets.count) targets (\(loaded.targets.map(\.name).joined(separator: ", "))), "
                   + "\(loaded.scripts.count) scripts, \(loaded.deployment.waves.count) waves of \(steps) steps")

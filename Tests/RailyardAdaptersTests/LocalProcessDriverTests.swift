@@ -1,5 +1,6 @@
 import Foundation
 import RailyardAdapters
+import RailyardPorts
 import Testing
 #if canImport(Glibc)
 import Glibc

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import RailyardAdapters
+import RailyardPorts
 import ServiceLifecycle
 import Synchronization
 import Testing

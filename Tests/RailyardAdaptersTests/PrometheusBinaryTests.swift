@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Testing
 import RailyardAdapters
+import RailyardPorts
 
 #if canImport(Glibc)
 import Glibc

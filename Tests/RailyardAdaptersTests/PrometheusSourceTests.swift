@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import PaymentsDemo
 import RailyardAdapters
+import RailyardPorts
 import RailyardCore
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import RailyardAdapters
+import RailyardPorts
 
 /// The router's pure parts: the weighted choice, the table swap, validation, path splitting.
 @Suite("Built-in router table")

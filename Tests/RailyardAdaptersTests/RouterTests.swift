@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import RailyardAdapters
+import RailyardPorts
 import ServiceLifecycle
 import Synchronization
 import Testing
@@ -220,7 +221,11 @@ struct RouterTests {
     @Test("reports whether it is alive, and the factory builds the client")
     func liveness() async throws {
         try await withFixture(backends: []) { f in
-            let viaFactory = RouterFactory.make(kind: .builtin, adminURL: f.running.adminURL, httpClient: f.client)
+            let provider = RouterFactory.provider(kind: .builtin, routerCommand: ["railyard", "router"], httpClient: f.client)
+            let adminPort = try #require(URL(string: f.running.adminURL)?.port)
+            let viaFactory = provider.connect(RouterRecord(target: "dc1", port: 1, adminPort: adminPort, logPath: "", stateFile: "", running: true))
+            let launch = provider.launchSpec(target: "dc1", port: 8080, adminPort: 8081, stateFile: "/s/dc1.json", logPath: "/l/dc1.log")
+            #expect(launch.arguments == ["railyard", "router", "--name", "dc1", "--port", "8080", "--admin-port", "8081", "--state-file", "/s/dc1.json"])
             let alive = await viaFactory.isAlive()
             #expect(alive)
             let empty = try await viaFactory.snapshot()

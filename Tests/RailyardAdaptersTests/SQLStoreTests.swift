@@ -1,5 +1,6 @@
 import Foundation
 import RailyardAdapters
+import RailyardPorts
 import RailyardCore
 import Synchronization
 import Testing

@@ -6,6 +6,7 @@ import NIOCore
 import NIOHTTP1
 import PaymentsDemo
 import RailyardAdapters
+import RailyardPorts
 import RailyardCore
 import ServiceLifecycle
 import Testing
@@ -65,13 +66,13 @@ struct ScrapeSourceTests {
             http_requests_total{status="200"} 3
             http_requests_total{status="500" 1
             """
-        try await withServers([Self.demo(failureRate: 0), Self.endpoint(malformed), Self.endpoint("x 1\n", delay: .seconds(4))]) { ports in
+        try await withServers([Self.demo(failureRate: 0), Self.endpoint(malformed), Self.endpoint("x 1\n", delay: .seconds(6))]) { ports in
             let demo = "127.0.0.1:\(ports[0])"
             let bad = "127.0.0.1:\(ports[1])"
             let slow = "127.0.0.1:\(ports[2])"
             let closed = "127.0.0.1:\(try FreePort.next())"
             // Long enough for a loaded machine to answer the others; the slow endpoint answers well after it.
-            let timeout = Duration.milliseconds(800)
+            let timeout = Duration.seconds(2)
             let source = ScrapeSource(timeout: timeout)
 
             let parse = try await #require(throws: ScrapeError.self) {

@@ -1,7 +1,9 @@
 import Foundation
+import RailyardAPI
 import RailyardCore
-import RailyardEngine
-import RailyardServer
+import RailyardPorts
+
+
 import Testing
 
 @testable import railyard
@@ -53,6 +55,16 @@ import Testing
             == "step 3/4 wave canary: analysis inconclusive after 5m: waiting for data: canary 40 requests of the 100 it needs; waiting for a person (railyard rollout approve|abort payin-v2-0001)")
         let approval = try Self.view(phase: .awaitingApproval, reason: "waiting for approval at wave 'canary'")
         #expect(RolloutText.progress(approval) == "step 3/4 wave canary: waiting for a person (railyard rollout approve|abort payin-v2-0001)")
+    }
+
+    @Test func theEventColumnNeverCutsTheLongestKind() {
+        let event = AuditEvent(at: Date(timeIntervalSince1970: 0), actor: "railyard", kind: "rollout.rollback_action_done", subject: "r",
+                               message: "rollback: route all of dc1's traffic to stable")
+        let line = EventLine.render(event)
+        #expect(line.contains("rollout.rollback_action_done rollback: route all"), "\(line)")
+        let short = EventLine.render(AuditEvent(at: Date(timeIntervalSince1970: 0), actor: "railyard", kind: "rollout.created", subject: "r", message: "m"))
+        // Messages line up: every kind is padded to the longest one.
+        #expect(short.range(of: " m")?.lowerBound.utf16Offset(in: short) == line.range(of: " rollback:")?.lowerBound.utf16Offset(in: line))
     }
 
     @Test func scrapeSummaryLeavesOutRailyardsOwnScrapesAndProbes() throws {

@@ -204,33 +204,6 @@ struct ConfigLoaderTests {
         #expect(config.deployment.waves[0].steps == [.deploy, .setWeight(0), .setWeight(100), .promote])
     }
 
-    @Test("load(path:) reads the file and resolves paths against its folder")
-    func loadFromDisk() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("railyard-core-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("railyard.yml").path
-        try Self.fullExample.write(toFile: path, atomically: true, encoding: .utf8)
-
-        let config = try ConfigLoader.load(path: path)
-        #expect(config.baseDirectory == folder.path)
-        #expect(config.resolve(path: "scripts/x.sql") == folder.appendingPathComponent("scripts/x.sql").path)
-        #expect(config.resolve(path: "../x.sql") == folder.deletingLastPathComponent().appendingPathComponent("x.sql").path)
-
-        do {
-            _ = try ConfigLoader.load(path: folder.appendingPathComponent("missing.yml").path)
-            Issue.record("a missing file must not load")
-        } catch let errors as ConfigErrors {
-            #expect(errors.diagnostics.count == 1)
-            #expect(errors.diagnostics.first?.file == folder.appendingPathComponent("missing.yml").path)
-            #expect(errors.diagnostics.first?.line == 1)
-            #expect(errors.diagnostics.first?.column == 1)
-            #expect(errors.diagnostics.first?.message.hasPrefix("cannot read file: ") == true)
-        }
-    }
-
-    // MARK: - Diagnostics, one problem each
-
     @Test("unknown top-level key suggests the closest one")
     func unknownTopLevelKey() {
         let yaml = """

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import RailyardCore
+import RailyardSimulation
 
 /// The sequential judge: its exact e-values, its mixture, its false-positive rate under continuous
 /// monitoring (A/A), its power (regressions), and its behaviour with little traffic.

@@ -1,5 +1,5 @@
 import Foundation
-import RailyardEngine
+import RailyardPorts
 import Testing
 
 @Suite struct ManualClockTests {

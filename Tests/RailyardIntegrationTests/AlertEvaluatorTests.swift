@@ -3,6 +3,7 @@ import Hummingbird
 import NIOCore
 import PaymentsDemo
 import RailyardAdapters
+import RailyardPorts
 import RailyardCore
 import RailyardEngine
 import RailyardServer
@@ -88,9 +89,9 @@ import Testing
             #expect(posted.last?.first?.endsAt != nil, "resolved: sent with its end")
             // The Alertmanager that answers 503: its failure is logged at each change and once for its failed
             // re-sends, not at every one.
-            let failures = try await engine.history(subject: nil).filter { $0.kind == "alert.notify_failed" }.map(\.message)
+            let failures = try await engine.rollouts.history(subject: nil).filter { $0.kind == "alert.notify_failed" }.map(\.message)
             #expect(failures.filter { $0.hasPrefix("could not re-send") }.count == 1 && failures.count == 3, "\(failures)")
-            let kinds = try await engine.history(subject: "payin").map(\.kind)
+            let kinds = try await engine.rollouts.history(subject: "payin").map(\.kind)
             #expect(kinds.filter { $0 == "alert.firing" }.count == 1 && kinds.filter { $0 == "alert.resolved" }.count == 1)
 
         }

@@ -1,6 +1,7 @@
 import Foundation
 import PaymentsDemo
 import RailyardAdapters
+import RailyardPorts
 import RailyardCore
 import RailyardEngine
 import Testing
@@ -21,14 +22,14 @@ import Testing
     /// has stored that look and shows it live. Returns the looks stored so far.
     func look(_ harness: EngineHarness, rollout id: String, payins: Int, interval: TimeInterval = 5) async throws -> [(look: AnalysisLook, judgement: Judgement)] {
         try await harness.waitUntilSleeping(rollout: id)
-        let analysisID = try #require(try await harness.engine.analyses(rolloutID: id).first?.id, "the analysis is stored before its first look")
+        let analysisID = try #require(try await harness.engine.rollouts.analyses(rolloutID: id).first?.id, "the analysis is stored before its first look")
         let before = try await harness.engine.store.looks(analysisID: analysisID).count
         if payins > 0 { await PaymentTraffic(routers: [try await harness.trafficURL("dc1")]).send(payins) }
         harness.clock.advance(by: interval)
         for _ in 0..<1200 {
             let looks = try await harness.engine.store.looks(analysisID: analysisID)
             // Stored first, then shown live: wait for both.
-            if looks.count > before, await harness.engine.liveAnalysis(rolloutID: id)?.look.elapsed == looks.last?.look.elapsed { return looks }
+            if looks.count > before, await harness.engine.rollouts.liveAnalysis(rolloutID: id)?.look.elapsed == looks.last?.look.elapsed { return looks }
             try await Task.sleep(for: .milliseconds(25))
         }
         throw TestFailure("look \(before + 1) of \(analysisID) was never stored")
@@ -36,9 +37,9 @@ import Testing
 
     /// Deploys v2 and waits until the analysis waits for its first look.
     func startAnalysis(_ harness: EngineHarness) async throws -> RolloutRecord {
-        let rollout = try await harness.engine.deploy(service: "payin", version: "v2", actor: "test")
+        let rollout = try await harness.engine.rollouts.deploy(service: "payin", version: "v2", actor: "test")
         try await harness.waitUntilSleeping(rollout: rollout.id)
-        for _ in 0..<1200 where try await harness.engine.analyses(rolloutID: rollout.id).isEmpty {
+        for _ in 0..<1200 where try await harness.engine.rollouts.analyses(rolloutID: rollout.id).isEmpty {
             try await Task.sleep(for: .milliseconds(25))
         }
         #expect(try await harness.groups("dc1").map { "\($0.name) \($0.version) \($0.weight)" } == ["stable v1 50", "canary v2 25", "baseline v1 25"],
@@ -62,7 +63,7 @@ import Testing
             #expect(reason.hasPrefix("analysis failed: error-rate") && reason.contains("vs 0.0% on baseline") && reason.contains("boundary crossed"), "reason: \(reason)")
             #expect(ended.rollbackPlan.first == .routeToStable(target: "dc1"), "traffic first: \(ended.rollbackPlan)")
 
-            let analysis = try #require(try await harness.engine.analyses(rolloutID: rollout.id).first)
+            let analysis = try #require(try await harness.engine.rollouts.analyses(rolloutID: rollout.id).first)
             #expect(analysis.verdict == .fail && ended.reason == "analysis failed: " + (analysis.reason ?? ""), "the stored verdict is the rollback's reason")
             #expect(try await harness.groups("dc1").map { "\($0.name) \($0.version) \($0.weight)" } == ["stable v1 100"])
             #expect(try await harness.engine.fleet.liveInstances(service: "payin", target: "dc1", role: .baseline).isEmpty, "baseline stopped")
@@ -75,14 +76,14 @@ import Testing
             let rollout = try await startAnalysis(harness)
             var looks: [(look: AnalysisLook, judgement: Judgement)] = []
             looks = try await look(harness, rollout: rollout.id, payins: 80)
-            let live = try #require(await harness.engine.liveAnalysis(rolloutID: rollout.id), "the live view has the first look")
+            let live = try #require(await harness.engine.rollouts.liveAnalysis(rolloutID: rollout.id), "the live view has the first look")
             #expect(live.weights == ["stable": 50, "canary": 25, "baseline": 25] && live.look.canary.requests == 20, "\(live.weights) \(live.look)")
             for _ in 0..<2 { looks = try await look(harness, rollout: rollout.id, payins: 80) }
             let ended = try await harness.waitFor(rollout.id, .promoted)
             #expect(ended.phase == .promoted, "reason: \(ended.reason ?? "")")
             #expect(looks.map(\.judgement.verdict) == [.inconclusive, .inconclusive, .pass])
             #expect(looks.last.map { ($0.look.canary.requests, $0.look.baseline.requests) } ?? (0, 0) == (60, 60), "80 pay-ins a look: 20 to each group")
-            #expect(try await harness.engine.analyses(rolloutID: rollout.id).first?.verdict == .pass)
+            #expect(try await harness.engine.rollouts.analyses(rolloutID: rollout.id).first?.verdict == .pass)
             #expect(try await harness.groups("dc1").map { "\($0.name) \($0.version) \($0.weight)" } == ["stable v2 100"])
             #expect(try await harness.engine.fleet.liveInstances(service: "payin", role: .baseline).isEmpty, "baseline stopped at promote")
         }
@@ -96,10 +97,10 @@ import Testing
             #expect(waiting.phase == .awaitingApproval)
             let reason = try #require(waiting.reason)
             #expect(reason.hasPrefix("analysis inconclusive after 15s") && reason.contains("waiting for data"), "reason: \(reason)")
-            #expect(try await harness.engine.analyses(rolloutID: rollout.id).first?.verdict == .inconclusive)
+            #expect(try await harness.engine.rollouts.analyses(rolloutID: rollout.id).first?.verdict == .inconclusive)
             #expect(try await harness.groups("dc1").first { $0.name == "canary" }?.weight == 25, "traffic unchanged while a person decides")
 
-            _ = try await harness.engine.approve(id: rollout.id, actor: "release-owner")
+            _ = try await harness.engine.rollouts.approve(id: rollout.id, actor: "release-owner")
             let ended = try await harness.waitFor(rollout.id, .promoted)
             #expect(ended.phase == .promoted)
             #expect(try await harness.groups("dc1").map(\.version) == ["v2"])

@@ -1,6 +1,7 @@
 import Foundation
 import PaymentsDemo
 import RailyardAdapters
+import RailyardPorts
 import Testing
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import Foundation
 import RailyardAdapters
+import RailyardPorts
 import RailyardCore
 import RailyardEngine
 import RailyardServer
@@ -24,12 +25,12 @@ import Testing
 
     @Test func abortRollsBackTrafficFirstThenInstancesThenScripts() async throws {
         try await setUp("abort", waves: Self.canaryWaves) { setup in
-            let rollout = try await setup.engine.deploy(service: "payin", version: "v2", actor: "test")
+            let rollout = try await setup.engine.rollouts.deploy(service: "payin", version: "v2", actor: "test")
             _ = try await setup.waitFor(rollout.id, .paused)
             #expect(try await setup.groups("dc1").first { $0.name == "canary" }?.weight == 40)
             #expect(FileManager.default.fileExists(atPath: setup.folder + "/marker.txt"))
 
-            _ = try await setup.engine.abort(id: rollout.id, actor: "test", reason: "payin v2 looks wrong")
+            _ = try await setup.engine.rollouts.abort(id: rollout.id, actor: "test", reason: "payin v2 looks wrong")
             let ended = try await setup.waitFor(rollout.id, .rolledBack)
             #expect(ended.phase == .rolledBack)
             #expect(ended.reason == "aborted by test: payin v2 looks wrong")
@@ -37,7 +38,7 @@ import Testing
                                            .stopNewInstances(target: "dc1"), .stopNewInstances(target: "staging"),
                                            .rollbackScript(name: "001-fee-column")])
             // The order really followed, as the audit log recorded it.
-            let done = try await setup.engine.history(subject: rollout.id).filter { $0.kind == "rollout.rollback_action_done" }.map(\.message)
+            let done = try await setup.engine.rollouts.history(subject: rollout.id).filter { $0.kind == "rollout.rollback_action_done" }.map(\.message)
             #expect(done == ended.rollbackPlan.map { "rollback: \($0)" })
             for target in ["dc1", "staging"] {
                 let groups = try await setup.groups(target)
@@ -51,18 +52,18 @@ import Testing
 
     @Test func bakeTimeComesFromTheInjectedClockAndPromotionRetiresTheOldVersion() async throws {
         try await setUp("promote", waves: Self.canaryWaves) { setup in
-            let rollout = try await setup.engine.deploy(service: "payin", version: "v2", actor: "test")
+            let rollout = try await setup.engine.rollouts.deploy(service: "payin", version: "v2", actor: "test")
             let paused = try await setup.waitFor(rollout.id, .paused)
             #expect(paused.pauseUntil == setup.clock.now().addingTimeInterval(3600))
 
             // A second rollout of the same service is refused while this one runs.
-            await #expect(throws: Refusal.self) { try await setup.engine.deploy(service: "payin", version: "v3", actor: "test") }
+            await #expect(throws: Refusal.self) { try await setup.engine.rollouts.deploy(service: "payin", version: "v3", actor: "test") }
 
             // The pause is stored before the controller starts waiting on the clock.
             for _ in 0..<5_000 where setup.clock.sleeperCount == 0 { try await Task.sleep(for: .milliseconds(1)) }
             setup.clock.advance(by: 3599)
             #expect(setup.clock.sleeperCount == 1, "an hour's pause is not over after 59m59s: the controller still waits on the clock")
-            #expect(try await setup.engine.rollout(id: rollout.id).phase == .paused)
+            #expect(try await setup.engine.rollouts.rollout(id: rollout.id).phase == .paused)
             setup.clock.advance(by: 1)
             let ended = try await setup.waitFor(rollout.id, .promoted)
             #expect(ended.phase == .promoted)
@@ -75,7 +76,7 @@ import Testing
     @Test func aVersionThatNeverGetsHealthyRollsBackWithItsLastLogLines() async throws {
         let command = #"["/bin/sh", "-c", "if [ \"$1\" = v1 ]; then exec '\#(RailyardBinary.path)' payments-demo --service payin --version \"$1\" --port \"$2\"; fi; echo \"boom: $1 cannot open its ledger\"; exit 3", "sh", "{version}", "{port}"]"#
         try await setUp("unhealthy", waves: Self.canaryWaves, command: command) { setup in
-            let rollout = try await setup.engine.deploy(service: "payin", version: "v2", actor: "test")
+            let rollout = try await setup.engine.rollouts.deploy(service: "payin", version: "v2", actor: "test")
             let ended = try await setup.waitFor(rollout.id, .rolledBack)
             #expect(ended.phase == .rolledBack)
             #expect(ended.reason?.contains("boom: v2 cannot open its ledger") == true, "reason: \(ended.reason ?? "nil")")
@@ -93,11 +94,11 @@ import Testing
                   steps: [deploy, promote]
             """
         try await setUp("script", waves: waves) { setup in
-            let first = try await setup.engine.deploy(service: "payin", version: "v2", actor: "test")
+            let first = try await setup.engine.rollouts.deploy(service: "payin", version: "v2", actor: "test")
             #expect(try await setup.waitFor(first.id, .promoted).phase == .promoted)
 
             try "echo applied differently >> marker.txt\n".write(toFile: setup.folder + "/apply.sh", atomically: true, encoding: .utf8)
-            let second = try await setup.engine.deploy(service: "payin", version: "v3", actor: "test")
+            let second = try await setup.engine.rollouts.deploy(service: "payin", version: "v3", actor: "test")
             let ended = try await setup.waitFor(second.id, .rolledBack)
             #expect(ended.reason?.contains("001-fee-column changed since rollout \(first.id) applied it") == true, "reason: \(ended.reason ?? "nil")")
             #expect(ended.appliedScripts.isEmpty, "the refused script was not run again")

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import RailyardPorts
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,7 +14,8 @@ public struct LocalProcessDriver: InstanceDriver {
     public func launch(_ spec: LaunchSpec) async throws -> LaunchedProcess {
         try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: spec.logPath).deletingLastPathComponent().path,
                                                 withIntermediateDirectories: true)
-        let pid = try ProcessSpawner.spawnDetached(arguments: spec.arguments, environment: spec.environment, logPath: spec.logPath)
+        let environment = ProcessMark.environment(spec.environment, owner: spec.owner, label: spec.label)
+        let pid = try ProcessSpawner.spawnDetached(arguments: spec.arguments, environment: environment, logPath: spec.logPath)
         return LaunchedProcess(pid: pid, startTime: Self.startTime(of: pid))
     }
 
@@ -67,6 +69,22 @@ public struct LocalProcessDriver: InstanceDriver {
         kill(-process.pid, SIGKILL)
         for _ in 0..<100 where isAlive(process) { try? await Task.sleep(for: .milliseconds(10)) }
     }
+
+    // MARK: Owned processes
+
+    public func processes(ownedBy owner: String) -> [OwnedProcess] {
+        let me = getpid()
+        let wanted = "\(ProcessMark.ownerVariable)=\(owner)"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int32($0) }.compactMap { pid in
+            guard pid != me, let data = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return nil }
+            let variables = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            guard variables.contains(wanted), let stat = Self.stat(of: pid), stat.state != "Z", stat.state != "X" else { return nil }
+            let label = variables.first { $0.hasPrefix(ProcessMark.labelVariable + "=") }.map { String($0.dropFirst(ProcessMark.labelVariable.count + 1)) } ?? ""
+            return OwnedProcess(process: LaunchedProcess(pid: pid, startTime: stat.startTime), label: label)
+        }
+    }
+
+    public func allocatePort() throws -> Int { try FreePort.next() }
 
     // MARK: /proc
 

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import RailyardPorts
 
 /// Builds the `MetricSource` adapter for a source kind, like Flagger's metrics provider factory: one case per
 /// backend, each in its own file (`ScrapeSource.swift`, `PrometheusSource.swift`).

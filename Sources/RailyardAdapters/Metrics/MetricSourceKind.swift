@@ -1,3 +1,4 @@
+import RailyardPorts
 /// Where an analysis reads its metrics.
 public enum MetricSourceKind: Sendable, Equatable, Codable {
     /// The embedded default: each instance's metrics endpoint, read directly (`ScrapeSource`).

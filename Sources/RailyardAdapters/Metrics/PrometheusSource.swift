@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import RailyardCore
+import RailyardPorts
 
 /// The metric source for users who already run Prometheus: reads a group's counters with PromQL, selecting the
 /// group's instances by their `instance` label (`host:port`, as a static scrape config names targets).

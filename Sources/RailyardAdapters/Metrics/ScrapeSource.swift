@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
 import RailyardCore
+import RailyardPorts
 
 /// The embedded metric source: fetches every instance's metrics endpoint over HTTP, concurrently, parses the
 /// Prometheus text format and sums the group's counters. No Prometheus server needed.

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import RailyardPorts
 
 /// One alert as Alertmanager's API v2 takes it (`postableAlert`).
 public struct AlertmanagerAlert: Codable, Sendable, Equatable {

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import RailyardPorts
 
 /// The generic JSON webhook's body: `{"status": "firing"|"resolved", "alerts": [Alert…]}`, dates in RFC 3339.
 public struct WebhookPayload: Codable, Sendable, Equatable {

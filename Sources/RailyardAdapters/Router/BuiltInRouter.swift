@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import RailyardPorts
 
 /// `TrafficRouter` adapter for the built-in router: speaks its admin API over HTTP.
 public struct BuiltInRouter: TrafficRouter {

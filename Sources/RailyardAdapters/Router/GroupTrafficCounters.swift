@@ -1,4 +1,5 @@
 import Synchronization
+import RailyardPorts
 
 /// Traffic counters of one backend group.
 ///

@@ -1,4 +1,5 @@
 import Synchronization
+import RailyardPorts
 
 /// All services a router serves, shared by the traffic listener and the admin API.
 ///

@@ -1,3 +1,4 @@
+import RailyardPorts
 /// Checks a service's groups before they reach the table; answers the first problem in words an
 /// operator can act on, or nil when the groups are routable.
 enum RouteValidator {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import RailyardPorts
 
 /// The admin listener's routes, a small JSON runtime API in the spirit of HAProxy's:
 /// `GET /health`, `GET /state`, `PUT /services/{service}`, `DELETE /services/{service}`.

@@ -1,11 +1,13 @@
 import AsyncHTTPClient
+import RailyardCore
+import RailyardPorts
 
-/// Builds the `TrafficRouter` adapter for a router kind, like Flagger's router factory.
+/// Builds the router provider for the `router:` kind of railyard.yml, like Flagger's router factory.
 public enum RouterFactory {
-    public static func make(kind: RouterKind, adminURL: String, httpClient: HTTPClient) -> any TrafficRouter {
+    /// - Parameter routerCommand: how to run a built-in router process (`railyard router`).
+    public static func provider(kind: RouterKind, routerCommand: [String], httpClient: HTTPClient = .shared) -> any RouterProvider {
         switch kind {
-        case .builtin:
-            return BuiltInRouter(adminURL: adminURL, httpClient: httpClient)
+        case .builtin: BuiltInRouterProvider(command: routerCommand, httpClient: httpClient)
         }
     }
 }

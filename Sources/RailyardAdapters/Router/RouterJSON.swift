@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import RailyardPorts
 
 /// JSON answers shared by the proxy and the admin API.
 enum RouterJSON {

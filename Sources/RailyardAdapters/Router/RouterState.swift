@@ -1,3 +1,4 @@
+import RailyardPorts
 /// The routing table without counters: what the admin API changes and the state file keeps.
 struct RouterState: Codable, Sendable, Equatable {
     var generation: Int

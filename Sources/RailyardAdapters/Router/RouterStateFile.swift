@@ -1,4 +1,5 @@
 import Foundation
+import RailyardPorts
 
 /// The file that lets a restarted router come back with the weights it had: the table without
 /// counters, as JSON.

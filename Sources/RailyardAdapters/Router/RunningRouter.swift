@@ -1,4 +1,5 @@
 import ServiceLifecycle
+import RailyardPorts
 
 /// A built-in router started in this process, with the ports it actually bound.
 public final class RunningRouter: Sendable {

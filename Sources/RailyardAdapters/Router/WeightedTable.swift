@@ -1,3 +1,4 @@
+import RailyardPorts
 /// The routing entry of one service: its groups (immutable once built) plus the cursors that
 /// walk them. Replaced whole on every change, never edited in place.
 struct WeightedTable: Sendable {

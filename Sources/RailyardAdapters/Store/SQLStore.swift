@@ -1,6 +1,7 @@
 import Foundation
 import RailyardCore
 import SQLKit
+import RailyardPorts
 
 /// The store on any SQLKit database (SQLite now, PostgreSQL through postgres-kit later).
 ///

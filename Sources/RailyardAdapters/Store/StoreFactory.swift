@@ -1,5 +1,6 @@
 import Foundation
 import SQLiteKit
+import RailyardPorts
 
 /// Opens the configured store backend and brings its schema up to date.
 public enum StoreFactory {

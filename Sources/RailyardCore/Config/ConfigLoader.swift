@@ -3,7 +3,7 @@ import Yams
 
 /// Reads `railyard.yml` into a `RailyardConfig`, collecting every problem with its line and column.
 public struct ConfigLoader {
-    public static let topLevelKeys = ["services", "environments", "scripts", "deployment", "alerts", "metrics"]
+    public static let topLevelKeys = ["services", "environments", "scripts", "deployment", "alerts", "metrics", "router"]
     static let serviceKeys = ["kind", "command", "version", "health", "metrics", "smoke", "instances", "start_timeout"]
     static let environmentKeys = ["name", "datacenters"]
     static let scriptKeys = ["name", "apply", "rollback", "timeout"]
@@ -12,18 +12,6 @@ public struct ConfigLoader {
 
     let file: String
     var diagnostics: [ConfigDiagnostic] = []
-
-    /// Loads and validates a file; throws `ConfigErrors` listing every problem.
-    public static func load(path: String) throws -> RailyardConfig {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ConfigErrors([ConfigDiagnostic(file: path, line: 1, column: 1, message: "cannot read file: \(error.localizedDescription)")])
-        }
-        let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        return try parse(text, file: path, baseDirectory: base)
-    }
 
     public static func parse(_ text: String, file: String, baseDirectory: String) throws -> RailyardConfig {
         var loader = ConfigLoader(file: file)
@@ -65,7 +53,15 @@ public struct ConfigLoader {
         if let node = top["alerts"] { alerts = readAlerts(node, services: services.map(\.name), targets: targetNames) }
         var metrics = MetricsSpec()
         if let node = top["metrics"] { metrics = readMetrics(node) }
+        var router = RouterKind.builtin
+        if let node = top["router"] {
+            if let kind = node.string.flatMap(RouterKind.init(rawValue:)) {
+                router = kind
+            } else {
+                error(at: node, "router must be one of \(RouterKind.allCases.map(\.rawValue).joined(separator: ", ")), not '\(node.string ?? "a non-string")'")
+            }
+        }
         return RailyardConfig(baseDirectory: baseDirectory, services: services, environments: environments,
-                              scripts: scripts, deployment: deployment, alerts: alerts, metrics: metrics)
+                              scripts: scripts, deployment: deployment, alerts: alerts, metrics: metrics, router: router)
     }
 }

@@ -11,9 +11,12 @@ public struct RailyardConfig: Sendable, Equatable {
     public var deployment: DeploymentSpec
     public var alerts: AlertsSpec
     public var metrics: MetricsSpec
+    public var router: RouterKind
 
     public init(baseDirectory: String, services: [ServiceSpec], environments: [EnvironmentSpec],
-                scripts: [ScriptSpec], deployment: DeploymentSpec, alerts: AlertsSpec = AlertsSpec(), metrics: MetricsSpec = MetricsSpec()) {
+                scripts: [ScriptSpec], deployment: DeploymentSpec, alerts: AlertsSpec = AlertsSpec(), metrics: MetricsSpec = MetricsSpec(),
+                router: RouterKind = .builtin) {
+        self.router = router
         self.alerts = alerts
         self.metrics = metrics
         self.baseDirectory = baseDirectory

@@ -1,13 +1,15 @@
 import Foundation
-import RailyardAdapters
 import RailyardCore
+import RailyardPorts
+import ServiceLifecycle
 
 /// Evaluates the alert rules of railyard.yml on live metrics at every interval of the injected
 /// clock, and raises Railyard's own alerts (a rollback). Each change — firing, resolved — is written
 /// to the audit log and sent once to every notifier, to all at once; a notifier that fails is logged,
 /// never retried in a loop. A notifier with a `resendInterval` (Alertmanager) also gets each still-firing rule alert
 /// again at that interval, so the receiver does not time it out while it still holds.
-public actor AlertEvaluator {
+/// It runs as a service of the server's ServiceGroup and ends on graceful shutdown.
+public actor AlertEvaluator: Service {
     let spec: AlertsSpec
     let fleet: Fleet
     let store: any RailyardStore
@@ -34,14 +36,19 @@ public actor AlertEvaluator {
         self.trackers = Dictionary(spec.rules.map { ($0.name, AlertTracker(rule: $0)) }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// Evaluates every interval until cancelled.
-    public func run() async {
-        guard !spec.rules.isEmpty else { return }
+    /// Evaluates every interval until graceful shutdown (or cancellation).
+    public func run() async throws {
+        guard !spec.rules.isEmpty else {
+            // Nothing to evaluate; a service that returns early would end the whole group.
+            try? await gracefulShutdown()
+            return
+        }
         var next = clock.now()
-        while !Task.isCancelled {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
             await evaluate()
             next = next.addingTimeInterval(spec.interval.timeInterval)
-            do { try await clock.sleep(until: next) } catch { return }
+            let clock = self.clock, deadline = next
+            do { try await cancelWhenGracefulShutdown { try await clock.sleep(until: deadline) } } catch { return }
         }
     }
 

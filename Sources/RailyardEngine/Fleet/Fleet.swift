@@ -1,41 +1,42 @@
-import AsyncHTTPClient
 import Foundation
-import RailyardAdapters
 import RailyardCore
+import RailyardPorts
 
 /// The data plane as Railyard knows it: routers and instances per target. Every process is
 /// recorded in the store before it is started and after it is stopped, and none is restarted
-/// silently. The processes themselves outlive Railyard.
-public actor Fleet {
+/// silently. The processes themselves outlive Railyard; each carries its owner's mark (the state
+/// folder) and its record's id, so a restart finds it even when its pid was never stored.
+public struct Fleet: Sendable {
     public let config: RailyardConfig
     let store: any RailyardStore
     let driver: any InstanceDriver
+    let routers: any RouterProvider
     let paths: RailyardPaths
-    /// The command that runs a router process (`railyard router`), before its own options.
-    let routerCommand: [String]
     let clock: any WallClock
-    let httpClient: HTTPClient
     let stopGrace: Duration
 
-    public init(config: RailyardConfig, store: any RailyardStore, driver: any InstanceDriver, paths: RailyardPaths,
-                routerCommand: [String], clock: any WallClock, httpClient: HTTPClient = .shared, stopGrace: Duration = .seconds(5)) {
+    public init(config: RailyardConfig, store: any RailyardStore, driver: any InstanceDriver, routers: any RouterProvider,
+                paths: RailyardPaths, clock: any WallClock, stopGrace: Duration = .seconds(5)) {
         self.config = config
         self.store = store
         self.driver = driver
+        self.routers = routers
         self.paths = paths
-        self.routerCommand = routerCommand
         self.clock = clock
-        self.httpClient = httpClient
         self.stopGrace = stopGrace
     }
+
+    /// The mark every process this Railyard starts carries.
+    var owner: String { paths.root }
+    static func routerLabel(_ target: String) -> String { "router:\(target)" }
 
     // MARK: Routers
 
     public func router(for target: String) async throws -> any TrafficRouter {
-        guard let record = try await store.routers().first(where: { $0.target == target }) else {
+        guard let record = try await routerRecord(for: target) else {
             throw FleetError("no router for \(target): run `railyard up` first")
         }
-        return RouterFactory.make(kind: .builtin, adminURL: record.adminURL, httpClient: httpClient)
+        return routers.connect(record)
     }
 
     public func routerRecord(for target: String) async throws -> RouterRecord? {
@@ -46,19 +47,18 @@ public actor Fleet {
     @discardableResult
     public func ensureRouter(target: String, actor: String) async throws -> RouterRecord {
         if let existing = try await routerRecord(for: target), existing.running {
-            let process = LaunchedProcess(pid: existing.pid ?? -1, startTime: existing.pidStart)
-            if driver.isAlive(process) { return existing }
+            if isAlive(existing) { return existing }
             try await audit(actor: actor, kind: "router.found_dead", subject: target,
                             message: "router of \(target) (pid \(existing.pid ?? -1)) was not running; starting a new one from its state file")
         }
-        let port = try FreePort.next(), adminPort = try FreePort.next()
+        let port = try driver.allocatePort(), adminPort = try driver.allocatePort()
         var record = RouterRecord(target: target, port: port, adminPort: adminPort, logPath: paths.routerLog(target),
                                   stateFile: paths.routerState(target), running: false)
         try await store.save(record)
-        let process = try await driver.launch(LaunchSpec(
-            arguments: routerCommand + ["--name", target, "--port", String(port), "--admin-port", String(adminPort),
-                                        "--state-file", record.stateFile],
-            logPath: record.logPath))
+        var spec = routers.launchSpec(target: target, port: port, adminPort: adminPort, stateFile: record.stateFile, logPath: record.logPath)
+        spec.owner = owner
+        spec.label = Self.routerLabel(target)
+        let process = try await driver.launch(spec)
         record.pid = process.pid
         record.pidStart = process.startTime
         record.running = true
@@ -67,6 +67,14 @@ public actor Fleet {
         try await audit(actor: actor, kind: "router.started", subject: target,
                         message: "router of \(target) listening on \(record.trafficURL) (admin \(record.adminURL), pid \(process.pid))")
         return record
+    }
+
+    public func stopRouter(_ router: RouterRecord, actor: String, why: String) async throws {
+        if let pid = router.pid { await driver.stop(LaunchedProcess(pid: pid, startTime: router.pidStart), grace: stopGrace) }
+        var stopped = router
+        stopped.running = false
+        try await store.save(stopped)
+        try await audit(actor: actor, kind: "router.stopped", subject: router.target, message: "stopped the router of \(router.target)", reason: why)
     }
 
     // MARK: Instances
@@ -87,7 +95,7 @@ public actor Fleet {
         let wanted = spec.instanceCount(in: target)
         var running: [InstanceRecord] = []
         for instance in try await liveInstances(service: spec.name, version: version, target: target, role: role) {
-            if instance.state == .running, let pid = instance.pid, driver.isAlive(LaunchedProcess(pid: pid, startTime: instance.pidStart)) {
+            if instance.state == .running, isAlive(instance) {
                 running.append(instance)
             } else {
                 try await markGone(instance, actor: actor, why: "found not running while deploying")
@@ -101,16 +109,17 @@ public actor Fleet {
 
     func startInstance(service spec: ServiceSpec, version: String, target: String, rolloutID: String?, actor: String,
                        role: InstanceRecord.Role) async throws -> InstanceRecord {
-        let port = try FreePort.next()
+        let port = try driver.allocatePort()
         let id = "\(spec.name)-\(version)-\(target)-\(port)" + (role == .baseline ? "-baseline" : "")
         var instance = InstanceRecord(id: id, service: spec.name, version: version, target: target, port: port,
                                       logPath: paths.instanceLog(id), state: .starting, rolloutID: rolloutID, startedAt: clock.now(), role: role)
+        // Recorded before it starts: a crash from here on leaves a record the restart checks.
         try await store.save(instance)
         let process: LaunchedProcess
         do {
             process = try await driver.launch(LaunchSpec(arguments: spec.command.render(version: version, port: port),
                                                          environment: ["RAILYARD_TARGET": target, "RAILYARD_SERVICE": spec.name],
-                                                         logPath: instance.logPath))
+                                                         logPath: instance.logPath, owner: owner, label: id))
         } catch {
             instance.state = .failed
             try await store.save(instance)
@@ -162,38 +171,36 @@ public actor Fleet {
                         message: "\(instance.service) \(instance.version) in \(instance.target) (pid \(instance.pid ?? -1)) is gone", reason: why)
     }
 
-    public nonisolated func isAlive(_ instance: InstanceRecord) -> Bool {
+    public func isAlive(_ instance: InstanceRecord) -> Bool {
         guard let pid = instance.pid else { return false }
         return driver.isAlive(LaunchedProcess(pid: pid, startTime: instance.pidStart))
     }
 
-    public nonisolated func isAlive(_ router: RouterRecord) -> Bool {
+    public func isAlive(_ router: RouterRecord) -> Bool {
         guard let pid = router.pid else { return false }
         return driver.isAlive(LaunchedProcess(pid: pid, startTime: router.pidStart))
     }
 
+    /// Live processes carrying this Railyard's mark, whatever the store says of them.
+    func ownedProcesses() -> [OwnedProcess] { driver.processes(ownedBy: owner) }
+
     // MARK: Traffic
 
-    /// Points a service's traffic in a target at `stable` and, when given, `canary` with its weight.
-    /// While baseline instances run beside the canary they get the canary's weight too (as Kayenta
-    /// recommends), so both face the same traffic at the same age.
+    /// Points a service's traffic in a target at `stable` and, when given, `canary` with its weight,
+    /// split by `TrafficSplit` (baseline beside the canary, no weight on a group without servers).
     public func route(service: String, target: String, stable: String, canary: String?, canaryWeight: Int) async throws {
-        let stableServers = try await liveInstances(service: service, version: stable, target: target).filter { $0.state == .running }.map(\.address)
-        var groups = [BackendGroup(name: "stable", version: stable, weight: canary == nil ? 100 : 100 - canaryWeight, servers: stableServers)]
-        if let canary {
-            let canaryServers = try await liveInstances(service: service, version: canary, target: target).filter { $0.state == .running }.map(\.address)
-            groups.append(BackendGroup(name: "canary", version: canary, weight: canaryWeight, servers: canaryServers))
-            let baselineServers = try await liveInstances(service: service, version: stable, target: target, role: .baseline)
-                .filter { $0.state == .running }.map(\.address)
-            if !baselineServers.isEmpty, !stableServers.isEmpty {
-                let baselineWeight = min(canaryWeight, 100 - canaryWeight)
-                groups[0].weight -= baselineWeight
-                groups.append(BackendGroup(name: "baseline", version: stable, weight: baselineWeight, servers: baselineServers))
-            }
+        func servers(_ version: String, _ role: InstanceRecord.Role) async throws -> [String] {
+            try await liveInstances(service: service, version: version, target: target, role: role).filter { $0.state == .running }.map(\.address)
         }
-        // A group without servers cannot take traffic: give its share to the other.
-        if groups[0].servers.isEmpty, groups.count == 2 { groups[0].weight = 0; groups[1].weight = 100 }
-        if groups.count >= 2, groups[1].servers.isEmpty { groups[0].weight += groups[1].weight; groups[1].weight = 0 }
+        let stableServers = try await servers(stable, .serving)
+        var canaryServers: [String] = []
+        if let canary { canaryServers = try await servers(canary, .serving) }
+        let baselineServers = canary == nil ? [] : try await servers(stable, .baseline)
+        let split = TrafficSplit.compute(canaryWeight: canary == nil ? nil : canaryWeight, stableServers: stableServers.count,
+                                         canaryServers: canaryServers.count, baselineServers: baselineServers.count)
+        var groups = [BackendGroup(name: "stable", version: stable, weight: split.stable, servers: stableServers)]
+        if let canary, let weight = split.canary { groups.append(BackendGroup(name: "canary", version: canary, weight: weight, servers: canaryServers)) }
+        if let weight = split.baseline { groups.append(BackendGroup(name: "baseline", version: stable, weight: weight, servers: baselineServers)) }
         try await router(for: target).apply(service: service, groups: groups.filter { !$0.servers.isEmpty || $0.weight == 0 })
     }
 

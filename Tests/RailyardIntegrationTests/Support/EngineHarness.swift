@@ -1,16 +1,18 @@
 import Foundation
 import RailyardAdapters
+import RailyardPorts
 import RailyardCore
 import RailyardEngine
 import RailyardServer
 import Testing
 
 /// One payin service under the rollout controller in-process, on a manual clock, with real instances
-/// and routers in a temporary folder.
+/// and routers in a temporary folder. The alert evaluator is not run as a service: its tests tick it.
 struct EngineHarness {
     let folder: String
-    let engine: RailyardEngine
+    let runtime: EngineRuntime
     let clock: ManualClock
+    var engine: RailyardEngine { runtime.engine }
 
     static let scripts = """
         scripts:
@@ -33,11 +35,12 @@ struct EngineHarness {
         text += "\n" + extraConfig
         let config = try ConfigLoader.parse(text, file: folder + "/railyard.yml", baseDirectory: folder)
         let clock = ManualClock()
-        let engine = try await RailyardServer.makeEngine(config: config, paths: RailyardPaths(root: folder + "/state"),
-                                                         routerCommand: [RailyardBinary.path, "router"], clock: clock)
-        let harness = EngineHarness(folder: folder, engine: engine, clock: clock)
+        let engine = try await Composition.engine(config: config, paths: RailyardPaths(root: folder + "/state"),
+                                                  routerCommand: [RailyardBinary.path, "router"], clock: clock)
+        let harness = EngineHarness(folder: folder, runtime: try await EngineRuntime.start(engine, services: [engine.controller]),
+                                    clock: clock)
         do {
-            try await engine.up(actor: "test")
+            try await engine.operations.up(actor: "test")
         } catch {
             try? await harness.finish()
             throw error
@@ -64,8 +67,8 @@ struct EngineHarness {
     func finish() async throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var failure: (any Error)?
-        do { try await engine.down(actor: "test") } catch { failure = failure ?? error }
-        await engine.shutdown()
+        do { try await engine.operations.down(actor: "test") } catch { failure = failure ?? error }
+        do { try await runtime.stop() } catch { failure = failure ?? error }
         do { try await engine.store.close() } catch { failure = failure ?? error }
         #expect(RailyardBinary.processes(mentioning: folder).isEmpty, "nothing left running")
         if let failure { throw failure }
@@ -74,7 +77,7 @@ struct EngineHarness {
     /// Polls (real time) until the rollout reaches `phase` or ends.
     func waitFor(_ id: String, _ phase: RolloutPhase) async throws -> RolloutRecord {
         for _ in 0..<1200 {
-            let record = try await engine.rollout(id: id)
+            let record = try await engine.rollouts.rollout(id: id)
             if record.phase == phase || record.phase.isTerminal { return record }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -86,7 +89,7 @@ struct EngineHarness {
     func waitUntilSleeping(rollout id: String) async throws {
         for _ in 0..<6000 {
             if clock.sleeperCount > 0 { return }
-            let record = try await engine.rollout(id: id)
+            let record = try await engine.rollouts.rollout(id: id)
             if record.phase.isTerminal { throw TestFailure("rollout \(id) ended (\(record.phase.rawValue): \(record.reason ?? "")) instead of waiting on the clock") }
             try await Task.sleep(for: .milliseconds(10))
         }

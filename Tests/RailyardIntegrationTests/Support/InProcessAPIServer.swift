@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import RailyardAdapters
+import RailyardPorts
 import RailyardCore
 import RailyardEngine
 import RailyardServer
@@ -67,9 +68,8 @@ final class InProcessAPIServer: Sendable {
             try text.write(toFile: full, atomically: true, encoding: .utf8)
         }
         let config = try ConfigLoader.parse(yaml, file: folder + "/railyard.yml", baseDirectory: folder)
-        let engine = try await RailyardServer.makeEngine(config: config, paths: RailyardPaths(root: folder + "/state"),
-                                                         routerCommand: ["/bin/false"])
-        try await engine.start()
+        let engine = try await Composition.engine(config: config, paths: RailyardPaths(root: folder + "/state"), routerCommand: ["/bin/false"])
+        try await engine.controller.prepare()
 
         let router = Router()
         APIRoutes.register(on: router, engine: engine, onDown: {})
@@ -82,7 +82,7 @@ final class InProcessAPIServer: Sendable {
                               configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "railyard-test"),
                               onServerRunning: { channel in portsContinuation.yield(channel.localAddress?.port ?? 0) },
                               logger: logger)
-        let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let services = ServiceGroup(configuration: .init(services: engine.services + [app], gracefulShutdownSignals: [], logger: logger))
         let task = Task { try await services.run() }
         var port = 0
         for await reported in ports { port = reported; break }
@@ -168,9 +168,9 @@ final class InProcessAPIServer: Sendable {
 
     /// Stops the listener, the engine's rollout drivers and the store, and removes the folder.
     func stop() async throws {
-        // The engine first: ending its watchers ends the open event streams, which graceful
+        // The feed first: ending its listeners ends the open event streams, which graceful
         // shutdown would otherwise wait for.
-        await engine.shutdown()
+        engine.feed.finishAll()
         await services.triggerGracefulShutdown()
         _ = await task.result
         try await engine.store.close()

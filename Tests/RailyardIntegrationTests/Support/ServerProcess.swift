@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import RailyardAPI
 import NIOCore
 #if canImport(Glibc)
 import Glibc

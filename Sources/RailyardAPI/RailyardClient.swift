@@ -1,0 +1,163 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import RailyardCore
+
+/// The typed client of Railyard's HTTP API (`docs/openapi.yaml`): what the CLI, the demo and
+/// scripts use to talk to `railyard serve`. It imports no engine.
+public struct RailyardClient: Sendable {
+    public let baseURL: String
+    /// Who is asking, for the audit log.
+    public let actor: String
+    let http: HTTPClient
+
+    /// A refused or unreachable call: `status` 0 when the server could not be reached at all.
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public let status: Int
+        public let message: String
+        public var isUnreachable: Bool { status == 0 }
+        public var description: String { message }
+        public init(status: Int, message: String) {
+            self.status = status
+            self.message = message
+        }
+    }
+
+    public init(baseURL: String, actor: String) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.actor = actor
+        self.http = Self.sharedHTTP
+    }
+
+    /// One client for the process: connecting fails fast (a refused connection is not retried until the
+    /// request's deadline), while a long call (a watch) keeps reading.
+    static let sharedHTTP = HTTPClient(eventLoopGroupProvider: .singleton, configuration: {
+        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(2)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return configuration
+    }())
+
+    // MARK: Fleet
+
+    public func health() async throws { _ = try await send("GET", "health") }
+    public func status() async throws -> FleetStatus { try await get("status") }
+    public func up() async throws -> FleetStatus { try await post("fleet/up", body: [String: String]()) }
+    /// Rolls back what is in flight and stops everything; the server stops after answering.
+    public func down() async throws { let _: [String: String] = try await post("fleet/down", body: [String: String]()) }
+
+    // MARK: Rollouts
+
+    public func rollouts() async throws -> [API.RolloutView] { try await get("rollouts") }
+    public func rollout(_ id: String) async throws -> API.RolloutView { try await get("rollouts/\(escaped(id))") }
+    public func deploy(service: String, version: String) async throws -> API.RolloutView {
+        try await post("rollouts", body: API.DeployRequest(service: service, version: version))
+    }
+    public func approve(_ id: String) async throws -> API.RolloutView { try await post("rollouts/\(escaped(id))/approve", body: [String: String]()) }
+    public func abort(_ id: String, reason: String) async throws -> API.RolloutView {
+        try await post("rollouts/\(escaped(id))/abort", body: API.AbortRequest(reason: reason))
+    }
+    public func history(subject: String? = nil, limit: Int = 200) async throws -> [AuditEvent] {
+        var path = "history?limit=\(limit)"
+        if let subject { path += "&subject=\(subject.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? subject)" }
+        return try await get(path)
+    }
+
+    /// Every change of a rollout as the server stores it (server-sent events), starting with its state
+    /// now; ends when the rollout ends.
+    public func changes(of id: String) -> AsyncThrowingStream<API.RolloutView, any Error> {
+        let request = makeRequest("GET", "rollouts/\(escaped(id))/stream")
+        let http = self.http, baseURL = self.baseURL
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    let response: HTTPClientResponse
+                    do {
+                        response = try await http.execute(request, timeout: .hours(24))
+                    } catch {
+                        throw Self.unreachable(baseURL, error)
+                    }
+                    guard response.status.code == 200 else {
+                        let data = Data((try await response.body.collect(upTo: 1 << 20)).readableBytesView)
+                        throw Self.refusal(Int(response.status.code), data)
+                    }
+                    var pending = ""
+                    for try await chunk in response.body {
+                        pending += String(buffer: chunk)
+                        while let end = pending.range(of: "\n\n") {
+                            let event = String(pending[..<end.lowerBound])
+                            pending.removeSubrange(..<end.upperBound)
+                            for line in event.split(separator: "\n") where line.hasPrefix("data: ") {
+                                continuation.yield(try API.decoder.decode(API.RolloutView.self, from: Data(line.dropFirst(6).utf8)))
+                            }
+                        }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    // MARK: Analyses
+
+    public func analyses(ofRollout id: String) async throws -> [AnalysisRecord] { try await get("rollouts/\(escaped(id))/analyses") }
+    public func analysis(_ id: String) async throws -> API.AnalysisReport { try await get("analyses/\(escaped(id))") }
+    public func analysisPlot(_ id: String) async throws -> Data { try await send("GET", "analyses/\(escaped(id))/plot.svg") }
+
+    // MARK: Transport
+
+    func get<T: Decodable>(_ path: String) async throws -> T { try API.decoder.decode(T.self, from: try await send("GET", path)) }
+
+    func post<T: Decodable>(_ path: String, body: some Encodable) async throws -> T {
+        try API.decoder.decode(T.self, from: try await send("POST", path, body: try API.encoder.encode(body)))
+    }
+
+    func escaped(_ segment: String) -> String { segment.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? segment }
+
+    func makeRequest(_ method: String, _ path: String, body: Data? = nil) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: baseURL + "/api/v1/" + path)
+        request.method = .init(rawValue: method)
+        request.headers.add(name: "X-Railyard-Actor", value: actor)
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        return request
+    }
+
+    func send(_ method: String, _ path: String, body: Data? = nil) async throws -> Data {
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(makeRequest(method, path, body: body), timeout: .seconds(600))
+        } catch {
+            throw Self.unreachable(baseURL, error)
+        }
+        let data = Data((try await response.body.collect(upTo: 64 << 20)).readableBytesView)
+        guard (200..<300).contains(response.status.code) else { throw Self.refusal(Int(response.status.code), data) }
+        return data
+    }
+
+    static func refusal(_ status: Int, _ data: Data) -> Failure {
+        let reason = (try? API.decoder.decode(API.ErrorBody.self, from: data).error) ?? String(decoding: data, as: UTF8.self)
+        return Failure(status: status, message: reason)
+    }
+
+    /// Says in words why the server could not be reached, rather than NIO's error text.
+    static func unreachable(_ baseURL: String, _ error: any Error) -> Failure {
+        let text = "\(error)".lowercased()
+        let why = if text.contains("refused") {
+            "nothing listens there (connection refused)"
+        } else if text.contains("connecttimeout") || text.contains("connect timeout") {
+            "no answer to the connection within 2 s"
+        } else if text.contains("reset") || text.contains("eof") || text.contains("closed") {
+            "the connection was closed before an answer came"
+        } else if text.contains("deadline") || text.contains("timeout") {
+            "no answer in time"
+        } else {
+            "\(error)"
+        }
+        return Failure(status: 0, message: "cannot reach the Railyard server at \(baseURL): \(why); start it with `railyard serve`")
+    }
+}

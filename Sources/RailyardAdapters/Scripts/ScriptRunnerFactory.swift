@@ -1,0 +1,5 @@
+import RailyardPorts
+
+public enum ScriptRunnerFactory {
+    public static func make() -> any ScriptRunner { ShellScriptRunner() }
+}

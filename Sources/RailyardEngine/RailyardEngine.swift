@@ -1,0 +1,44 @@
+import Foundation
+import RailyardCore
+import RailyardPorts
+import ServiceLifecycle
+
+/// The engine wired together for one Railyard: the rollout controller and the alert evaluator (the
+/// services to run), the rollout requests, the fleet operations, and the feed of changes. It holds no
+/// logic of its own; each part is its own type.
+public struct RailyardEngine: Sendable {
+    public let config: RailyardConfig
+    public let ports: EnginePorts
+    public let fleet: Fleet
+    public let feed: RolloutFeed
+    public let controller: RolloutController
+    public let alerts: AlertEvaluator
+    public let rollouts: RolloutRequests
+    public let operations: FleetOperations
+
+    public init(config: RailyardConfig, ports: EnginePorts, stopGrace: Duration = .seconds(5), extractor: CountersExtractor = CountersExtractor()) {
+        self.config = config
+        self.ports = ports
+        let fleet = Fleet(config: config, store: ports.store, driver: ports.driver, routers: ports.routers, paths: ports.paths,
+                          clock: ports.clock, stopGrace: stopGrace)
+        let feed = RolloutFeed()
+        let ledger = RolloutLedger(machine: RolloutMachine(config: config), store: ports.store, clock: ports.clock, feed: feed)
+        let alerts = AlertEvaluator(spec: config.alerts, fleet: fleet, store: ports.store, metrics: ports.metrics, extractor: extractor,
+                                    notifiers: ports.notifiers, clock: ports.clock)
+        let controller = RolloutController(config: config, ports: ports, fleet: fleet, ledger: ledger, feed: feed, alerts: alerts,
+                                           extractor: extractor)
+        let rollouts = RolloutRequests(config: config, store: ports.store, fleet: fleet, ledger: ledger, controller: controller, feed: feed,
+                                       clock: ports.clock)
+        self.fleet = fleet
+        self.feed = feed
+        self.alerts = alerts
+        self.controller = controller
+        self.rollouts = rollouts
+        self.operations = FleetOperations(config: config, store: ports.store, fleet: fleet, driver: ports.driver, requests: rollouts)
+    }
+
+    public var store: any RailyardStore { ports.store }
+
+    /// The controllers, in start order, for the server's ServiceGroup (which stops them in reverse).
+    public var services: [any Service] { [controller, alerts] }
+}

@@ -1,0 +1,201 @@
+import Foundation
+import RailyardCore
+import RailyardPorts
+import ServiceLifecycle
+
+/// The rollout controller, run as a service of the server's ServiceGroup. On start it settles every
+/// process Railyard ever started (adopt or stop) and reconciles the rollouts with the routers; then
+/// it drives each active rollout: it asks `RolloutMachine.nextAction` what comes next and hands it to
+/// the executor of that kind. Every driving task is a child of `run()`; graceful shutdown cancels
+/// them and their stored state is where the next start resumes.
+public actor RolloutController: Service {
+    let config: RailyardConfig
+    let machine: RolloutMachine
+    let ports: EnginePorts
+    let fleet: Fleet
+    let ledger: RolloutLedger
+    let feed: RolloutFeed
+    let alerts: AlertEvaluator
+    let extractor: CountersExtractor
+
+    /// Rollouts to drive, consumed by `run()`; buffered, so a request made before `run()` starts is kept.
+    let starts: AsyncStream<String>
+    let startContinuation: AsyncStream<String>.Continuation
+
+    /// One slot per rollout being driven: the signal that stops it, and who waits for it to stop.
+    struct Slot {
+        let stop: AsyncStream<Void>.Continuation
+        let stopSignal: AsyncStream<Void>
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+    var slots: [String: Slot] = [:]
+    var running = false
+    var prepared = false
+
+    init(config: RailyardConfig, ports: EnginePorts, fleet: Fleet, ledger: RolloutLedger, feed: RolloutFeed, alerts: AlertEvaluator,
+         extractor: CountersExtractor) {
+        self.config = config
+        self.machine = ledger.machine
+        self.ports = ports
+        self.fleet = fleet
+        self.ledger = ledger
+        self.feed = feed
+        self.alerts = alerts
+        self.extractor = extractor
+        (starts, startContinuation) = AsyncStream<String>.makeStream()
+    }
+
+    public func run() async throws {
+        running = true
+        defer { running = false }
+        try await prepare()
+        for record in try await ports.store.activeRollouts() { startDriving(record.id) }
+        await withDiscardingTaskGroup { group in
+            for await id in starts.cancelOnGracefulShutdown() {
+                group.addTask { await self.driveUntilStopped(id) }
+            }
+            group.cancelAll()
+        }
+        for slot in slots.values { for waiter in slot.waiters { waiter.resume() } }
+        slots.removeAll()
+    }
+
+    /// Reconciles once, before anything is driven; `run()` does it if the server did not.
+    public func prepare() async throws {
+        guard !prepared else { return }
+        try await reconcile()
+        prepared = true
+    }
+
+    /// Settles the processes, then the rollouts; what it found is in the audit log.
+    func reconcile() async throws {
+        let processes = ProcessReconciler(fleet: fleet, store: ports.store, driver: ports.driver, config: config)
+        let findings = try await processes.reconcile()
+        try await RolloutReconciler(fleet: fleet, store: ports.store, ledger: ledger).reconcile(lost: findings.lost)
+    }
+
+    // MARK: Driving
+
+    /// Whether a task drives (or is about to drive) the rollout; false while the controller is not running.
+    public func isDriving(_ id: String) -> Bool { running && slots[id] != nil }
+
+    func startDriving(_ id: String) {
+        guard slots[id] == nil else { return }
+        let (signal, stop) = AsyncStream<Void>.makeStream()
+        slots[id] = Slot(stop: stop, stopSignal: signal)
+        startContinuation.yield(id)
+    }
+
+    /// Stops driving `id` and returns once its task has ended, so nothing of it runs after this.
+    func stopDriving(_ id: String) async {
+        guard let slot = slots[id] else { return }
+        guard running else { slots[id] = nil; return }
+        slot.stop.yield(())
+        await withCheckedContinuation { waiter in slots[id]?.waiters.append(waiter) }
+    }
+
+    func driveUntilStopped(_ id: String) async {
+        guard let signal = slots[id]?.stopSignal else { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.drive(id) }
+            group.addTask { for await _ in signal { return } }
+            await group.next()
+            group.cancelAll()
+        }
+        for waiter in slots.removeValue(forKey: id)?.waiters ?? [] { waiter.resume() }
+        // Listeners (`settle`) learn that nothing drives this rollout any more.
+        if let record = try? await ports.store.rollout(id: id) { feed.publish(record) }
+    }
+
+    /// Runs the rollout's next actions until it ends, waits for a person, or is cancelled (abort, shutdown).
+    func drive(_ id: String) async {
+        do {
+            while !Task.isCancelled {
+                let record = try await ledger.existing(id)
+                switch machine.nextAction(for: record) {
+                case .none:
+                    return
+                case .runStep(let step, let wave, let resuming):
+                    try await runStep(step, wave: wave, record: record, resuming: resuming)
+                case .waitUntil(let deadline):
+                    try await ports.clock.sleep(until: deadline)
+                    try await ledger.transition(record, .pauseElapsed, message: "pause of wave '\(machine.wave(of: record).name)' elapsed")
+                case .waitForApproval:
+                    try await waitWhileAwaitingApproval(id)
+                case .rollback(let action):
+                    try await rollbackExecutor.run(action, record: record)
+                case .retireOldVersion:
+                    try await RetireExecutor(fleet: fleet, store: ports.store, ledger: ledger).run(record)
+                }
+            }
+        } catch is CancellationError {
+            return
+        } catch {
+            guard !Task.isCancelled else { return }
+            try? await ledger.audit(kind: "rollout.stalled", subject: id,
+                                    message: "the controller stopped on an unexpected error; the rollout stays as stored until it is resumed or aborted",
+                                    reason: "\(error)")
+        }
+    }
+
+    func runStep(_ step: StepSpec, wave: WaveSpec, record: RolloutRecord, resuming: Bool) async throws {
+        if resuming {
+            try await ledger.audit(kind: "rollout.step_resumed", subject: record.id,
+                                   message: "re-running '\(step)' of wave '\(wave.name)' after a restart (steps are idempotent)")
+        }
+        do {
+            switch try await executor(for: step).run(record, wave: wave) {
+            case .completed(let current):
+                try Task.checkCancellation()
+                try await ledger.transition(current, .stepCompleted, message: "'\(step)' of wave '\(wave.name)' done")
+            case .waiting:
+                break
+            }
+        } catch let failure as StepFailure {
+            try Task.checkCancellation()
+            let current = try await ledger.existing(record.id)
+            try await ledger.transition(current, .stepFailed(reason: failure.reason),
+                                        message: "'\(step)' of wave '\(wave.name)' failed: rolling back", reason: failure.reason)
+        }
+    }
+
+    /// Returns once the rollout has left `awaiting_approval` (approved; an abort cancels this task).
+    func waitWhileAwaitingApproval(_ id: String) async throws {
+        let changes = feed.changes()
+        // The approval may have landed between reading the record and listening.
+        guard try await ledger.existing(id).phase == .awaitingApproval else { return }
+        for await change in changes where change.id == id && change.phase != .awaitingApproval { return }
+        try Task.checkCancellation()
+    }
+
+    // MARK: Executors
+
+    /// The executor of a step kind, holding only the ports that kind needs.
+    func executor(for step: StepSpec) -> any StepExecutor {
+        switch step {
+        case .scripts:
+            ScriptsStep(config: config, store: ports.store, runner: ports.scripts, files: ports.scriptFiles, paths: ports.paths,
+                        clock: ports.clock, ledger: ledger)
+        case .deploy:
+            DeployStep(fleet: fleet, ledger: ledger)
+        case .smoke:
+            SmokeStep(fleet: fleet, probe: ports.probe, ledger: ledger)
+        case .setWeight(let weight):
+            SetWeightStep(weight: weight, fleet: fleet, ledger: ledger)
+        case .pause(let duration):
+            PauseStep(duration: duration, clock: ports.clock, ledger: ledger)
+        case .approval:
+            ApprovalStep(ledger: ledger)
+        case .analysis(let spec):
+            AnalysisStep(spec: spec, fleet: fleet, store: ports.store, metrics: ports.metrics, extractor: extractor, clock: ports.clock,
+                         feed: feed, ledger: ledger)
+        case .promote:
+            PromoteStep(fleet: fleet, ledger: ledger)
+        }
+    }
+
+    var rollbackExecutor: RollbackExecutor {
+        RollbackExecutor(config: config, fleet: fleet, store: ports.store, runner: ports.scripts, paths: ports.paths, clock: ports.clock,
+                         alerts: alerts, ledger: ledger)
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import RailyardCore
+import RailyardPorts
+
+/// What people ask of rollouts (deploy, approve, abort) and what they read. Each request is checked,
+/// refused with its reason or stored, and handed to the controller; nothing here runs a step.
+public struct RolloutRequests: Sendable {
+    let config: RailyardConfig
+    let store: any RailyardStore
+    let fleet: Fleet
+    let ledger: RolloutLedger
+    let controller: RolloutController
+    let feed: RolloutFeed
+    let clock: any WallClock
+
+    /// Starts a rollout of `version` of `service` through the deployment process.
+    public func deploy(service: String, version: String, actor: String) async throws -> RolloutRecord {
+        guard let spec = config.service(named: service) else {
+            let hint = Suggestion.hint(for: service, among: config.services.map(\.name))
+            throw Refusal(.notFound, "no service '\(service)' in railyard.yml\(hint)")
+        }
+        guard VersionName.isValid(version) else {
+            throw Refusal(.badRequest, "version '\(version)' is not valid: \(VersionName.rule)")
+        }
+        if let running = try await store.activeRollouts().first(where: { $0.service == service }) {
+            throw Refusal(.conflict, "a rollout of \(service) is already in progress: \(running.id) (\(running.phase.rawValue)); abort it or wait")
+        }
+        let stable = try await store.stableVersions()[service] ?? [:]
+        let waveTargets = config.deployment.waves.compactMap(\.target)
+        if !waveTargets.isEmpty, waveTargets.allSatisfy({ (stable[$0] ?? spec.initialVersion) == version }) {
+            throw Refusal(.conflict, "\(service) \(version) is already the stable version in \(waveTargets.joined(separator: ", "))")
+        }
+        for target in Set(waveTargets).sorted() {
+            guard let router = try await fleet.routerRecord(for: target), router.running, fleet.isAlive(router) else {
+                throw Refusal(.conflict, "the router of \(target) is not running: run `railyard up` first")
+            }
+        }
+        let id = "\(service)-\(version)-\(String(UInt32.random(in: 0...0xFFFF), radix: 16).leftPadded(to: 4))"
+        let record = RolloutRecord(id: id, service: service, version: version, createdBy: actor, at: clock.now())
+        try await store.save(record, events: [AuditEvent(at: record.createdAt, actor: actor, kind: "rollout.created", subject: id,
+                                                         message: "rollout of \(service) \(version) created by \(actor)")])
+        feed.publish(record)
+        await controller.startDriving(id)
+        return record
+    }
+
+    public func approve(id: String, actor: String) async throws -> RolloutRecord {
+        let record = try await ledger.existing(id)
+        return try await ledger.transition(record, .approved(by: actor), actor: actor,
+                                           message: "approved by \(actor) at wave '\(ledger.machine.wave(of: record).name)'")
+    }
+
+    /// Stops the rollout where it is and rolls it back: traffic to stable first, then instances, then scripts.
+    public func abort(id: String, actor: String, reason: String) async throws -> RolloutRecord {
+        var record = try await ledger.existing(id)
+        guard record.phase.isActive else {
+            throw Refusal(.conflict, "rollout \(id) has already ended (\(record.phase.rawValue))")
+        }
+        if record.phase == .rollingBack || record.phase == .finishing {
+            do {
+                _ = try ledger.machine.apply(.abortRequested(by: actor, reason: reason), to: record, at: clock.now())
+            } catch {
+                throw Refusal(.conflict, error.message)
+            }
+        }
+        // Stop the driving task first, so no step runs after the rollback has begun.
+        await controller.stopDriving(id)
+        record = try await ledger.existing(id)
+        let next = try await ledger.transition(record, .abortRequested(by: actor, reason: reason), actor: actor,
+                                               message: "rollback started: aborted by \(actor)", reason: reason)
+        await controller.startDriving(id)
+        return next
+    }
+
+    public func rollout(id: String) async throws -> RolloutRecord { try await ledger.existing(id) }
+    public func rollouts(limit: Int = 50) async throws -> [RolloutRecord] { try await store.rollouts(limit: limit) }
+    public func history(subject: String?, limit: Int = 200) async throws -> [AuditEvent] { try await store.events(subject: subject, limit: limit) }
+
+    /// Waits until the rollout reaches a terminal phase, or waits for a person, or nothing drives it any
+    /// more (it stalled on an unexpected error). Listens to the changes as they are stored.
+    public func settle(id: String) async throws -> RolloutRecord {
+        let changes = feed.changes()
+        func settled(_ record: RolloutRecord) async -> Bool {
+            if record.phase.isTerminal || record.phase == .awaitingApproval { return true }
+            return await !controller.isDriving(id)
+        }
+        let record = try await ledger.existing(id)
+        if await settled(record) { return record }
+        for await change in changes where change.id == id {
+            let current = try await ledger.existing(id)
+            if await settled(current) { return current }
+        }
+        try Task.checkCancellation()
+        return try await ledger.existing(id)
+    }
+
+    public func liveAnalysis(rolloutID: String) -> LiveAnalysis? { feed.live(for: rolloutID) }
+
+    /// A stored analysis with its looks, for `railyard analysis show`.
+    public func analysisReport(id: String) async throws -> (record: AnalysisRecord, looks: [(look: AnalysisLook, judgement: Judgement)]) {
+        guard let record = try await store.analysis(id: id) else { throw Refusal(.notFound, "no analysis '\(id)'") }
+        return (record, try await store.looks(analysisID: id))
+    }
+
+    /// The analyses of a rollout, oldest first; refused as not found for an unknown rollout.
+    public func analyses(rolloutID: String) async throws -> [AnalysisRecord] {
+        _ = try await ledger.existing(rolloutID)
+        return try await store.analyses(rolloutID: rolloutID)
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import RailyardCore
+
+/// xoshiro256** (Blackman & Vigna), seeded through SplitMix64: small, fast and the same on every platform,
+/// so the judges' simulations (tests and `railyard-bench judge`) are deterministic.
+public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
+    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+
+    public init(seed: UInt64) {
+        var x = seed
+        func splitMix() -> UInt64 {
+            x &+= 0x9E37_79B9_7F4A_7C15
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
+    }
+
+    public mutating func next() -> UInt64 {
+        let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
+        let t = s1 << 17
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = s3 << 45 | s3 >> 19
+        return result
+    }
+
+    /// Uniform in (0, 1), 53 random bits.
+    public mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) * 0x1p-53 }
+
+    /// A Poisson variate: multiplication for small means, Hörmann's PTRS (transformed rejection) otherwise.
+    public mutating func poisson(_ mean: Double) -> Int {
+        guard mean > 0 else { return 0 }
+        if mean < 10 {
+            let limit = exp(-mean)
+            var k = 0
+            var product = uniform()
+            while product > limit {
+                k += 1
+                product *= uniform()
+            }
+            return k
+        }
+        let slam = mean.squareRoot()
+        let loglam = log(mean)
+        let b = 0.931 + 2.53 * slam
+        let a = -0.059 + 0.02483 * b
+        let invalpha = 1.1239 + 1.1328 / (b - 3.4)
+        let vr = 0.9277 - 3.6224 / (b - 2)
+        while true {
+            let u = uniform() - 0.5
+            let v = uniform()
+            let us = 0.5 - abs(u)
+            let k = ((2 * a / us + b) * u + mean + 0.43).rounded(.down)
+            if us >= 0.07 && v <= vr { return Int(k) }
+            if k < 0 || (us < 0.013 && v > us) { continue }
+            if log(v) + log(invalpha) - log(a / (us * us) + b) <= -mean + k * loglam - lgamma(k + 1) { return Int(k) }
+        }
+    }
+}
+
+/// The traffic one simulated group (baseline or canary) serves: Poisson arrivals, independent errors, and
+/// log-normal latencies observed through a Prometheus histogram. The canary differs by `errorRatio` and a
+/// multiplicative `latencyShift`.
+public struct CanaryTrafficModel: Sendable, Equatable {
+    /// Requests per second to each group.
+    public var requestsPerSecond: Double
+    public var baselineErrorRate: Double
+    /// Canary error rate / baseline error rate (1 = A/A).
+    public var errorRatio: Double
+    /// Median latency of the baseline, seconds, and the standard deviation of log-latency.
+    public var latencyMedian: Double
+    public var latencySigma: Double
+    /// Canary latency = baseline latency × (1 + latencyShift).
+    public var latencyShift: Double
+    /// Finite histogram bounds (+Inf is added); empty for no histogram.
+    public var bounds: [Double]
+
+    /// The demo fleet's histogram bounds (PaymentsDemo's MetricsRegistry).
+    public static let demoBounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
+
+    public init(requestsPerSecond: Double, baselineErrorRate: Double = 0.005, errorRatio: Double = 1,
+                latencyMedian: Double = 0.12, latencySigma: Double = 0.5, latencyShift: Double = 0, bounds: [Double] = []) {
+        self.requestsPerSecond = requestsPerSecond
+        self.baselineErrorRate = baselineErrorRate
+        self.errorRatio = errorRatio
+        self.latencyMedian = latencyMedian
+        self.latencySigma = latencySigma
+        self.latencyShift = latencyShift
+        self.bounds = bounds
+    }
+
+    public func errorRate(canary: Bool) -> Double { min(1, baselineErrorRate * (canary ? errorRatio : 1)) }
+
+    /// P(latency in each bucket), the last one +Inf; [1] without a histogram.
+    public func bucketProbabilities(canary: Bool) -> [Double] {
+        guard !bounds.isEmpty else { return [1] }
+        let median = latencyMedian * (canary ? 1 + latencyShift : 1)
+        var previous = 0.0
+        var out: [Double] = []
+        for bound in bounds {
+            let cdf = 0.5 * erfc(-((log(bound) - log(median)) / latencySigma) / 2.0.squareRoot())  // normal CDF
+            out.append(max(0, cdf - previous))
+            previous = cdf
+        }
+        out.append(max(0, 1 - previous))
+        return out
+    }
+}
+
+/// Simulates an analysis: both groups' cumulative counters, one look after another.
+public struct CanaryStreamSimulator: Sendable {
+    public let model: CanaryTrafficModel
+    private var random: Xoshiro256StarStar
+    private var baselineCells: [Double]
+    private var canaryCells: [Double]
+    public private(set) var look: AnalysisLook
+    private var baselineCounts: [Double]
+    private var canaryCounts: [Double]
+
+    public init(model: CanaryTrafficModel, seed: UInt64) {
+        self.model = model
+        random = Xoshiro256StarStar(seed: seed)
+        func cells(_ canary: Bool) -> [Double] {
+            let q = model.errorRate(canary: canary)
+            return model.bucketProbabilities(canary: canary).flatMap { [$0 * q, $0 * (1 - q)] }
+        }
+        baselineCells = cells(false)
+        canaryCells = cells(true)
+        let histogram = model.bounds.isEmpty ? [] : (model.bounds + [.infinity]).map { LatencyBucket(le: $0, count: 0) }
+        look = AnalysisLook(elapsed: 0, baseline: GroupCounters(latencyBuckets: histogram), canary: GroupCounters(latencyBuckets: histogram))
+        baselineCounts = Array(repeating: 0, count: baselineCells.count / 2)
+        canaryCounts = baselineCounts
+    }
+
+    /// Advances the clock by `seconds` and returns the new look (cumulative counters).
+    public mutating func step(seconds: Double) -> AnalysisLook {
+        let expected = model.requestsPerSecond * seconds
+        Self.advance(&look.baseline, &baselineCounts, cells: baselineCells, expected: expected, random: &random)
+        Self.advance(&look.canary, &canaryCounts, cells: canaryCells, expected: expected, random: &random)
+        look.elapsed += seconds
+        return look
+    }
+
+    private static func advance(_ group: inout GroupCounters, _ counts: inout [Double], cells: [Double], expected: Double,
+                                random: inout Xoshiro256StarStar) {
+        var cumulative = 0.0
+        for j in 0..<(cells.count / 2) {
+            let errors = Double(random.poisson(expected * cells[2 * j]))
+            let ok = Double(random.poisson(expected * cells[2 * j + 1]))
+            group.errors += errors
+            group.requests += errors + ok
+            counts[j] += errors + ok
+            cumulative += counts[j]
+            if !group.latencyBuckets.isEmpty { group.latencyBuckets[j].count = cumulative }
+        }
+    }
+}
