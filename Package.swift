@@ -80,7 +80,8 @@ let package = Package(
         // The CLI's text for people (what `rollout watch`, `status` and `scrape` print), on the executable module.
         .testTarget(name: "RailyardCLITests", dependencies: ["railyard", "RailyardCore", "RailyardAPI"]),
         .testTarget(name: "RailyardIntegrationTests", dependencies: [
-            "RailyardCore", "RailyardPorts", "RailyardAdapters", "RailyardEngine", "RailyardServer", "RailyardAPI", "PaymentsDemo",
+            "RailyardCore", "RailyardPorts", "RailyardAdapters", "RailyardEngine", "RailyardServer", "RailyardAPI", "RailyardSimulation",
+            "PaymentsDemo",
             .product(name: "Yams", package: "Yams"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
