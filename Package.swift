@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         // Already part of the graph (through swift-certificates): SHA-256 of script files.
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        // Already part of the graph (ServiceLifecycle, Hummingbird): named for the engine tests' logger.
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // Pure domain: config model and validation, rollout state machine, judges. No I/O.
@@ -76,6 +78,7 @@ let package = Package(
         .testTarget(name: "RailyardEngineTests", dependencies: [
             "RailyardCore", "RailyardPorts", "RailyardEngine",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // The CLI's text for people (what `rollout watch`, `status` and `scrape` print), on the executable module.
         .testTarget(name: "RailyardCLITests", dependencies: ["railyard", "RailyardCore", "RailyardAPI"]),

@@ -76,8 +76,8 @@ public actor RolloutController: Service {
 
     // MARK: Driving
 
-    /// Whether a task drives (or is about to drive) the rollout; false while the controller is not running.
-    public func isDriving(_ id: String) -> Bool { running && slots[id] != nil }
+    /// Whether a task drives the rollout, or will as soon as `run()` takes it.
+    public func isDriving(_ id: String) -> Bool { slots[id] != nil }
 
     func startDriving(_ id: String) {
         guard slots[id] == nil else { return }

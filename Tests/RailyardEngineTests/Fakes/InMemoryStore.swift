@@ -1,0 +1,75 @@
+import Foundation
+import RailyardCore
+import RailyardPorts
+import Synchronization
+
+/// Fake store, in memory: the engine's tests run without SQLite. Same contract as `SQLStore` (newest
+/// last for events, a rollout saved with its events at once).
+final class InMemoryStore: RailyardStore {
+    struct State {
+        var rollouts: [String: RolloutRecord] = [:]
+        var order: [String] = []
+        var events: [AuditEvent] = []
+        var instances: [String: InstanceRecord] = [:]
+        var routers: [String: RouterRecord] = [:]
+        var scripts: [String: ScriptRecord] = [:]
+        var analyses: [String: AnalysisRecord] = [:]
+        var looks: [String: [(look: AnalysisLook, judgement: Judgement)]] = [:]
+        var stable: [String: [String: String]] = [:]
+    }
+    let state = Mutex(State())
+
+    func migrate() async throws {}
+    func close() async throws {}
+
+    func save(_ rollout: RolloutRecord, events: [AuditEvent]) async throws {
+        state.withLock { state in
+            if state.rollouts[rollout.id] == nil { state.order.append(rollout.id) }
+            state.rollouts[rollout.id] = rollout
+            for event in events { Self.append(event, to: &state) }
+        }
+    }
+    func rollout(id: String) async throws -> RolloutRecord? { state.withLock { $0.rollouts[id] } }
+    func rollouts(limit: Int) async throws -> [RolloutRecord] {
+        state.withLock { state in state.order.reversed().prefix(limit).compactMap { state.rollouts[$0] } }
+    }
+    func activeRollouts() async throws -> [RolloutRecord] {
+        state.withLock { state in state.order.compactMap { state.rollouts[$0] }.filter(\.phase.isActive) }
+    }
+
+    func append(_ event: AuditEvent) async throws { state.withLock { Self.append(event, to: &$0) } }
+    static func append(_ event: AuditEvent, to state: inout State) {
+        var numbered = event
+        numbered.id = Int64(state.events.count + 1)
+        state.events.append(numbered)
+    }
+    func events(subject: String?, limit: Int) async throws -> [AuditEvent] {
+        state.withLock { Array($0.events.filter { subject == nil || $0.subject == subject }.suffix(limit)) }
+    }
+
+    func save(_ instance: InstanceRecord) async throws { state.withLock { $0.instances[instance.id] = instance } }
+    func instances(includeStopped: Bool) async throws -> [InstanceRecord] {
+        state.withLock { $0.instances.values.filter { includeStopped || ($0.state != .stopped && $0.state != .failed) }.sorted { $0.id < $1.id } }
+    }
+
+    func save(_ router: RouterRecord) async throws { state.withLock { $0.routers[router.target] = router } }
+    func routers() async throws -> [RouterRecord] { state.withLock { $0.routers.values.sorted { $0.target < $1.target } } }
+
+    func save(_ script: ScriptRecord) async throws { state.withLock { $0.scripts[script.name] = script } }
+    func scripts() async throws -> [ScriptRecord] { state.withLock { $0.scripts.values.sorted { $0.name < $1.name } } }
+
+    func save(_ analysis: AnalysisRecord) async throws { state.withLock { $0.analyses[analysis.id] = analysis } }
+    func appendLook(analysisID: String, seq: Int, look: AnalysisLook, judgement: Judgement) async throws {
+        state.withLock { $0.looks[analysisID, default: []].append((look, judgement)) }
+    }
+    func analysis(id: String) async throws -> AnalysisRecord? { state.withLock { $0.analyses[id] } }
+    func analyses(rolloutID: String) async throws -> [AnalysisRecord] {
+        state.withLock { $0.analyses.values.filter { $0.rolloutID == rolloutID }.sorted { $0.startedAt < $1.startedAt } }
+    }
+    func looks(analysisID: String) async throws -> [(look: AnalysisLook, judgement: Judgement)] { state.withLock { $0.looks[analysisID] ?? [] } }
+
+    func setStableVersion(service: String, target: String, version: String) async throws {
+        state.withLock { $0.stable[service, default: [:]][target] = version }
+    }
+    func stableVersions() async throws -> [String: [String: String]] { state.withLock { $0.stable } }
+}
