@@ -23,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
         // Already part of the graph (ServiceLifecycle, Hummingbird): named for the engine tests' logger.
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // Railyard's own metrics and the demo fleet's: swift-metrics as the facade, Prometheus text out.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // Pure domain: config model and validation, rollout state machine, judges. No I/O.
@@ -42,6 +45,7 @@ let package = Package(
         .target(name: "RailyardEngine", dependencies: [
             "RailyardCore", "RailyardPorts",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ]),
         // HTTP wire types and the typed client; imports no engine.
         .target(name: "RailyardAPI", dependencies: [
@@ -53,12 +57,16 @@ let package = Package(
             "RailyardCore", "RailyardPorts", "RailyardEngine", "RailyardAdapters", "RailyardAPI",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         // Simulated canary traffic for the judge benchmark and the judges' tests; not in the product.
         .target(name: "RailyardSimulation", dependencies: ["RailyardCore"]),
         // The bundled payment fleet the demo and the tests deploy.
         .target(name: "PaymentsDemo", dependencies: [
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),

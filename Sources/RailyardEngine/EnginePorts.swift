@@ -14,10 +14,13 @@ public struct EnginePorts: Sendable {
     public var notifiers: [any Notifier]
     public var clock: any WallClock
     public var paths: RailyardPaths
+    /// Where Railyard's own metrics go.
+    public var telemetry: EngineMetrics
 
     public init(store: any RailyardStore, driver: any InstanceDriver, routers: any RouterProvider, scripts: any ScriptRunner,
                 scriptFiles: any ScriptFiles, probe: any HTTPProbe, metrics: any MetricSource, notifiers: [any Notifier],
-                clock: any WallClock, paths: RailyardPaths) {
+                clock: any WallClock, paths: RailyardPaths, telemetry: EngineMetrics = EngineMetrics()) {
+        self.telemetry = telemetry
         self.store = store
         self.driver = driver
         self.routers = routers

@@ -20,7 +20,7 @@ public struct RailyardEngine: Sendable {
         self.config = config
         self.ports = ports
         let fleet = Fleet(config: config, store: ports.store, driver: ports.driver, routers: ports.routers, paths: ports.paths,
-                          clock: ports.clock, stopGrace: stopGrace)
+                          clock: ports.clock, stopGrace: stopGrace, telemetry: ports.telemetry)
         let feed = RolloutFeed()
         let ledger = RolloutLedger(machine: RolloutMachine(config: config), store: ports.store, clock: ports.clock, feed: feed)
         let alerts = AlertEvaluator(spec: config.alerts, fleet: fleet, store: ports.store, metrics: ports.metrics, extractor: extractor,

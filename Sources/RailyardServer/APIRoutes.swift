@@ -7,9 +7,20 @@ import RailyardEngine
 /// The HTTP API over the engine. Requests name services and versions, never commands: what runs
 /// comes from `railyard.yml` only.
 public enum APIRoutes {
-    public static func register(on router: Router<BasicRequestContext>, engine: RailyardEngine, onDown: @escaping @Sendable () async -> Void) {
+    public static func register(on router: Router<BasicRequestContext>, engine: RailyardEngine, metrics: ServerMetrics? = nil,
+                                onDown: @escaping @Sendable () async -> Void) {
         let deployment = engine.config.deployment
         let api = router.group("api/v1")
+
+        // Railyard's own metrics, for Prometheus: rollouts by phase, step durations, reconcile findings,
+        // router apply latency, analyses by verdict.
+        if let metrics {
+            router.get("metrics") { _, _ in
+                let text = try await metrics.render(engine: engine)
+                return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(string: text)))
+            }
+        }
 
         api.get("health") { _, _ in json(["status": "ok"]) }
 

@@ -11,7 +11,7 @@ public enum Composition {
     /// railyard.yml, scripts run by /bin/sh, the configured metric source and notifiers.
     /// - Parameter routerCommand: how to run a built-in router process (`railyard router`).
     public static func ports(config: RailyardConfig, paths: RailyardPaths, routerCommand: [String], clock: any WallClock = SystemClock(),
-                             httpClient: HTTPClient = .shared) async throws -> EnginePorts {
+                             telemetry: EngineMetrics = EngineMetrics(), httpClient: HTTPClient = .shared) async throws -> EnginePorts {
         try paths.create()
         let metrics: any MetricSource = switch config.metrics.source {
         case .scrape: try MetricSourceFactory.make(.scrape, httpClient: httpClient)
@@ -27,12 +27,13 @@ public enum Composition {
         return EnginePorts(store: store, driver: DriverFactory.make(.local),
                            routers: RouterFactory.provider(kind: config.router, routerCommand: routerCommand, httpClient: httpClient),
                            scripts: ScriptRunnerFactory.make(), scriptFiles: LocalScriptFiles(), probe: AsyncHTTPProbe(httpClient: httpClient),
-                           metrics: metrics, notifiers: notifiers, clock: clock, paths: paths)
+                           metrics: metrics, notifiers: notifiers, clock: clock, paths: paths, telemetry: telemetry)
     }
 
     /// An engine on the local ports.
     public static func engine(config: RailyardConfig, paths: RailyardPaths, routerCommand: [String],
-                              clock: any WallClock = SystemClock()) async throws -> RailyardEngine {
-        RailyardEngine(config: config, ports: try await ports(config: config, paths: paths, routerCommand: routerCommand, clock: clock))
+                              clock: any WallClock = SystemClock(), telemetry: EngineMetrics = EngineMetrics()) async throws -> RailyardEngine {
+        RailyardEngine(config: config, ports: try await ports(config: config, paths: paths, routerCommand: routerCommand, clock: clock,
+                                                              telemetry: telemetry))
     }
 }

@@ -30,15 +30,16 @@ public enum RailyardServer {
     /// or `POST /fleet/down`. The listener opens only once the store agrees with what really runs.
     public static func run(_ options: Options, onReady: @escaping @Sendable (String) -> Void) async throws {
         let config = try ConfigFile.load(path: options.configPath)
+        let metrics = ServerMetrics()
         let engine = try await Composition.engine(config: config, paths: RailyardPaths(root: options.stateDirectory),
-                                                  routerCommand: options.routerCommand)
+                                                  routerCommand: options.routerCommand, telemetry: metrics.engineMetrics)
         do {
             try await engine.controller.prepare()
             var logger = Logger(label: "railyard.server")
             logger.logLevel = .warning
             let router = Router()
             let group = GroupHandle()
-            APIRoutes.register(on: router, engine: engine, onDown: { await group.shutDown() })
+            APIRoutes.register(on: router, engine: engine, metrics: metrics, onDown: { await group.shutDown() })
             let app = Application(router: router, configuration: .init(address: .hostname(options.host, port: options.port), serverName: "railyard"),
                                   onServerRunning: { channel in onReady("http://\(options.host):\(channel.localAddress?.port ?? options.port)") },
                                   logger: logger)

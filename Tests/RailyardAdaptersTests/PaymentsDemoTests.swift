@@ -132,7 +132,7 @@ struct PaymentsDemoTests {
             #expect(metrics.contains(#"http_requests_total{route="/payins",method="POST",status="500"} 4"#))
             #expect(metrics.contains(#"http_requests_total{route="/payins",method="POST",status="201"} 96"#))
             #expect(metrics.contains(#"http_request_duration_seconds_count{route="/payins"} 100"#))
-            #expect(metrics.contains(#"demo_build_info{service="payin",version="v2"} 1"#))
+            #expect(metrics.contains(#"demo_build_info{service="payin",version="v2"} 1.0"#))
         }
     }
 

@@ -111,6 +111,7 @@ struct APIContractTests {
         Call(operation: "GET /api/v1/status", path: "/api/v1/status", status: 200),
         Call(operation: "POST /api/v1/fleet/down", path: "/api/v1/fleet/down", actor: nil, status: 200),
         Call(operation: "GET /api/v1/history", path: "/api/v1/history?limit=1", status: 200),
+        Call(operation: "GET /metrics", path: "/metrics", status: 200),
     ]
 
     @Test("every documented operation answers as documented, and the routes are the documented ones")

@@ -14,9 +14,11 @@ public struct Fleet: Sendable {
     let paths: RailyardPaths
     let clock: any WallClock
     let stopGrace: Duration
+    let telemetry: EngineMetrics
 
     public init(config: RailyardConfig, store: any RailyardStore, driver: any InstanceDriver, routers: any RouterProvider,
-                paths: RailyardPaths, clock: any WallClock, stopGrace: Duration = .seconds(5)) {
+                paths: RailyardPaths, clock: any WallClock, stopGrace: Duration = .seconds(5), telemetry: EngineMetrics = EngineMetrics()) {
+        self.telemetry = telemetry
         self.config = config
         self.store = store
         self.driver = driver
@@ -201,7 +203,9 @@ public struct Fleet: Sendable {
         var groups = [BackendGroup(name: "stable", version: stable, weight: split.stable, servers: stableServers)]
         if let canary, let weight = split.canary { groups.append(BackendGroup(name: "canary", version: canary, weight: weight, servers: canaryServers)) }
         if let weight = split.baseline { groups.append(BackendGroup(name: "baseline", version: stable, weight: weight, servers: baselineServers)) }
+        let started = ContinuousClock.now
         try await router(for: target).apply(service: service, groups: groups.filter { !$0.servers.isEmpty || $0.weight == 0 })
+        telemetry.routerApplied(target: target, after: ContinuousClock.now - started)
     }
 
     /// The canary weight a router really applies to a service, or nil when it has no canary group.

@@ -71,6 +71,9 @@ public actor RolloutController: Service {
     func reconcile() async throws {
         let processes = ProcessReconciler(fleet: fleet, store: ports.store, driver: ports.driver, config: config)
         let findings = try await processes.reconcile()
+        ports.telemetry.reconciled("adopted", count: findings.adopted.count)
+        ports.telemetry.reconciled("stopped", count: findings.stopped.count)
+        ports.telemetry.reconciled("lost", count: findings.lost.count)
         try await RolloutReconciler(fleet: fleet, store: ports.store, ledger: ledger).reconcile(lost: findings.lost)
     }
 
@@ -143,15 +146,18 @@ public actor RolloutController: Service {
             try await ledger.audit(kind: "rollout.step_resumed", subject: record.id,
                                    message: "re-running '\(step)' of wave '\(wave.name)' after a restart (steps are idempotent)")
         }
+        let started = ContinuousClock.now
         do {
             switch try await executor(for: step).run(record, wave: wave) {
             case .completed(let current):
                 try Task.checkCancellation()
                 try await ledger.transition(current, .stepCompleted, message: "'\(step)' of wave '\(wave.name)' done")
+                ports.telemetry.stepFinished(step, after: ContinuousClock.now - started, outcome: "completed")
             case .waiting:
-                break
+                ports.telemetry.stepFinished(step, after: ContinuousClock.now - started, outcome: "waiting")
             }
         } catch let failure as StepFailure {
+            ports.telemetry.stepFinished(step, after: ContinuousClock.now - started, outcome: "failed")
             try Task.checkCancellation()
             let current = try await ledger.existing(record.id)
             try await ledger.transition(current, .stepFailed(reason: failure.reason),
@@ -188,7 +194,7 @@ public actor RolloutController: Service {
             ApprovalStep(ledger: ledger)
         case .analysis(let spec):
             AnalysisStep(spec: spec, fleet: fleet, store: ports.store, metrics: ports.metrics, extractor: extractor, clock: ports.clock,
-                         feed: feed, ledger: ledger)
+                         feed: feed, ledger: ledger, telemetry: ports.telemetry)
         case .promote:
             PromoteStep(fleet: fleet, ledger: ledger)
         }

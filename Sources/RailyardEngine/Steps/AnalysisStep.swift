@@ -14,6 +14,7 @@ struct AnalysisStep: StepExecutor {
     let clock: any WallClock
     let feed: RolloutFeed
     let ledger: RolloutLedger
+    let telemetry: EngineMetrics
 
     func run(_ start: RolloutRecord, wave: WaveSpec) async throws -> StepOutcome {
         var record = start
@@ -88,6 +89,7 @@ struct AnalysisStep: StepExecutor {
             analysis.verdict = judgement.verdict
             analysis.reason = judgement.reason
             try await store.save(analysis)
+            telemetry.analysisEnded(judgement.verdict)
             try await ledger.audit(kind: "analysis.\(judgement.verdict.rawValue)", subject: record.id,
                                    message: "analysis \(analysis.id): \(judgement.verdict.rawValue)", reason: judgement.reason)
             switch judgement.verdict {

@@ -24,7 +24,7 @@ struct EngineHarness {
     /// `behaviour` is the demo's behaviour file (which version misbehaves); `command` replaces the
     /// service's command line; `extraConfig` is appended to railyard.yml (alerts, metrics).
     static func make(_ name: String, waves: String, scripts: String = "", behaviour: String = "payin: {}\n",
-                     command: String? = nil, extraConfig: String = "") async throws -> EngineHarness {
+                     command: String? = nil, extraConfig: String = "", telemetry: EngineMetrics = EngineMetrics()) async throws -> EngineHarness {
         let folder = try RailyardBinary.temporaryFolder(name)
         try behaviour.write(toFile: folder + "/behaviour.yml", atomically: true, encoding: .utf8)
         try "echo applied >> marker.txt\n".write(toFile: folder + "/apply.sh", atomically: true, encoding: .utf8)
@@ -36,7 +36,7 @@ struct EngineHarness {
         let config = try ConfigLoader.parse(text, file: folder + "/railyard.yml", baseDirectory: folder)
         let clock = ManualClock()
         let engine = try await Composition.engine(config: config, paths: RailyardPaths(root: folder + "/state"),
-                                                  routerCommand: [RailyardBinary.path, "router"], clock: clock)
+                                                  routerCommand: [RailyardBinary.path, "router"], clock: clock, telemetry: telemetry)
         let harness = EngineHarness(folder: folder, runtime: try await EngineRuntime.start(engine, services: [engine.controller]),
                                     clock: clock)
         do {
@@ -51,8 +51,9 @@ struct EngineHarness {
     /// Runs `body` on a fresh harness and always takes it down (the store must be closed, and nothing
     /// may be left running), also when `body` throws.
     static func run(_ name: String, waves: String, scripts: String = "", behaviour: String = "payin: {}\n", command: String? = nil,
-                    extraConfig: String = "", _ body: (EngineHarness) async throws -> Void) async throws {
-        let harness = try await make(name, waves: waves, scripts: scripts, behaviour: behaviour, command: command, extraConfig: extraConfig)
+                    extraConfig: String = "", telemetry: EngineMetrics = EngineMetrics(), _ body: (EngineHarness) async throws -> Void) async throws {
+        let harness = try await make(name, waves: waves, scripts: scripts, behaviour: behaviour, command: command, extraConfig: extraConfig,
+                                     telemetry: telemetry)
         do {
             try await body(harness)
         } catch {

@@ -68,11 +68,13 @@ final class InProcessAPIServer: Sendable {
             try text.write(toFile: full, atomically: true, encoding: .utf8)
         }
         let config = try ConfigLoader.parse(yaml, file: folder + "/railyard.yml", baseDirectory: folder)
-        let engine = try await Composition.engine(config: config, paths: RailyardPaths(root: folder + "/state"), routerCommand: ["/bin/false"])
+        let metrics = ServerMetrics()
+        let engine = try await Composition.engine(config: config, paths: RailyardPaths(root: folder + "/state"), routerCommand: ["/bin/false"],
+                                                  telemetry: metrics.engineMetrics)
         try await engine.controller.prepare()
 
         let router = Router()
-        APIRoutes.register(on: router, engine: engine, onDown: {})
+        APIRoutes.register(on: router, engine: engine, metrics: metrics, onDown: {})
         let routes = router.routes.map { "\($0.method.rawValue) \($0.path.description)" }
         var logger = Logger(label: "railyard.api-contract-test")
         logger.logLevel = .error
