@@ -74,7 +74,9 @@ let package = Package(
             "RailyardCore", "RailyardAPI", "RailyardServer", "RailyardAdapters", "PaymentsDemo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        ]),
+        ], plugins: ["BuildInfo"]),
+        // The commit `railyard version` reports, recorded at build time.
+        .plugin(name: "BuildInfo", capability: .buildTool()),
         .executableTarget(name: "railyard-bench", dependencies: [
             "RailyardCore", "RailyardPorts", "RailyardEngine", "RailyardServer", "RailyardAdapters", "RailyardSimulation", "PaymentsDemo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

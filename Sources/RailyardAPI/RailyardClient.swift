@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import RailyardCore
+import Synchronization
 
 /// The typed client of Railyard's HTTP API (`docs/openapi.yaml`): what the CLI, the demo and
 /// scripts use to talk to `railyard serve`. It imports no engine.
@@ -10,6 +11,7 @@ public struct RailyardClient: Sendable {
     /// Who is asking, for the audit log.
     public let actor: String
     let http: HTTPClient
+    let connectTimeout: Duration
 
     /// A refused or unreachable call: `status` 0 when the server could not be reached at all.
     public struct Failure: Error, Sendable, CustomStringConvertible {
@@ -23,19 +25,28 @@ public struct RailyardClient: Sendable {
         }
     }
 
-    public init(baseURL: String, actor: String) {
+    /// - Parameter connectTimeout: how long connecting may take; a refused connection fails at once
+    ///   whatever this is. A long call (a watch) still reads for as long as it needs.
+    public init(baseURL: String, actor: String, connectTimeout: Duration = .seconds(2)) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.actor = actor
-        self.http = Self.sharedHTTP
+        self.connectTimeout = connectTimeout
+        self.http = Self.http(connectTimeout: connectTimeout)
     }
 
-    /// One client for the process: connecting fails fast (a refused connection is not retried until the
-    /// request's deadline), while a long call (a watch) keeps reading.
-    static let sharedHTTP = HTTPClient(eventLoopGroupProvider: .singleton, configuration: {
-        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(2)))
-        configuration.connectionPool.retryConnectionEstablishment = false
-        return configuration
-    }())
+    /// One HTTP client per connect timeout, for the life of the process: connecting fails fast (a
+    /// refused connection is not retried until the request's deadline).
+    static let clients = Mutex<[Duration: HTTPClient]>([:])
+    static func http(connectTimeout: Duration) -> HTTPClient {
+        clients.withLock { clients in
+            if let client = clients[connectTimeout] { return client }
+            var configuration = HTTPClient.Configuration(timeout: .init(connect: .nanoseconds(Int64(connectTimeout.timeInterval * 1e9))))
+            configuration.connectionPool.retryConnectionEstablishment = false
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            clients[connectTimeout] = client
+            return client
+        }
+    }
 
     // MARK: Fleet
 
@@ -66,7 +77,7 @@ public struct RailyardClient: Sendable {
     /// now; ends when the rollout ends.
     public func changes(of id: String) -> AsyncThrowingStream<API.RolloutView, any Error> {
         let request = makeRequest("GET", "rollouts/\(escaped(id))/stream")
-        let http = self.http, baseURL = self.baseURL
+        let http = self.http, baseURL = self.baseURL, connect = connectTimeout
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
@@ -74,7 +85,7 @@ public struct RailyardClient: Sendable {
                     do {
                         response = try await http.execute(request, timeout: .hours(24))
                     } catch {
-                        throw Self.unreachable(baseURL, error)
+                        throw Self.unreachable(baseURL, error, connectTimeout: connect)
                     }
                     guard response.status.code == 200 else {
                         let data = Data((try await response.body.collect(upTo: 1 << 20)).readableBytesView)
@@ -132,7 +143,7 @@ public struct RailyardClient: Sendable {
         do {
             response = try await http.execute(makeRequest(method, path, body: body), timeout: .seconds(600))
         } catch {
-            throw Self.unreachable(baseURL, error)
+            throw Self.unreachable(baseURL, error, connectTimeout: connectTimeout)
         }
         let data = Data((try await response.body.collect(upTo: 64 << 20)).readableBytesView)
         guard (200..<300).contains(response.status.code) else { throw Self.refusal(Int(response.status.code), data) }
@@ -145,12 +156,12 @@ public struct RailyardClient: Sendable {
     }
 
     /// Says in words why the server could not be reached, rather than NIO's error text.
-    static func unreachable(_ baseURL: String, _ error: any Error) -> Failure {
+    static func unreachable(_ baseURL: String, _ error: any Error, connectTimeout: Duration) -> Failure {
         let text = "\(error)".lowercased()
         let why = if text.contains("refused") {
             "nothing listens there (connection refused)"
         } else if text.contains("connecttimeout") || text.contains("connect timeout") {
-            "no answer to the connection within 2 s"
+            "no answer to the connection within \(String(format: "%g", connectTimeout.timeInterval)) s (--connect-timeout)"
         } else if text.contains("reset") || text.contains("eof") || text.contains("closed") {
             "the connection was closed before an answer came"
         } else if text.contains("deadline") || text.contains("timeout") {

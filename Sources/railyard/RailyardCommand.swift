@@ -22,6 +22,9 @@ struct RailyardCommand: AsyncParsableCommand {
               railyard status                 what runs where, with weights and health
               railyard scrape URL             check a service's /metrics as the canary analysis reads it
               railyard analysis show ID       a canary analysis: metrics, verdict, reason, timeline, SVG
+              railyard version                version, commit, store schema
+
+            Shell completion: railyard --generate-completion-script bash|zsh|fish
 
             Exit codes:
               0   success
@@ -33,7 +36,7 @@ struct RailyardCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, ValidateCommand.self, ServeCommand.self, UpCommand.self, DeployCommand.self, RolloutCommand.self,
             StatusCommand.self, HistoryCommand.self, AnalysisCommand.self, DownCommand.self, RouterCommand.self, PaymentsDemoCommand.self,
-            ScrapeCommand.self,
+            ScrapeCommand.self, VersionCommand.self,
         ]
     )
 }
@@ -55,7 +58,12 @@ struct ClientOptions: ParsableArguments {
     @Option(help: "text for people, json for scripts.")
     var output: OutputFormat = .text
 
-    var client: RailyardClient { RailyardClient(baseURL: server, actor: Defaults.actor) }
+    @Option(help: "Seconds to wait for the server to accept the connection (a refused one fails at once).")
+    var connectTimeout: Double = 2
+
+    var client: RailyardClient {
+        RailyardClient(baseURL: server, actor: Defaults.actor, connectTimeout: .milliseconds(Int(max(connectTimeout, 0.05) * 1000)))
+    }
 }
 
 /// Defaults shared by the commands that work on local state.

@@ -23,7 +23,7 @@ enum EventLine {
 
 enum RolloutText {
     static func line(_ view: API.RolloutView) -> String {
-        "\(view.id)  \(view.service) \(view.version)  \(view.phase.rawValue)  \(progress(view))"
+        "\(view.id)  \(view.service) \(view.version)  \(Style.phase(view.phase))  \(progress(view))"
     }
 
     static func progress(_ view: API.RolloutView) -> String {
@@ -42,7 +42,7 @@ enum RolloutText {
     }
 
     static func detail(_ view: API.RolloutView) -> String {
-        var lines = ["rollout \(view.id): \(view.service) \(view.version)", "  phase    \(view.phase.rawValue) — \(progress(view))",
+        var lines = ["rollout \(view.id): \(view.service) \(view.version)", "  phase    \(Style.phase(view.phase)) — \(progress(view))",
                      "  created  \(view.createdAt) by \(view.createdBy)"]
         for (target, progress) in view.targets.sorted(by: { $0.key < $1.key }) {
             lines.append("  \(target.padding(toLength: 8, withPad: " ", startingAt: 0)) stable \(progress.stableVersion), \(view.version) at \(progress.canaryWeight)%"
@@ -85,7 +85,7 @@ enum AnalysisText {
         }
         let statistics = live.judgement.metrics.map { "\($0.metric) \(String(format: "%.2f", $0.statistic))/\(String(format: "%.2f", $0.boundary))" }
         return "\(Int(look.elapsed))s \(live.target)\(weights(live.weights)): \(group("canary", look.canary)) vs \(group("baseline", look.baseline)); "
-            + statistics.joined(separator: ", ") + " → \(live.judgement.verdict.rawValue)"
+            + statistics.joined(separator: ", ") + " → \(Style.verdict(live.judgement.verdict))"
     }
 
     /// ` [canary 25% baseline 25% stable 50%]`: the groups under analysis first.
@@ -101,11 +101,11 @@ enum AnalysisText {
         var lines = ["analysis \(a.id)",
                      "  rollout   \(a.rolloutID): \(a.service) \(a.canaryVersion) (canary) vs \(a.baselineVersion) (baseline) in \(a.target)",
                      "  judge     \(a.spec.judge.rawValue), α=\(a.spec.alpha), min \(a.spec.minSamples) requests, every \(DurationText.format(a.spec.interval)), up to \(DurationText.format(a.spec.maxDuration))",
-                     "  verdict   \(a.verdict?.rawValue ?? "running")" + (a.reason.map { " — \($0)" } ?? ""), "", "  metric          baseline      canary        statistic / boundary   verdict"]
+                     "  verdict   \(Style.verdict(a.verdict))" + (a.reason.map { " — \($0)" } ?? ""), "", "  metric          baseline      canary        statistic / boundary   verdict"]
         for metric in report.looks.last?.judgement.metrics ?? [] {
             lines.append("  " + metric.metric.padding(toLength: 15, withPad: " ", startingAt: 0)
                          + String(format: " %-13.4g %-13.4g %8.2f / %-10.2f  ", metric.baselineValue, metric.canaryValue, metric.statistic, metric.boundary)
-                         + metric.verdict.rawValue)
+                         + Style.verdict(metric.verdict))
         }
         lines.append("")
         lines.append("  timeline")

@@ -57,6 +57,15 @@ import Testing
         #expect(RolloutText.progress(approval) == "step 3/4 wave canary: waiting for a person (railyard rollout approve|abort payin-v2-0001)")
     }
 
+    @Test func colourMarksFailAndRollbackRedAndPassAndPromotionGreenOnlyWhenAsked() {
+        #expect(Style.phase(.rolledBack, colour: true) == "\u{1B}[31mrolled_back\u{1B}[0m")
+        #expect(Style.phase(.promoted, colour: true) == "\u{1B}[32mpromoted\u{1B}[0m")
+        #expect(Style.verdict(.fail, colour: true) == "\u{1B}[31mfail\u{1B}[0m")
+        #expect(Style.verdict(.pass, colour: true) == "\u{1B}[32mpass\u{1B}[0m")
+        #expect(Style.phase(.running, colour: true) == "running")
+        #expect(Style.phase(.rolledBack, colour: false) == "rolled_back")
+    }
+
     @Test func theEventColumnNeverCutsTheLongestKind() {
         let event = AuditEvent(at: Date(timeIntervalSince1970: 0), actor: "railyard", kind: "rollout.rollback_action_done", subject: "r",
                                message: "rollback: route all of dc1's traffic to stable")

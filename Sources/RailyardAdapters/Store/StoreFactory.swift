@@ -8,6 +8,9 @@ public enum StoreFactory {
         case sqlite(path: String)
     }
 
+    /// The schema version this build writes (its newest migration).
+    public static var schemaVersion: Int { StoreMigrations.all.map(\.version).max() ?? 0 }
+
     public static func open(_ backend: Backend) async throws -> any RailyardStore {
         switch backend {
         case .sqlite(let path):
