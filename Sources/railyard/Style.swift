@@ -31,5 +31,4 @@ enum Style {
         case nil: "running"
         }
     }
-
 }
