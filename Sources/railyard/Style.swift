@@ -31,4 +31,11 @@ enum Style {
         case nil: "running"
         }
     }
+
+    /// Columns of the terminal, for tables that should fit it; `COLUMNS`, or 100, when there is none.
+    static var width: Int {
+        var size = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 20 { return Int(size.ws_col) }
+        return Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 100
+    }
 }

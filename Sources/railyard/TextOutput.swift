@@ -57,7 +57,9 @@ enum RolloutText {
 }
 
 enum StatusTable {
-    static func render(_ status: FleetStatus) -> String {
+    /// - Parameter width: the terminal's columns; a service whose groups do not fit on one line gets a
+    ///   line per group.
+    static func render(_ status: FleetStatus, width: Int = Style.width) -> String {
         var lines: [String] = []
         for target in status.targets {
             let router = target.router.map { "\($0)\(target.routerAlive ? "" : " (DOWN)")" } ?? "no router"
@@ -67,10 +69,21 @@ enum StatusTable {
                     let alive = group.instances.filter(\.alive).count
                     return "\(group.name) \(group.version) \(group.weight)% (\(alive)/\(group.instances.count) up, \(group.requests) req, \(group.errors) err)"
                 }
-                lines.append("  \(service.name.padding(toLength: 8, withPad: " ", startingAt: 0)) " + (groups.isEmpty ? "not running" : groups.joined(separator: " | ")))
+                let name = "  \(service.name.padding(toLength: 8, withPad: " ", startingAt: 0)) "
+                let line = name + (groups.isEmpty ? "not running" : groups.joined(separator: " | "))
+                if line.count <= width || groups.count < 2 {
+                    lines.append(line)
+                } else {
+                    lines.append(name + groups[0])
+                    lines += groups.dropFirst().map { String(repeating: " ", count: name.count) + $0 }
+                }
             }
         }
         if !status.activeRollouts.isEmpty { lines.append("active rollouts: " + status.activeRollouts.joined(separator: ", ")) }
+        if !status.unaccounted.isEmpty {
+            lines.append(Style.red("processes no record accounts for") + " (a restart or `railyard down` stops them):")
+            lines += status.unaccounted.map { "  pid \($0.pid)  \($0.label)" }
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -66,6 +66,23 @@ import Testing
         #expect(Style.phase(.rolledBack, colour: false) == "rolled_back")
     }
 
+    @Test func theStatusTableFitsTheTerminalAndListsUnaccountedProcesses() {
+        let instance = FleetStatus.Instance(address: "127.0.0.1:1", pid: 1, alive: true)
+        let groups = [FleetStatus.Group(name: "stable", version: "v1", weight: 50, requests: 10, errors: 0, instances: [instance]),
+                      FleetStatus.Group(name: "canary", version: "v2", weight: 25, requests: 5, errors: 1, instances: [instance]),
+                      FleetStatus.Group(name: "baseline", version: "v1", weight: 25, requests: 5, errors: 0, instances: [instance])]
+        let status = FleetStatus(targets: [FleetStatus.Target(name: "dc1", environment: "production", router: "http://127.0.0.1:9",
+                                                              routerAlive: true, services: [FleetStatus.Service(name: "payin", stableVersion: "v1", groups: groups)])],
+                                 activeRollouts: [], unaccounted: [FleetStatus.Unaccounted(pid: 4242, label: "payin-v3-dc1-5000")])
+        let wide = StatusTable.render(status, width: 200).split(separator: "\n")
+        #expect(wide[1] == "  payin    stable v1 50% (1/1 up, 10 req, 0 err) | canary v2 25% (1/1 up, 5 req, 1 err) | baseline v1 25% (1/1 up, 5 req, 0 err)")
+        let narrow = StatusTable.render(status, width: 80).split(separator: "\n")
+        #expect(narrow[1...3] == ["  payin    stable v1 50% (1/1 up, 10 req, 0 err)", "           canary v2 25% (1/1 up, 5 req, 1 err)",
+                                   "           baseline v1 25% (1/1 up, 5 req, 0 err)"])
+        #expect(narrow.allSatisfy { $0.count <= 80 }, "\(narrow)")
+        #expect(narrow.contains("  pid 4242  payin-v3-dc1-5000"))
+    }
+
     @Test func theEventColumnNeverCutsTheLongestKind() {
         let event = AuditEvent(at: Date(timeIntervalSince1970: 0), actor: "railyard", kind: "rollout.rollback_action_done", subject: "r",
                                message: "rollback: route all of dc1's traffic to stable")
