@@ -1,6 +1,5 @@
 import Foundation
 import RailyardCore
-import RailyardPorts
 
 /// Reads railyard.yml from disk; the parsing and every check stay in Core (`ConfigLoader.parse`).
 public enum ConfigFile {

@@ -1,4 +1,3 @@
-import RailyardPorts
 /// The marks a process Railyard starts carries in its environment, where /proc shows them for its
 /// whole life: who owns it (a state folder) and which record it belongs to. Instances, routers and
 /// scripts all carry them, so a restart or `down` finds every one.

@@ -1,7 +1,6 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
-import RailyardPorts
 #endif
 
 /// `posix_spawn` with what a detached service needs and Foundation's `Process` does not give:

@@ -1,4 +1,3 @@
-import RailyardPorts
 /// Where an analysis reads its metrics.
 public enum MetricSourceKind: Sendable, Equatable, Codable {
     /// The embedded default: each instance's metrics endpoint, read directly (`ScrapeSource`).

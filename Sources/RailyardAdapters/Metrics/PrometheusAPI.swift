@@ -1,4 +1,3 @@
-import RailyardPorts
 /// The JSON of Prometheus' HTTP API (https://prometheus.io/docs/prometheus/latest/querying/api/).
 enum PrometheusAPI {
     struct Envelope: Decodable {

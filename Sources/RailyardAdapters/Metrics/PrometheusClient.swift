@@ -2,7 +2,6 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
-import RailyardPorts
 
 /// A small client of Prometheus' HTTP API (`/api/v1/query`, `/api/v1/query_range`): what `PrometheusSource`
 /// needs to read counters with PromQL from a Prometheus server that users already run.

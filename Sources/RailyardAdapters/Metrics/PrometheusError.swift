@@ -1,4 +1,3 @@
-import RailyardPorts
 /// Why a Prometheus query failed. Each case names the URL asked.
 public enum PrometheusError: Error, CustomStringConvertible, Equatable {
     /// No HTTP answer: connection refused, timeout, DNS…

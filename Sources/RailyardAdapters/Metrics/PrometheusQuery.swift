@@ -1,5 +1,4 @@
 import RailyardCore
-import RailyardPorts
 
 /// The PromQL `PrometheusSource` sends: a group's requests, errors and latency buckets, selected by the
 /// instance label and the extractor's metric names and routes.

@@ -1,5 +1,4 @@
 import Foundation
-import RailyardPorts
 
 /// One value at one time, as Prometheus returns it: `[<unix seconds>, "<number>"]`.
 /// `value` may be NaN or ±infinity (Prometheus writes "NaN", "+Inf", "-Inf").

@@ -1,5 +1,4 @@
 import RailyardCore
-import RailyardPorts
 
 /// Why an instance's metrics could not be read; `description` names the URL first:
 /// `http://127.0.0.1:8081/metrics: line 7: expected a value after the metric name of "x"`.

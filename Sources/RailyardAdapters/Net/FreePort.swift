@@ -4,7 +4,6 @@ import Glibc
 import Musl
 #elseif canImport(Darwin)
 import Darwin
-import RailyardPorts
 #endif
 
 /// Finds a loopback TCP port nobody listens on, for a process that must be told its port

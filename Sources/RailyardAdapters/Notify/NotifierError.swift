@@ -1,4 +1,3 @@
-import RailyardPorts
 /// Why a notification was not delivered. Each case names the URL posted to.
 public enum NotifierError: Error, CustomStringConvertible, Equatable {
     /// No HTTP answer: connection refused, timeout…

@@ -2,7 +2,6 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
-import RailyardPorts
 
 /// The one HTTP call notifiers make: POST a JSON body, expect 2xx; and the JSON dates they write.
 public enum NotifierHTTP {

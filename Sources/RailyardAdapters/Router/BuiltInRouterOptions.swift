@@ -1,4 +1,3 @@
-import RailyardPorts
 /// How to run one built-in router process (`railyard router --name dc1 --port P --admin-port A --state-file F`).
 public struct BuiltInRouterOptions: Sendable {
     /// Address of the traffic listener. The admin listener always binds loopback.

@@ -4,7 +4,6 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import UnixSignals
-import RailyardPorts
 
 /// The built-in router: an HTTP reverse proxy (traffic listener) plus a loopback JSON admin API,
 /// run as its own process by Railyard (`railyard router ...`) or in-process by tests.

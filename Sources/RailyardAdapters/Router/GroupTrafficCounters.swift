@@ -1,5 +1,4 @@
 import Synchronization
-import RailyardPorts
 
 /// Traffic counters of one backend group.
 ///

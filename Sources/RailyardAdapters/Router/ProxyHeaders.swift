@@ -2,7 +2,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOHTTP1
-import RailyardPorts
 
 /// Header translation between the downstream (Hummingbird, `HTTPFields`) and upstream
 /// (AsyncHTTPClient, `HTTPHeaders`) sides, dropping hop-by-hop headers (RFC 9110 §7.6.1):

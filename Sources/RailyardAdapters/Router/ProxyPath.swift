@@ -1,4 +1,3 @@
-import RailyardPorts
 /// Splits a proxied request target `/{service}/rest/of/path?query` into the service and the
 /// target to send upstream (`/rest/of/path?query`), keeping the rest byte for byte.
 struct ProxyPath: Sendable, Equatable {

@@ -3,7 +3,6 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import NIOHTTP1
-import RailyardPorts
 
 /// The traffic listener: forwards `/{service}/rest?query` to one backend of the service and
 /// relays its answer, tagged with the group and version that served it.

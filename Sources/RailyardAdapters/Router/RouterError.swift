@@ -1,5 +1,4 @@
 import Foundation
-import RailyardPorts
 
 /// Why talking to, or starting, a router failed. Every case names the router and carries the
 /// reason in words, so the message can go straight into a rollout's log or an alert.

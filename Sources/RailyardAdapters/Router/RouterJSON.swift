@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import RailyardPorts
 
 /// JSON answers shared by the proxy and the admin API.
 enum RouterJSON {

@@ -1,5 +1,4 @@
 import Foundation
-import RailyardPorts
 
 /// The file that lets a restarted router come back with the weights it had: the table without
 /// counters, as JSON.

@@ -1,5 +1,4 @@
 import ServiceLifecycle
-import RailyardPorts
 
 /// A built-in router started in this process, with the ports it actually bound.
 public final class RunningRouter: Sendable {

@@ -1,4 +1,3 @@
-import RailyardPorts
 /// nginx's smooth weighted round-robin.
 ///
 /// Each pick adds every weight to its running score, takes the highest score and subtracts the

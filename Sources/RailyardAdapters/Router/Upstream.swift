@@ -1,4 +1,3 @@
-import RailyardPorts
 /// The backend one request was sent to, chosen under the table lock and then used without it:
 /// a request in flight keeps its choice even if the table is swapped meanwhile.
 struct Upstream: Sendable {

@@ -1,4 +1,3 @@
-import RailyardPorts
 /// Versioned schema changes, applied in order and recorded in `schema_migrations`. Written in the
 /// SQL that SQLite and PostgreSQL share, with the few dialect differences passed in.
 enum StoreMigrations {
