@@ -43,9 +43,10 @@ public enum RailyardServer {
             let app = Application(router: router, configuration: .init(address: .hostname(options.host, port: options.port), serverName: "railyard"),
                                   onServerRunning: { channel in onReady("http://\(options.host):\(channel.localAddress?.port ?? options.port)") },
                                   logger: logger)
-            // Started in this order, stopped in reverse: the API stops taking requests first.
-            let services = ServiceGroup(configuration: .init(services: engine.services + [app], gracefulShutdownSignals: [.sigterm, .sigint],
-                                                             logger: logger))
+            // Started in this order, stopped in reverse: open change streams end first, then the API stops
+            // taking requests, then the controllers stop.
+            let services = ServiceGroup(configuration: .init(services: engine.services + [app, StreamCloser(feed: engine.feed)],
+                                                             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             group.set(services)
             try await services.run()
         } catch {

@@ -1,0 +1,52 @@
+import Foundation
+import RailyardAPI
+import RailyardAdapters
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `railyard serve` stops promptly on SIGTERM even while someone follows a rollout on its event
+/// stream, and a restart resumes the rollout where it was stored.
+@Suite(.serialized) struct ServerShutdownTests {
+    @Test func sigtermEndsOpenStreamsAndTheServerExits() async throws {
+        let folder = try RailyardBinary.temporaryFolder("shutdown")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "payin: {}\n".write(toFile: folder + "/behaviour.yml", atomically: true, encoding: .utf8)
+        let config = folder + "/railyard.yml"
+        try RailyardBinary.singleServiceConfig(behaviour: folder + "/behaviour.yml", instances: "{ dc1: 1 }",
+                                               waves: "    - name: dc1\n      target: dc1\n      steps: [deploy, pause: approval, promote]")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let port = try FreePort.next()
+        var server = try ServerProcess(config: config, stateDirectory: folder + "/state", port: port, log: folder + "/serve.log")
+        try await server.waitReady()
+        try await server.call("POST", "fleet/up")
+        let id = try #require(try await server.call("POST", "rollouts", body: #"{"service":"payin","version":"v2"}"#)["id"] as? String)
+        _ = try await server.waitForPhase(id, ["awaiting_approval"])
+
+        let client = RailyardClient(baseURL: server.url, actor: "test")
+        let watcher = Task { () -> Int in
+            var seen = 0
+            do { for try await _ in client.changes(of: id) { seen += 1 } } catch {}
+            return seen
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let started = ContinuousClock.now
+        kill(server.process.processIdentifier, SIGTERM)
+        while server.process.isRunning, ContinuousClock.now - started < .seconds(15) { try await Task.sleep(for: .milliseconds(20)) }
+        let took = ContinuousClock.now - started
+        #expect(!server.process.isRunning, "serve still runs \(took) after SIGTERM with a stream open")
+        if server.process.isRunning { server.killHard() }
+        server.process.waitUntilExit()
+        #expect(await watcher.value >= 1, "the watcher got the rollout's state before the stream ended")
+
+        server = try ServerProcess(config: config, stateDirectory: folder + "/state", port: port, log: folder + "/serve.log")
+        try await server.waitReady()
+        #expect(try await server.call("GET", "rollouts/\(id)")["phase"] as? String == "awaiting_approval")
+        _ = try await server.call("POST", "rollouts/\(id)/approve")
+        #expect(try await server.waitForPhase(id, ["promoted", "rolled_back"])["phase"] as? String == "promoted")
+        _ = try await server.call("POST", "fleet/down")
+        server.process.waitUntilExit()
+        #expect(RailyardBinary.processes(mentioning: folder).isEmpty, "nothing left running")
+    }
+}
