@@ -14,6 +14,7 @@ struct FakeEngine {
     let routers: FakeRouters
     let scripts: FakeScriptRunner
     let files: FakeScriptFiles
+    let metrics: FakeMetricSource
     let clock: ManualClock
 
     static let root = "/fake/state"
@@ -45,9 +46,10 @@ struct FakeEngine {
         self.routers = routers
         self.scripts = FakeScriptRunner(failing: failingScripts)
         self.files = FakeScriptFiles()
+        self.metrics = FakeMetricSource()
         self.clock = clock
         let ports = EnginePorts(store: store, driver: self.driver, routers: routers, scripts: scripts, scriptFiles: files, probe: FakeProbe(),
-                                metrics: FakeMetricSource(), notifiers: [], clock: clock, paths: RailyardPaths(root: Self.root))
+                                metrics: metrics, notifiers: [], clock: clock, paths: RailyardPaths(root: Self.root))
         engine = RailyardEngine(config: config, ports: ports, stopGrace: .zero)
     }
 

@@ -30,7 +30,21 @@ struct FakeProbe: HTTPProbe {
     func get(_ url: String, timeout: Duration) async throws -> Int { statuses[url] ?? 200 }
 }
 
-/// Fake metric source: no traffic.
-struct FakeMetricSource: MetricSource {
-    func read(instances: [String], metricsPath: String, extractor: CountersExtractor) async throws -> GroupCounters { .zero }
+/// Fake metric source: cumulative counters per instance address, which a test grows between looks.
+final class FakeMetricSource: MetricSource {
+    let counters = Mutex<[String: GroupCounters]>([:])
+
+    func read(instances: [String], metricsPath: String, extractor: CountersExtractor) async throws -> GroupCounters {
+        counters.withLock { counters in
+            instances.reduce(into: GroupCounters.zero) { sum, address in
+                sum.requests += counters[address]?.requests ?? 0
+                sum.errors += counters[address]?.errors ?? 0
+            }
+        }
+    }
+
+    /// Adds `requests` (of which `errors` failed) to the instance at `address`.
+    func add(_ address: String, requests: Double, errors: Double) {
+        counters.withLock { $0[address, default: .zero].requests += requests; $0[address, default: .zero].errors += errors }
+    }
 }
