@@ -47,6 +47,7 @@ import Testing
             .write(toFile: folder + "/railyard.yml", atomically: true, encoding: .utf8)
         let down = try Self.railyard(["down", "--server", closed, "--config", folder + "/railyard.yml", "--state-dir", folder + "/state"])
         #expect(down.status == 0, "\(down.out) \(down.err)")
+        #expect(down.seconds < 3, "down fell back to the state folder in \(down.seconds) s")
         #expect(down.out.hasPrefix("no server at \(closed); working on the local state folder \(folder)/state"), "\(down.out)")
         #expect(RailyardBinary.processes(mentioning: folder).isEmpty, "the temporary control plane is gone")
     }
