@@ -36,7 +36,8 @@ public struct FleetOperations: Sendable {
             _ = try? await requests.abort(id: record.id, actor: actor, reason: "railyard down stops the fleet")
         }
         for record in try await store.activeRollouts() { _ = try? await requests.settle(id: record.id) }
-        for instance in try await store.instances(includeStopped: true) where instance.state != .stopped || fleet.isAlive(instance) {
+        // A record that says failed or stopped may still name a live process: that one is stopped too.
+        for instance in try await store.instances(includeStopped: true) where [.starting, .running].contains(instance.state) || fleet.isAlive(instance) {
             try await fleet.stop(instance, actor: actor, why: "railyard down")
         }
         for router in try await store.routers() where router.running || fleet.isAlive(router) {
