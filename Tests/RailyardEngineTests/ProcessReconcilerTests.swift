@@ -48,4 +48,36 @@ import Testing
         #expect(f.driver.processes(ownedBy: FakeEngine.root).isEmpty)
         #expect(f.driver.alive("payin").isEmpty && f.driver.alive("router").isEmpty)
     }
+
+    /// A crash between storing a new instance and launching it leaves a `starting` record with no
+    /// process: the deploy step runs again, while a serving instance that died means a rollback.
+    @Test(arguments: [InstanceRecord.State.starting, .running])
+    func aNewInstanceGoneAfterACrashRollsBackOnlyIfItWasServing(state: InstanceRecord.State) async throws {
+        let config = try FakeEngine.config(waves: "    - name: canary\n      target: dc1\n      steps: [deploy, promote]")
+        let first = FakeEngine(config: config)
+        try await first.run { try await first.engine.operations.up(actor: "test") }
+        // A rollout stopped inside its deploy step, as the store would have it after a SIGKILL.
+        let machine = RolloutMachine(config: config)
+        let created = RolloutRecord(id: "payin-v2-0001", service: "payin", version: "v2", createdBy: "test", at: first.clock.now())
+        let deploying = try machine.apply(.stepStarted(.deploy(target: "dc1", stableVersion: "v1")), to: created, at: first.clock.now())
+        try await first.store.save(deploying, events: [])
+        var launched: Int32?
+        if state == .running {
+            launched = try await first.driver.launch(LaunchSpec(arguments: ["payin", "--version", "v2"], logPath: "")).pid
+            first.driver.kill(launched!)
+        }
+        try await first.store.save(InstanceRecord(id: "payin-v2-dc1-9", service: "payin", version: "v2", target: "dc1", port: 9, pid: launched,
+                                                  pidStart: launched.map { "t\($0)" }, logPath: "", state: state, rolloutID: deploying.id,
+                                                  startedAt: first.clock.now()))
+
+        let restarted = FakeEngine(config: config, store: first.store, driver: first.driver, routers: first.routers, clock: first.clock)
+        try await restarted.run {
+            let ended = try await restarted.settle(deploying.id)
+            if state == .starting {
+                #expect(ended.phase == .promoted, "\(ended.phase.rawValue): \(ended.reason ?? "")")
+            } else {
+                #expect(ended.phase == .rolledBack && ended.reason?.contains("died while Railyard was down") == true, "\(ended.reason ?? "")")
+            }
+        }
+    }
 }

@@ -19,6 +19,7 @@ struct ProcessReconciler: Sendable {
     struct Findings: Sendable, Equatable {
         var adopted: [String] = []
         var stopped: [String] = []
+        /// Instances that were serving and are gone: a rollout whose new version lost one rolls back.
         var lost: [InstanceRecord] = []
     }
 
@@ -48,6 +49,12 @@ struct ProcessReconciler: Sendable {
                                   message: "the router of \(router.target) (pid \(router.pid ?? -1)) is not running: its traffic is down; `railyard up` starts it again")
         }
         for instance in try await store.instances(includeStopped: false) where !fleet.isAlive(instance) {
+            guard instance.state == .running else {
+                // Still starting when Railyard stopped (perhaps never launched): not a loss. The deploy
+                // step it belonged to runs again and starts one.
+                try await fleet.markGone(instance, actor: Self.actor, why: "it was still starting when Railyard stopped; its deploy step starts another")
+                continue
+            }
             try await fleet.markGone(instance, actor: Self.actor, why: "found dead when Railyard restarted")
             findings.lost.append(instance)
         }

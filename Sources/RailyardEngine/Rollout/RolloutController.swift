@@ -49,7 +49,6 @@ public actor RolloutController: Service {
         running = true
         defer { running = false }
         try await prepare()
-        for record in try await ports.store.activeRollouts() { startDriving(record.id) }
         await withDiscardingTaskGroup { group in
             for await id in starts.cancelOnGracefulShutdown() {
                 group.addTask { await self.driveUntilStopped(id) }
@@ -60,10 +59,12 @@ public actor RolloutController: Service {
         slots.removeAll()
     }
 
-    /// Reconciles once, before anything is driven; `run()` does it if the server did not.
+    /// Reconciles once, then queues every active rollout to be driven as soon as `run()` starts;
+    /// `run()` does it if the server did not.
     public func prepare() async throws {
         guard !prepared else { return }
         try await reconcile()
+        for record in try await ports.store.activeRollouts() { startDriving(record.id) }
         prepared = true
     }
 

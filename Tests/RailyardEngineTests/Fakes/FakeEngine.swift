@@ -57,6 +57,8 @@ struct FakeEngine {
     func run(_ body: () async throws -> Void) async throws {
         var logger = Logger(label: "fake-engine")
         logger.logLevel = .critical
+        // Reconciled and queued before `run`, as `railyard serve` does before its listener opens.
+        try await engine.controller.prepare()
         let group = ServiceGroup(configuration: .init(services: [engine.controller], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
