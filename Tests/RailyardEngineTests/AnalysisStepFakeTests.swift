@@ -34,6 +34,13 @@ import Testing
         }
     }
 
+    /// Up to `count` looks with the same traffic each, while the rollout stays in the analysis.
+    static func looks(_ f: FakeEngine, _ id: String, upTo count: Int, canary: (Double, Double), baseline: (Double, Double)) async throws {
+        for _ in 0..<count where try await f.engine.rollouts.rollout(id: id).phase == .running {
+            try await look(f, id, canary: canary, baseline: baseline)
+        }
+    }
+
     static func looks(_ f: FakeEngine, _ id: String) async throws -> [(look: AnalysisLook, judgement: Judgement)] {
         guard let analysis = try await f.engine.rollouts.analyses(rolloutID: id).first else { return [] }
         return try await f.store.looks(analysisID: analysis.id)
@@ -51,9 +58,7 @@ import Testing
         let f = try Self.fake(analysis: "{ interval: 5s, max_duration: 60s, min_samples: 20 }")
         try await f.run {
             let id = try await Self.start(f)
-            for _ in 0..<12 where try await f.engine.rollouts.rollout(id: id).phase == .running {
-                try await Self.look(f, id, canary: (80, 40), baseline: (80, 0))
-            }
+            try await Self.looks(f, id, upTo: 12, canary: (80, 40), baseline: (80, 0))
             let ended = try await f.settle(id)
             #expect(ended.phase == .rolledBack)
             #expect(ended.reason?.hasPrefix("analysis failed: error-rate") == true, "\(ended.reason ?? "")")
@@ -68,9 +73,7 @@ import Testing
         let f = try Self.fake(analysis: "{ interval: 5s, max_duration: 30s, min_samples: 20, metrics: [{ name: errors, kind: error_rate }] }")
         try await f.run {
             let id = try await Self.start(f)
-            for _ in 0..<6 where try await f.engine.rollouts.rollout(id: id).phase == .running {
-                try await Self.look(f, id, canary: (200, 1), baseline: (200, 1))
-            }
+            try await Self.looks(f, id, upTo: 6, canary: (200, 1), baseline: (200, 1))
             let ended = try await f.settle(id)
             #expect(ended.phase == .promoted, "\(ended.reason ?? "")")
             #expect(try await f.engine.rollouts.analyses(rolloutID: id).first?.verdict == .pass)
@@ -82,9 +85,7 @@ import Testing
         let f = try Self.fake(analysis: "{ interval: 5s, max_duration: 15s, min_samples: 100 }")
         try await f.run {
             let id = try await Self.start(f)
-            for _ in 0..<3 where try await f.engine.rollouts.rollout(id: id).phase == .running {
-                try await Self.look(f, id, canary: (5, 0), baseline: (5, 0))
-            }
+            try await Self.looks(f, id, upTo: 3, canary: (5, 0), baseline: (5, 0))
             let waiting = try await f.settle(id)
             #expect(waiting.phase == .awaitingApproval)
             #expect(waiting.reason?.hasPrefix("analysis inconclusive after 15s") == true, "\(waiting.reason ?? "")")
@@ -98,9 +99,7 @@ import Testing
         let f = try Self.fake(analysis: "{ interval: 5s, max_duration: 15s, min_samples: 20 }")
         try await f.run {
             let id = try await Self.start(f)
-            for _ in 0..<3 where try await f.engine.rollouts.rollout(id: id).phase == .running {
-                try await Self.look(f, id, canary: (0, 0), baseline: (0, 0))
-            }
+            try await Self.looks(f, id, upTo: 3, canary: (0, 0), baseline: (0, 0))
             let looks = try await Self.looks(f, id)
             #expect(looks.prefix(2).allSatisfy { $0.judgement.verdict == .inconclusive })
             let ended = try await f.settle(id)

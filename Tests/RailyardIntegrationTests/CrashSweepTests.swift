@@ -138,8 +138,7 @@ import Glibc
             if !killed { missed.append("round \(round): \(plan)") }
             #expect(view.phase == (aborted ? .rolledBack : .promoted), "round \(round) (\(plan)): \(view.phase.rawValue) \(view.reason ?? "")")
             if view.phase == .promoted { stable = version }
-            try await checkLiveSystem(round: round, plan: plan, expected: view.phase == .promoted ? version : stable,
-                                      routers: routers, folder: folder, config: config)
+            try await checkLiveSystem(round: round, plan: plan, expected: stable, routers: routers, folder: folder)
         }
         #expect(hits.count == kills, "every planned kill landed: \(hits.count) of \(kills); missed \(missed)")
         for kind in ["scripts", "deploy", "promote", "rollback"] {
@@ -172,7 +171,7 @@ import Glibc
 
     /// Real requests through each router reach `expected` only, and `ps` shows exactly one instance of
     /// `expected` per target, three routers, and nothing else of this test's fleet.
-    func checkLiveSystem(round: Int, plan: Plan, expected: String, routers: [String: String], folder: String, config: String) async throws {
+    func checkLiveSystem(round: Int, plan: Plan, expected: String, routers: [String: String], folder: String) async throws {
         for target in Self.targets {
             var versions = Set<String>()
             for _ in 0..<12 {
