@@ -56,6 +56,8 @@ let package = Package(
         .target(name: "RailyardServer", dependencies: [
             "RailyardCore", "RailyardPorts", "RailyardEngine", "RailyardAdapters", "RailyardAPI",
             .product(name: "Hummingbird", package: "hummingbird"),
+            // TLS for `serve --tls-cert/--tls-key`; NIOSSL is already built for async-http-client.
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),

@@ -32,9 +32,92 @@ public enum API {
         }
     }
 
-    public struct ErrorBody: Codable, Sendable {
-        public var error: String
-        public init(error: String) { self.error = error }
+    /// An error answer, as RFC 9457 `application/problem+json`: `detail` says why in words meant
+    /// for a person; `field` names the input at fault, `required_roles` the roles that may call.
+    public struct Problem: Codable, Sendable {
+        public var type: String
+        public var title: String
+        public var status: Int
+        public var detail: String
+        public var instance: String?
+        public var field: String?
+        public var requiredRoles: [Role]?
+        public init(type: String, title: String, status: Int, detail: String, instance: String? = nil, field: String? = nil,
+                    requiredRoles: [Role]? = nil) {
+            self.type = type
+            self.title = title
+            self.status = status
+            self.detail = detail
+            self.instance = instance
+            self.field = field
+            self.requiredRoles = requiredRoles
+        }
+
+        public static let mediaType = "application/problem+json"
+    }
+
+    public struct TokenRequest: Codable, Sendable {
+        public var name: String
+        public var role: Role
+        /// "90d", "12h"; absent for a token that does not expire.
+        public var expiresIn: String?
+        public init(name: String, role: Role, expiresIn: String?) {
+            self.name = name
+            self.role = role
+            self.expiresIn = expiresIn
+        }
+    }
+
+    /// A token as listed: never its secret.
+    public struct TokenView: Codable, Sendable {
+        public var id: String
+        public var name: String
+        public var role: Role
+        public var createdAt: Date
+        public var createdBy: String
+        public var expiresAt: Date?
+        public var revokedAt: Date?
+        public var revokedBy: String?
+        /// active, expired or revoked.
+        public var state: String
+        public init(_ record: TokenRecord, now: Date) {
+            id = record.id
+            name = record.name
+            role = record.role
+            createdAt = record.createdAt
+            createdBy = record.createdBy
+            expiresAt = record.expiresAt
+            revokedAt = record.revokedAt
+            revokedBy = record.revokedBy
+            state = record.revokedAt != nil ? "revoked" : record.isExpired(at: now) ? "expired" : "active"
+        }
+    }
+
+    /// A new token: the secret, shown this once.
+    public struct CreatedToken: Codable, Sendable {
+        public var token: String
+        public var id: String
+        public var name: String
+        public var role: Role
+        public var expiresAt: Date?
+        public init(token: String, record: TokenRecord) {
+            self.token = token
+            id = record.id
+            name = record.name
+            role = record.role
+            expiresAt = record.expiresAt
+        }
+    }
+
+    public struct WhoAmI: Codable, Sendable {
+        public var name: String
+        public var role: Role
+        public var tokenId: String
+        public init(_ identity: Identity) {
+            name = identity.name
+            role = identity.role
+            tokenId = identity.tokenID
+        }
     }
 
     /// A rollout as people read it: its record plus where it stands in words.

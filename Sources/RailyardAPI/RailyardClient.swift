@@ -8,8 +8,8 @@ import Synchronization
 /// scripts use to talk to `railyard serve`. It imports no engine.
 public struct RailyardClient: Sendable {
     public let baseURL: String
-    /// Who is asking, for the audit log.
-    public let actor: String
+    /// The bearer token that proves who is asking; nil calls only what is open (health).
+    public let token: String?
     let http: HTTPClient
     let connectTimeout: Duration
 
@@ -17,19 +17,24 @@ public struct RailyardClient: Sendable {
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public let status: Int
         public let message: String
+        /// The roles that may make the call, when it was refused for want of one.
+        public let requiredRoles: [Role]
         public var isUnreachable: Bool { status == 0 }
+        /// 401 or 403: no token, a bad one, or a role that may not do this.
+        public var isNotAllowed: Bool { status == 401 || status == 403 }
         public var description: String { message }
-        public init(status: Int, message: String) {
+        public init(status: Int, message: String, requiredRoles: [Role] = []) {
             self.status = status
             self.message = message
+            self.requiredRoles = requiredRoles
         }
     }
 
     /// - Parameter connectTimeout: how long connecting may take; a refused connection fails at once
     ///   whatever this is. A long call (a watch) still reads for as long as it needs.
-    public init(baseURL: String, actor: String, connectTimeout: Duration = .seconds(2)) {
+    public init(baseURL: String, token: String?, connectTimeout: Duration = .seconds(2)) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
-        self.actor = actor
+        self.token = token
         self.connectTimeout = connectTimeout
         self.http = Self.http(connectTimeout: connectTimeout)
     }
@@ -111,6 +116,17 @@ public struct RailyardClient: Sendable {
         }
     }
 
+    // MARK: Identities
+
+    public func whoami() async throws -> API.WhoAmI { try await get("whoami") }
+    public func tokens() async throws -> [API.TokenView] { try await get("tokens") }
+    public func createToken(name: String, role: Role, expiresIn: String?) async throws -> API.CreatedToken {
+        try await post("tokens", body: API.TokenRequest(name: name, role: role, expiresIn: expiresIn))
+    }
+    public func revokeToken(_ id: String) async throws -> API.TokenView {
+        try API.decoder.decode(API.TokenView.self, from: try await send("DELETE", "tokens/\(escaped(id))"))
+    }
+
     // MARK: Analyses
 
     public func analyses(ofRollout id: String) async throws -> [AnalysisRecord] { try await get("rollouts/\(escaped(id))/analyses") }
@@ -130,7 +146,7 @@ public struct RailyardClient: Sendable {
     func makeRequest(_ method: String, _ path: String, body: Data? = nil) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: baseURL + "/api/v1/" + path)
         request.method = .init(rawValue: method)
-        request.headers.add(name: "X-Railyard-Actor", value: actor)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
@@ -151,8 +167,10 @@ public struct RailyardClient: Sendable {
     }
 
     static func refusal(_ status: Int, _ data: Data) -> Failure {
-        let reason = (try? API.decoder.decode(API.ErrorBody.self, from: data).error) ?? String(decoding: data, as: UTF8.self)
-        return Failure(status: status, message: reason)
+        guard let problem = try? API.decoder.decode(API.Problem.self, from: data) else {
+            return Failure(status: status, message: String(decoding: data, as: UTF8.self))
+        }
+        return Failure(status: status, message: problem.detail, requiredRoles: problem.requiredRoles ?? [])
     }
 
     /// Says in words why the server could not be reached, rather than NIO's error text.

@@ -14,12 +14,15 @@ public struct EnginePorts: Sendable {
     public var notifiers: [any Notifier]
     public var clock: any WallClock
     public var paths: RailyardPaths
+    /// Digests of API tokens, as the store keeps them.
+    public var tokenHasher: any TokenHasher
     /// Where Railyard's own metrics go.
     public var telemetry: EngineMetrics
 
     public init(store: any RailyardStore, driver: any InstanceDriver, routers: any RouterProvider, scripts: any ScriptRunner,
                 scriptFiles: any ScriptFiles, probe: any HTTPProbe, metrics: any MetricSource, notifiers: [any Notifier],
-                clock: any WallClock, paths: RailyardPaths, telemetry: EngineMetrics = EngineMetrics()) {
+                clock: any WallClock, paths: RailyardPaths, tokenHasher: any TokenHasher, telemetry: EngineMetrics = EngineMetrics()) {
+        self.tokenHasher = tokenHasher
         self.telemetry = telemetry
         self.store = store
         self.driver = driver

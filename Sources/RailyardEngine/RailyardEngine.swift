@@ -4,7 +4,7 @@ import RailyardPorts
 import ServiceLifecycle
 
 /// The engine wired together for one Railyard: the rollout controller and the alert evaluator (the
-/// services to run), the rollout requests, the fleet operations, and the feed of changes. It holds no
+/// services to run), the rollout requests, the fleet operations, access control, and the feed of changes. It holds no
 /// logic of its own; each part is its own type.
 public struct RailyardEngine: Sendable {
     public let config: RailyardConfig
@@ -15,6 +15,7 @@ public struct RailyardEngine: Sendable {
     public let alerts: AlertEvaluator
     public let rollouts: RolloutRequests
     public let operations: FleetOperations
+    public let access: AccessControl
 
     public init(config: RailyardConfig, ports: EnginePorts, stopGrace: Duration = .seconds(5), extractor: CountersExtractor = CountersExtractor()) {
         self.config = config
@@ -34,6 +35,7 @@ public struct RailyardEngine: Sendable {
         self.alerts = alerts
         self.controller = controller
         self.rollouts = rollouts
+        self.access = AccessControl(store: ports.store, hasher: ports.tokenHasher, clock: ports.clock)
         self.operations = FleetOperations(config: config, store: ports.store, fleet: fleet, driver: ports.driver, requests: rollouts)
     }
 

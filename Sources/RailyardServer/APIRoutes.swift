@@ -5,11 +5,14 @@ import RailyardCore
 import RailyardEngine
 
 /// The HTTP API over the engine. Requests name services and versions, never commands: what runs
-/// comes from `railyard.yml` only.
+/// comes from `railyard.yml` only. Every route but health needs a token (`AccessMiddleware`); the
+/// audit log records the identity the token proves.
 public enum APIRoutes {
-    public static func register(on router: Router<BasicRequestContext>, engine: RailyardEngine, metrics: ServerMetrics? = nil,
+    public static func register(on router: Router<APIRequestContext>, engine: RailyardEngine, metrics: ServerMetrics? = nil,
                                 onDown: @escaping @Sendable () async -> Void) {
         let deployment = engine.config.deployment
+        router.add(middleware: AccessMiddleware(table: EndpointAccess.table(reachesProduction: engine.config.deploymentReachesProduction),
+                                                access: engine.access))
         let api = router.group("api/v1")
 
         // Railyard's own metrics, for Prometheus: rollouts by phase, step durations, reconcile findings,
@@ -24,70 +27,72 @@ public enum APIRoutes {
 
         api.get("health") { _, _ in json(["status": "ok"]) }
 
-        api.get("status") { _, _ in try await respond { try await engine.operations.status() } }
+        api.get("whoami") { request, context in try await respond(request, context) { API.WhoAmI($0) } }
 
-        api.post("fleet/up") { request, _ in
-            try await respond {
-                try await engine.operations.up(actor: actor(of: request))
+        api.get("status") { request, context in try await respond(request, context) { _ in try await engine.operations.status() } }
+
+        api.post("fleet/up") { request, context in
+            try await respond(request, context) { identity in
+                try await engine.operations.up(actor: identity.name)
                 return try await engine.operations.status()
             }
         }
 
-        api.post("fleet/down") { request, _ in
-            try await respond {
-                try await engine.operations.down(actor: actor(of: request))
+        api.post("fleet/down") { request, context in
+            try await respond(request, context) { identity in
+                try await engine.operations.down(actor: identity.name)
                 await onDown()
                 return ["status": "down"]
             }
         }
 
-        api.get("rollouts") { _, _ in
-            try await respond { try await engine.rollouts.rollouts().map { API.RolloutView($0, deployment: deployment) } }
+        api.get("rollouts") { request, context in
+            try await respond(request, context) { _ in try await engine.rollouts.rollouts().map { API.RolloutView($0, deployment: deployment) } }
         }
 
-        api.post("rollouts") { request, _ in
-            try await respond(status: .created) {
-                let body = try await decode(API.DeployRequest.self, from: request)
-                return API.RolloutView(try await engine.rollouts.deploy(service: body.service, version: body.version, actor: actor(of: request)),
+        api.post("rollouts") { request, context in
+            try await respond(request, context, status: .created) { identity in
+                let body = try await RequestBody.decode(API.DeployRequest.self, from: request, fields: ["service", "version"])
+                return API.RolloutView(try await engine.rollouts.deploy(service: body.service, version: body.version, actor: identity.name),
                                        deployment: deployment)
             }
         }
 
-        api.get("rollouts/:id") { _, context in
-            try await respond {
+        api.get("rollouts/:id") { request, context in
+            try await respond(request, context) { _ in
                 let id = try context.parameters.require("id")
                 return API.RolloutView(try await engine.rollouts.rollout(id: id), deployment: deployment, analysis: engine.rollouts.liveAnalysis(rolloutID: id))
             }
         }
 
-        api.get("rollouts/:id/analyses") { _, context in
-            try await respond { try await engine.rollouts.analyses(rolloutID: try context.parameters.require("id")) }
+        api.get("rollouts/:id/analyses") { request, context in
+            try await respond(request, context) { _ in try await engine.rollouts.analyses(rolloutID: try context.parameters.require("id")) }
         }
 
-        api.get("analyses/:id") { _, context in
-            try await respond {
+        api.get("analyses/:id") { request, context in
+            try await respond(request, context) { _ in
                 let report = try await engine.rollouts.analysisReport(id: try context.parameters.require("id"))
                 return API.AnalysisReport(analysis: report.record, looks: report.looks.map { .init(look: $0.look, judgement: $0.judgement) })
             }
         }
 
-        api.get("analyses/:id/plot.svg") { _, context in
+        api.get("analyses/:id/plot.svg") { request, context in
             do {
                 let report = try await engine.rollouts.analysisReport(id: try context.parameters.require("id"))
                 let svg = AnalysisPlot.svg(title: "\(report.record.service) \(report.record.canaryVersion) vs \(report.record.baselineVersion) in \(report.record.target)",
                                            looks: report.looks.map(\.look), judgements: report.looks.map(\.judgement))
                 return Response(status: .ok, headers: [.contentType: "image/svg+xml"], body: .init(byteBuffer: ByteBuffer(string: svg)))
-            } catch let refusal as Refusal {
-                return json(API.ErrorBody(error: refusal.reason), status: .notFound)
+            } catch {
+                return await problem(for: error, request, context)
             }
         }
 
         // Server-sent events: every change of the rollout, as the JSON of `GET /rollouts/{id}`.
-        api.get("rollouts/:id/stream") { _, context in
+        api.get("rollouts/:id/stream") { request, context in
             let id = try context.parameters.require("id")
             let changes = engine.feed.changes()
             guard let first = try? await engine.rollouts.rollout(id: id) else {
-                return json(API.ErrorBody(error: "no rollout '\(id)'"), status: .notFound)
+                return ProblemResponse.make(.notFound, "no rollout '\(id)'", instance: request.uri.path)
             }
             let body = ResponseBody { writer in
                 var last = ""
@@ -111,60 +116,94 @@ public enum APIRoutes {
         }
 
         api.post("rollouts/:id/approve") { request, context in
-            try await respond {
-                API.RolloutView(try await engine.rollouts.approve(id: try context.parameters.require("id"), actor: actor(of: request)), deployment: deployment)
+            try await respond(request, context) { identity in
+                API.RolloutView(try await engine.rollouts.approve(id: try context.parameters.require("id"), actor: identity.name), deployment: deployment)
             }
         }
 
         api.post("rollouts/:id/abort") { request, context in
-            try await respond {
-                let body = (try? await decode(API.AbortRequest.self, from: request)) ?? API.AbortRequest(reason: nil)
-                return API.RolloutView(try await engine.rollouts.abort(id: try context.parameters.require("id"), actor: actor(of: request),
-                                                              reason: body.reason ?? "no reason given"), deployment: deployment)
+            try await respond(request, context) { identity in
+                let body = try await RequestBody.decodeIfPresent(API.AbortRequest.self, from: request, fields: ["reason"])
+                if let reason = body?.reason, reason.count > 1000 {
+                    throw Refusal(.badRequest, "reason is longer than 1000 characters", field: "reason")
+                }
+                return API.RolloutView(try await engine.rollouts.abort(id: try context.parameters.require("id"), actor: identity.name,
+                                                                       reason: body?.reason ?? "no reason given"), deployment: deployment)
             }
         }
 
-        api.get("history") { request, _ in
-            try await respond {
-                let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 200
-                return try await engine.rollouts.history(subject: request.uri.queryParameters.get("subject"), limit: min(max(limit, 1), 5000))
+        api.get("history") { request, context in
+            try await respond(request, context) { _ in
+                let parameters = request.uri.queryParameters
+                var limit = 200
+                if let text = parameters.get("limit") {
+                    guard let value = Int(text), (1...5000).contains(value) else {
+                        throw Refusal(.badRequest, "limit must be a whole number from 1 to 5000, not '\(text)'", field: "limit")
+                    }
+                    limit = value
+                }
+                return try await engine.rollouts.history(subject: parameters.get("subject"), limit: limit)
             }
         }
-    }
 
-    /// Who asked: the CLI sends the user's name; it lands in the audit log with every change.
-    static func actor(of request: Request) -> String {
-        let name = request.headers[.init("X-Railyard-Actor")!] ?? "anonymous"
-        return String(name.prefix(64)).filter { !$0.isNewline }
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: 1 << 20)
-        } catch {
-            throw Refusal(.badRequest, "request body larger than 1 MiB")
+        api.get("tokens") { request, context in
+            try await respond(request, context) { _ in
+                let now = engine.ports.clock.now()
+                return try await engine.access.tokens().map { API.TokenView($0, now: now) }
+            }
         }
-        do {
-            return try API.decoder.decode(T.self, from: Data(buffer.readableBytesView))
-        } catch {
-            throw Refusal(.badRequest, "invalid request body: \(error)")
-        }
-    }
 
-    static func respond(status: HTTPResponse.Status = .ok, _ body: () async throws -> some Encodable) async throws -> Response {
-        do {
-            return json(try await body(), status: status)
-        } catch let refusal as Refusal {
+        api.post("tokens") { request, context in
+            try await respond(request, context, status: .created) { identity in
+                let body = try await RequestBody.decode(API.TokenRequest.self, from: request, fields: ["name", "role", "expires_in"])
+                var lifetime: Duration?
+                if let text = body.expiresIn {
+                    guard let duration = DurationText.parse(text), duration > .zero else {
+                        throw Refusal(.badRequest, "expires_in '\(text)' is not a duration such as 90d, 12h or 30m", field: "expires_in")
+                    }
+                    lifetime = duration
+                }
+                let (token, record) = try await engine.access.create(name: body.name, role: body.role, lifetime: lifetime, by: identity.name)
+                return API.CreatedToken(token: token, record: record)
+            }
+        }
+
+        api.delete("tokens/:id") { request, context in
+            try await respond(request, context) { identity in
+                let record = try await engine.access.revoke(id: try context.parameters.require("id"), by: identity)
+                return API.TokenView(record, now: engine.ports.clock.now())
+            }
+        }
+
+        /// Runs a route for the identity the access middleware proved, answering refusals as problems.
+        @Sendable func respond(_ request: Request, _ context: APIRequestContext, status: HTTPResponse.Status = .ok,
+                               _ body: (Identity) async throws -> some Encodable) async throws -> Response {
+            guard let identity = context.identity else {
+                return ProblemResponse.make(.unauthorized, "no identity: this route needs a token", instance: request.uri.path)
+            }
+            do {
+                return json(try await body(identity), status: status)
+            } catch {
+                return await problem(for: error, request, context)
+            }
+        }
+
+        /// A refusal as a problem answer; a forbidden one (four-eyes) is audited like the middleware's.
+        @Sendable func problem(for error: any Error, _ request: Request, _ context: APIRequestContext) async -> Response {
+            guard let refusal = error as? Refusal else {
+                return ProblemResponse.make(.internalServerError, "\(error)", instance: request.uri.path)
+            }
             let code: HTTPResponse.Status = switch refusal.kind {
             case .badRequest: .badRequest
             case .notFound: .notFound
             case .conflict: .conflict
+            case .forbidden: .forbidden
             }
-            return json(API.ErrorBody(error: refusal.reason), status: code)
-        } catch {
-            return json(API.ErrorBody(error: "\(error)"), status: .internalServerError)
+            if refusal.kind == .forbidden {
+                await engine.access.recordRefusal(client: context.client, endpoint: "\(request.method.rawValue) \(request.uri.path)",
+                                                  identity: context.identity?.name, status: 403, reason: refusal.reason)
+            }
+            return ProblemResponse.make(code, refusal.reason, instance: request.uri.path, field: refusal.field)
         }
     }
 

@@ -8,7 +8,8 @@ import RailyardPorts
 /// The composition root: the one place adapters are chosen, from railyard.yml and the state folder.
 public enum Composition {
     /// The ports of a local Railyard: SQLite in the state folder, local processes, the router kind of
-    /// railyard.yml, scripts run by /bin/sh, the configured metric source and notifiers.
+    /// railyard.yml, scripts run by /bin/sh, the configured metric source and notifiers, token digests
+    /// keyed by the state folder's `token.key`.
     /// - Parameter routerCommand: how to run a built-in router process (`railyard router`).
     public static func ports(config: RailyardConfig, paths: RailyardPaths, routerCommand: [String], clock: any WallClock = SystemClock(),
                              telemetry: EngineMetrics = EngineMetrics(), httpClient: HTTPClient = .shared) async throws -> EnginePorts {
@@ -23,11 +24,12 @@ public enum Composition {
             case .alertmanager(let url): NotifierFactory.make(kind: .alertmanager(url: url), httpClient: httpClient)
             }
         }
+        let tokenHasher = try HMACTokenHasher.loadOrCreate(keyFile: paths.tokenKey)
         let store = try await StoreFactory.open(.sqlite(path: paths.storePath))
         return EnginePorts(store: store, driver: DriverFactory.make(.local),
                            routers: RouterFactory.provider(kind: config.router, routerCommand: routerCommand, httpClient: httpClient),
                            scripts: ScriptRunnerFactory.make(), scriptFiles: LocalScriptFiles(), probe: AsyncHTTPProbe(httpClient: httpClient),
-                           metrics: metrics, notifiers: notifiers, clock: clock, paths: paths, telemetry: telemetry)
+                           metrics: metrics, notifiers: notifiers, clock: clock, paths: paths, tokenHasher: tokenHasher, telemetry: telemetry)
     }
 
     /// An engine on the local ports.

@@ -12,7 +12,11 @@ func clientCall<T>(_ body: () async throws -> T) async throws -> T {
     } catch let failure as RailyardClient.Failure {
         var standardError = StandardError()
         print("error: \(failure.message)", to: &standardError)
-        throw failure.isUnreachable ? ExitStatus.unreachable : ExitStatus.refused
+        if failure.status == 401, !failure.message.hasPrefix("token file") {
+            print("hint: a server on this machine writes its admin token to STATE_DIR/admin.token; elsewhere ask an admin for a token "
+                  + "(`railyard token create`) and set RAILYARD_TOKEN", to: &standardError)
+        }
+        throw failure.isUnreachable ? ExitStatus.unreachable : failure.isNotAllowed ? ExitStatus.notAllowed : ExitStatus.refused
     }
 }
 

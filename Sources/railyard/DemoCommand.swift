@@ -34,10 +34,18 @@ struct DemoCommand: AsyncParsableCommand {
         let server = try await clientCall {
             try await LocalControlPlane(config: configPath, stateDirectory: folder + "/state", log: folder + "/serve.log")
         }
-        let client = server.client, url = server.url
+        let url = server.url
+        var client = server.client
         var entries: [Entry] = []
         do {
             say("  control plane on \(url) (try `railyard status --server \(url)` in another terminal)")
+            // Tokens as an admin hands them out: alice deploys and may abort; bob approves. The server
+            // refuses alice's approval of her own production change (four eyes).
+            let alice = try await server.client.createToken(name: "alice", role: .releaseOwner, expiresIn: "2h")
+            let bob = try await server.client.createToken(name: "bob", role: .approver, expiresIn: "2h")
+            client = RailyardClient(baseURL: url, token: alice.token)
+            let approver = RailyardClient(baseURL: url, token: bob.token)
+            say("  tokens: alice (release-owner) deploys, bob (approver) approves — four eyes on every production change")
 
             say("\n▶ 1. Bringing the fleet up at v1 in nightly, testing, perf, staging, dc1 and dc2")
             let status = try await client.up()
@@ -49,15 +57,15 @@ struct DemoCommand: AsyncParsableCommand {
             say("\n  payment traffic flowing through the staging, dc1 and dc2 routers")
 
             say("\n▶ 2. Train 2026.48: payin v2 through pre-deployment scripts → staging → canary (dc1) → dc2")
-            entries.append(try await deployAndFollow(client, service: "payin", version: "v2", say: say) { view, numbers in
-                say("  ✔ release owner approves \(view.id): \(numbers)")
+            entries.append(try await deployAndFollow(client, approver: approver, service: "payin", version: "v2", say: say) { view, numbers in
+                say("  ✔ bob (approver) approves \(view.id), which alice deployed: \(numbers)")
                 return .approve
             })
 
             say("\n▶ 3. payin v3, which fails 4% of pay-ins, through the same process: the canary analysis must catch it")
-            entries.append(try await deployAndFollow(client, service: "payin", version: "v3", say: say) { view, numbers in
+            entries.append(try await deployAndFollow(client, approver: approver, service: "payin", version: "v3", say: say) { view, numbers in
                 // Only reached if the analysis did not decide: a person looks at the numbers.
-                say("  ✘ release owner aborts \(view.id): \(numbers)")
+                say("  ✘ alice (release owner) aborts \(view.id): \(numbers)")
                 return .abort("canary worse than stable: \(numbers)")
             })
 
@@ -89,7 +97,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// Deploys and follows a rollout on its event stream, printing its events; `decide` plays the release
     /// owner at the approval gate.
-    func deployAndFollow(_ client: RailyardClient, service: String, version: String, say: @Sendable (String) -> Void,
+    func deployAndFollow(_ client: RailyardClient, approver: RailyardClient, service: String, version: String, say: @Sendable (String) -> Void,
                          decide: (API.RolloutView, String) async throws -> Decision) async throws -> Entry {
         let view = try await client.deploy(service: service, version: version)
         say("  rollout \(view.id) created")
@@ -120,7 +128,7 @@ struct DemoCommand: AsyncParsableCommand {
                 decidedAt = current.stepIndex
                 let numbers = try await canaryNumbers(client, service: service, target: "dc1")
                 switch try await decide(current, numbers) {
-                case .approve: _ = try await client.approve(view.id)
+                case .approve: _ = try await approver.approve(view.id)
                 case .abort(let reason): _ = try await client.abort(view.id, reason: reason)
                 }
             }

@@ -10,7 +10,8 @@ import RailyardAPI
 /// The CLI still talks to it only through `RailyardClient`.
 final class LocalControlPlane: @unchecked Sendable {
     let process = Process()
-    let client: RailyardClient
+    /// Holds the local admin token the server wrote to the state folder.
+    private(set) var client: RailyardClient
     let url: String
 
     /// Starts `railyard serve` and returns once it answers (it has reconciled by then).
@@ -18,7 +19,7 @@ final class LocalControlPlane: @unchecked Sendable {
     init(config: String, stateDirectory: String, log: String) async throws {
         let port = try FreePort.next()
         url = "http://127.0.0.1:\(port)"
-        client = RailyardClient(baseURL: url, actor: Defaults.actor)
+        client = RailyardClient(baseURL: url, token: nil)
         process.executableURL = URL(fileURLWithPath: Defaults.executablePath)
         process.arguments = ["serve", "--config", config, "--state-dir", stateDirectory, "--port", String(port)]
         try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: log).deletingLastPathComponent().path, withIntermediateDirectories: true)
@@ -28,7 +29,11 @@ final class LocalControlPlane: @unchecked Sendable {
         process.standardError = handle
         try process.run()
         for _ in 0..<600 {
-            if (try? await client.health()) != nil { return }
+            if (try? await client.health()) != nil {
+                // The server writes its admin token before it listens.
+                client = RailyardClient(baseURL: url, token: try Credentials.read(stateDirectory + "/admin.token"))
+                return
+            }
             guard process.isRunning else {
                 let tail = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(5).joined(separator: "\n")
                 throw RailyardClient.Failure(status: 0, message: "railyard serve exited with \(process.terminationStatus):\n\(tail)")

@@ -23,6 +23,13 @@ struct RailyardCommand: AsyncParsableCommand {
               railyard scrape URL             check a service's /metrics as the canary analysis reads it
               railyard analysis show ID       a canary analysis: metrics, verdict, reason, timeline, SVG
               railyard version                version, commit, store schema
+              railyard token create ...       API tokens: who may deploy, approve, abort (admin)
+              railyard whoami                 the identity and role your token proves
+
+            Tokens: every call but health needs one. A `railyard serve` on 127.0.0.1 writes a local
+            admin token to STATE_DIR/admin.token (mode 0600) and the CLI on this machine uses it;
+            otherwise set RAILYARD_TOKEN or --token-file. Deploying to production needs a
+            release-owner token, approving an approver's, and the deployer cannot approve (four-eyes).
 
             Shell completion: railyard --generate-completion-script bash|zsh|fish
 
@@ -31,12 +38,13 @@ struct RailyardCommand: AsyncParsableCommand {
               1   refused or failed; the reason is printed (config errors, a refused deploy, ...)
               2   the rollout you waited on was rolled back
               3   the Railyard server cannot be reached (start it with `railyard serve`)
+              4   not allowed: no token, a bad or expired one, or a role that may not do this
               64  bad usage
             """,
         subcommands: [
             DemoCommand.self, ValidateCommand.self, ServeCommand.self, UpCommand.self, DeployCommand.self, RolloutCommand.self,
             StatusCommand.self, HistoryCommand.self, AnalysisCommand.self, DownCommand.self, RouterCommand.self, PaymentsDemoCommand.self,
-            ScrapeCommand.self, VersionCommand.self,
+            ScrapeCommand.self, TokenCommand.self, WhoAmICommand.self, VersionCommand.self,
         ]
     )
 }
@@ -45,6 +53,7 @@ enum ExitStatus {
     static let refused = ExitCode(1)
     static let rolledBack = ExitCode(2)
     static let unreachable = ExitCode(3)
+    static let notAllowed = ExitCode(4)
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
@@ -61,8 +70,15 @@ struct ClientOptions: ParsableArguments {
     @Option(help: "Seconds to wait for the server to accept the connection (a refused one fails at once).")
     var connectTimeout: Double = 2
 
+    @Option(help: "File holding your API token, mode 0600 (or set RAILYARD_TOKEN, or RAILYARD_TOKEN_FILE).")
+    var tokenFile: String?
+
+    /// A client with the token `Credentials` finds; a token file others can read is refused.
     var client: RailyardClient {
-        RailyardClient(baseURL: server, actor: Defaults.actor, connectTimeout: .milliseconds(Int(max(connectTimeout, 0.05) * 1000)))
+        get throws {
+            RailyardClient(baseURL: server, token: try Credentials.token(server: server, tokenFile: tokenFile, stateDirectory: Defaults.stateDirectory),
+                           connectTimeout: .milliseconds(Int(max(connectTimeout, 0.05) * 1000)))
+        }
     }
 }
 
@@ -74,12 +90,5 @@ enum Defaults {
     /// This executable, to start routers (`railyard router`) as their own processes.
     static var executablePath: String {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    }
-
-    static var actor: String {
-        let env = ProcessInfo.processInfo.environment
-        if let name = env["RAILYARD_ACTOR"] ?? env["USER"] { return "cli:" + name }
-        guard let entry = getpwuid(getuid()), let name = entry.pointee.pw_name else { return "cli:uid\(getuid())" }
-        return "cli:" + String(cString: name)
     }
 }

@@ -17,7 +17,7 @@ struct DeployCommand: AsyncParsableCommand {
         let view = try await clientCall { try await options.client.deploy(service: service, version: version) }
         if options.output == .json && !watch { try printJSON(view); return }
         print("rollout \(view.id) started: \(view.service) \(view.version)")
-        if watch { try await RolloutWatcher(client: options.client, output: options.output).follow(view.id) }
+        if watch { try await RolloutWatcher(client: try await clientCall { try options.client }, output: options.output).follow(view.id) }
     }
 }
 
@@ -52,7 +52,7 @@ struct RolloutCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Follow a rollout live until it ends (exit 2 if it is rolled back).")
         @OptionGroup var options: ClientOptions
         @Argument(help: "Rollout id.") var id: String
-        func run() async throws { try await RolloutWatcher(client: options.client, output: options.output).follow(id) }
+        func run() async throws { try await RolloutWatcher(client: try await clientCall { try options.client }, output: options.output).follow(id) }
     }
 
     struct Approve: AsyncParsableCommand {

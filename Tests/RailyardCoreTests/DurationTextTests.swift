@@ -24,6 +24,8 @@ struct DurationTextTests {
         Case(text: "0s", duration: .zero),
         Case(text: " 30s ", duration: .seconds(30)),
         Case(text: "007s", duration: .seconds(7)),
+        Case(text: "90d", duration: .seconds(90 * 86_400)),
+        Case(text: "1d12h", duration: .seconds(36 * 3600)),
     ]
 
     @Test("parses", arguments: parsed)
@@ -32,7 +34,7 @@ struct DurationTextTests {
     }
 
     @Test("rejects garbage",
-          arguments: ["", " ", "30", "s", "ms", "h1", "30x", "30sec", "1d", "1.5s", "-5s", "+5s", "5 m", "1h 30m", "1h,30m",
+          arguments: ["", " ", "30", "s", "ms", "h1", "30x", "30sec", "1D", "1day", "1.5s", "-5s", "+5s", "5 m", "1h 30m", "1h,30m",
                       "30S", "5M", "approval", "\u{0663}s", "3\u{0663}s", "1h30", "m5"])
     func rejects(text: String) {
         #expect(DurationText.parse(text) == nil)

@@ -3,16 +3,23 @@ import RailyardAdapters
 import Testing
 
 /// Every exit code `railyard --help` documents, produced by the built binary: 0, 1 (refused, with the
-/// reason), 2 (the rollout waited on was rolled back), 3 (unreachable, in under 3 s), 64 (bad usage).
+/// reason), 2 (the rollout waited on was rolled back), 3 (unreachable, in under 3 s), 4 (not allowed),
+/// 64 (bad usage).
 @Suite(.serialized) struct CLIExitCodeTests {
     struct Run { var status: Int32; var out: String; var err: String; var seconds: Double }
 
-    /// Runs `railyard ARGS` with no standard input; kills it after `limit`.
-    static func railyard(_ arguments: [String], limit: Duration = .seconds(60)) throws -> Run {
+    /// A home with no credentials in it, so only what a test gives the CLI counts.
+    static let home = NSTemporaryDirectory() + "railyard-cli-home-\(getpid())"
+
+    /// Runs `railyard ARGS` with no standard input, with `token` in RAILYARD_TOKEN; kills it after `limit`.
+    static func railyard(_ arguments: [String], token: String? = nil, limit: Duration = .seconds(60)) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: RailyardBinary.path)
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "RAILYARD_SERVER" }
+        var environment = ProcessInfo.processInfo.environment.filter { !["RAILYARD_SERVER", "RAILYARD_TOKEN", "RAILYARD_TOKEN_FILE"].contains($0.key) }
+        environment["HOME"] = home
+        if let token { environment["RAILYARD_TOKEN"] = token }
+        process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -64,20 +71,23 @@ import Testing
         try await server.waitReady()
         do {
             try await server.call("POST", "fleet/up")
-            #expect(try Self.railyard(["status", "--server", server.url]).status == 0)
+            let releaseOwner = server.tokens[.releaseOwner], admin = server.tokens[.admin]
+            #expect(try Self.railyard(["status", "--server", server.url], token: releaseOwner).status == 0)
 
-            let refused = try Self.railyard(["deploy", "paying", "v2", "--server", server.url])
+            let refused = try Self.railyard(["deploy", "paying", "v2", "--server", server.url], token: releaseOwner)
             #expect(refused.status == 1)
             #expect(refused.err.contains("no service 'paying' in railyard.yml") && refused.err.contains("payin"), "\(refused.err)")
 
             let id = try #require(try await server.call("POST", "rollouts", body: #"{"service":"payin","version":"v2"}"#)["id"] as? String)
             _ = try await server.waitForPhase(id, ["awaiting_approval"])
             _ = try await server.call("POST", "rollouts/\(id)/abort", body: #"{"reason":"exit code test"}"#)
-            let watched = try Self.railyard(["rollout", "watch", id, "--server", server.url])
+            let watched = try Self.railyard(["rollout", "watch", id, "--server", server.url], token: releaseOwner)
             #expect(watched.status == 2, "\(watched.out) \(watched.err)")
             #expect(watched.out.contains("rolled back: aborted by"), "\(watched.out)")
 
-            for usage in [["bogus"], ["deploy"], ["status", "--output", "yaml"]] {
+            try await notAllowedIs4(server: server, admin: try #require(admin), folder: folder)
+
+            for usage in [["bogus"], ["deploy"], ["status", "--output", "yaml"], ["token", "create", "--name", "x", "--role", "boss"]] {
                 let bad = try Self.railyard(usage)
                 #expect(bad.status == 64, "\(usage): \(bad.status) \(bad.err)")
             }
@@ -91,5 +101,33 @@ import Testing
         }
         _ = try await server.call("POST", "fleet/down")
         server.process.waitUntilExit()
+    }
+
+    /// No token, a token file others can read, a role that may not deploy: exit 4 with the reason. A
+    /// token created from the CLI proves its name and role.
+    func notAllowedIs4(server: ServerProcess, admin: String, folder: String) async throws {
+        let none = try Self.railyard(["status", "--server", server.url])
+        #expect(none.status == 4 && none.err.contains("no token"), "\(none.status) \(none.err)")
+
+        let open = folder + "/open.token"
+        try admin.write(toFile: open, atomically: true, encoding: .utf8)
+        chmod(open, 0o644)
+        let leaky = try Self.railyard(["status", "--server", server.url, "--token-file", open])
+        #expect(leaky.status == 4 && leaky.err.contains("can be read by others") && leaky.err.contains("chmod 600"), "\(leaky.status) \(leaky.err)")
+        chmod(open, 0o600)
+
+        let created = try Self.railyard(["token", "create", "--name", "tess", "--role", "tester", "--expires", "90d", "--output", "json",
+                                         "--server", server.url, "--token-file", open])
+        #expect(created.status == 0, "\(created.err)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(created.out.utf8)) as? [String: Any], "\(created.out)")
+        #expect(json["name"] as? String == "tess" && json["role"] as? String == "tester" && json["expires_at"] is String, "\(json)")
+        let tess = try #require(json["token"] as? String)
+        let whoami = try Self.railyard(["whoami", "--server", server.url], token: tess)
+        #expect(whoami.status == 0 && whoami.out.hasPrefix("tess (tester)"), "\(whoami.out) \(whoami.err)")
+        let deploy = try Self.railyard(["deploy", "payin", "v9", "--server", server.url], token: tess)
+        #expect(deploy.status == 4 && deploy.err.contains("deploying to production needs release-owner") && deploy.err.contains("tester"),
+                "\(deploy.status) \(deploy.err)")
+        let bad = try Self.railyard(["status", "--server", server.url], token: "ry_not-a-token")
+        #expect(bad.status == 4 && bad.err.contains("not valid"), "\(bad.status) \(bad.err)")
     }
 }

@@ -56,7 +56,7 @@ import Glibc
         let events = try await server.call("GET", "history?subject=\(id)&limit=500")["items"] as? [[String: Any]] ?? []
         #expect(events.contains { ($0["kind"] as? String) == "router.reconciled" && (($0["message"] as? String) ?? "").contains("30%") })
 
-        _ = try await server.call("POST", "rollouts/\(id)/approve")
+        _ = try await server.call("POST", "rollouts/\(id)/approve", as: .approver)
         let done = try await server.waitForPhase(id, ["promoted", "rolled_back"])
         #expect(done["phase"] as? String == "promoted")
         sender.cancel()

@@ -78,7 +78,9 @@ import Glibc
         let state = folder + "/state", port = try FreePort.next()
         var server = try ServerProcess(config: config, stateDirectory: state, port: port, log: folder + "/serve.log")
         try await server.waitReady()
-        let client = RailyardClient(baseURL: server.url, actor: "crash-sweep")
+        // Tokens outlive the server that made them: the store keeps them across every kill.
+        let client = RailyardClient(baseURL: server.url, token: server.tokens[.releaseOwner])
+        let approver = RailyardClient(baseURL: server.url, token: server.tokens[.approver])
         let status = try await client.up()
         let routers = Dictionary(uniqueKeysWithValues: status.targets.compactMap { target in target.router.map { (target.name, $0) } })
         #expect(routers.count == 3)
@@ -106,7 +108,7 @@ import Glibc
             var ended: API.RolloutView?
             while ended == nil {
                 do {
-                    for try await view in RailyardClient(baseURL: server.url, actor: "crash-sweep").changes(of: id) {
+                    for try await view in client.changes(of: id) {
                         if view.phase.isTerminal { ended = view; break }
                         if !killed, Self.matches(view, plan) {
                             try await Task.sleep(for: plan.delay)
@@ -126,7 +128,7 @@ import Glibc
                                 _ = try await client.abort(id, reason: "crash sweep: abort at the gate")
                                 aborted = true
                             } else if !aborted {
-                                _ = try await client.approve(id)
+                                _ = try await approver.approve(id)
                             }
                         }
                     }

@@ -24,7 +24,7 @@ import Glibc
         let id = try #require(try await server.call("POST", "rollouts", body: #"{"service":"payin","version":"v2"}"#)["id"] as? String)
         _ = try await server.waitForPhase(id, ["awaiting_approval"])
 
-        let client = RailyardClient(baseURL: server.url, actor: "test")
+        let client = RailyardClient(baseURL: server.url, token: server.tokens[.viewer] ?? server.tokens[.releaseOwner])
         let watcher = Task { () -> Int in
             var seen = 0
             do { for try await _ in client.changes(of: id) { seen += 1 } } catch {}
@@ -43,7 +43,7 @@ import Glibc
         server = try ServerProcess(config: config, stateDirectory: folder + "/state", port: port, log: folder + "/serve.log")
         try await server.waitReady()
         #expect(try await server.call("GET", "rollouts/\(id)")["phase"] as? String == "awaiting_approval")
-        _ = try await server.call("POST", "rollouts/\(id)/approve")
+        _ = try await server.call("POST", "rollouts/\(id)/approve", as: .approver)
         #expect(try await server.waitForPhase(id, ["promoted", "rolled_back"])["phase"] as? String == "promoted")
         _ = try await server.call("POST", "fleet/down")
         server.process.waitUntilExit()

@@ -38,7 +38,7 @@ public actor SQLStore: RailyardStore {
     }
 
     /// Runs `body` once no other call is running, in arrival order; the next waiter takes over when it ends.
-    private func exclusive<T>(_ body: () async throws -> T) async throws -> T {
+    func exclusive<T>(_ body: () async throws -> T) async throws -> T {
         if busy {
             await withCheckedContinuation { waiting.append($0) }
         } else {
@@ -51,7 +51,7 @@ public actor SQLStore: RailyardStore {
     }
 
     /// Only inside `exclusive` (which is not reentrant: a public method never calls another).
-    private func transaction(_ body: () async throws -> Void) async throws {
+    func transaction(_ body: () async throws -> Void) async throws {
         try await db.raw("BEGIN").run()
         do {
             try await body()
@@ -105,7 +105,7 @@ public actor SQLStore: RailyardStore {
 
     public func append(_ event: AuditEvent) async throws { try await exclusive { try await insert(event) } }
 
-    private func insert(_ event: AuditEvent) async throws {
+    func insert(_ event: AuditEvent) async throws {
         try await db.raw("""
             INSERT INTO audit_events (at, actor, kind, subject, message, reason)
             VALUES (\(bind: event.at.timeIntervalSince1970), \(bind: event.actor), \(bind: event.kind), \(bind: event.subject),

@@ -47,5 +47,12 @@ enum StoreMigrations {
               PRIMARY KEY (analysis_id, seq))
             """,
         ] },
+        Migration(version: 3) { _ in [
+            """
+            CREATE TABLE tokens (id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, digest TEXT NOT NULL UNIQUE,
+              created_at DOUBLE PRECISION NOT NULL, created_by TEXT NOT NULL, expires_at DOUBLE PRECISION,
+              revoked_at DOUBLE PRECISION, revoked_by TEXT)
+            """,
+        ] },
     ]
 }

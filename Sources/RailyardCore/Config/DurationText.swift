@@ -14,6 +14,7 @@ public enum DurationText {
             case "s": factor = 1000
             case "m": factor = 60_000
             case "h": factor = 3_600_000
+            case "d": factor = 86_400_000
             default: return false
             }
             let (milliseconds, overflow) = value.multipliedReportingOverflow(by: factor)

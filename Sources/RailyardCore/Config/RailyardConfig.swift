@@ -40,6 +40,12 @@ public struct RailyardConfig: Sendable, Equatable {
 
     public func target(named name: String) -> DeployTarget? { targets.first { $0.name == name } }
 
+    /// Whether rollouts go to production: some wave acts on a target of the `production` environment.
+    /// Such rollouts need a release owner to start and four eyes to approve.
+    public var deploymentReachesProduction: Bool {
+        deployment.waves.compactMap(\.target).contains { target(named: $0)?.environment == "production" }
+    }
+
     /// Absolute path of a file named relative to the config file.
     public func resolve(path: String) -> String {
         path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).standardizedFileURL.path

@@ -17,10 +17,10 @@ public struct RolloutRequests: Sendable {
     public func deploy(service: String, version: String, actor: String) async throws -> RolloutRecord {
         guard let spec = config.service(named: service) else {
             let hint = Suggestion.hint(for: service, among: config.services.map(\.name))
-            throw Refusal(.notFound, "no service '\(service)' in railyard.yml\(hint)")
+            throw Refusal(.notFound, "no service '\(service)' in railyard.yml\(hint)", field: "service")
         }
         guard VersionName.isValid(version) else {
-            throw Refusal(.badRequest, "version '\(version)' is not valid: \(VersionName.rule)")
+            throw Refusal(.badRequest, "version '\(version)' is not valid: \(VersionName.rule)", field: "version")
         }
         if let running = try await store.activeRollouts().first(where: { $0.service == service }) {
             throw Refusal(.conflict, "a rollout of \(service) is already in progress: \(running.id) (\(running.phase.rawValue)); abort it or wait")
@@ -44,8 +44,12 @@ public struct RolloutRequests: Sendable {
         return record
     }
 
+    /// Records `actor`'s approval. A production change needs four eyes: its deployer cannot approve it.
     public func approve(id: String, actor: String) async throws -> RolloutRecord {
         let record = try await ledger.existing(id)
+        if let refusal = FourEyes.refusal(approver: actor, of: record, reachesProduction: config.deploymentReachesProduction) {
+            throw Refusal(.forbidden, refusal)
+        }
         return try await ledger.transition(record, .approved(by: actor), actor: actor,
                                            message: "approved by \(actor) at wave '\(ledger.machine.wave(of: record).name)'")
     }

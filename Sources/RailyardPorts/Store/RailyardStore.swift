@@ -1,7 +1,7 @@
 import Foundation
 import RailyardCore
 
-/// The store port: durable state of rollouts, processes and scripts, and the append-only audit log.
+/// The store port: durable state of rollouts, processes, scripts and API tokens, and the append-only audit log.
 public protocol RailyardStore: Sendable {
     func migrate() async throws
     func close() async throws
@@ -31,6 +31,12 @@ public protocol RailyardStore: Sendable {
     func analyses(rolloutID: String) async throws -> [AnalysisRecord]
     /// Every look of an analysis with the judgement made at it, in order.
     func looks(analysisID: String) async throws -> [(look: AnalysisLook, judgement: Judgement)]
+
+    /// Saves a token (new, or revoked) and its audit event in one transaction.
+    func save(_ token: TokenRecord, event: AuditEvent) async throws
+    /// Every token, oldest first.
+    func tokens() async throws -> [TokenRecord]
+    func token(digest: String) async throws -> TokenRecord?
 
     func setStableVersion(service: String, target: String, version: String) async throws
     /// service → target → version

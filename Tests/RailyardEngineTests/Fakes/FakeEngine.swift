@@ -49,7 +49,8 @@ struct FakeEngine {
         self.metrics = FakeMetricSource()
         self.clock = clock
         let ports = EnginePorts(store: store, driver: self.driver, routers: routers, scripts: scripts, scriptFiles: files, probe: FakeProbe(),
-                                metrics: metrics, notifiers: [], clock: clock, paths: RailyardPaths(root: Self.root))
+                                metrics: metrics, notifiers: [], clock: clock, paths: RailyardPaths(root: Self.root),
+                                tokenHasher: FakeTokenHasher())
         engine = RailyardEngine(config: config, ports: ports, stopGrace: .zero)
     }
 

@@ -16,6 +16,7 @@ final class InMemoryStore: RailyardStore {
         var analyses: [String: AnalysisRecord] = [:]
         var looks: [String: [(look: AnalysisLook, judgement: Judgement)]] = [:]
         var stable: [String: [String: String]] = [:]
+        var tokens: [TokenRecord] = []
     }
     let state = Mutex(State())
 
@@ -36,6 +37,15 @@ final class InMemoryStore: RailyardStore {
     func activeRollouts() async throws -> [RolloutRecord] {
         state.withLock { state in state.order.compactMap { state.rollouts[$0] }.filter(\.phase.isActive) }
     }
+
+    func save(_ token: TokenRecord, event: AuditEvent) async throws {
+        state.withLock { state in
+            if let index = state.tokens.firstIndex(where: { $0.id == token.id }) { state.tokens[index] = token } else { state.tokens.append(token) }
+            Self.append(event, to: &state)
+        }
+    }
+    func tokens() async throws -> [TokenRecord] { state.withLock { $0.tokens } }
+    func token(digest: String) async throws -> TokenRecord? { state.withLock { $0.tokens.first { $0.digest == digest } } }
 
     func append(_ event: AuditEvent) async throws { state.withLock { Self.append(event, to: &$0) } }
     static func append(_ event: AuditEvent, to state: inout State) {

@@ -21,6 +21,13 @@ final class InProcessAPIServer: Sendable {
     let baseURL: String
     let services: ServiceGroup
     let task: Task<Void, any Error>
+    /// A token for each person of `people`, by name.
+    let tokens: [String: String]
+
+    /// The people the tests act as, one per role (two approvers, for four-eyes).
+    static let people: [String: Role] = [
+        "alice": .releaseOwner, "bob": .approver, "carol": .approver, "olivia": .admin, "dave": .developer, "vic": .viewer, "tess": .tester,
+    ]
 
     /// One answer of the API: its status and body, parsed as JSON when it is JSON.
     struct Answer: Sendable, CustomStringConvertible {
@@ -30,11 +37,13 @@ final class InProcessAPIServer: Sendable {
         var json: JSONValue?
         var description: String { "\(status) \(text)" }
 
-        /// The `error` of an `ErrorBody`, or "" when there is none.
-        var error: String { json?["error"]?.string ?? "" }
+        /// The `detail` of a problem answer, or "" when there is none.
+        var error: String { json?["detail"]?.string ?? "" }
     }
 
-    private init(engine: RailyardEngine, routes: [String], folder: String, baseURL: String, services: ServiceGroup, task: Task<Void, any Error>) {
+    private init(engine: RailyardEngine, routes: [String], folder: String, baseURL: String, services: ServiceGroup, task: Task<Void, any Error>,
+                 tokens: [String: String]) {
+        self.tokens = tokens
         self.services = services
         self.engine = engine
         self.routes = routes
@@ -72,8 +81,10 @@ final class InProcessAPIServer: Sendable {
         let engine = try await Composition.engine(config: config, paths: RailyardPaths(root: folder + "/state"), routerCommand: ["/bin/false"],
                                                   telemetry: metrics.engineMetrics)
         try await engine.controller.prepare()
+        var tokens: [String: String] = [:]
+        for (name, role) in people { tokens[name] = try await engine.access.create(name: name, role: role, lifetime: nil, by: "test").token }
 
-        let router = Router()
+        let router = Router(context: APIRequestContext.self)
         APIRoutes.register(on: router, engine: engine, metrics: metrics, onDown: {})
         let routes = router.routes.map { "\($0.method.rawValue) \($0.path.description)" }
         var logger = Logger(label: "railyard.api-contract-test")
@@ -92,14 +103,16 @@ final class InProcessAPIServer: Sendable {
             task.cancel()
             throw InProcessAPIServerFailure("the API server did not report its port")
         }
-        return InProcessAPIServer(engine: engine, routes: routes, folder: folder, baseURL: "http://127.0.0.1:\(port)", services: services, task: task)
+        return InProcessAPIServer(engine: engine, routes: routes, folder: folder, baseURL: "http://127.0.0.1:\(port)", services: services, task: task,
+                                  tokens: tokens)
     }
 
-    /// Sends one real HTTP request; `path` starts with `/`.
-    func send(_ method: String, _ path: String, body: String? = nil, actor: String? = "api-contract-test") async throws -> Answer {
+    /// Sends one real HTTP request as `person` (one of `people`; nil for no token) or with `token`;
+    /// `path` starts with `/`.
+    func send(_ method: String, _ path: String, body: String? = nil, as person: String? = "alice", token: String? = nil) async throws -> Answer {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = .init(rawValue: method)
-        if let actor { request.headers.add(name: "X-Railyard-Actor", value: actor) }
+        if let bearer = token ?? person.flatMap({ tokens[$0] }) { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))
@@ -131,6 +144,7 @@ final class InProcessAPIServer: Sendable {
     func stream(_ path: String, window: Duration = .milliseconds(500)) async throws -> StreamAnswer {
         var request = HTTPClientRequest(url: baseURL + path)
         request.headers.add(name: "Accept", value: "text/event-stream")
+        request.headers.add(name: "Authorization", value: "Bearer \(tokens["vic"]!)")
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         let received = StreamText()
         let ended = await withTaskGroup(of: Bool?.self) { group in

@@ -51,10 +51,16 @@ struct OpenAPIDocument {
         return responses.compactMap { key, _ in key.string }
     }
 
-    /// The JSON schema documented for one status of an operation.
+    /// The JSON schema documented for one status of an operation (a JSON or problem+json body).
     func schema(of operation: String, status: Int) -> Node? {
         guard let response = Self.child(Self.child(self.operation(operation), "responses"), "\(status)") else { return nil }
-        return Self.child(Self.child(Self.child(resolve(response), "content"), "application/json"), "schema")
+        let content = Self.child(resolve(response), "content")
+        return Self.child(Self.child(content, "application/json") ?? Self.child(content, "application/problem+json"), "schema")
+    }
+
+    /// The roles an operation's `x-railyard-roles` lists; nil when it has none.
+    func roles(of operation: String) -> [String]? {
+        Self.child(self.operation(operation), "x-railyard-roles")?.sequence?.compactMap(\.string)
     }
 
     /// The media types documented for one status of an operation, e.g. ["application/json"].

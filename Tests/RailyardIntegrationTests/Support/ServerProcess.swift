@@ -2,6 +2,8 @@ import AsyncHTTPClient
 import Foundation
 import RailyardAPI
 import NIOCore
+import RailyardAdapters
+import RailyardCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,10 +12,15 @@ import Glibc
 final class ServerProcess: @unchecked Sendable {
     let process = Process()
     let port: Int
+    let stateDirectory: String
     var url: String { "http://127.0.0.1:\(port)" }
+    /// Tokens by role, made by `waitReady`: the local admin token the server wrote, alice as
+    /// release-owner and bob as approver.
+    private(set) var tokens: [Role: String] = [:]
 
     init(config: String, stateDirectory: String, port: Int, log: String) throws {
         self.port = port
+        self.stateDirectory = stateDirectory
         process.executableURL = URL(fileURLWithPath: RailyardBinary.path)
         process.arguments = ["serve", "--config", config, "--state-dir", stateDirectory, "--port", String(port)]
         FileManager.default.createFile(atPath: log, contents: nil)
@@ -24,9 +31,22 @@ final class ServerProcess: @unchecked Sendable {
         try process.run()
     }
 
+    /// Waits for the server to answer, then makes the tokens the tests act with.
     func waitReady() async throws {
         for _ in 0..<400 {
-            if (try? await call("GET", "health")) != nil { return }
+            if (try? await call("GET", "health")) != nil {
+                let admin = try SecretFile.read(stateDirectory + "/admin.token")
+                tokens[.admin] = admin
+                for (name, role) in [("alice", Role.releaseOwner), ("bob", Role.approver)] {
+                    let (status, created) = try await Self.request("POST", url + "/api/v1/tokens", body: #"{"name":"\#(name)","role":"\#(role.rawValue)"}"#,
+                                                                   token: admin)
+                    guard status == 201, let token = (created as? [String: Any])?["token"] as? String else {
+                        throw TestFailure("creating the token of \(name) answered \(status): \(created)")
+                    }
+                    tokens[role] = token
+                }
+                return
+            }
             if !process.isRunning { throw TestFailure("railyard serve exited with \(process.terminationStatus)") }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -38,17 +58,18 @@ final class ServerProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// Calls the API as `role` (alice the release owner unless said otherwise).
     @discardableResult
-    func call(_ method: String, _ path: String, body: String? = nil) async throws -> [String: Any] {
-        let (status, json) = try await Self.request(method, url + "/api/v1/" + path, body: body)
+    func call(_ method: String, _ path: String, body: String? = nil, as role: Role = .releaseOwner) async throws -> [String: Any] {
+        let (status, json) = try await Self.request(method, url + "/api/v1/" + path, body: body, token: tokens[role])
         guard (200..<300).contains(status) else { throw TestFailure("\(method) \(path) answered \(status): \(json)") }
         return json as? [String: Any] ?? ["items": json]
     }
 
-    static func request(_ method: String, _ url: String, body: String? = nil) async throws -> (Int, Any) {
+    static func request(_ method: String, _ url: String, body: String? = nil, token: String? = nil) async throws -> (Int, Any) {
         var request = HTTPClientRequest(url: url)
         request.method = .init(rawValue: method)
-        request.headers.add(name: "X-Railyard-Actor", value: "test")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body { request.body = .bytes(ByteBuffer(string: body)); request.headers.add(name: "Content-Type", value: "application/json") }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
         let bytes = try await response.body.collect(upTo: 16 << 20)
