@@ -63,9 +63,11 @@ run() {
     --checks all --max-examples "$examples" --seed 48 --exclude-operation-id fleetDown \
     --request-timeout 30 --no-color "$@"
 }
+failed=0
 echo "schemathesis as admin, every operation but fleet/down"
-run "$admin"
+run "$admin" || failed=1
 echo "schemathesis as release-owner: rollouts"
-run "$owner" --include-operation-id createRollout --include-operation-id abortRollout
+run "$owner" --include-operation-id createRollout --include-operation-id abortRollout || failed=1
 echo "schemathesis as approver: approvals"
-run "$approver" --include-operation-id approveRollout
+run "$approver" --include-operation-id approveRollout || failed=1
+exit "$failed"

@@ -33,6 +33,10 @@ enum RequestBody {
             throw Refusal(.badRequest, "invalid request body: unknown field '\(unknown)'; expected \(fields.sorted().joined(separator: ", "))",
                           field: unknown)
         }
+        // The API's convention: an optional field without a value is absent, never null.
+        if let null = object.keys.sorted().first(where: { object[$0] is NSNull }) {
+            throw Refusal(.badRequest, "invalid request body: '\(null)' is null; leave an optional field out instead", field: null)
+        }
         do {
             return try API.decoder.decode(T.self, from: data)
         } catch let error as DecodingError {
