@@ -62,11 +62,7 @@ import Testing
     @Test func aServerAnswersZeroOneAndTwoAndBadUsageIs64() async throws {
         let folder = try RailyardBinary.temporaryFolder("cli-codes")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try "payin: {}\n".write(toFile: folder + "/behaviour.yml", atomically: true, encoding: .utf8)
-        let config = folder + "/railyard.yml"
-        try RailyardBinary.singleServiceConfig(behaviour: folder + "/behaviour.yml", instances: "{ dc1: 1 }",
-                                               waves: "    - name: dc1\n      target: dc1\n      steps: [deploy, pause: approval, promote]")
-            .write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try RailyardBinary.writeDC1Fleet(in: folder)
         let server = try ServerProcess(config: config, stateDirectory: folder + "/state", port: try FreePort.next(), log: folder + "/serve.log")
         try await server.waitReady()
         do {

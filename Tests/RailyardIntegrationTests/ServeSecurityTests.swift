@@ -47,10 +47,7 @@ struct ServeSecurityTests {
 
     static func folder(_ name: String) throws -> String {
         let folder = try RailyardBinary.temporaryFolder(name)
-        try "payin: {}\n".write(toFile: folder + "/behaviour.yml", atomically: true, encoding: .utf8)
-        try RailyardBinary.singleServiceConfig(behaviour: folder + "/behaviour.yml", instances: "{ dc1: 1 }",
-                                               waves: "    - name: dc1\n      target: dc1\n      steps: [deploy, promote]")
-            .write(toFile: folder + "/railyard.yml", atomically: true, encoding: .utf8)
+        _ = try RailyardBinary.writeDC1Fleet(in: folder, steps: "[deploy, promote]")
         return folder
     }
 

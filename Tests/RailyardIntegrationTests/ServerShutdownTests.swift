@@ -12,11 +12,7 @@ import Glibc
     @Test func sigtermEndsOpenStreamsAndTheServerExits() async throws {
         let folder = try RailyardBinary.temporaryFolder("shutdown")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try "payin: {}\n".write(toFile: folder + "/behaviour.yml", atomically: true, encoding: .utf8)
-        let config = folder + "/railyard.yml"
-        try RailyardBinary.singleServiceConfig(behaviour: folder + "/behaviour.yml", instances: "{ dc1: 1 }",
-                                               waves: "    - name: dc1\n      target: dc1\n      steps: [deploy, pause: approval, promote]")
-            .write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try RailyardBinary.writeDC1Fleet(in: folder)
         let port = try FreePort.next()
         var server = try ServerProcess(config: config, stateDirectory: folder + "/state", port: port, log: folder + "/serve.log")
         try await server.waitReady()

@@ -54,4 +54,15 @@ enum RailyardBinary {
         \(waves)
         """
     }
+
+    /// Writes, into `folder`, one payin instance in dc1 and a wave that deploys it and waits for an
+    /// approval (`steps` to change that); returns the path of its railyard.yml.
+    static func writeDC1Fleet(in folder: String, steps: String = "[deploy, pause: approval, promote]") throws -> String {
+        try "payin: {}\n".write(toFile: folder + "/behaviour.yml", atomically: true, encoding: .utf8)
+        let config = folder + "/railyard.yml"
+        try singleServiceConfig(behaviour: folder + "/behaviour.yml", instances: "{ dc1: 1 }",
+                                waves: "    - name: dc1\n      target: dc1\n      steps: \(steps)")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        return config
+    }
 }
