@@ -177,7 +177,7 @@ public enum APIRoutes {
 
         /// Runs a route for the identity the access middleware proved, answering refusals as problems.
         @Sendable func respond(_ request: Request, _ context: APIRequestContext, status: HTTPResponse.Status = .ok,
-                               _ body: (Identity) async throws -> some Encodable) async throws -> Response {
+                               _ body: (Identity) async throws -> any Encodable) async throws -> Response {
             guard let identity = context.identity else {
                 return ProblemResponse.make(.unauthorized, "no identity: this route needs a token", instance: request.uri.path)
             }

@@ -12,11 +12,4 @@ public enum Role: String, Codable, Sendable, CaseIterable, Comparable {
     public static func < (lhs: Role, rhs: Role) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
-
-    /// "release-owner, approver or admin", for messages.
-    public static func spoken(_ roles: some Collection<Role>) -> String {
-        let names = roles.sorted().map(\.rawValue)
-        guard names.count > 1 else { return names.first ?? "no role" }
-        return names.dropLast().joined(separator: ", ") + " or " + names.last!
-    }
 }

@@ -39,9 +39,7 @@ public struct AccessControl: Sendable {
     public func authenticate(token: String?) async throws -> Result<Identity, Failure> {
         guard let token, !token.isEmpty else { return .failure(.missing) }
         guard token.count <= 512, let record = try await store.token(digest: hasher.digest(of: token)) else { return .failure(.unknown) }
-        if let revokedAt = record.revokedAt, revokedAt <= clock.now() {
-            return .failure(.revoked(name: record.name, by: record.revokedBy ?? "someone"))
-        }
+        if record.revokedAt != nil { return .failure(.revoked(name: record.name, by: record.revokedBy ?? "someone")) }
         if let expiresAt = record.expiresAt, record.isExpired(at: clock.now()) { return .failure(.expired(name: record.name, at: expiresAt)) }
         return .success(Identity(name: record.name, role: record.role, tokenID: record.id))
     }
@@ -113,8 +111,8 @@ public struct AccessControl: Sendable {
     /// while it is valid, otherwise makes a new one, revokes the earlier local ones, and returns it
     /// to be written.
     public func ensureLocalAdmin(current: String?) async throws -> String? {
-        if case .success(let identity)? = try await current.asyncMap({ try await authenticate(token: $0) }),
-           identity.role == .admin, identity.name == Self.localAdmin {
+        if let current, case .success(let identity) = try await authenticate(token: current), identity.role == .admin,
+           identity.name == Self.localAdmin {
             return nil
         }
         let (token, record) = try await create(name: Self.localAdmin, role: .admin, lifetime: nil, by: "railyard serve (loopback)")
@@ -157,11 +155,4 @@ public struct AccessControl: Sendable {
 /// The refusal limiter, shared by every copy of `AccessControl`.
 final class RefusalLog: Sendable {
     let limiter = Mutex(RefusalLimiter())
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let self else { return nil }
-        return try await transform(self)
-    }
 }
