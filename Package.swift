@@ -85,7 +85,11 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "RailyardCoreTests", dependencies: ["RailyardCore", "RailyardSimulation"]),
-        .testTarget(name: "RailyardAdaptersTests", dependencies: ["RailyardCore", "RailyardPorts", "RailyardAdapters", "PaymentsDemo"]),
+        .testTarget(name: "RailyardAdaptersTests", dependencies: [
+            "RailyardCore", "RailyardPorts", "RailyardAdapters", "PaymentsDemo",
+            // To tamper with a store file the way an intruder would, behind the store's back.
+            .product(name: "SQLiteKit", package: "sqlite-kit"),
+        ]),
         // The engine on in-memory fakes of every port: fast, no process, no socket.
         .testTarget(name: "RailyardEngineTests", dependencies: [
             "RailyardCore", "RailyardPorts", "RailyardEngine",
@@ -101,6 +105,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "SQLiteKit", package: "sqlite-kit"),
         ]),
     ]
 )

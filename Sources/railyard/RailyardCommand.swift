@@ -25,6 +25,7 @@ struct RailyardCommand: AsyncParsableCommand {
               railyard version                version, commit, store schema
               railyard token create ...       API tokens: who may deploy, approve, abort (admin)
               railyard whoami                 the identity and role your token proves
+              railyard audit verify           check the hash-chained audit log (no server needed)
 
             Tokens: every call but health needs one. A `railyard serve` on 127.0.0.1 writes a local
             admin token to STATE_DIR/admin.token (mode 0600) and the CLI on this machine uses it;
@@ -44,7 +45,7 @@ struct RailyardCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, ValidateCommand.self, ServeCommand.self, UpCommand.self, DeployCommand.self, RolloutCommand.self,
             StatusCommand.self, HistoryCommand.self, AnalysisCommand.self, DownCommand.self, RouterCommand.self, PaymentsDemoCommand.self,
-            ScrapeCommand.self, TokenCommand.self, WhoAmICommand.self, VersionCommand.self,
+            ScrapeCommand.self, TokenCommand.self, WhoAmICommand.self, AuditCommand.self, VersionCommand.self,
         ]
     )
 }

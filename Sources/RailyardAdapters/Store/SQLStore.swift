@@ -31,6 +31,7 @@ public actor SQLStore: RailyardStore {
             for migration in StoreMigrations.all where !applied.contains(migration.version) {
                 try await transaction {
                     for statement in migration.statements(serial) { try await self.db.raw(SQLQueryString(statement)).run() }
+                    if migration.version == StoreMigrations.auditChain { try await self.chainExistingEvents() }
                     try await self.db.raw("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: migration.version), \(bind: Date().timeIntervalSince1970))").run()
                 }
             }
@@ -105,12 +106,49 @@ public actor SQLStore: RailyardStore {
 
     public func append(_ event: AuditEvent) async throws { try await exclusive { try await insert(event) } }
 
+    /// Appends `event` to the chain: its id follows the last row's, its hash covers the last hash.
+    /// Only inside `exclusive`, so no other write comes between the read and the insert.
     func insert(_ event: AuditEvent) async throws {
+        let last = try await db.raw("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1").first()
+        let id = (try last?.decode(column: "id", as: Int64.self) ?? 0) + 1
+        let previous: String = try last.flatMap { try $0.decode(column: "hash", as: String?.self) } ?? AuditChain.genesis
+        let hash = AuditChain.hash(of: event, id: id, previous: previous)
         try await db.raw("""
-            INSERT INTO audit_events (at, actor, kind, subject, message, reason)
-            VALUES (\(bind: event.at.timeIntervalSince1970), \(bind: event.actor), \(bind: event.kind), \(bind: event.subject),
-                    \(bind: event.message), \(bind: event.reason))
+            INSERT INTO audit_events (id, at, actor, kind, subject, message, reason, before_value, after_value, prev_hash, hash)
+            VALUES (\(bind: id), \(bind: event.at.timeIntervalSince1970), \(bind: event.actor), \(bind: event.kind), \(bind: event.subject),
+                    \(bind: event.message), \(bind: event.reason), \(bind: event.before), \(bind: event.after), \(bind: previous), \(bind: hash))
             """).run()
+    }
+
+    /// Hashes the rows written before the chain existed, in id order; run once, by the migration.
+    private func chainExistingEvents() async throws {
+        var previous = AuditChain.genesis
+        for link in try await chainLinks() {
+            let id = link.event.id ?? 0
+            let hash = AuditChain.hash(of: link.event, id: id, previous: previous)
+            try await db.raw("UPDATE audit_events SET prev_hash = \(bind: previous), hash = \(bind: hash) WHERE id = \(bind: id)").run()
+            previous = hash
+        }
+    }
+
+    /// Every row of the audit log with its chain fields, in id order.
+    func chainLinks() async throws -> [AuditChain.Link] {
+        try await db.raw("SELECT * FROM audit_events ORDER BY id").all().map { row in
+            AuditChain.Link(event: try Self.decodeEvent(row), previousHash: try row.decode(column: "prev_hash", as: String?.self),
+                            hash: try row.decode(column: "hash", as: String?.self))
+        }
+    }
+
+    /// The audit chain as stored, for `railyard audit verify` and `export`.
+    public func auditChain() async throws -> [AuditChain.Link] { try await exclusive { try await chainLinks() } }
+
+    static func decodeEvent(_ row: any SQLRow) throws -> AuditEvent {
+        AuditEvent(id: try row.decode(column: "id", as: Int64.self), at: Date(timeIntervalSince1970: try row.decode(column: "at", as: Double.self)),
+                   actor: try row.decode(column: "actor", as: String.self), kind: try row.decode(column: "kind", as: String.self),
+                   subject: try row.decode(column: "subject", as: String.self), message: try row.decode(column: "message", as: String.self),
+                   reason: try row.decode(column: "reason", as: String?.self),
+                   before: row.contains(column: "before_value") ? try row.decode(column: "before_value", as: String?.self) : nil,
+                   after: row.contains(column: "after_value") ? try row.decode(column: "after_value", as: String?.self) : nil)
     }
 
     public func events(subject: String?, limit: Int) async throws -> [AuditEvent] {
@@ -121,14 +159,7 @@ public actor SQLStore: RailyardStore {
             } else {
                 rows = try await db.raw("SELECT * FROM audit_events ORDER BY id DESC LIMIT \(bind: limit)").all()
             }
-            return try rows.reversed().map { row in
-                AuditEvent(id: try row.decode(column: "id", as: Int64.self),
-                           at: Date(timeIntervalSince1970: try row.decode(column: "at", as: Double.self)),
-                           actor: try row.decode(column: "actor", as: String.self), kind: try row.decode(column: "kind", as: String.self),
-                           subject: try row.decode(column: "subject", as: String.self),
-                           message: try row.decode(column: "message", as: String.self),
-                           reason: try row.decode(column: "reason", as: String?.self))
-            }
+            return try rows.reversed().map(Self.decodeEvent)
         }
     }
 

@@ -54,5 +54,15 @@ enum StoreMigrations {
               revoked_at DOUBLE PRECISION, revoked_by TEXT)
             """,
         ] },
+        // The audit chain; `SQLStore.migrate` hashes the rows written before it, once.
+        Migration(version: 4) { _ in [
+            "ALTER TABLE audit_events ADD COLUMN before_value TEXT",
+            "ALTER TABLE audit_events ADD COLUMN after_value TEXT",
+            "ALTER TABLE audit_events ADD COLUMN prev_hash TEXT",
+            "ALTER TABLE audit_events ADD COLUMN hash TEXT",
+        ] },
     ]
+
+    /// The migration that starts the audit chain.
+    static let auditChain = 4
 }

@@ -18,6 +18,15 @@ public struct RolloutMachine: Sendable {
     public func wave(of record: RolloutRecord) -> WaveSpec { deployment.waves[record.cursor.wave] }
     public func step(of record: RolloutRecord) -> StepSpec { deployment.waves[record.cursor.wave].steps[record.cursor.step] }
 
+    /// Where a rollout stands, as the audit log's before and after: "running at canary/setWeight: 25".
+    public func position(of record: RolloutRecord) -> String {
+        guard let wave = deployment.waves.indices.contains(record.cursor.wave) ? deployment.waves[record.cursor.wave] : deployment.waves.last,
+              let step = wave.steps.indices.contains(record.cursor.step) ? wave.steps[record.cursor.step] : wave.steps.last else {
+            return record.phase.rawValue
+        }
+        return "\(record.phase.rawValue) at \(wave.name)/\(step.description)"
+    }
+
     public func apply(_ event: RolloutEvent, to record: RolloutRecord, at now: Date) throws(RolloutTransitionError) -> RolloutRecord {
         var next = record
         next.updatedAt = now

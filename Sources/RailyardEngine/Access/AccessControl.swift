@@ -76,7 +76,8 @@ public struct AccessControl: Sendable {
         record.revokedAt = now
         record.revokedBy = caller.name
         try await store.save(record, event: AuditEvent(at: now, actor: caller.name, kind: "token.revoked", subject: "token:\(id)",
-                                                       message: "token \(id) of \(record.name) (\(record.role.rawValue)) revoked"))
+                                                       message: "token \(id) of \(record.name) (\(record.role.rawValue)) revoked",
+                                                       before: "active", after: "revoked"))
         return record
     }
 

@@ -21,7 +21,8 @@ public struct RolloutLedger: Sendable {
             throw Refusal(.conflict, error.message)
         }
         try await store.save(next, events: [AuditEvent(at: next.updatedAt, actor: actor, kind: "rollout.\(event.name)", subject: record.id,
-                                                       message: message, reason: reason)])
+                                                       message: message, reason: reason, before: machine.position(of: record),
+                                                       after: machine.position(of: next))])
         feed.publish(next)
         return next
     }
