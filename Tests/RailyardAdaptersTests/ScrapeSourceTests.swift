@@ -71,9 +71,12 @@ struct ScrapeSourceTests {
             let bad = "127.0.0.1:\(ports[1])"
             let slow = "127.0.0.1:\(ports[2])"
             let closed = "127.0.0.1:\(try FreePort.next())"
-            // Long enough for a loaded machine to answer the others; the slow endpoint answers well after it.
+            // The slow endpoint (it answers 4 s after the timeout) and the closed port (the shared HTTP client
+            // retries a refused connection until the deadline) are read with a short timeout; the others with
+            // a long one, so a loaded machine (CI building beside the tests) never turns an answer into a timeout.
             let timeout = Duration.seconds(2)
-            let source = ScrapeSource(timeout: timeout)
+            let source = ScrapeSource(timeout: .seconds(60))
+            let quick = ScrapeSource(timeout: timeout)
 
             let parse = try await #require(throws: ScrapeError.self) {
                 try await source.read(instances: [demo, bad], metricsPath: "/metrics", extractor: .default)
@@ -85,14 +88,14 @@ struct ScrapeSourceTests {
             #expect(!parse.isUnreachable)
 
             let refused = try await #require(throws: ScrapeError.self) {
-                try await source.read(instances: [demo, closed, bad], metricsPath: "/metrics", extractor: .default)
+                try await quick.read(instances: [closed], metricsPath: "/metrics", extractor: .default)
             }
             #expect(refused.url == "http://\(closed)/metrics")
             #expect(refused.isUnreachable)
             #expect(refused.description.hasPrefix("http://\(closed)/metrics: cannot be reached"))
 
             let timedOut = try await #require(throws: ScrapeError.self) {
-                try await source.read(instances: [slow], metricsPath: "/metrics", extractor: .default)
+                try await quick.read(instances: [slow], metricsPath: "/metrics", extractor: .default)
             }
             #expect(timedOut == ScrapeError(url: "http://\(slow)/metrics", reason: .timedOut(timeout)))
             #expect(timedOut.isUnreachable)
@@ -103,7 +106,7 @@ struct ScrapeSourceTests {
             #expect(notFound == ScrapeError(url: "http://\(demo)/nope", reason: .httpStatus(404)))
 
             let tooLarge = try await #require(throws: ScrapeError.self) {
-                try await ScrapeSource(maxBodyBytes: 64).read(instances: [demo], metricsPath: "/metrics", extractor: .default)
+                try await ScrapeSource(timeout: .seconds(60), maxBodyBytes: 64).read(instances: [demo], metricsPath: "/metrics", extractor: .default)
             }
             #expect(tooLarge.reason == .tooLarge(limit: 64))
 

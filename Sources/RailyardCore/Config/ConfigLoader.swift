@@ -3,7 +3,7 @@ import Yams
 
 /// Reads `railyard.yml` into a `RailyardConfig`, collecting every problem with its line and column.
 public struct ConfigLoader {
-    public static let topLevelKeys = ["services", "environments", "scripts", "deployment", "alerts", "metrics", "router"]
+    public static let topLevelKeys = ["services", "environments", "scripts", "deployment", "alerts", "metrics", "router", "tickets"]
     static let serviceKeys = ["kind", "command", "version", "health", "metrics", "smoke", "instances", "start_timeout"]
     static let environmentKeys = ["name", "datacenters"]
     static let scriptKeys = ["name", "apply", "rollback", "timeout"]
@@ -61,7 +61,9 @@ public struct ConfigLoader {
                 error(at: node, "router must be one of \(RouterKind.allCases.map(\.rawValue).joined(separator: ", ")), not '\(node.string ?? "a non-string")'")
             }
         }
+        var tickets = TicketColumns()
+        if let node = top["tickets"] { tickets = readTickets(node) }
         return RailyardConfig(baseDirectory: baseDirectory, services: services, environments: environments,
-                              scripts: scripts, deployment: deployment, alerts: alerts, metrics: metrics, router: router)
+                              scripts: scripts, deployment: deployment, alerts: alerts, metrics: metrics, router: router, tickets: tickets)
     }
 }

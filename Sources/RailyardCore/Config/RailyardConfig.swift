@@ -12,10 +12,13 @@ public struct RailyardConfig: Sendable, Equatable {
     public var alerts: AlertsSpec
     public var metrics: MetricsSpec
     public var router: RouterKind
+    /// Where each ticket field is in a tracker's export.
+    public var tickets: TicketColumns
 
     public init(baseDirectory: String, services: [ServiceSpec], environments: [EnvironmentSpec],
                 scripts: [ScriptSpec], deployment: DeploymentSpec, alerts: AlertsSpec = AlertsSpec(), metrics: MetricsSpec = MetricsSpec(),
-                router: RouterKind = .builtin) {
+                router: RouterKind = .builtin, tickets: TicketColumns = TicketColumns()) {
+        self.tickets = tickets
         self.router = router
         self.alerts = alerts
         self.metrics = metrics
