@@ -26,6 +26,8 @@ let package = Package(
         // Railyard's own metrics and the demo fleet's: swift-metrics as the facade, Prometheus text out.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        // Ticket tracker exports (Jira, Linear) are read with a CSV library, not by hand.
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
         // Pure domain: config model and validation, rollout state machine, judges. No I/O.
@@ -40,6 +42,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SwiftCSV", package: "SwiftCSV"),
         ]),
         // Controllers (durable state machines) run as services; they see ports only, never an adapter.
         .target(name: "RailyardEngine", dependencies: [
@@ -89,7 +92,7 @@ let package = Package(
             "RailyardCore", "RailyardPorts", "RailyardAdapters", "PaymentsDemo",
             // To tamper with a store file the way an intruder would, behind the store's back.
             .product(name: "SQLiteKit", package: "sqlite-kit"),
-        ]),
+        ], exclude: ["Fixtures"]),
         // The engine on in-memory fakes of every port: fast, no process, no socket.
         .testTarget(name: "RailyardEngineTests", dependencies: [
             "RailyardCore", "RailyardPorts", "RailyardEngine",

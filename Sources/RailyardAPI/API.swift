@@ -42,8 +42,11 @@ public enum API {
         public var instance: String?
         public var field: String?
         public var requiredRoles: [Role]?
+        /// Every problem with an imported file, by line and field.
+        public var errors: [ImportDiagnostic]?
         public init(type: String, title: String, status: Int, detail: String, instance: String? = nil, field: String? = nil,
-                    requiredRoles: [Role]? = nil) {
+                    requiredRoles: [Role]? = nil, errors: [ImportDiagnostic]? = nil) {
+            self.errors = errors
             self.type = type
             self.title = title
             self.status = status
@@ -107,6 +110,59 @@ public enum API {
             role = record.role
             expiresAt = record.expiresAt
         }
+    }
+
+    public struct TrainRequest: Codable, Sendable {
+        public var id: String
+        public var captain: String
+        /// service → version
+        public var services: [String: String]?
+        public var kind: TrainKind?
+        public var fixes: String?
+        public init(id: String, captain: String, services: [String: String]?, kind: TrainKind?, fixes: String?) {
+            self.id = id
+            self.captain = captain
+            self.services = services
+            self.kind = kind
+            self.fixes = fixes
+        }
+    }
+
+    /// A train with its tickets.
+    public struct TrainView: Codable, Sendable {
+        public var train: TrainRecord
+        public var tickets: [Ticket]
+        public init(train: TrainRecord, tickets: [Ticket]) {
+            self.train = train
+            self.tickets = tickets
+        }
+    }
+
+    /// A tracker's export sent whole: the server reads it with the column mapping of its railyard.yml.
+    public struct TicketImportRequest: Codable, Sendable {
+        public var fileName: String
+        public var content: String
+        /// Import the good rows and report the bad ones, instead of importing nothing.
+        public var skipInvalid: Bool?
+        public init(fileName: String, content: String, skipInvalid: Bool?) {
+            self.fileName = fileName
+            self.content = content
+            self.skipInvalid = skipInvalid
+        }
+    }
+
+    public struct TicketImportResult: Codable, Sendable {
+        public var imported: Int
+        public var skipped: [ImportDiagnostic]
+        public init(imported: Int, skipped: [ImportDiagnostic]) {
+            self.imported = imported
+            self.skipped = skipped
+        }
+    }
+
+    public struct ReasonRequest: Codable, Sendable {
+        public var reason: String
+        public init(reason: String) { self.reason = reason }
     }
 
     public struct WhoAmI: Codable, Sendable {

@@ -19,14 +19,17 @@ public struct RailyardClient: Sendable {
         public let message: String
         /// The roles that may make the call, when it was refused for want of one.
         public let requiredRoles: [Role]
+        /// Every problem of an imported file, by line and field.
+        public let errors: [ImportDiagnostic]
         public var isUnreachable: Bool { status == 0 }
         /// 401 or 403: no token, a bad one, or a role that may not do this.
         public var isNotAllowed: Bool { status == 401 || status == 403 }
         public var description: String { message }
-        public init(status: Int, message: String, requiredRoles: [Role] = []) {
+        public init(status: Int, message: String, requiredRoles: [Role] = [], errors: [ImportDiagnostic] = []) {
             self.status = status
             self.message = message
             self.requiredRoles = requiredRoles
+            self.errors = errors
         }
     }
 
@@ -127,6 +130,19 @@ public struct RailyardClient: Sendable {
         try API.decoder.decode(API.TokenView.self, from: try await send("DELETE", "tokens/\(escaped(id))"))
     }
 
+    // MARK: Trains
+
+    public func trains() async throws -> [TrainRecord] { try await get("trains") }
+    public func train(_ id: String) async throws -> API.TrainView { try await get("trains/\(escaped(id))") }
+    public func createTrain(_ request: API.TrainRequest) async throws -> API.TrainView { try await post("trains", body: request) }
+    public func importTickets(train id: String, fileName: String, content: String, skipInvalid: Bool) async throws -> API.TicketImportResult {
+        try await post("trains/\(escaped(id))/tickets", body: API.TicketImportRequest(fileName: fileName, content: content, skipInvalid: skipInvalid))
+    }
+    public func advanceTrain(_ id: String) async throws -> TrainRecord { try await post("trains/\(escaped(id))/advance", body: [String: String]()) }
+    public func cancelTrain(_ id: String, reason: String) async throws -> TrainRecord {
+        try await post("trains/\(escaped(id))/cancel", body: API.ReasonRequest(reason: reason))
+    }
+
     // MARK: Analyses
 
     public func analyses(ofRollout id: String) async throws -> [AnalysisRecord] { try await get("rollouts/\(escaped(id))/analyses") }
@@ -170,7 +186,7 @@ public struct RailyardClient: Sendable {
         guard let problem = try? API.decoder.decode(API.Problem.self, from: data) else {
             return Failure(status: status, message: String(decoding: data, as: UTF8.self))
         }
-        return Failure(status: status, message: problem.detail, requiredRoles: problem.requiredRoles ?? [])
+        return Failure(status: status, message: problem.detail, requiredRoles: problem.requiredRoles ?? [], errors: problem.errors ?? [])
     }
 
     /// Says in words why the server could not be reached, rather than NIO's error text.

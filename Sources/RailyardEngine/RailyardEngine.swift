@@ -4,7 +4,7 @@ import RailyardPorts
 import ServiceLifecycle
 
 /// The engine wired together for one Railyard: the rollout controller and the alert evaluator (the
-/// services to run), the rollout requests, the fleet operations, access control, and the feed of changes. It holds no
+/// services to run), the rollout requests, the fleet operations, access control, trains, and the feed of changes. It holds no
 /// logic of its own; each part is its own type.
 public struct RailyardEngine: Sendable {
     public let config: RailyardConfig
@@ -16,6 +16,7 @@ public struct RailyardEngine: Sendable {
     public let rollouts: RolloutRequests
     public let operations: FleetOperations
     public let access: AccessControl
+    public let trains: TrainRequests
 
     public init(config: RailyardConfig, ports: EnginePorts, stopGrace: Duration = .seconds(5), extractor: CountersExtractor = CountersExtractor()) {
         self.config = config
@@ -36,6 +37,7 @@ public struct RailyardEngine: Sendable {
         self.controller = controller
         self.rollouts = rollouts
         self.access = AccessControl(store: ports.store, hasher: ports.tokenHasher, clock: ports.clock)
+        self.trains = TrainRequests(config: config, store: ports.store, clock: ports.clock)
         self.operations = FleetOperations(config: config, store: ports.store, fleet: fleet, driver: ports.driver, requests: rollouts)
     }
 

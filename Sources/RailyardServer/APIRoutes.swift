@@ -27,19 +27,19 @@ public enum APIRoutes {
 
         api.get("health") { _, _ in json(["status": "ok"]) }
 
-        api.get("whoami") { request, context in try await respond(request, context) { API.WhoAmI($0) } }
+        api.get("whoami") { request, context in try await respond(request, context, access: engine.access) { API.WhoAmI($0) } }
 
-        api.get("status") { request, context in try await respond(request, context) { _ in try await engine.operations.status() } }
+        api.get("status") { request, context in try await respond(request, context, access: engine.access) { _ in try await engine.operations.status() } }
 
         api.post("fleet/up") { request, context in
-            try await respond(request, context) { identity in
+            try await respond(request, context, access: engine.access) { identity in
                 try await engine.operations.up(actor: identity.name)
                 return try await engine.operations.status()
             }
         }
 
         api.post("fleet/down") { request, context in
-            try await respond(request, context) { identity in
+            try await respond(request, context, access: engine.access) { identity in
                 try await engine.operations.down(actor: identity.name)
                 await onDown()
                 return ["status": "down"]
@@ -47,11 +47,11 @@ public enum APIRoutes {
         }
 
         api.get("rollouts") { request, context in
-            try await respond(request, context) { _ in try await engine.rollouts.rollouts().map { API.RolloutView($0, deployment: deployment) } }
+            try await respond(request, context, access: engine.access) { _ in try await engine.rollouts.rollouts().map { API.RolloutView($0, deployment: deployment) } }
         }
 
         api.post("rollouts") { request, context in
-            try await respond(request, context, status: .created) { identity in
+            try await respond(request, context, access: engine.access, status: .created) { identity in
                 let body = try await RequestBody.decode(API.DeployRequest.self, from: request, fields: ["service", "version"])
                 return API.RolloutView(try await engine.rollouts.deploy(service: body.service, version: body.version, actor: identity.name),
                                        deployment: deployment)
@@ -59,18 +59,18 @@ public enum APIRoutes {
         }
 
         api.get("rollouts/:id") { request, context in
-            try await respond(request, context) { _ in
+            try await respond(request, context, access: engine.access) { _ in
                 let id = try context.parameters.require("id")
                 return API.RolloutView(try await engine.rollouts.rollout(id: id), deployment: deployment, analysis: engine.rollouts.liveAnalysis(rolloutID: id))
             }
         }
 
         api.get("rollouts/:id/analyses") { request, context in
-            try await respond(request, context) { _ in try await engine.rollouts.analyses(rolloutID: try context.parameters.require("id")) }
+            try await respond(request, context, access: engine.access) { _ in try await engine.rollouts.analyses(rolloutID: try context.parameters.require("id")) }
         }
 
         api.get("analyses/:id") { request, context in
-            try await respond(request, context) { _ in
+            try await respond(request, context, access: engine.access) { _ in
                 let report = try await engine.rollouts.analysisReport(id: try context.parameters.require("id"))
                 return API.AnalysisReport(analysis: report.record, looks: report.looks.map { .init(look: $0.look, judgement: $0.judgement) })
             }
@@ -83,7 +83,7 @@ public enum APIRoutes {
                                            looks: report.looks.map(\.look), judgements: report.looks.map(\.judgement))
                 return Response(status: .ok, headers: [.contentType: "image/svg+xml"], body: .init(byteBuffer: ByteBuffer(string: svg)))
             } catch {
-                return await problem(for: error, request, context)
+                return await problem(for: error, request, context, access: engine.access)
             }
         }
 
@@ -116,13 +116,13 @@ public enum APIRoutes {
         }
 
         api.post("rollouts/:id/approve") { request, context in
-            try await respond(request, context) { identity in
+            try await respond(request, context, access: engine.access) { identity in
                 API.RolloutView(try await engine.rollouts.approve(id: try context.parameters.require("id"), actor: identity.name), deployment: deployment)
             }
         }
 
         api.post("rollouts/:id/abort") { request, context in
-            try await respond(request, context) { identity in
+            try await respond(request, context, access: engine.access) { identity in
                 let body = try await RequestBody.decodeIfPresent(API.AbortRequest.self, from: request, fields: ["reason"])
                 if let reason = body?.reason, reason.count > 1000 {
                     throw Refusal(.badRequest, "reason is longer than 1000 characters", field: "reason")
@@ -133,7 +133,7 @@ public enum APIRoutes {
         }
 
         api.get("history") { request, context in
-            try await respond(request, context) { _ in
+            try await respond(request, context, access: engine.access) { _ in
                 let parameters = request.uri.queryParameters
                 var limit = 200
                 if let text = parameters.get("limit") {
@@ -147,14 +147,14 @@ public enum APIRoutes {
         }
 
         api.get("tokens") { request, context in
-            try await respond(request, context) { _ in
+            try await respond(request, context, access: engine.access) { _ in
                 let now = engine.ports.clock.now()
                 return try await engine.access.tokens().map { API.TokenView($0, now: now) }
             }
         }
 
         api.post("tokens") { request, context in
-            try await respond(request, context, status: .created) { identity in
+            try await respond(request, context, access: engine.access, status: .created) { identity in
                 let body = try await RequestBody.decode(API.TokenRequest.self, from: request, fields: ["name", "role", "expires_in"])
                 var lifetime: Duration?
                 if let text = body.expiresIn {
@@ -169,42 +169,49 @@ public enum APIRoutes {
         }
 
         api.delete("tokens/:id") { request, context in
-            try await respond(request, context) { identity in
+            try await respond(request, context, access: engine.access) { identity in
                 let record = try await engine.access.revoke(id: try context.parameters.require("id"), by: identity)
                 return API.TokenView(record, now: engine.ports.clock.now())
             }
         }
 
-        /// Runs a route for the identity the access middleware proved, answering refusals as problems.
-        @Sendable func respond(_ request: Request, _ context: APIRequestContext, status: HTTPResponse.Status = .ok,
-                               _ body: (Identity) async throws -> any Encodable) async throws -> Response {
-            guard let identity = context.identity else {
-                return ProblemResponse.make(.unauthorized, "no identity: this route needs a token", instance: request.uri.path)
-            }
-            do {
-                return json(try await body(identity), status: status)
-            } catch {
-                return await problem(for: error, request, context)
-            }
-        }
+        TrainRoutes.register(on: api, engine: engine)
+    }
 
-        /// A refusal as a problem answer; a forbidden one (four-eyes) is audited like the middleware's.
-        @Sendable func problem(for error: any Error, _ request: Request, _ context: APIRequestContext) async -> Response {
-            guard let refusal = error as? Refusal else {
-                return ProblemResponse.make(.internalServerError, "\(error)", instance: request.uri.path)
-            }
-            let code: HTTPResponse.Status = switch refusal.kind {
-            case .badRequest: .badRequest
-            case .notFound: .notFound
-            case .conflict: .conflict
-            case .forbidden: .forbidden
-            }
-            if refusal.kind == .forbidden {
-                await engine.access.recordRefusal(client: context.client, endpoint: "\(request.method.rawValue) \(request.uri.path)",
-                                                  identity: context.identity?.name, status: 403, reason: refusal.reason)
-            }
-            return ProblemResponse.make(code, refusal.reason, instance: request.uri.path, field: refusal.field)
+    /// Runs a route for the identity the access middleware proved, answering refusals as problems.
+    static func respond(_ request: Request, _ context: APIRequestContext, access: AccessControl, status: HTTPResponse.Status = .ok,
+                        _ body: (Identity) async throws -> any Encodable) async throws -> Response {
+        guard let identity = context.identity else {
+            return ProblemResponse.make(.unauthorized, "no identity: this route needs a token", instance: request.uri.path)
         }
+        do {
+            return json(try await body(identity), status: status)
+        } catch {
+            return await problem(for: error, request, context, access: access)
+        }
+    }
+
+    /// A refusal as a problem answer; a forbidden one (four-eyes) is audited like the middleware's.
+    static func problem(for error: any Error, _ request: Request, _ context: APIRequestContext, access: AccessControl) async -> Response {
+        if let refused = error as? TrainRequests.ImportRefusal {
+            let count = refused.diagnostics.count
+            return ProblemResponse.make(.badRequest, "\(count) problem\(count == 1 ? "" : "s") in the file; nothing was imported",
+                                        instance: request.uri.path, field: "content", errors: refused.diagnostics)
+        }
+        guard let refusal = error as? Refusal else {
+            return ProblemResponse.make(.internalServerError, "\(error)", instance: request.uri.path)
+        }
+        let code: HTTPResponse.Status = switch refusal.kind {
+        case .badRequest: .badRequest
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .forbidden: .forbidden
+        }
+        if refusal.kind == .forbidden {
+            await access.recordRefusal(client: context.client, endpoint: "\(request.method.rawValue) \(request.uri.path)",
+                                       identity: context.identity?.name, status: 403, reason: refusal.reason)
+        }
+        return ProblemResponse.make(code, refusal.reason, instance: request.uri.path, field: refusal.field)
     }
 
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {

@@ -15,8 +15,8 @@ public enum Composition {
                              telemetry: EngineMetrics = EngineMetrics(), httpClient: HTTPClient = .shared) async throws -> EnginePorts {
         try paths.create()
         let metrics: any MetricSource = switch config.metrics.source {
-        case .scrape: try MetricSourceFactory.make(.scrape, httpClient: httpClient)
-        case .prometheus(let url): try MetricSourceFactory.make(.prometheus(url: url), httpClient: httpClient)
+        case .scrape: try MetricSourceFactory.make(.scrape, httpClient: .failFast)
+        case .prometheus(let url): try MetricSourceFactory.make(.prometheus(url: url), httpClient: .failFast)
         }
         let notifiers = config.alerts.notifiers.map { destination -> any Notifier in
             switch destination {

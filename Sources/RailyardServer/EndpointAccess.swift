@@ -44,6 +44,12 @@ public enum EndpointAccess {
             "GET /api/v1/tokens": .roles([.admin], why: "listing tokens needs admin"),
             "POST /api/v1/tokens": .roles([.admin], why: "creating tokens needs admin"),
             "DELETE /api/v1/tokens/{id}": .roles([.admin], why: "revoking tokens needs admin"),
+            "GET /api/v1/trains": anyone,
+            "GET /api/v1/trains/{id}": anyone,
+            "POST /api/v1/trains": .roles([.releaseOwner], why: "creating a train needs release-owner"),
+            "POST /api/v1/trains/{id}/tickets": .roles([.releaseOwner, .developer], why: "importing tickets needs release-owner or developer"),
+            "POST /api/v1/trains/{id}/advance": .roles([.releaseOwner], why: "moving a train to its next stage needs release-owner"),
+            "POST /api/v1/trains/{id}/cancel": .roles([.releaseOwner], why: "cancelling a train needs release-owner"),
         ]
     }
 

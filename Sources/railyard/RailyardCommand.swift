@@ -23,6 +23,7 @@ struct RailyardCommand: AsyncParsableCommand {
               railyard scrape URL             check a service's /metrics as the canary analysis reads it
               railyard analysis show ID       a canary analysis: metrics, verdict, reason, timeline, SVG
               railyard version                version, commit, store schema
+              railyard train create 2026.48   a release train; `train import` its tickets from Jira/Linear
               railyard token create ...       API tokens: who may deploy, approve, abort (admin)
               railyard whoami                 the identity and role your token proves
               railyard audit verify           check the hash-chained audit log (no server needed)
@@ -45,7 +46,7 @@ struct RailyardCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, ValidateCommand.self, ServeCommand.self, UpCommand.self, DeployCommand.self, RolloutCommand.self,
             StatusCommand.self, HistoryCommand.self, AnalysisCommand.self, DownCommand.self, RouterCommand.self, PaymentsDemoCommand.self,
-            ScrapeCommand.self, TokenCommand.self, WhoAmICommand.self, AuditCommand.self, VersionCommand.self,
+            ScrapeCommand.self, TrainCommand.self, TokenCommand.self, WhoAmICommand.self, AuditCommand.self, VersionCommand.self,
         ]
     )
 }

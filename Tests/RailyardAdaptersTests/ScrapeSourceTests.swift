@@ -71,9 +71,9 @@ struct ScrapeSourceTests {
             let bad = "127.0.0.1:\(ports[1])"
             let slow = "127.0.0.1:\(ports[2])"
             let closed = "127.0.0.1:\(try FreePort.next())"
-            // The slow endpoint (it answers 4 s after the timeout) and the closed port (the shared HTTP client
-            // retries a refused connection until the deadline) are read with a short timeout; the others with
-            // a long one, so a loaded machine (CI building beside the tests) never turns an answer into a timeout.
+            // The slow endpoint (it answers 4 s after the timeout) is read with a short timeout; the others
+            // with a long one, so a loaded machine (CI building beside the tests) never turns an answer into a
+            // timeout. A closed port fails at once whatever the timeout: no retry of a refused connection.
             let timeout = Duration.seconds(2)
             let source = ScrapeSource(timeout: .seconds(60))
             let quick = ScrapeSource(timeout: timeout)
@@ -87,12 +87,14 @@ struct ScrapeSourceTests {
             #expect(parse.description.hasPrefix("http://\(bad)/metrics: line 3: expected ',' or '}'"))
             #expect(!parse.isUnreachable)
 
+            let askedAt = ContinuousClock.now
             let refused = try await #require(throws: ScrapeError.self) {
-                try await quick.read(instances: [closed], metricsPath: "/metrics", extractor: .default)
+                try await source.read(instances: [demo, closed], metricsPath: "/metrics", extractor: .default)
             }
             #expect(refused.url == "http://\(closed)/metrics")
             #expect(refused.isUnreachable)
             #expect(refused.description.hasPrefix("http://\(closed)/metrics: cannot be reached"))
+            #expect(ContinuousClock.now - askedAt < .seconds(30), "a refused connection is not retried until the 60 s deadline")
 
             let timedOut = try await #require(throws: ScrapeError.self) {
                 try await quick.read(instances: [slow], metricsPath: "/metrics", extractor: .default)

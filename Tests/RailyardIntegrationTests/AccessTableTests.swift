@@ -13,6 +13,9 @@ struct AccessTableTests {
         "POST /api/v1/rollouts": #"{"service": "payin", "version": "v7"}"#,
         "POST /api/v1/rollouts/{id}/abort": #"{"reason": "access table"}"#,
         "POST /api/v1/tokens": #"{"name": "zed", "role": "viewer"}"#,
+        "POST /api/v1/trains": #"{"id": "2026.47", "captain": "carol"}"#,
+        "POST /api/v1/trains/{id}/tickets": #"{"file_name": "x.csv", "content": "Issue key,Summary,Assignee,Component/s\nPAY-1,t,dave,payin\n"}"#,
+        "POST /api/v1/trains/{id}/cancel": #"{"reason": "access table"}"#,
     ]
 
     /// A concrete path for a route: `{id}` becomes an id that does not exist.

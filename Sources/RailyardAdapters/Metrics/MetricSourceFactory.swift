@@ -10,7 +10,7 @@ public enum MetricSourceFactory {
     /// - Throws: when the kind's settings cannot work (a Prometheus URL that is not http(s) with a host).
     public static func make(
         _ kind: MetricSourceKind,
-        httpClient: HTTPClient = .shared,
+        httpClient: HTTPClient = .failFast,
         timeout: Duration? = nil
     ) throws(MetricSourceConfigError) -> any MetricSource {
         switch kind {

@@ -27,7 +27,7 @@ public struct PrometheusSource: MetricSource {
     /// - Parameter url: Prometheus' base URL, e.g. `http://127.0.0.1:9090`.
     public init(
         url: String,
-        httpClient: HTTPClient = .shared,
+        httpClient: HTTPClient = .failFast,
         timeout: Duration = PrometheusSource.defaultTimeout,
         instanceLabel: String = "instance",
         checkTargets: Bool = true

@@ -15,7 +15,7 @@ public struct ScrapeSource: MetricSource {
     /// Expositions larger than this are refused rather than buffered.
     public let maxBodyBytes: Int
 
-    public init(httpClient: HTTPClient = .shared, timeout: Duration = ScrapeSource.defaultTimeout, maxBodyBytes: Int = 16 << 20) {
+    public init(httpClient: HTTPClient = .failFast, timeout: Duration = ScrapeSource.defaultTimeout, maxBodyBytes: Int = 16 << 20) {
         self.httpClient = httpClient
         self.timeout = timeout
         self.maxBodyBytes = maxBodyBytes

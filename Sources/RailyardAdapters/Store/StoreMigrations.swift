@@ -61,6 +61,16 @@ enum StoreMigrations {
             "ALTER TABLE audit_events ADD COLUMN prev_hash TEXT",
             "ALTER TABLE audit_events ADD COLUMN hash TEXT",
         ] },
+        Migration(version: 5) { _ in [
+            """
+            CREATE TABLE trains (id TEXT PRIMARY KEY, state TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL,
+              updated_at DOUBLE PRECISION NOT NULL, record TEXT NOT NULL)
+            """,
+            """
+            CREATE TABLE tickets (train_id TEXT NOT NULL, id TEXT NOT NULL, position INTEGER NOT NULL, record TEXT NOT NULL,
+              PRIMARY KEY (train_id, id))
+            """,
+        ] },
     ]
 
     /// The migration that starts the audit chain.

@@ -1,7 +1,8 @@
 import Foundation
 import RailyardCore
 
-/// The store port: durable state of rollouts, processes, scripts and API tokens, and the append-only audit log.
+/// The store port: durable state of rollouts, trains and their tickets, processes, scripts and API
+/// tokens, and the append-only audit log.
 public protocol RailyardStore: Sendable {
     func migrate() async throws
     func close() async throws
@@ -37,6 +38,16 @@ public protocol RailyardStore: Sendable {
     /// Every token, oldest first.
     func tokens() async throws -> [TokenRecord]
     func token(digest: String) async throws -> TokenRecord?
+
+    /// Saves a train and appends its audit events in one transaction.
+    func save(_ train: TrainRecord, events: [AuditEvent]) async throws
+    func train(id: String) async throws -> TrainRecord?
+    /// Every train, newest first.
+    func trains() async throws -> [TrainRecord]
+    /// Adds or replaces tickets of a train, all or none, with their audit event.
+    func save(tickets: [Ticket], train: String, event: AuditEvent) async throws
+    /// A train's tickets in the order they were added.
+    func tickets(train: String) async throws -> [Ticket]
 
     func setStableVersion(service: String, target: String, version: String) async throws
     /// service → target → version

@@ -17,6 +17,8 @@ final class InMemoryStore: RailyardStore {
         var looks: [String: [(look: AnalysisLook, judgement: Judgement)]] = [:]
         var stable: [String: [String: String]] = [:]
         var tokens: [TokenRecord] = []
+        var trains: [String: TrainRecord] = [:]
+        var tickets: [String: [Ticket]] = [:]
     }
     let state = Mutex(State())
 
@@ -46,6 +48,28 @@ final class InMemoryStore: RailyardStore {
     }
     func tokens() async throws -> [TokenRecord] { state.withLock { $0.tokens } }
     func token(digest: String) async throws -> TokenRecord? { state.withLock { $0.tokens.first { $0.digest == digest } } }
+
+    func save(_ train: TrainRecord, events: [AuditEvent]) async throws {
+        state.withLock { state in
+            state.trains[train.id] = train
+            for event in events { Self.append(event, to: &state) }
+        }
+    }
+    func train(id: String) async throws -> TrainRecord? { state.withLock { $0.trains[id] } }
+    func trains() async throws -> [TrainRecord] { state.withLock { $0.trains.values.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) } } }
+    func save(tickets: [Ticket], train: String, event: AuditEvent) async throws {
+        state.withLock { state in
+            for ticket in tickets {
+                if let index = state.tickets[train, default: []].firstIndex(where: { $0.id == ticket.id }) {
+                    state.tickets[train]![index] = ticket
+                } else {
+                    state.tickets[train, default: []].append(ticket)
+                }
+            }
+            Self.append(event, to: &state)
+        }
+    }
+    func tickets(train: String) async throws -> [Ticket] { state.withLock { $0.tickets[train] ?? [] } }
 
     func append(_ event: AuditEvent) async throws { state.withLock { Self.append(event, to: &$0) } }
     static func append(_ event: AuditEvent, to state: inout State) {

@@ -1,0 +1,62 @@
+import Foundation
+import RailyardCore
+import SQLKit
+
+extension SQLStore {
+    public func save(_ train: TrainRecord, events: [AuditEvent]) async throws {
+        try await exclusive {
+            let json = String(decoding: try JSONEncoder().encode(train), as: UTF8.self)
+            try await transaction {
+                try await db.raw("""
+                    INSERT INTO trains (id, state, created_at, updated_at, record)
+                    VALUES (\(bind: train.id), \(bind: train.state.rawValue), \(bind: train.createdAt.timeIntervalSince1970),
+                            \(bind: train.updatedAt.timeIntervalSince1970), \(bind: json))
+                    ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, record = excluded.record
+                    """).run()
+                for event in events { try await insert(event) }
+            }
+        }
+    }
+
+    public func train(id: String) async throws -> TrainRecord? {
+        try await exclusive {
+            try await db.raw("SELECT record FROM trains WHERE id = \(bind: id)").first().map {
+                try JSONDecoder().decode(TrainRecord.self, from: Data(try $0.decode(column: "record", as: String.self).utf8))
+            }
+        }
+    }
+
+    public func trains() async throws -> [TrainRecord] {
+        try await exclusive {
+            try await db.raw("SELECT record FROM trains ORDER BY created_at DESC, id DESC").all().map {
+                try JSONDecoder().decode(TrainRecord.self, from: Data(try $0.decode(column: "record", as: String.self).utf8))
+            }
+        }
+    }
+
+    public func save(tickets: [Ticket], train: String, event: AuditEvent) async throws {
+        try await exclusive {
+            try await transaction {
+                var next = try await db.raw("SELECT COALESCE(MAX(position), 0) AS last FROM tickets WHERE train_id = \(bind: train)").first()?
+                    .decode(column: "last", as: Int.self) ?? 0
+                for ticket in tickets {
+                    next += 1
+                    let json = String(decoding: try JSONEncoder().encode(ticket), as: UTF8.self)
+                    try await db.raw("""
+                        INSERT INTO tickets (train_id, id, position, record) VALUES (\(bind: train), \(bind: ticket.id), \(bind: next), \(bind: json))
+                        ON CONFLICT (train_id, id) DO UPDATE SET record = excluded.record
+                        """).run()
+                }
+                try await insert(event)
+            }
+        }
+    }
+
+    public func tickets(train: String) async throws -> [Ticket] {
+        try await exclusive {
+            try await db.raw("SELECT record FROM tickets WHERE train_id = \(bind: train) ORDER BY position").all().map {
+                try JSONDecoder().decode(Ticket.self, from: Data(try $0.decode(column: "record", as: String.self).utf8))
+            }
+        }
+    }
+}

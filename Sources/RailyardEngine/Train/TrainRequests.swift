@@ -1,0 +1,126 @@
+import Foundation
+import RailyardCore
+import RailyardPorts
+
+/// What people ask of trains: create one, import and edit its tickets, move it along, cancel it.
+/// Every change is checked, refused with its reason, or stored with its audit event (the value before
+/// and after) before anything else happens.
+public struct TrainRequests: Sendable {
+    let config: RailyardConfig
+    let store: any RailyardStore
+    let clock: any WallClock
+    let machine = TrainMachine()
+
+    /// An import refused as a whole: every bad row, nothing stored.
+    public struct ImportRefusal: Error, Sendable {
+        public var diagnostics: [ImportDiagnostic]
+    }
+
+    /// What an import stored, and the rows `skipInvalid` left out.
+    public struct ImportOutcome: Codable, Sendable {
+        public var imported: Int
+        public var skipped: [ImportDiagnostic]
+    }
+
+    public func create(id: String, captain: String, services: [String: String], kind: TrainKind = .regular, fixes: String? = nil,
+                       actor: String) async throws -> TrainRecord {
+        guard TrainRecord.isValidID(id) else { throw Refusal(.badRequest, "train id '\(id)' is not valid: \(TrainRecord.idRule)", field: "id") }
+        guard TokenRecord.isValidName(captain) else {
+            throw Refusal(.badRequest, "captain '\(captain)' is not a name: \(TokenRecord.nameRule)", field: "captain")
+        }
+        for (service, version) in services.sorted(by: { $0.key < $1.key }) {
+            guard config.service(named: service) != nil else {
+                throw Refusal(.badRequest, "no service '\(service)' in railyard.yml\(Suggestion.hint(for: service, among: config.services.map(\.name)))",
+                              field: "services")
+            }
+            guard VersionName.isValid(version) else {
+                throw Refusal(.badRequest, "version '\(version)' of \(service) is not valid: \(VersionName.rule)", field: "services")
+            }
+        }
+        switch (kind, fixes) {
+        case (.regular, .some): throw Refusal(.badRequest, "only a hotfix train fixes another train", field: "fixes")
+        case (.hotfix, nil): throw Refusal(.badRequest, "a hotfix train names the train it fixes", field: "fixes")
+        case (.hotfix, let fixed?):
+            guard let target = try await store.train(id: fixed) else { throw Refusal(.notFound, "no train '\(fixed)' to fix", field: "fixes") }
+            guard target.state == .production || target.state == .done else {
+                throw Refusal(.conflict, "train \(fixed) is \(target.state.rawValue): a hotfix fixes a train already in production")
+            }
+        case (.regular, nil): break
+        }
+        if try await store.train(id: id) != nil { throw Refusal(.conflict, "train \(id) already exists") }
+        let record = TrainRecord(id: id, kind: kind, captain: captain, services: services, fixes: fixes, createdBy: actor, at: clock.now())
+        let carried = services.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        try await store.save(record, events: [AuditEvent(at: record.createdAt, actor: actor, kind: "train.created", subject: "train:\(id)",
+                                                         message: "\(kind.rawValue) train \(id) created, captain \(captain)"
+                                                            + (carried.isEmpty ? "" : ", carrying \(carried)")
+                                                            + (fixes.map { ", fixing \($0)" } ?? ""),
+                                                         after: record.state.rawValue)])
+        return record
+    }
+
+    public func trains() async throws -> [TrainRecord] { try await store.trains() }
+
+    public func train(id: String) async throws -> TrainRecord {
+        guard let record = try await store.train(id: id) else { throw Refusal(.notFound, "no train '\(id)'") }
+        return record
+    }
+
+    public func tickets(train id: String) async throws -> [Ticket] {
+        _ = try await train(id: id)
+        return try await store.tickets(train: id)
+    }
+
+    /// Imports the rows of a tracker's export into a train: all of them, or none when one is bad,
+    /// unless `skipInvalid`. A ticket already in the train is replaced (an edit in the tracker).
+    public func importTickets(train id: String, header: [String], rows: [TicketRow], fileProblems: [ImportDiagnostic], file: String,
+                              skipInvalid: Bool, actor: String) async throws -> ImportOutcome {
+        let record = try await train(id: id)
+        guard !record.state.isFinal, record.state != .production else {
+            throw Refusal(.conflict, "train \(id) is \(record.state.rawValue): its content can no longer change")
+        }
+        let headerProblems = fileProblems.isEmpty ? TicketImport.checkHeader(header, columns: config.tickets) : []
+        guard fileProblems.isEmpty, headerProblems.isEmpty else { throw ImportRefusal(diagnostics: fileProblems + headerProblems) }
+        let result = TicketImport.read(rows, columns: config.tickets, services: config.services.map(\.name))
+        if !result.diagnostics.isEmpty, !skipInvalid { throw ImportRefusal(diagnostics: result.diagnostics) }
+        guard !result.tickets.isEmpty else {
+            throw Refusal(.badRequest, "\(file) holds no ticket to import" + (result.badLines.isEmpty ? "" : " (every row is bad)"))
+        }
+        let existing = try await store.tickets(train: id).map(\.id)
+        let before = existing.count
+        let added = Set(result.tickets.map(\.id)).subtracting(existing).count
+        let skipped = result.badLines.isEmpty ? "" : "; \(result.badLines.count) bad rows skipped (lines \(result.badLines.map(String.init).joined(separator: ", ")))"
+        try await store.save(tickets: result.tickets, train: id, event: AuditEvent(
+            at: clock.now(), actor: actor, kind: "train.tickets_imported", subject: "train:\(id)",
+            message: "\(result.tickets.count) tickets imported from \(file) into train \(id)\(skipped)",
+            before: "\(before) tickets", after: "\(before + added) tickets"))
+        return ImportOutcome(imported: result.tickets.count, skipped: result.diagnostics)
+    }
+
+    /// Moves a train to its next stage.
+    public func advance(id: String, actor: String) async throws -> TrainRecord {
+        try await apply(.advanced(by: actor), to: id, actor: actor, reason: nil)
+    }
+
+    public func cancel(id: String, actor: String, reason: String) async throws -> TrainRecord {
+        try await apply(.cancelled(by: actor, reason: reason), to: id, actor: actor, reason: reason)
+    }
+
+    /// A hotfix skips ahead to `stage`; every stage skipped is recorded with the reason.
+    public func skip(id: String, to stage: TrainState, actor: String, reason: String) async throws -> TrainRecord {
+        try await apply(.skipped(to: stage, by: actor, reason: reason), to: id, actor: actor, reason: reason)
+    }
+
+    func apply(_ event: TrainEvent, to id: String, actor: String, reason: String?) async throws -> TrainRecord {
+        let record = try await train(id: id)
+        let next: TrainRecord
+        do {
+            next = try machine.apply(event, to: record, at: clock.now())
+        } catch {
+            throw Refusal(.conflict, error.description)
+        }
+        try await store.save(next, events: [AuditEvent(at: next.updatedAt, actor: actor, kind: "train.\(event.name)", subject: "train:\(id)",
+                                                       message: "train \(id): \(record.state.rawValue) → \(next.state.rawValue)", reason: reason,
+                                                       before: record.state.rawValue, after: next.state.rawValue)])
+        return next
+    }
+}

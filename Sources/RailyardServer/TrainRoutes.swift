@@ -1,0 +1,64 @@
+import Foundation
+import Hummingbird
+import RailyardAdapters
+import RailyardAPI
+import RailyardCore
+import RailyardEngine
+
+/// The trains part of the API: create a train, import its tickets from a tracker's export, read it,
+/// move it to its next stage, cancel it.
+enum TrainRoutes {
+    static func register(on api: RouterGroup<APIRequestContext>, engine: RailyardEngine) {
+        let access = engine.access
+
+        api.get("trains") { request, context in
+            try await APIRoutes.respond(request, context, access: access) { _ in try await engine.trains.trains() }
+        }
+
+        api.post("trains") { request, context in
+            try await APIRoutes.respond(request, context, access: access, status: .created) { identity in
+                let body = try await RequestBody.decode(API.TrainRequest.self, from: request, fields: ["id", "captain", "services", "kind", "fixes"])
+                let train = try await engine.trains.create(id: body.id, captain: body.captain, services: body.services ?? [:],
+                                                           kind: body.kind ?? .regular, fixes: body.fixes, actor: identity.name)
+                return API.TrainView(train: train, tickets: [])
+            }
+        }
+
+        api.get("trains/:id") { request, context in
+            try await APIRoutes.respond(request, context, access: access) { _ in
+                let id = try context.parameters.require("id")
+                return API.TrainView(train: try await engine.trains.train(id: id), tickets: try await engine.trains.tickets(train: id))
+            }
+        }
+
+        api.post("trains/:id/tickets") { request, context in
+            try await APIRoutes.respond(request, context, access: access) { identity in
+                let body = try await RequestBody.decode(API.TicketImportRequest.self, from: request, fields: ["file_name", "content", "skip_invalid"])
+                guard let format = TicketFileReader.Format(fileName: body.fileName) else {
+                    throw Refusal(.badRequest, "\(body.fileName): the file name must end in .csv or .json", field: "file_name")
+                }
+                let table = TicketFileReader.read(body.content, format: format)
+                let outcome = try await engine.trains.importTickets(train: try context.parameters.require("id"), header: table.header, rows: table.rows,
+                                                                    fileProblems: table.diagnostics, file: body.fileName,
+                                                                    skipInvalid: body.skipInvalid ?? false, actor: identity.name)
+                return API.TicketImportResult(imported: outcome.imported, skipped: outcome.skipped)
+            }
+        }
+
+        api.post("trains/:id/advance") { request, context in
+            try await APIRoutes.respond(request, context, access: access) { identity in
+                try await engine.trains.advance(id: try context.parameters.require("id"), actor: identity.name)
+            }
+        }
+
+        api.post("trains/:id/cancel") { request, context in
+            try await APIRoutes.respond(request, context, access: access) { identity in
+                let body = try await RequestBody.decode(API.ReasonRequest.self, from: request, fields: ["reason"])
+                guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty, body.reason.count <= 1000 else {
+                    throw Refusal(.badRequest, "reason must say why, in 1 to 1000 characters", field: "reason")
+                }
+                return try await engine.trains.cancel(id: try context.parameters.require("id"), actor: identity.name, reason: body.reason)
+            }
+        }
+    }
+}

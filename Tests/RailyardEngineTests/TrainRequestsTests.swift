@@ -1,0 +1,102 @@
+import Foundation
+import RailyardCore
+import RailyardEngine
+import RailyardPorts
+import Testing
+
+/// Trains and their tickets in the engine, on the in-memory store: every change refused with its
+/// reason or stored with its audit event; an import is all or nothing.
+@Suite("Train requests: create, import tickets, advance, cancel")
+struct TrainRequestsTests {
+    static let canary = """
+            - name: canary
+              target: dc1
+              steps: [deploy, promote]
+        """
+
+    func row(_ line: Int, _ id: String, services: String = "payin") -> TicketRow {
+        TicketRow(line: line, values: ["Issue key": [id], "Summary": ["title of \(id)"], "Assignee": ["dave"], "Component/s": [services]])
+    }
+
+    @Test func creatingATrainChecksEveryField() async throws {
+        let f = FakeEngine(config: try FakeEngine.config(waves: Self.canary))
+        let train = try await f.engine.trains.create(id: "2026.48", captain: "carol", services: ["payin": "2026.48.1"], actor: "alice")
+        #expect(train.state == .planned && train.services == ["payin": "2026.48.1"] && train.createdBy == "alice")
+        let created = try await f.store.events(subject: "train:2026.48", limit: 10)
+        #expect(created.map(\.kind) == ["train.created"] && created.first?.after == "planned", "\(created)")
+
+        for (id, captain, services, field) in [("2026 48", "carol", [String: String](), "id"), ("2026.49", "", [:], "captain"),
+                                                ("2026.49", "carol", ["ledger": "1"], "services"), ("2026.49", "carol", ["payin": "v;1"], "services")] {
+            do {
+                _ = try await f.engine.trains.create(id: id, captain: captain, services: services, actor: "alice")
+                Issue.record("accepted \(id) \(captain) \(services)")
+            } catch let refusal as Refusal {
+                #expect(refusal.kind == .badRequest && refusal.field == field, "\(refusal)")
+            }
+        }
+        await #expect(throws: Refusal.self) { try await f.engine.trains.create(id: "2026.48", captain: "carol", services: [:], actor: "alice") }
+        // A hotfix fixes a train in production; a regular train fixes nothing.
+        await #expect(throws: Refusal.self) {
+            try await f.engine.trains.create(id: "2026.48-hotfix.1", captain: "carol", services: [:], kind: .hotfix, fixes: "2026.48", actor: "alice")
+        }
+        await #expect(throws: Refusal.self) {
+            try await f.engine.trains.create(id: "2026.50", captain: "carol", services: [:], kind: .regular, fixes: "2026.48", actor: "alice")
+        }
+        #expect(try await f.store.trains().count == 1, "refusals change nothing")
+    }
+
+    @Test func anImportIsAllOrNothingUnlessSkipInvalid() async throws {
+        let f = FakeEngine(config: try FakeEngine.config(waves: Self.canary))
+        _ = try await f.engine.trains.create(id: "2026.48", captain: "carol", services: [:], actor: "alice")
+        let header = ["Issue key", "Summary", "Assignee", "Component/s"]
+        let rows = [row(2, "PAY-1"), row(3, "PAY-2", services: "payn"), row(4, "PAY-3")]
+        do {
+            _ = try await f.engine.trains.importTickets(train: "2026.48", header: header, rows: rows, fileProblems: [], file: "x.csv",
+                                                        skipInvalid: false, actor: "alice")
+            Issue.record("an import with a bad row was stored")
+        } catch let refused as TrainRequests.ImportRefusal {
+            #expect(refused.diagnostics.map(\.line) == [3] && refused.diagnostics[0].message.contains("did you mean 'payin'"), "\(refused.diagnostics)")
+        }
+        #expect(try await f.engine.trains.tickets(train: "2026.48").isEmpty, "nothing is imported")
+
+        let outcome = try await f.engine.trains.importTickets(train: "2026.48", header: header, rows: rows, fileProblems: [], file: "x.csv",
+                                                              skipInvalid: true, actor: "alice")
+        #expect(outcome.imported == 2 && outcome.skipped.map(\.line) == [3])
+        #expect(try await f.engine.trains.tickets(train: "2026.48").map(\.id) == ["PAY-1", "PAY-3"])
+        // The same ticket again, edited in the tracker: replaced, not added.
+        var edited = row(5, "PAY-1")
+        edited.values["Summary"] = ["renamed"]
+        _ = try await f.engine.trains.importTickets(train: "2026.48", header: header, rows: [edited], fileProblems: [], file: "y.csv",
+                                                    skipInvalid: false, actor: "alice")
+        let tickets = try await f.engine.trains.tickets(train: "2026.48")
+        #expect(tickets.map(\.id) == ["PAY-1", "PAY-3"] && tickets[0].title == "renamed")
+        let imported = try await f.store.events(subject: "train:2026.48", limit: 10).filter { $0.kind == "train.tickets_imported" }
+        #expect(imported.map(\.after) == ["2 tickets", "2 tickets"] && imported[0].message.contains("lines 3"), "\(imported)")
+
+        // A missing column is one problem on the header line.
+        await #expect(throws: TrainRequests.ImportRefusal.self) {
+            try await f.engine.trains.importTickets(train: "2026.48", header: ["Key"], rows: [], fileProblems: [], file: "z.csv",
+                                                    skipInvalid: true, actor: "alice")
+        }
+    }
+
+    @Test func advanceAndCancelAreStoredWithTheirBeforeAndAfter() async throws {
+        let f = FakeEngine(config: try FakeEngine.config(waves: Self.canary))
+        _ = try await f.engine.trains.create(id: "2026.48", captain: "carol", services: [:], actor: "alice")
+        #expect(try await f.engine.trains.advance(id: "2026.48", actor: "carol").state == .development)
+        let cancelled = try await f.engine.trains.cancel(id: "2026.48", actor: "carol", reason: "merged into 2026.49")
+        #expect(cancelled.state == .cancelled && cancelled.reason == "merged into 2026.49")
+        do {
+            _ = try await f.engine.trains.advance(id: "2026.48", actor: "carol")
+            Issue.record("a cancelled train advanced")
+        } catch let refusal as Refusal {
+            #expect(refusal.kind == .conflict && refusal.reason.contains("cancelled"), "\(refusal)")
+        }
+        await #expect(throws: Refusal.self) {
+            try await f.engine.trains.importTickets(train: "2026.48", header: [], rows: [], fileProblems: [], file: "x.csv", skipInvalid: false, actor: "a")
+        }
+        let events = try await f.store.events(subject: "train:2026.48", limit: 10)
+        #expect(events.map(\.kind) == ["train.created", "train.advanced", "train.cancelled"])
+        #expect(events[1].before == "planned" && events[1].after == "development" && events[2].reason == "merged into 2026.49")
+    }
+}
