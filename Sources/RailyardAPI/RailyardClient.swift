@@ -138,6 +138,11 @@ public struct RailyardClient: Sendable {
     public func importTickets(train id: String, fileName: String, content: String, skipInvalid: Bool) async throws -> API.TicketImportResult {
         try await post("trains/\(escaped(id))/tickets", body: API.TicketImportRequest(fileName: fileName, content: content, skipInvalid: skipInvalid))
     }
+    public func trainPlan(_ id: String) async throws -> TrainPlan { try await get("trains/\(escaped(id))/plan") }
+    public func answer(train id: String, ticket: String, answers: RiskAnswers) async throws -> Ticket {
+        try await post("trains/\(escaped(id))/tickets/\(escaped(ticket))/answers", body: answers)
+    }
+    public func signReview(train id: String) async throws -> TrainRecord { try await post("trains/\(escaped(id))/review", body: [String: String]()) }
     public func advanceTrain(_ id: String) async throws -> TrainRecord { try await post("trains/\(escaped(id))/advance", body: [String: String]()) }
     public func cancelTrain(_ id: String, reason: String) async throws -> TrainRecord {
         try await post("trains/\(escaped(id))/cancel", body: API.ReasonRequest(reason: reason))

@@ -48,6 +48,9 @@ public enum EndpointAccess {
             "GET /api/v1/trains/{id}": anyone,
             "POST /api/v1/trains": .roles([.releaseOwner], why: "creating a train needs release-owner"),
             "POST /api/v1/trains/{id}/tickets": .roles([.releaseOwner, .developer], why: "importing tickets needs release-owner or developer"),
+            "GET /api/v1/trains/{id}/plan": anyone,
+            "POST /api/v1/trains/{id}/tickets/{ticket}/answers": .roles([.releaseOwner], why: "answering the review's questions needs release-owner"),
+            "POST /api/v1/trains/{id}/review": .roles([.releaseOwner], why: "signing the risk review needs release-owner"),
             "POST /api/v1/trains/{id}/advance": .roles([.releaseOwner], why: "moving a train to its next stage needs release-owner"),
             "POST /api/v1/trains/{id}/cancel": .roles([.releaseOwner], why: "cancelling a train needs release-owner"),
         ]

@@ -45,6 +45,25 @@ enum TrainRoutes {
             }
         }
 
+        api.get("trains/:id/plan") { request, context in
+            try await APIRoutes.respond(request, context, access: access) { _ in try await engine.trains.plan(train: try context.parameters.require("id")) }
+        }
+
+        api.post("trains/:id/tickets/:ticket/answers") { request, context in
+            try await APIRoutes.respond(request, context, access: access) { identity in
+                let answers = try await RequestBody.decode(RiskAnswers.self, from: request,
+                                                           fields: ["scripts", "rollbackable", "backward_compatible", "scope"])
+                return try await engine.trains.answer(train: try context.parameters.require("id"), ticket: try context.parameters.require("ticket"),
+                                                      answers: answers, actor: identity.name)
+            }
+        }
+
+        api.post("trains/:id/review") { request, context in
+            try await APIRoutes.respond(request, context, access: access) { identity in
+                try await engine.trains.signReview(train: try context.parameters.require("id"), actor: identity.name)
+            }
+        }
+
         api.post("trains/:id/advance") { request, context in
             try await APIRoutes.respond(request, context, access: access) { identity in
                 try await engine.trains.advance(id: try context.parameters.require("id"), actor: identity.name)

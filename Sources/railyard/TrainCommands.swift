@@ -17,10 +17,13 @@ struct TrainCommand: AsyncParsableCommand {
             Example:
               railyard train create 2026.48 --captain carol --service payin=2026.48.1 --service wallet=2026.48.0
               railyard train import 2026.48 jira-export.csv
+              railyard train answer 2026.48 PAY-1234 --scripts yes --rollbackable no --backward-compatible yes --scope narrow
+              railyard train review 2026.48 --sign
+              railyard train plan 2026.48
               railyard train show 2026.48
             """,
         subcommands: [TrainCreateCommand.self, TrainListCommand.self, TrainShowCommand.self, TrainImportCommand.self,
-                      TrainAdvanceCommand.self, TrainCancelCommand.self]
+                      TrainAnswerCommand.self, TrainReviewCommand.self, TrainPlanCommand.self, TrainAdvanceCommand.self, TrainCancelCommand.self]
     )
 }
 
@@ -120,6 +123,87 @@ struct TrainImportCommand: AsyncParsableCommand {
     }
 }
 
+/// yes or no on the command line.
+enum Answer: String, ExpressibleByArgument, CaseIterable {
+    case yes, no
+    var bool: Bool { self == .yes }
+}
+
+extension RiskAnswers.Scope: ExpressibleByArgument {}
+
+struct TrainAnswerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "answer", abstract: "Answer the review's four questions for one ticket (release-owner); what is left out keeps its answer.")
+    @Argument(help: "The train's id.") var id: String
+    @Argument(help: "The ticket, e.g. PAY-1234.") var ticket: String
+    @Option(help: "Scripts? Does it need pre-deployment scripts (yes or no).") var scripts: Answer?
+    @Option(help: "Rollbackable? Can it be undone by redeploying the previous version (yes or no).") var rollbackable: Answer?
+    @Option(help: "Backward-compatible? Does it work with the other services as they run today (yes or no).") var backwardCompatible: Answer?
+    @Option(help: "Scope: narrow or wide.") var scope: RiskAnswers.Scope?
+    @OptionGroup var options: ClientOptions
+
+    func validate() throws {
+        if scripts == nil, rollbackable == nil, backwardCompatible == nil, scope == nil {
+            throw ValidationError("give at least one of --scripts, --rollbackable, --backward-compatible, --scope")
+        }
+    }
+
+    func run() async throws {
+        let answers = RiskAnswers(scripts: scripts?.bool, rollbackable: rollbackable?.bool, backwardCompatible: backwardCompatible?.bool, scope: scope)
+        let updated = try await clientCall { try await options.client.answer(train: id, ticket: ticket, answers: answers) }
+        if options.output == .json { return try printJSON(updated) }
+        let missing = updated.answers.missing
+        print("\(updated.id): \(TrainText.answers(updated.answers))" + (missing.isEmpty ? "" : " — still to answer: \(missing.joined(separator: ", "))"))
+    }
+}
+
+struct TrainReviewCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "review", abstract: "The release owner's review: every ticket's answers and risk, then --sign (release-owner).",
+        discussion: """
+            Shows each ticket with its answers to the four questions (Scripts? Rollbackable? Backward-compatible? \
+            Scope?) and the risk each assessor scored, with why. Answer what is missing with `railyard train answer`; \
+            --sign records who signed the review and when, once every ticket is answered.
+            """)
+    @Argument(help: "The train's id.") var id: String
+    @Flag(help: "Sign the review (refused while a ticket has unanswered questions).") var sign = false
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let client = try await clientCall { try options.client }
+        let view = try await clientCall { try await client.train(id) }
+        let plan = try await clientCall { try await client.trainPlan(id) }
+        var signed: TrainRecord?
+        if sign { signed = try await clientCall { try await client.signReview(train: id) } }
+        if options.output == .json { return try printJSON(plan) }
+        for ticket in view.tickets {
+            let risk = plan.tickets.first { $0.ticket == ticket.id }
+            print("\(ticket.id)  \(ticket.title)  [\(ticket.services.joined(separator: ", "))]  risk \(risk?.score ?? 0)")
+            print("    \(TrainText.answers(ticket.answers))")
+            for finding in risk?.findings ?? [] { print("    +\(finding.score) \(finding.assessor): \(finding.why)") }
+        }
+        print("train \(id): risk \(plan.score) (\(plan.level.rawValue))")
+        if let review = signed?.review ?? view.train.review {
+            print("review signed by \(review.by) at \(review.at.formatted(.iso8601)) (risk \(review.score))")
+        } else {
+            print("review not signed yet: `railyard train review \(id) --sign`")
+        }
+    }
+}
+
+struct TrainPlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan", abstract: "The deployment the review's answers call for, each rule with its reason, before anything runs.")
+    @Argument(help: "The train's id.") var id: String
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let plan = try await clientCall { try await options.client.trainPlan(id) }
+        if options.output == .json { return try printJSON(plan) }
+        print(TrainText.render(plan))
+    }
+}
+
 struct TrainAdvanceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "advance", abstract: "Move a train to its next stage (release-owner).")
     @Argument(help: "The train's id.") var id: String
@@ -146,6 +230,21 @@ struct TrainCancelCommand: AsyncParsableCommand {
 }
 
 enum TrainText {
+    static func answers(_ answers: RiskAnswers) -> String {
+        func text(_ value: Bool?) -> String { value.map { $0 ? "yes" : "no" } ?? "?" }
+        return "scripts \(text(answers.scripts)), rollbackable \(text(answers.rollbackable)), "
+            + "backward-compatible \(text(answers.backwardCompatible)), scope \(answers.scope?.rawValue ?? "?")"
+    }
+
+    static func render(_ plan: TrainPlan) -> String {
+        var lines = ["plan of train \(plan.train): risk \(plan.score) (\(plan.level.rawValue))"]
+        lines.append("  order: " + (plan.order.isEmpty ? "no service" : plan.order.map { $0.joined(separator: " + ") }.joined(separator: " → ")))
+        for rule in plan.rules { lines.append("  \(rule.rule) (\(rule.tickets.joined(separator: ", "))): \(rule.effect)") }
+        if plan.rules.isEmpty { lines.append("  no rule applies: the deployment process of railyard.yml as it is") }
+        for problem in plan.problems { lines.append("  to fix: \(problem)") }
+        return lines.joined(separator: "\n")
+    }
+
     static func render(_ view: API.TrainView) -> String {
         let train = view.train
         var lines = ["train \(train.id) (\(train.kind.rawValue)\(train.fixes.map { ", fixes \($0)" } ?? "")) — \(train.state.rawValue), captain \(train.captain)"]

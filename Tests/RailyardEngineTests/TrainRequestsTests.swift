@@ -99,4 +99,35 @@ struct TrainRequestsTests {
         #expect(events.map(\.kind) == ["train.created", "train.advanced", "train.cancelled"])
         #expect(events[1].before == "planned" && events[1].after == "development" && events[2].reason == "merged into 2026.49")
     }
+
+    @Test func theReviewIsSignedOnlyOnceEveryTicketIsAnswered() async throws {
+        let f = FakeEngine(config: try FakeEngine.config(waves: Self.canary))
+        _ = try await f.engine.trains.create(id: "2026.48", captain: "carol", services: ["payin": "2026.48.1"], actor: "alice")
+        await #expect(throws: Refusal.self) { try await f.engine.trains.signReview(train: "2026.48", actor: "alice") }
+        _ = try await f.engine.trains.importTickets(train: "2026.48", header: ["Issue key", "Summary", "Assignee", "Component/s"],
+                                                    rows: [row(2, "PAY-1")], fileProblems: [], file: "x.csv", skipInvalid: false, actor: "alice")
+        var ticket = try await f.engine.trains.answer(train: "2026.48", ticket: "PAY-1", answers: RiskAnswers(scripts: false, rollbackable: false),
+                                                      actor: "alice")
+        #expect(ticket.answers.missing == ["backward_compatible", "scope"])
+        do {
+            _ = try await f.engine.trains.signReview(train: "2026.48", actor: "alice")
+            Issue.record("a review with unanswered questions was signed")
+        } catch let refusal as Refusal {
+            #expect(refusal.reason.contains("PAY-1 (backward_compatible, scope)"), "\(refusal)")
+        }
+        ticket = try await f.engine.trains.answer(train: "2026.48", ticket: "PAY-1",
+                                                  answers: RiskAnswers(backwardCompatible: true, scope: .narrow), actor: "alice")
+        #expect(ticket.answers == RiskAnswers(scripts: false, rollbackable: false, backwardCompatible: true, scope: .narrow),
+                "earlier answers are kept")
+        let signed = try await f.engine.trains.signReview(train: "2026.48", actor: "alice")
+        #expect(signed.review?.by == "alice" && signed.review?.score == 5 && signed.review?.level == .high)
+        let plan = try await f.engine.trains.plan(train: "2026.48")
+        #expect(plan.fourEyes && plan.rules.map(\.rule) == ["not-rollbackable"])
+        let answered = try await f.store.events(subject: "train:2026.48", limit: 20).filter { $0.kind == "train.ticket_answered" }
+        #expect(answered.first?.before == "scripts=? rollbackable=? backward_compatible=? scope=?"
+                && answered.first?.after == "scripts=no rollbackable=no backward_compatible=? scope=?", "\(answered)")
+        await #expect(throws: Refusal.self) {
+            try await f.engine.trains.answer(train: "2026.48", ticket: "PAY-404", answers: RiskAnswers(scripts: true), actor: "alice")
+        }
+    }
 }

@@ -16,11 +16,12 @@ struct AccessTableTests {
         "POST /api/v1/trains": #"{"id": "2026.47", "captain": "carol"}"#,
         "POST /api/v1/trains/{id}/tickets": #"{"file_name": "x.csv", "content": "Issue key,Summary,Assignee,Component/s\nPAY-1,t,dave,payin\n"}"#,
         "POST /api/v1/trains/{id}/cancel": #"{"reason": "access table"}"#,
+        "POST /api/v1/trains/{id}/tickets/{ticket}/answers": #"{"scripts": true}"#,
     ]
 
     /// A concrete path for a route: `{id}` becomes an id that does not exist.
     static func path(_ route: String) -> String {
-        String(route.split(separator: " ")[1]).replacingOccurrences(of: "{id}", with: "nope")
+        String(route.split(separator: " ")[1]).replacingOccurrences(of: "{id}", with: "nope").replacingOccurrences(of: "{ticket}", with: "PAY-0")
     }
 
     @Test("every route has a rule, and docs/openapi.yaml shows the same roles")

@@ -26,7 +26,7 @@ import Testing
         let rollouts = try #require(summary["rollouts"] as? [[String: Any]])
         #expect(rollouts.count == 2)
         #expect(rollouts.first?["version"] as? String == "v2")
-        #expect(rollouts.first?["outcome"] as? String == "promoted")
+        #expect(rollouts.first?["outcome"] as? String == "promoted", "v2: \(rollouts.first?["reason"] as? String ?? "no reason")")
         #expect(rollouts.last?["version"] as? String == "v3")
         #expect(rollouts.last?["outcome"] as? String == "rolled_back")
         #expect((rollouts.last?["reason"] as? String ?? "").contains("analysis failed: error-rate"), "the analysis rolled it back, and says why with its numbers")

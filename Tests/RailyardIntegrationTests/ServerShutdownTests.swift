@@ -20,13 +20,22 @@ import Glibc
         let id = try #require(try await server.call("POST", "rollouts", body: #"{"service":"payin","version":"v2"}"#)["id"] as? String)
         _ = try await server.waitForPhase(id, ["awaiting_approval"])
 
-        let client = RailyardClient(baseURL: server.url, token: server.tokens[.viewer] ?? server.tokens[.releaseOwner])
+        let client = RailyardClient(baseURL: server.url, token: server.tokens[.releaseOwner])
+        // SIGTERM only once the watcher holds an open stream and has its first event: on a loaded machine
+        // that takes longer than any fixed pause.
+        let (firstEvent, signal) = AsyncStream<Void>.makeStream()
         let watcher = Task { () -> Int in
             var seen = 0
-            do { for try await _ in client.changes(of: id) { seen += 1 } } catch {}
+            do {
+                for try await _ in client.changes(of: id) {
+                    seen += 1
+                    signal.yield()
+                }
+            } catch {}
+            signal.finish()
             return seen
         }
-        try await Task.sleep(for: .milliseconds(300))
+        for await _ in firstEvent { break }
         let started = ContinuousClock.now
         kill(server.process.processIdentifier, SIGTERM)
         while server.process.isRunning, ContinuousClock.now - started < .seconds(15) { try await Task.sleep(for: .milliseconds(20)) }
@@ -35,6 +44,7 @@ import Glibc
         if server.process.isRunning { server.killHard() }
         server.process.waitUntilExit()
         #expect(await watcher.value >= 1, "the watcher got the rollout's state before the stream ended")
+        signal.finish()
 
         server = try ServerProcess(config: config, stateDirectory: folder + "/state", port: port, log: folder + "/serve.log")
         try await server.waitReady()

@@ -38,6 +38,19 @@ struct TrainCLITests {
         let shown = try CLIExitCodeTests.railyard(["train", "show", "2026.48", "--server", server.url], token: owner)
         #expect(shown.out.contains("PAY-1") && shown.out.contains("to review: scripts, rollbackable, backward_compatible, scope"), "\(shown.out)")
 
+        // The review: answers on the command line, the signature, then the plan with its reasons.
+        let unsigned = try CLIExitCodeTests.railyard(["train", "review", "2026.48", "--sign", "--server", server.url], token: owner)
+        #expect(unsigned.status == 1 && unsigned.err.contains("PAY-1 (scripts, rollbackable, backward_compatible, scope)"), "\(unsigned.err)")
+        let answered = try CLIExitCodeTests.railyard(["train", "answer", "2026.48", "PAY-1", "--scripts", "no", "--rollbackable", "no",
+                                                      "--backward-compatible", "yes", "--scope", "narrow", "--server", server.url], token: owner)
+        #expect(answered.status == 0 && answered.out.contains("PAY-1: scripts no, rollbackable no, backward-compatible yes, scope narrow"),
+                "\(answered.out) \(answered.err)")
+        let review = try CLIExitCodeTests.railyard(["train", "review", "2026.48", "--sign", "--server", server.url], token: owner)
+        #expect(review.status == 0 && review.out.contains("+5 rollback: cannot be rolled back") && review.out.contains("review signed by alice"),
+                "\(review.out) \(review.err)")
+        let plan = try CLIExitCodeTests.railyard(["train", "plan", "2026.48", "--server", server.url], token: owner)
+        #expect(plan.status == 0 && plan.out.contains("not-rollbackable (PAY-1): four-eyes approval before production"), "\(plan.out)")
+
         let viewer = try CLIExitCodeTests.railyard(["train", "import", "2026.48", bad, "--server", server.url], token: server.tokens[.approver])
         #expect(viewer.status == 4 && viewer.err.contains("importing tickets needs release-owner or developer"), "\(viewer.err)")
     }

@@ -7,6 +7,7 @@ extension ConfigLoader {
         guard let services = mapping(node, "services") else { return [] }
         if services.isEmpty { error(at: node, "'services' is empty: declare at least one service") }
         var result: [ServiceSpec] = []
+        var dependencyNodes: [String: Node] = [:]
         for (keyNode, value) in services {
             guard let name = keyNode.string else { continue }
             if !isIdentifier(name) { error(at: keyNode, "service name '\(name)' must be lower-case letters, digits and '-'") }
@@ -64,11 +65,38 @@ extension ConfigLoader {
                 error(at: value, "service '\(name)': missing key 'instances'")
             }
             let timeout = duration(fields, "start_timeout", context: "service '\(name)'") ?? .seconds(20)
+            var dependsOn: [String] = []
+            if let node = fields["depends_on"] {
+                if case .sequence(let items) = node, items.allSatisfy({ $0.string != nil }) {
+                    dependsOn = items.compactMap(\.string)
+                    dependencyNodes[name] = node
+                } else {
+                    error(at: node, "service '\(name)': depends_on must be a list of service names")
+                }
+            }
             if let command {
                 result.append(ServiceSpec(name: name, kind: kind, command: command, initialVersion: version, healthPath: health,
-                                          metricsPath: metrics, smokePaths: smoke, instances: instances, startTimeout: timeout))
+                                          metricsPath: metrics, smokePaths: smoke, instances: instances, startTimeout: timeout,
+                                          dependsOn: dependsOn))
             }
         }
+        checkDependencies(result, nodes: dependencyNodes)
         return result
+    }
+
+    /// Every `depends_on` names a declared service other than itself, and the dependencies have no cycle.
+    mutating func checkDependencies(_ services: [ServiceSpec], nodes: [String: Node]) {
+        let names = services.map(\.name)
+        for service in services {
+            for dependency in service.dependsOn where dependency == service.name || !names.contains(dependency) {
+                error(at: nodes[service.name], dependency == service.name
+                      ? "service '\(service.name)': depends_on names itself"
+                      : "service '\(service.name)': depends_on names no service '\(dependency)'\(Suggestion.hint(for: dependency, among: names))")
+            }
+        }
+        if case .cycle(let path) = ServiceOrder.layers(of: services.map(\.name), dependsOn: Dictionary(uniqueKeysWithValues: services.map { ($0.name, $0.dependsOn) })),
+           let first = path.first {
+            error(at: nodes[first], "services depend on each other in a cycle: \(path.joined(separator: " → ")) → \(first)")
+        }
     }
 }

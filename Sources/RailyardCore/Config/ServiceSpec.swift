@@ -16,10 +16,13 @@ public struct ServiceSpec: Sendable, Equatable {
     public var instances: [String: Int]
     /// How long a new instance has to answer its health check.
     public var startTimeout: Duration
+    /// Services this one calls: they deploy before it when a train's change is not backward-compatible.
+    public var dependsOn: [String]
 
     public init(name: String, kind: Kind, command: CommandTemplate, initialVersion: String, healthPath: String = "/health",
                 metricsPath: String = "/metrics", smokePaths: [String] = [], instances: [String: Int],
-                startTimeout: Duration = .seconds(20)) {
+                startTimeout: Duration = .seconds(20), dependsOn: [String] = []) {
+        self.dependsOn = dependsOn
         self.name = name
         self.kind = kind
         self.command = command

@@ -15,9 +15,25 @@ public struct TrainRecord: Codable, Sendable, Equatable {
     public var skipped: [Skip]
     /// Why it was cancelled, when it was.
     public var reason: String?
+    /// The release owner's signed risk review.
+    public var review: Review?
     public var createdBy: String
     public var createdAt: Date
     public var updatedAt: Date
+
+    /// Who signed the risk review, when, and the risk they signed for.
+    public struct Review: Codable, Sendable, Equatable {
+        public var by: String
+        public var at: Date
+        public var score: Int
+        public var level: TrainPlan.Level
+        public init(by: String, at: Date, score: Int, level: TrainPlan.Level) {
+            self.by = by
+            self.at = at
+            self.score = score
+            self.level = level
+        }
+    }
 
     public struct Skip: Codable, Sendable, Equatable {
         public var stage: TrainState

@@ -96,6 +96,61 @@ public struct TrainRequests: Sendable {
         return ImportOutcome(imported: result.tickets.count, skipped: result.diagnostics)
     }
 
+    /// Records answers to the review's questions for one ticket; a nil field keeps the answer it had.
+    public func answer(train id: String, ticket ticketID: String, answers: RiskAnswers, actor: String) async throws -> Ticket {
+        let record = try await train(id: id)
+        guard !record.state.isFinal, record.state != .production else {
+            throw Refusal(.conflict, "train \(id) is \(record.state.rawValue): its review can no longer change")
+        }
+        guard var ticket = try await store.tickets(train: id).first(where: { $0.id == ticketID }) else {
+            throw Refusal(.notFound, "no ticket '\(ticketID)' in train \(id)")
+        }
+        let before = Self.describe(ticket.answers)
+        ticket.answers.scripts = answers.scripts ?? ticket.answers.scripts
+        ticket.answers.rollbackable = answers.rollbackable ?? ticket.answers.rollbackable
+        ticket.answers.backwardCompatible = answers.backwardCompatible ?? ticket.answers.backwardCompatible
+        ticket.answers.scope = answers.scope ?? ticket.answers.scope
+        try await store.save(tickets: [ticket], train: id, event: AuditEvent(
+            at: clock.now(), actor: actor, kind: "train.ticket_answered", subject: "train:\(id)",
+            message: "answers of \(ticket.id) recorded", before: before, after: Self.describe(ticket.answers)))
+        return ticket
+    }
+
+    static func describe(_ answers: RiskAnswers) -> String {
+        func text(_ value: Bool?) -> String { value.map { $0 ? "yes" : "no" } ?? "?" }
+        return "scripts=\(text(answers.scripts)) rollbackable=\(text(answers.rollbackable)) backward_compatible=\(text(answers.backwardCompatible)) "
+            + "scope=\(answers.scope?.rawValue ?? "?")"
+    }
+
+    /// The deployment the answers call for, with each rule's reason.
+    public func plan(train id: String) async throws -> TrainPlan {
+        TrainPlanner.plan(train: try await train(id: id), tickets: try await store.tickets(train: id), config: config)
+    }
+
+    /// The release owner signs the review once every ticket is answered.
+    public func signReview(train id: String, actor: String) async throws -> TrainRecord {
+        var record = try await train(id: id)
+        guard !record.state.isFinal, record.state != .production else {
+            throw Refusal(.conflict, "train \(id) is \(record.state.rawValue): its review can no longer be signed")
+        }
+        let tickets = try await store.tickets(train: id)
+        guard !tickets.isEmpty else { throw Refusal(.conflict, "train \(id) has no ticket to review") }
+        let open = tickets.filter { !$0.answers.missing.isEmpty }
+        guard open.isEmpty else {
+            throw Refusal(.conflict, "\(open.count) ticket(s) still have unanswered questions: "
+                          + open.map { "\($0.id) (\($0.answers.missing.joined(separator: ", ")))" }.joined(separator: "; "))
+        }
+        let plan = TrainPlanner.plan(train: record, tickets: tickets, config: config)
+        let before = record.review.map { "signed by \($0.by), risk \($0.score)" } ?? "not signed"
+        record.review = TrainRecord.Review(by: actor, at: clock.now(), score: plan.score, level: plan.level)
+        record.updatedAt = clock.now()
+        try await store.save(record, events: [AuditEvent(at: record.updatedAt, actor: actor, kind: "train.review_signed", subject: "train:\(id)",
+                                                         message: "risk review of train \(id) signed: risk \(plan.score) (\(plan.level.rawValue)), "
+                                                            + "\(tickets.count) tickets", before: before,
+                                                         after: "signed by \(actor), risk \(plan.score)")])
+        return record
+    }
+
     /// Moves a train to its next stage.
     public func advance(id: String, actor: String) async throws -> TrainRecord {
         try await apply(.advanced(by: actor), to: id, actor: actor, reason: nil)
