@@ -160,6 +160,16 @@ public enum API {
         }
     }
 
+    /// A hotfix skipping ahead to a stage.
+    public struct SkipRequest: Codable, Sendable {
+        public var to: TrainState
+        public var reason: String
+        public init(to: TrainState, reason: String) {
+            self.to = to
+            self.reason = reason
+        }
+    }
+
     public struct ReasonRequest: Codable, Sendable {
         public var reason: String
         public init(reason: String) { self.reason = reason }

@@ -144,6 +144,9 @@ public struct RailyardClient: Sendable {
     }
     public func signReview(train id: String) async throws -> TrainRecord { try await post("trains/\(escaped(id))/review", body: [String: String]()) }
     public func advanceTrain(_ id: String) async throws -> TrainRecord { try await post("trains/\(escaped(id))/advance", body: [String: String]()) }
+    public func skipTrain(_ id: String, to stage: TrainState, reason: String) async throws -> TrainRecord {
+        try await post("trains/\(escaped(id))/skip", body: API.SkipRequest(to: stage, reason: reason))
+    }
     public func cancelTrain(_ id: String, reason: String) async throws -> TrainRecord {
         try await post("trains/\(escaped(id))/cancel", body: API.ReasonRequest(reason: reason))
     }

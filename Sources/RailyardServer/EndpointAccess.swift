@@ -52,6 +52,7 @@ public enum EndpointAccess {
             "POST /api/v1/trains/{id}/tickets/{ticket}/answers": .roles([.releaseOwner], why: "answering the review's questions needs release-owner"),
             "POST /api/v1/trains/{id}/review": .roles([.releaseOwner], why: "signing the risk review needs release-owner"),
             "POST /api/v1/trains/{id}/advance": .roles([.releaseOwner], why: "moving a train to its next stage needs release-owner"),
+            "POST /api/v1/trains/{id}/skip": .roles([.releaseOwner, .approver], why: "skipping a hotfix's stages needs release-owner or approver"),
             "POST /api/v1/trains/{id}/cancel": .roles([.releaseOwner], why: "cancelling a train needs release-owner"),
         ]
     }

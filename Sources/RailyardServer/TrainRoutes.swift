@@ -70,6 +70,17 @@ enum TrainRoutes {
             }
         }
 
+        api.post("trains/:id/skip") { request, context in
+            try await APIRoutes.respond(request, context, access: access) { identity in
+                let body = try await RequestBody.decode(API.SkipRequest.self, from: request, fields: ["to", "reason"])
+                guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty, body.reason.count <= 1000 else {
+                    throw Refusal(.badRequest, "reason must say why, in 1 to 1000 characters", field: "reason")
+                }
+                return try await engine.trains.skip(id: try context.parameters.require("id"), to: body.to, actor: identity.name,
+                                                    isApprover: identity.role == .approver, reason: body.reason)
+            }
+        }
+
         api.post("trains/:id/cancel") { request, context in
             try await APIRoutes.respond(request, context, access: access) { identity in
                 let body = try await RequestBody.decode(API.ReasonRequest.self, from: request, fields: ["reason"])

@@ -23,7 +23,8 @@ struct TrainCommand: AsyncParsableCommand {
               railyard train show 2026.48
             """,
         subcommands: [TrainCreateCommand.self, TrainListCommand.self, TrainShowCommand.self, TrainImportCommand.self,
-                      TrainAnswerCommand.self, TrainReviewCommand.self, TrainPlanCommand.self, TrainAdvanceCommand.self, TrainCancelCommand.self]
+                      TrainAnswerCommand.self, TrainReviewCommand.self, TrainPlanCommand.self, TrainAdvanceCommand.self, TrainSkipCommand.self,
+                      TrainCancelCommand.self]
     )
 }
 
@@ -213,6 +214,27 @@ struct TrainAdvanceCommand: AsyncParsableCommand {
         let train = try await clientCall { try await options.client.advanceTrain(id) }
         if options.output == .json { return try printJSON(train) }
         print("train \(train.id) is now \(train.state.rawValue)")
+    }
+}
+
+extension TrainState: ExpressibleByArgument {}
+
+struct TrainSkipCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "skip", abstract: "A hotfix train skips ahead to a stage; each stage skipped is recorded with the reason.",
+        discussion: """
+            Release-owner or approver. Skipping validation (past testing) needs an approver who did not create \
+            the hotfix (four eyes). Regular trains cannot skip.
+            """)
+    @Argument(help: "The hotfix train's id.") var id: String
+    @Option(help: "The stage to go to, e.g. production.") var to: TrainState
+    @Option(help: "Why; recorded with each stage skipped.") var reason: String
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let train = try await clientCall { try await options.client.skipTrain(id, to: to, reason: reason) }
+        if options.output == .json { return try printJSON(train) }
+        print("train \(train.id) is now \(train.state.rawValue); skipped " + train.skipped.map(\.stage.rawValue).joined(separator: ", "))
     }
 }
 

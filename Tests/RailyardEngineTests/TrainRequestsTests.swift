@@ -130,4 +130,30 @@ struct TrainRequestsTests {
             try await f.engine.trains.answer(train: "2026.48", ticket: "PAY-404", answers: RiskAnswers(scripts: true), actor: "alice")
         }
     }
+
+    @Test func aHotfixSkippingValidationNeedsAnotherPersonsApproval() async throws {
+        let f = FakeEngine(config: try FakeEngine.config(waves: Self.canary))
+        _ = try await f.engine.trains.create(id: "2026.48", captain: "carol", services: ["payin": "2026.48.1"], actor: "alice")
+        for _ in 0..<6 { _ = try await f.engine.trains.advance(id: "2026.48", actor: "carol") }
+        let hotfix = try await f.engine.trains.create(id: "2026.48-hotfix.1", captain: "carol", services: ["payin": "2026.48.2"], kind: .hotfix,
+                                                      fixes: "2026.48", actor: "alice")
+        #expect(hotfix.fixes == "2026.48")
+        // Up to testing, the release owner may skip on their own.
+        var train = try await f.engine.trains.skip(id: hotfix.id, to: .testing, actor: "alice", isApprover: false, reason: "customers blocked")
+        #expect(train.state == .testing && train.skipped.map(\.stage) == [.development, .nightly])
+        // Past testing: an approver, and not the hotfix's creator.
+        for (actor, isApprover, expected) in [("alice", false, "needs an approver"), ("alice", true, "four-eyes: alice created")] {
+            do {
+                _ = try await f.engine.trains.skip(id: hotfix.id, to: .production, actor: actor, isApprover: isApprover, reason: "now")
+                Issue.record("\(actor) skipped validation")
+            } catch let refusal as Refusal {
+                #expect(refusal.kind == .forbidden && refusal.reason.contains(expected), "\(refusal)")
+            }
+        }
+        train = try await f.engine.trains.skip(id: hotfix.id, to: .production, actor: "bob", isApprover: true, reason: "fee rounding costs money")
+        #expect(train.state == .production && train.skipped.map(\.stage) == [.development, .nightly, .perf, .ready])
+        #expect(train.skipped.last == TrainRecord.Skip(stage: .ready, reason: "fee rounding costs money", by: "bob"))
+        let skips = try await f.store.events(subject: "train:\(hotfix.id)", limit: 10).filter { $0.kind == "train.skipped" }
+        #expect(skips.map(\.actor) == ["alice", "bob"] && skips.last?.before == "testing" && skips.last?.after == "production")
+    }
 }

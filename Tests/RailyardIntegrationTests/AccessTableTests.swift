@@ -16,6 +16,7 @@ struct AccessTableTests {
         "POST /api/v1/trains": #"{"id": "2026.47", "captain": "carol"}"#,
         "POST /api/v1/trains/{id}/tickets": #"{"file_name": "x.csv", "content": "Issue key,Summary,Assignee,Component/s\nPAY-1,t,dave,payin\n"}"#,
         "POST /api/v1/trains/{id}/cancel": #"{"reason": "access table"}"#,
+        "POST /api/v1/trains/{id}/skip": #"{"to": "production", "reason": "access table"}"#,
         "POST /api/v1/trains/{id}/tickets/{ticket}/answers": #"{"scripts": true}"#,
     ]
 

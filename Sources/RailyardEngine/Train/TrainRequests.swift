@@ -160,9 +160,25 @@ public struct TrainRequests: Sendable {
         try await apply(.cancelled(by: actor, reason: reason), to: id, actor: actor, reason: reason)
     }
 
-    /// A hotfix skips ahead to `stage`; every stage skipped is recorded with the reason.
-    public func skip(id: String, to stage: TrainState, actor: String, reason: String) async throws -> TrainRecord {
-        try await apply(.skipped(to: stage, by: actor, reason: reason), to: id, actor: actor, reason: reason)
+    /// A hotfix skips ahead to `stage`; every stage skipped is recorded with the reason. Skipping
+    /// validation (past testing, or leaving it early) takes an approver who did not create the hotfix.
+    public func skip(id: String, to stage: TrainState, actor: String, isApprover: Bool, reason: String) async throws -> TrainRecord {
+        let record = try await train(id: id)
+        do {
+            _ = try machine.apply(.skipped(to: stage, by: actor, reason: reason), to: record, at: clock.now())
+        } catch {
+            throw Refusal(.conflict, error.description)
+        }
+        if let from = TrainState.order.firstIndex(of: record.state), let to = TrainState.order.firstIndex(of: stage),
+           let testing = TrainState.order.firstIndex(of: .testing), from <= testing, to > testing {
+            guard isApprover else {
+                throw Refusal(.forbidden, "skipping validation (testing) needs an approver; \(actor) may skip only up to testing")
+            }
+            guard actor != record.createdBy else {
+                throw Refusal(.forbidden, "four-eyes: \(actor) created hotfix \(id); skipping its validation needs another approver")
+            }
+        }
+        return try await apply(.skipped(to: stage, by: actor, reason: reason), to: id, actor: actor, reason: reason)
     }
 
     func apply(_ event: TrainEvent, to id: String, actor: String, reason: String?) async throws -> TrainRecord {
