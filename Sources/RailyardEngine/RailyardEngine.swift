@@ -3,7 +3,7 @@ import RailyardCore
 import RailyardPorts
 import ServiceLifecycle
 
-/// The engine wired together for one Railyard: the rollout controller and the alert evaluator (the
+/// The engine wired together for one Railyard: the rollout and train controllers and the alert evaluator (the
 /// services to run), the rollout requests, the fleet operations, access control, trains, and the feed of changes. It holds no
 /// logic of its own; each part is its own type.
 public struct RailyardEngine: Sendable {
@@ -17,6 +17,7 @@ public struct RailyardEngine: Sendable {
     public let operations: FleetOperations
     public let access: AccessControl
     public let trains: TrainRequests
+    public let trainController: TrainController
 
     public init(config: RailyardConfig, ports: EnginePorts, stopGrace: Duration = .seconds(5), extractor: CountersExtractor = CountersExtractor()) {
         self.config = config
@@ -37,12 +38,21 @@ public struct RailyardEngine: Sendable {
         self.controller = controller
         self.rollouts = rollouts
         self.access = AccessControl(store: ports.store, hasher: ports.tokenHasher, clock: ports.clock)
-        self.trains = TrainRequests(config: config, store: ports.store, clock: ports.clock)
+        let trainController = TrainController(config: config, store: ports.store, rollouts: rollouts, ledger: ledger, feed: feed,
+                                              runner: ports.scripts, paths: ports.paths, clock: ports.clock)
+        self.trainController = trainController
+        self.trains = TrainRequests(config: config, store: ports.store, clock: ports.clock, controller: trainController)
         self.operations = FleetOperations(config: config, store: ports.store, fleet: fleet, driver: ports.driver, requests: rollouts)
     }
 
     public var store: any RailyardStore { ports.store }
 
     /// The controllers, in start order, for the server's ServiceGroup (which stops them in reverse).
-    public var services: [any Service] { [controller, alerts] }
+    public var services: [any Service] { [controller, trainController, alerts] }
+
+    /// Settles processes and rollouts, then queues what the controllers resume; before the services run.
+    public func prepare() async throws {
+        try await controller.prepare()
+        try await trainController.prepare()
+    }
 }

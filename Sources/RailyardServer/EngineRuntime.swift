@@ -13,7 +13,7 @@ public final class EngineRuntime: Sendable {
     /// - Parameter services: which of the engine's services to run (all by default); a test that ticks
     ///   the alert evaluator itself runs only the rollout controller.
     public static func start(_ engine: RailyardEngine, services: [any Service]? = nil) async throws -> EngineRuntime {
-        try await engine.controller.prepare()
+        try await engine.prepare()
         var logger = Logger(label: "railyard.engine")
         logger.logLevel = .warning
         let group = ServiceGroup(configuration: .init(services: services ?? engine.services, logger: logger))

@@ -59,7 +59,7 @@ public enum RailyardServer {
         let paths = RailyardPaths(root: options.stateDirectory)
         let engine = try await Composition.engine(config: config, paths: paths, routerCommand: options.routerCommand, telemetry: metrics.engineMetrics)
         do {
-            try await engine.controller.prepare()
+            try await engine.prepare()
             try await prepareTokens(options, engine: engine, paths: paths, onAdminToken: onAdminToken)
             var logger = Logger(label: "railyard.server")
             logger.logLevel = .warning

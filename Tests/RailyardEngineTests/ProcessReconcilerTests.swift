@@ -26,7 +26,7 @@ import Testing
         #expect(try await first.engine.operations.status().unaccounted.map(\.pid).sorted() == [running[0].pid!, running[1].pid!, stray.pid].sorted())
 
         let restarted = FakeEngine(config: config, store: first.store, driver: first.driver, routers: first.routers, clock: first.clock)
-        try await restarted.engine.controller.prepare()
+        try await restarted.engine.prepare()
         #expect(!first.driver.isAlive(LaunchedProcess(pid: stray.pid, startTime: stray.startTime)))
         #expect(!first.driver.isAlive(LaunchedProcess(pid: running[0].pid!, startTime: running[0].pidStart)))
         let adopted = try #require(try await first.store.instances(includeStopped: true).first { $0.id == running[1].id })

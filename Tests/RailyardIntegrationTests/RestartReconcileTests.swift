@@ -54,7 +54,7 @@ import Glibc
     }
 
     func check(_ restarted: RailyardEngine, stray: Int32, failed: Int32, healthy: InstanceRecord) async throws {
-        try await restarted.controller.prepare()
+        try await restarted.prepare()
         #expect(!alive(stray), "the unknown process is stopped")
         #expect(!alive(failed), "the process whose record says failed is stopped")
         #expect(alive(healthy.pid!), "the healthy instance is adopted, not stopped")

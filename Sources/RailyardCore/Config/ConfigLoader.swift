@@ -3,7 +3,7 @@ import Yams
 
 /// Reads `railyard.yml` into a `RailyardConfig`, collecting every problem with its line and column.
 public struct ConfigLoader {
-    public static let topLevelKeys = ["services", "environments", "scripts", "deployment", "alerts", "metrics", "router", "tickets"]
+    public static let topLevelKeys = ["services", "environments", "scripts", "deployment", "alerts", "metrics", "router", "tickets", "trains"]
     static let serviceKeys = ["kind", "command", "version", "health", "metrics", "smoke", "instances", "start_timeout", "depends_on"]
     static let environmentKeys = ["name", "datacenters"]
     static let scriptKeys = ["name", "apply", "rollback", "timeout"]
@@ -63,7 +63,10 @@ public struct ConfigLoader {
         }
         var tickets = TicketColumns()
         if let node = top["tickets"] { tickets = readTickets(node) }
+        var trains = TrainsSpec()
+        if let node = top["trains"] { trains = readTrains(node) }
         return RailyardConfig(baseDirectory: baseDirectory, services: services, environments: environments,
-                              scripts: scripts, deployment: deployment, alerts: alerts, metrics: metrics, router: router, tickets: tickets)
+                              scripts: scripts, deployment: deployment, alerts: alerts, metrics: metrics, router: router, tickets: tickets,
+                              trains: trains)
     }
 }

@@ -14,11 +14,14 @@ public struct RailyardConfig: Sendable, Equatable {
     public var router: RouterKind
     /// Where each ticket field is in a tracker's export.
     public var tickets: TicketColumns
+    /// How a train's production release runs.
+    public var trains: TrainsSpec
 
     public init(baseDirectory: String, services: [ServiceSpec], environments: [EnvironmentSpec],
                 scripts: [ScriptSpec], deployment: DeploymentSpec, alerts: AlertsSpec = AlertsSpec(), metrics: MetricsSpec = MetricsSpec(),
-                router: RouterKind = .builtin, tickets: TicketColumns = TicketColumns()) {
+                router: RouterKind = .builtin, tickets: TicketColumns = TicketColumns(), trains: TrainsSpec = TrainsSpec()) {
         self.tickets = tickets
+        self.trains = trains
         self.router = router
         self.alerts = alerts
         self.metrics = metrics

@@ -21,6 +21,8 @@ public struct RolloutRecord: Codable, Sendable, Equatable {
     public var appliedScripts: [String]
     public var rollbackPlan: [RollbackAction]
     public var rollbackDone: Int
+    /// The train whose release created this rollout, if one did.
+    public var train: String?
 
     public init(id: String, service: String, version: String, createdBy: String, at: Date) {
         self.id = id

@@ -46,6 +46,13 @@ public struct TrainMachine: Sendable {
                 throw Refusal("train \(record.id) is \(record.state.rawValue), not in production")
             }
             next.state = .done
+            next.productionAt = now
+        case .rolledBack(let reason):
+            guard record.state == .production else {
+                throw Refusal("train \(record.id) is \(record.state.rawValue), not in production")
+            }
+            next.state = .rolledBack
+            next.reason = reason
         }
         return next
     }

@@ -13,10 +13,14 @@ public struct TrainRecord: Codable, Sendable, Equatable {
     public var fixes: String?
     /// The stages a hotfix skipped, each with its reason.
     public var skipped: [Skip]
-    /// Why it was cancelled, when it was.
+    /// Why it was cancelled or rolled back, when it was.
     public var reason: String?
     /// The release owner's signed risk review.
     public var review: Review?
+    /// The production release: its rollouts in order, and the way back when one fails.
+    public var release: TrainRelease?
+    /// When the release ended with every service live.
+    public var productionAt: Date?
     public var createdBy: String
     public var createdAt: Date
     public var updatedAt: Date

@@ -1,12 +1,14 @@
 /// Where a train stands. A regular train moves through every stage in order; a hotfix train may
-/// skip stages, each skip recorded with its reason. `done` and `cancelled` are final.
+/// skip stages, each skip recorded with its reason. `done`, `cancelled` and `rolled_back` (its
+/// production release failed and every service went back) are final.
 public enum TrainState: String, Codable, Sendable, CaseIterable {
     case planned, development, nightly, testing, perf, ready, production, done, cancelled
+    case rolledBack = "rolled_back"
 
-    /// The stages in order, without `cancelled`.
+    /// The stages in order, without `cancelled` and `rolled_back`.
     public static let order: [TrainState] = [.planned, .development, .nightly, .testing, .perf, .ready, .production, .done]
 
-    public var isFinal: Bool { self == .done || self == .cancelled }
+    public var isFinal: Bool { self == .done || self == .cancelled || self == .rolledBack }
 
     /// The stage after this one, nil at the end.
     public var next: TrainState? {

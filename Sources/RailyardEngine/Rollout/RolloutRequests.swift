@@ -14,7 +14,10 @@ public struct RolloutRequests: Sendable {
     let clock: any WallClock
 
     /// Starts a rollout of `version` of `service` through the deployment process.
-    public func deploy(service: String, version: String, actor: String) async throws -> RolloutRecord {
+    /// - Parameters:
+    ///   - id: the rollout's id when the caller stored it first (a train's release); made up otherwise.
+    ///   - train: the train whose release this rollout is part of.
+    public func deploy(service: String, version: String, actor: String, id givenID: String? = nil, train: String? = nil) async throws -> RolloutRecord {
         guard let spec = config.service(named: service) else {
             let hint = Suggestion.hint(for: service, among: config.services.map(\.name))
             throw Refusal(.notFound, "no service '\(service)' in railyard.yml\(hint)", field: "service")
@@ -35,13 +38,19 @@ public struct RolloutRequests: Sendable {
                 throw Refusal(.conflict, "the router of \(target) is not running: run `railyard up` first")
             }
         }
-        let id = "\(service)-\(version)-\(String(UInt32.random(in: 0...0xFFFF), radix: 16).leftPadded(to: 4))"
-        let record = RolloutRecord(id: id, service: service, version: version, createdBy: actor, at: clock.now())
+        let id = givenID ?? Self.newID(service: service, version: version)
+        var record = RolloutRecord(id: id, service: service, version: version, createdBy: actor, at: clock.now())
+        record.train = train
         try await store.save(record, events: [AuditEvent(at: record.createdAt, actor: actor, kind: "rollout.created", subject: id,
-                                                         message: "rollout of \(service) \(version) created by \(actor)")])
+                                                         message: "rollout of \(service) \(version) created by \(actor)"
+                                                            + (train.map { " for train \($0)" } ?? ""))])
         feed.publish(record)
         await controller.startDriving(id)
         return record
+    }
+
+    public static func newID(service: String, version: String) -> String {
+        "\(service)-\(version)-\(String(UInt32.random(in: 0...0xFFFF), radix: 16).leftPadded(to: 4))"
     }
 
     /// Records `actor`'s approval. A production change needs four eyes: its deployer cannot approve it.

@@ -9,6 +9,7 @@ public struct TrainRequests: Sendable {
     let config: RailyardConfig
     let store: any RailyardStore
     let clock: any WallClock
+    let controller: TrainController
     let machine = TrainMachine()
 
     /// An import refused as a whole: every bad row, nothing stored.
@@ -183,15 +184,58 @@ public struct TrainRequests: Sendable {
 
     func apply(_ event: TrainEvent, to id: String, actor: String, reason: String?) async throws -> TrainRecord {
         let record = try await train(id: id)
-        let next: TrainRecord
+        var next: TrainRecord
         do {
             next = try machine.apply(event, to: record, at: clock.now())
         } catch {
             throw Refusal(.conflict, error.description)
         }
+        var message = "train \(id): \(record.state.rawValue) → \(next.state.rawValue)"
+        if next.state == .production {
+            next.release = try await release(for: next)
+            message += ": release of " + next.release!.batches.map { $0.map { "\($0) \(next.services[$0]!)" }.joined(separator: " + ") }
+                .joined(separator: " → ")
+        }
         try await store.save(next, events: [AuditEvent(at: next.updatedAt, actor: actor, kind: "train.\(event.name)", subject: "train:\(id)",
-                                                       message: "train \(id): \(record.state.rawValue) → \(next.state.rawValue)", reason: reason,
-                                                       before: record.state.rawValue, after: next.state.rawValue)])
+                                                       message: message, reason: reason, before: record.state.rawValue, after: next.state.rawValue)])
+        if next.release != nil { await controller.startDriving(id) }
         return next
+    }
+
+    /// The production release of a train entering production, or the reason it cannot start: it
+    /// carries no service, its services depend on each other in a cycle, one of them already has a
+    /// rollout under way, or (for a regular train) a hotfix is being released.
+    func release(for train: TrainRecord) async throws -> TrainRelease {
+        guard !train.services.isEmpty else {
+            throw Refusal(.conflict, "train \(train.id) carries no service version: nothing to release")
+        }
+        let tickets = try await store.tickets(train: train.id)
+        let plan = TrainPlanner.plan(train: train, tickets: tickets, config: config)
+        if let cycle = plan.problems.first(where: { $0.contains("cycle") }) { throw Refusal(.conflict, "train \(train.id) cannot be released: \(cycle)") }
+        if train.kind == .regular,
+           let hotfix = try await store.trains().first(where: { $0.kind == .hotfix && $0.release?.phase.isActive == true }) {
+            throw Refusal(.conflict, "hotfix \(hotfix.id) is being released: the regular train \(train.id) waits until it ends")
+        }
+        let busy = try await store.activeRollouts().filter { train.services[$0.service] != nil }
+        guard busy.isEmpty else {
+            throw Refusal(.conflict, "train \(train.id) cannot be released while \(busy.map { "\($0.id) (\($0.phase.rawValue))" }.joined(separator: ", ")) "
+                          + "is under way: wait for it or abort it")
+        }
+        let stable = try await store.stableVersions()
+        let lastTarget = config.deployment.waves.compactMap(\.target).last
+        var previous: [String: String] = [:]
+        for service in train.services.keys.sorted() {
+            guard let spec = config.service(named: service) else {
+                throw Refusal(.conflict, "train \(train.id) carries \(service), which railyard.yml no longer declares")
+            }
+            let running = lastTarget.flatMap { stable[service]?[$0] } ?? spec.initialVersion
+            if running == train.services[service] {
+                throw Refusal(.conflict, "\(service) \(running) already runs in production: take it out of train \(train.id)")
+            }
+            previous[service] = running
+        }
+        let scriptsFirst = !config.scripts.isEmpty && config.deployment.waves.contains { $0.steps.contains(.scripts) }
+        return TrainRelease(batches: plan.order, parallel: config.trains.parallel, scriptsFirst: scriptsFirst, previous: previous,
+                            versions: train.services, at: clock.now())
     }
 }

@@ -59,7 +59,7 @@ struct FakeEngine {
         var logger = Logger(label: "fake-engine")
         logger.logLevel = .critical
         // Reconciled and queued before `run`, as `railyard serve` does before its listener opens.
-        try await engine.controller.prepare()
+        try await engine.prepare()
         let group = ServiceGroup(configuration: .init(services: [engine.controller], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }

@@ -25,19 +25,28 @@ struct EngineHarness {
     /// service's command line; `extraConfig` is appended to railyard.yml (alerts, metrics).
     static func make(_ name: String, waves: String, scripts: String = "", behaviour: String = "payin: {}\n",
                      command: String? = nil, extraConfig: String = "", telemetry: EngineMetrics = EngineMetrics()) async throws -> EngineHarness {
+        try await make(name, behaviour: behaviour, telemetry: telemetry) { folder in
+            var text = RailyardBinary.singleServiceConfig(behaviour: folder + "/behaviour.yml", instances: "{ staging: 1, dc1: 1 }",
+                                                          waves: waves, scripts: scripts)
+            if let command { text = text.replacing(#/command: .*\n/#, with: "command: \(command)\n") }
+            return text + "\n" + extraConfig
+        }
+    }
+
+    /// A harness on the railyard.yml `configText` writes for the folder (its behaviour file is
+    /// `FOLDER/behaviour.yml`, its scripts `apply.sh` and `rollback.sh`); runs the rollout and train controllers.
+    static func make(_ name: String, behaviour: String, telemetry: EngineMetrics = EngineMetrics(),
+                     configText: (String) -> String) async throws -> EngineHarness {
         let folder = try RailyardBinary.temporaryFolder(name)
         try behaviour.write(toFile: folder + "/behaviour.yml", atomically: true, encoding: .utf8)
         try "echo applied >> marker.txt\n".write(toFile: folder + "/apply.sh", atomically: true, encoding: .utf8)
         try "rm -f marker.txt; echo rolled-back > rollback-ran.txt\n".write(toFile: folder + "/rollback.sh", atomically: true, encoding: .utf8)
-        var text = RailyardBinary.singleServiceConfig(behaviour: folder + "/behaviour.yml", instances: "{ staging: 1, dc1: 1 }",
-                                                      waves: waves, scripts: scripts)
-        if let command { text = text.replacing(#/command: .*\n/#, with: "command: \(command)\n") }
-        text += "\n" + extraConfig
-        let config = try ConfigLoader.parse(text, file: folder + "/railyard.yml", baseDirectory: folder)
+        let config = try ConfigLoader.parse(configText(folder), file: folder + "/railyard.yml", baseDirectory: folder)
         let clock = ManualClock()
         let engine = try await Composition.engine(config: config, paths: RailyardPaths(root: folder + "/state"),
                                                   routerCommand: [RailyardBinary.path, "router"], clock: clock, telemetry: telemetry)
-        let harness = EngineHarness(folder: folder, runtime: try await EngineRuntime.start(engine, services: [engine.controller]),
+        let harness = EngineHarness(folder: folder,
+                                    runtime: try await EngineRuntime.start(engine, services: [engine.controller, engine.trainController]),
                                     clock: clock)
         do {
             try await engine.operations.up(actor: "test")

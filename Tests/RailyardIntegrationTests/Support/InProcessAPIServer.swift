@@ -80,7 +80,7 @@ final class InProcessAPIServer: Sendable {
         let metrics = ServerMetrics()
         let engine = try await Composition.engine(config: config, paths: RailyardPaths(root: folder + "/state"), routerCommand: ["/bin/false"],
                                                   telemetry: metrics.engineMetrics)
-        try await engine.controller.prepare()
+        try await engine.prepare()
         var tokens: [String: String] = [:]
         for (name, role) in people { tokens[name] = try await engine.access.create(name: name, role: role, lifetime: nil, by: "test").token }
 

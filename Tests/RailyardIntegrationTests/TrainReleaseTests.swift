@@ -1,0 +1,158 @@
+import Foundation
+import RailyardAdapters
+import RailyardCore
+import RailyardEngine
+import RailyardPorts
+import Testing
+
+/// A train of three services with a `depends_on` chain (payin → wallet → fx), released by the train
+/// controller in-process as ordinary rollouts of real instances behind real routers.
+@Suite(.serialized) struct TrainReleaseTests {
+    /// payin 2026.48.1 cannot start (it cannot open its ledger); every other version is the demo service.
+    static func config(folder: String) -> String {
+        let binary = RailyardBinary.path
+        func service(_ name: String, dependsOn: String?) -> String {
+            """
+              \(name):
+                kind: microservice
+                command: ["/bin/sh", "-c", "if [ \\"$1\\" = 2026.48.1 ]; then echo \\"boom: $1 cannot open its ledger\\"; exit 3; fi; exec '\(binary)' payments-demo --service \(name) --version \\"$1\\" --port \\"$2\\" --behaviour '\(folder)/behaviour.yml'", "sh", "{version}", "{port}"]
+                version: v1
+                smoke: [/health]
+                start_timeout: 30s
+                instances: { staging: 1, dc1: 1 }
+            \(dependsOn.map { "    depends_on: [\($0)]\n" } ?? "")
+            """
+        }
+        return """
+            services:
+            \(service("fx", dependsOn: nil))\(service("wallet", dependsOn: "fx"))\(service("payin", dependsOn: "wallet"))
+            environments:
+              - name: staging
+              - name: production
+                datacenters: [dc1, dc2]
+            scripts:
+              - name: 001-fee-column
+                apply: apply.sh
+                rollback: rollback.sh
+            trains:
+              parallel: 2
+            deployment:
+              waves:
+                - name: pre-deployment
+                  steps: [scripts]
+                - name: staging
+                  target: staging
+                  steps: [deploy, smoke, promote]
+                - name: canary
+                  target: dc1
+                  steps: [deploy, smoke, setWeight: 50, promote]
+            """
+    }
+
+    func withTrain(_ name: String, payin: String, _ body: (EngineHarness, TrainRecord) async throws -> Void) async throws {
+        let harness = try await EngineHarness.make(name, behaviour: "{}\n", configText: Self.config(folder:))
+        do {
+            let engine = harness.engine
+            var train = try await engine.trains.create(id: "2026.48", captain: "carol",
+                                                       services: ["fx": "2026.48.0", "wallet": "2026.48.0", "payin": payin], actor: "alice")
+            // One ticket that is not backward-compatible: the plan orders services by depends_on.
+            let ticket = Ticket(id: "PAY-1234", title: "Fee column on pay-ins", type: "Story", owner: "dave", services: ["payin", "wallet", "fx"],
+                                answers: RiskAnswers(scripts: true, rollbackable: true, backwardCompatible: false, scope: .narrow))
+            try await engine.store.save(tickets: [ticket], train: train.id,
+                                        event: AuditEvent(at: harness.clock.now(), actor: "alice", kind: "train.tickets_imported",
+                                                          subject: "train:2026.48", message: "test ticket"))
+            while train.state != .production { train = try await engine.trains.advance(id: train.id, actor: "alice") }
+            try await body(harness, train)
+        } catch {
+            try? await harness.finish()
+            throw error
+        }
+        try await harness.finish()
+    }
+
+    /// Polls (real time) until the train's release ends.
+    func released(_ harness: EngineHarness, _ id: String) async throws -> TrainRecord {
+        for _ in 0..<1200 {
+            let train = try await harness.engine.trains.train(id: id)
+            if train.state.isFinal { return train }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestFailure("train \(id)'s release never ended")
+    }
+
+    /// The versions of each service that run as processes now, read from their command lines.
+    func runningVersions(_ harness: EngineHarness) -> [String: Set<String>] {
+        var versions: [String: Set<String>] = [:]
+        for pid in RailyardBinary.processes(mentioning: harness.folder + "/behaviour.yml") {
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { continue }
+            let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            guard let service = arguments.firstIndex(of: "--service").map({ arguments[$0 + 1] }),
+                  let version = arguments.firstIndex(of: "--version").map({ arguments[$0 + 1] }) else { continue }
+            versions[service, default: []].insert(version)
+        }
+        return versions
+    }
+
+    @Test func aChainDeploysProvidersFirstOneRolloutPerService() async throws {
+        try await withTrain("train-ok", payin: "2026.48.2") { harness, start in
+            #expect(start.release?.batches == [["fx"], ["wallet"], ["payin"]])
+            #expect(start.release?.previous == ["fx": "v1", "wallet": "v1", "payin": "v1"])
+            let ended = try await released(harness, start.id)
+            #expect(ended.state == .done, "reason: \(ended.reason ?? "none")")
+            #expect(ended.productionAt != nil)
+            let entries = try #require(ended.release?.entries)
+            #expect(entries.map(\.service) == ["fx", "wallet", "payin"] && entries.allSatisfy { $0.purpose == .deploy })
+            // Each service started only once the one it depends on was promoted everywhere.
+            let rollouts = try await entries.asyncMap { try await harness.engine.rollouts.rollout(id: $0.rolloutID) }
+            #expect(rollouts.allSatisfy { $0.phase == .promoted && $0.train == "2026.48" })
+            for (provider, consumer) in zip(rollouts, rollouts.dropFirst()) {
+                let promoted = try await harness.engine.rollouts.history(subject: provider.id, limit: 200).last { $0.kind == "rollout.finished" }
+                #expect(try #require(promoted).at <= consumer.createdAt, "\(consumer.service) started before \(provider.service) was out")
+                #expect(try await eventID(harness, provider.id, "rollout.finished") < eventID(harness, consumer.id, "rollout.created"))
+            }
+            let stable = try await harness.engine.store.stableVersions()
+            #expect(stable["fx"]?["dc1"] == "2026.48.0" && stable["wallet"]?["dc1"] == "2026.48.0" && stable["payin"]?["dc1"] == "2026.48.2")
+            #expect(runningVersions(harness) == ["fx": ["2026.48.0"], "wallet": ["2026.48.0"], "payin": ["2026.48.2"]])
+            // The scripts ran once, in the first rollout, before any other service started.
+            let scripts = try await harness.engine.store.scripts()
+            #expect(scripts.map(\.rolloutID) == [entries[0].rolloutID] && scripts.first?.state == .applied)
+        }
+    }
+
+    @Test func aFailureRevertsTheServicesAlreadyOutNewestFirstAndTheirScripts() async throws {
+        try await withTrain("train-revert", payin: "2026.48.1") { harness, start in
+            let ended = try await released(harness, start.id)
+            #expect(ended.state == .rolledBack)
+            #expect(ended.reason?.contains("payin 2026.48.1 rolled back") == true && ended.reason?.contains("boom: 2026.48.1 cannot open its ledger") == true,
+                    "reason: \(ended.reason ?? "none")")
+            let entries = try #require(ended.release?.entries)
+            #expect(entries.map { "\($0.purpose.rawValue) \($0.service) \($0.version)" }
+                    == ["deploy fx 2026.48.0", "deploy wallet 2026.48.0", "deploy payin 2026.48.1", "revert wallet v1", "revert fx v1"])
+            let reverts = try await entries.filter { $0.purpose == .revert }.asyncMap { try await harness.engine.rollouts.rollout(id: $0.rolloutID) }
+            #expect(reverts.allSatisfy { $0.phase == .promoted })
+            #expect(try await eventID(harness, reverts[0].id, "rollout.finished") < eventID(harness, reverts[1].id, "rollout.created"),
+                    "wallet went back before fx")
+            let stable = try await harness.engine.store.stableVersions()
+            for service in ["fx", "wallet", "payin"] {
+                #expect((stable[service] ?? [:]).values.allSatisfy { $0 == "v1" }, "\(service): \(stable[service] ?? [:])")
+            }
+            #expect(runningVersions(harness) == ["fx": ["v1"], "wallet": ["v1"], "payin": ["v1"]])
+            #expect(!FileManager.default.fileExists(atPath: harness.folder + "/marker.txt"), "the script the train applied was rolled back")
+            #expect(try await harness.engine.store.scripts().first?.state == .rolledBack)
+            let kinds = try await harness.engine.rollouts.history(subject: "train:2026.48", limit: 200).map(\.kind)
+            #expect(kinds.contains("train.release_reverting") && kinds.last == "train.rolled_back")
+        }
+    }
+
+    func eventID(_ harness: EngineHarness, _ subject: String, _ kind: String) async throws -> Int64 {
+        try #require(try await harness.engine.rollouts.history(subject: subject, limit: 500).first { $0.kind == kind }?.id)
+    }
+}
+
+extension Array {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var result: [T] = []
+        for element in self { result.append(try await transform(element)) }
+        return result
+    }
+}
