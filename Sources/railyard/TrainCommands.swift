@@ -206,7 +206,14 @@ struct TrainPlanCommand: AsyncParsableCommand {
 }
 
 struct TrainAdvanceCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "advance", abstract: "Move a train to its next stage (release-owner).")
+    static let configuration = CommandConfiguration(
+        commandName: "advance", abstract: "Move a train to its next stage (release-owner).",
+        discussion: """
+            From ready, the train enters production and its release starts: one rollout per service, \
+            providers before consumers when a ticket is not backward-compatible (depends_on in railyard.yml), \
+            up to trains.parallel at once. If one fails, the services already out go back, newest first, \
+            then the rollback scripts run.
+            """)
     @Argument(help: "The train's id.") var id: String
     @OptionGroup var options: ClientOptions
 
@@ -214,6 +221,10 @@ struct TrainAdvanceCommand: AsyncParsableCommand {
         let train = try await clientCall { try await options.client.advanceTrain(id) }
         if options.output == .json { return try printJSON(train) }
         print("train \(train.id) is now \(train.state.rawValue)")
+        if let release = train.release {
+            print("release started: " + release.batches.map { $0.map { "\($0) \(release.versions[$0] ?? "?")" }.joined(separator: " + ") }
+                .joined(separator: " → ") + "; follow it with `railyard train show \(train.id)`")
+        }
     }
 }
 
@@ -275,6 +286,16 @@ enum TrainText {
         }
         for skip in train.skipped { lines.append("  skipped \(skip.stage.rawValue) (\(skip.by)): \(skip.reason)") }
         if let reason = train.reason { lines.append("  reason: \(reason)") }
+        if let release = train.release {
+            lines.append("  release: \(release.phase.rawValue) — " + release.batches.map { $0.joined(separator: " + ") }.joined(separator: " → ")
+                         + " (up to \(release.parallel) at once)")
+            for entry in release.entries {
+                let verb = entry.purpose == .deploy ? "deploy" : "revert to"
+                lines.append("    \(verb) \(entry.service) \(entry.version): rollout \(entry.rolloutID)")
+            }
+            if release.phase == .reverting || release.phase == .stuck, let reason = release.reason { lines.append("    why: \(reason)") }
+        }
+        if let at = train.productionAt { lines.append("  live in production since \(at.formatted(.iso8601))") }
         lines.append("  tickets: \(view.tickets.count)")
         for ticket in view.tickets {
             let missing = ticket.answers.missing

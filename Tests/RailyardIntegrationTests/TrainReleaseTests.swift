@@ -8,14 +8,15 @@ import Testing
 /// A train of three services with a `depends_on` chain (payin → wallet → fx), released by the train
 /// controller in-process as ordinary rollouts of real instances behind real routers.
 @Suite(.serialized) struct TrainReleaseTests {
-    /// payin 2026.48.1 cannot start (it cannot open its ledger); every other version is the demo service.
-    static func config(folder: String) -> String {
+    /// A version ending in `-bad` cannot start (it cannot open its ledger); every other version is the
+    /// demo service. `canaryPause` bakes the dc1 wave (on the server's clock).
+    static func config(folder: String, canaryPause: String? = nil) -> String {
         let binary = RailyardBinary.path
         func service(_ name: String, dependsOn: String?) -> String {
             """
               \(name):
                 kind: microservice
-                command: ["/bin/sh", "-c", "if [ \\"$1\\" = 2026.48.1 ]; then echo \\"boom: $1 cannot open its ledger\\"; exit 3; fi; exec '\(binary)' payments-demo --service \(name) --version \\"$1\\" --port \\"$2\\" --behaviour '\(folder)/behaviour.yml'", "sh", "{version}", "{port}"]
+                command: ["/bin/sh", "-c", "case \\"$1\\" in *-bad) echo \\"boom: $1 cannot open its ledger\\"; exit 3;; esac; exec '\(binary)' payments-demo --service \(name) --version \\"$1\\" --port \\"$2\\" --behaviour '\(folder)/behaviour.yml'", "sh", "{version}", "{port}"]
                 version: v1
                 smoke: [/health]
                 start_timeout: 30s
@@ -45,12 +46,12 @@ import Testing
                   steps: [deploy, smoke, promote]
                 - name: canary
                   target: dc1
-                  steps: [deploy, smoke, setWeight: 50, promote]
+                  steps: [deploy, smoke, setWeight: 50, \(canaryPause.map { "pause: \($0), " } ?? "")promote]
             """
     }
 
     func withTrain(_ name: String, payin: String, _ body: (EngineHarness, TrainRecord) async throws -> Void) async throws {
-        let harness = try await EngineHarness.make(name, behaviour: "{}\n", configText: Self.config(folder:))
+        let harness = try await EngineHarness.make(name, behaviour: "{}\n", configText: { Self.config(folder: $0) })
         do {
             let engine = harness.engine
             var train = try await engine.trains.create(id: "2026.48", captain: "carol",
@@ -120,14 +121,14 @@ import Testing
     }
 
     @Test func aFailureRevertsTheServicesAlreadyOutNewestFirstAndTheirScripts() async throws {
-        try await withTrain("train-revert", payin: "2026.48.1") { harness, start in
+        try await withTrain("train-revert", payin: "2026.48.1-bad") { harness, start in
             let ended = try await released(harness, start.id)
             #expect(ended.state == .rolledBack)
-            #expect(ended.reason?.contains("payin 2026.48.1 rolled back") == true && ended.reason?.contains("boom: 2026.48.1 cannot open its ledger") == true,
+            #expect(ended.reason?.contains("payin 2026.48.1-bad rolled back") == true && ended.reason?.contains("boom: 2026.48.1-bad cannot open its ledger") == true,
                     "reason: \(ended.reason ?? "none")")
             let entries = try #require(ended.release?.entries)
             #expect(entries.map { "\($0.purpose.rawValue) \($0.service) \($0.version)" }
-                    == ["deploy fx 2026.48.0", "deploy wallet 2026.48.0", "deploy payin 2026.48.1", "revert wallet v1", "revert fx v1"])
+                    == ["deploy fx 2026.48.0", "deploy wallet 2026.48.0", "deploy payin 2026.48.1-bad", "revert wallet v1", "revert fx v1"])
             let reverts = try await entries.filter { $0.purpose == .revert }.asyncMap { try await harness.engine.rollouts.rollout(id: $0.rolloutID) }
             #expect(reverts.allSatisfy { $0.phase == .promoted })
             #expect(try await eventID(harness, reverts[0].id, "rollout.finished") < eventID(harness, reverts[1].id, "rollout.created"),

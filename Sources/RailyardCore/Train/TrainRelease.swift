@@ -23,6 +23,8 @@ public struct TrainRelease: Codable, Sendable, Equatable {
         public var version: String
         public var rolloutID: String
         public var purpose: Purpose
+        /// `rolloutId` so that snake_case JSON (`rollout_id`) reads back into `rolloutID`.
+        enum CodingKeys: String, CodingKey { case service, version, rolloutID = "rolloutId", purpose }
         public init(service: String, version: String, rolloutID: String, purpose: Purpose) {
             self.service = service
             self.version = version
