@@ -175,6 +175,40 @@ public enum API {
         public init(reason: String) { self.reason = reason }
     }
 
+    /// A tester's verdict on a ticket in an environment.
+    public struct ValidationRequest: Codable, Sendable {
+        public var environment: String
+        public var verdict: Validation.Verdict
+        public var comment: String
+        public init(environment: String, verdict: Validation.Verdict, comment: String) {
+            self.environment = environment
+            self.verdict = verdict
+            self.comment = comment
+        }
+    }
+
+    /// End the soak of the train's current stage early, or extend it by `duration` (e.g. 12h).
+    public struct SoakRequest: Codable, Sendable {
+        public var action: SoakChange.Kind
+        public var duration: String?
+        public var reason: String
+        public init(action: SoakChange.Kind, duration: String?, reason: String) {
+            self.action = action
+            self.duration = duration
+            self.reason = reason
+        }
+    }
+
+    /// A checklist item for the captain's approvals.
+    public struct ApprovalItemRequest: Codable, Sendable {
+        public var title: String
+        public var assignee: String
+        public init(title: String, assignee: String) {
+            self.title = title
+            self.assignee = assignee
+        }
+    }
+
     public struct WhoAmI: Codable, Sendable {
         public var name: String
         public var role: Role

@@ -144,6 +144,22 @@ public struct RailyardClient: Sendable {
     }
     public func signReview(train id: String) async throws -> TrainRecord { try await post("trains/\(escaped(id))/review", body: [String: String]()) }
     public func advanceTrain(_ id: String) async throws -> TrainRecord { try await post("trains/\(escaped(id))/advance", body: [String: String]()) }
+    public func gates(train id: String) async throws -> [GateResult] { try await get("trains/\(escaped(id))/gates") }
+    public func validate(train id: String, ticket: String, _ request: API.ValidationRequest) async throws -> Validation {
+        try await post("trains/\(escaped(id))/tickets/\(escaped(ticket))/validations", body: request)
+    }
+    public func changeSoak(train id: String, _ request: API.SoakRequest) async throws -> TrainRecord {
+        try await post("trains/\(escaped(id))/soak", body: request)
+    }
+    public func addApproval(train id: String, _ request: API.ApprovalItemRequest) async throws -> TrainRecord {
+        try await post("trains/\(escaped(id))/approvals", body: request)
+    }
+    public func approve(train id: String, item: Int) async throws -> TrainRecord {
+        try await post("trains/\(escaped(id))/approvals/\(item)/approve", body: [String: String]())
+    }
+    public func override(train id: String, gate: TrainGate, reason: String) async throws -> TrainRecord {
+        try await post("trains/\(escaped(id))/gates/\(gate.rawValue)/override", body: API.ReasonRequest(reason: reason))
+    }
     public func skipTrain(_ id: String, to stage: TrainState, reason: String) async throws -> TrainRecord {
         try await post("trains/\(escaped(id))/skip", body: API.SkipRequest(to: stage, reason: reason))
     }

@@ -54,6 +54,13 @@ public enum EndpointAccess {
             "POST /api/v1/trains/{id}/advance": .roles([.releaseOwner], why: "moving a train to its next stage needs release-owner"),
             "POST /api/v1/trains/{id}/skip": .roles([.releaseOwner, .approver], why: "skipping a hotfix's stages needs release-owner or approver"),
             "POST /api/v1/trains/{id}/cancel": .roles([.releaseOwner], why: "cancelling a train needs release-owner"),
+            "GET /api/v1/trains/{id}/gates": anyone,
+            "POST /api/v1/trains/{id}/tickets/{ticket}/validations": .roles([.tester], why: "validating tickets needs tester"),
+            "POST /api/v1/trains/{id}/soak": .roles([.releaseOwner], why: "ending or extending a soak needs release-owner"),
+            "POST /api/v1/trains/{id}/approvals": .roles([.releaseOwner], why: "adding to the checklist needs release-owner"),
+            // Any role: the item's assignee approves it, checked by the request itself.
+            "POST /api/v1/trains/{id}/approvals/{item}/approve": anyone,
+            "POST /api/v1/trains/{id}/gates/{gate}/override": .roles([.approver], why: "overriding a gate needs approver"),
         ]
     }
 

@@ -81,6 +81,64 @@ enum TrainRoutes {
             }
         }
 
+        api.get("trains/:id/gates") { request, context in
+            try await APIRoutes.respond(request, context, access: access) { _ in try await engine.trains.gates(train: try context.parameters.require("id")) }
+        }
+
+        api.post("trains/:id/tickets/:ticket/validations") { request, context in
+            try await APIRoutes.respond(request, context, access: access, status: .created) { identity in
+                let body = try await RequestBody.decode(API.ValidationRequest.self, from: request, fields: ["environment", "verdict", "comment"])
+                return try await engine.trains.validate(train: try context.parameters.require("id"), ticket: try context.parameters.require("ticket"),
+                                                        environment: body.environment, verdict: body.verdict, comment: body.comment,
+                                                        actor: identity.name)
+            }
+        }
+
+        api.post("trains/:id/soak") { request, context in
+            try await APIRoutes.respond(request, context, access: access) { identity in
+                let body = try await RequestBody.decode(API.SoakRequest.self, from: request, fields: ["action", "duration", "reason"])
+                let reason = try Self.reason(body.reason)
+                var extra: Duration?
+                if let text = body.duration {
+                    guard let duration = DurationText.parse(text) else {
+                        throw Refusal(.badRequest, "duration '\(text)' is not a duration such as 12h or 90m", field: "duration")
+                    }
+                    extra = duration
+                }
+                return try await engine.trains.changeSoak(train: try context.parameters.require("id"), kind: body.action, by: extra, reason: reason,
+                                                          actor: identity.name)
+            }
+        }
+
+        api.post("trains/:id/approvals") { request, context in
+            try await APIRoutes.respond(request, context, access: access, status: .created) { identity in
+                let body = try await RequestBody.decode(API.ApprovalItemRequest.self, from: request, fields: ["title", "assignee"])
+                return try await engine.trains.addApproval(train: try context.parameters.require("id"), title: body.title, assignee: body.assignee,
+                                                           actor: identity.name)
+            }
+        }
+
+        api.post("trains/:id/approvals/:item/approve") { request, context in
+            try await APIRoutes.respond(request, context, access: access) { identity in
+                guard let item = Int(try context.parameters.require("item")) else {
+                    throw Refusal(.notFound, "no checklist item '\(try context.parameters.require("item"))': items are numbered 1, 2, …")
+                }
+                return try await engine.trains.approve(train: try context.parameters.require("id"), item: item, actor: identity.name, role: identity.role)
+            }
+        }
+
+        api.post("trains/:id/gates/:gate/override") { request, context in
+            try await APIRoutes.respond(request, context, access: access) { identity in
+                let name = try context.parameters.require("gate")
+                guard let gate = TrainGate(rawValue: name) else {
+                    throw Refusal(.notFound, "no gate '\(name)'\(Suggestion.hint(for: name, among: TrainGate.allCases.map(\.rawValue)))")
+                }
+                let body = try await RequestBody.decode(API.ReasonRequest.self, from: request, fields: ["reason"])
+                return try await engine.trains.override(train: try context.parameters.require("id"), gate: gate, reason: try Self.reason(body.reason),
+                                                        actor: identity.name)
+            }
+        }
+
         api.post("trains/:id/cancel") { request, context in
             try await APIRoutes.respond(request, context, access: access) { identity in
                 let body = try await RequestBody.decode(API.ReasonRequest.self, from: request, fields: ["reason"])
@@ -90,5 +148,14 @@ enum TrainRoutes {
                 return try await engine.trains.cancel(id: try context.parameters.require("id"), actor: identity.name, reason: body.reason)
             }
         }
+    }
+
+    /// A reason a person gives: 1 to 1000 characters, not only blanks.
+    static func reason(_ text: String) throws -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty, trimmed.count <= 1000 else {
+            throw Refusal(.badRequest, "reason must say why, in 1 to 1000 characters", field: "reason")
+        }
+        return trimmed
     }
 }

@@ -20,11 +20,15 @@ struct TrainCommand: AsyncParsableCommand {
               railyard train answer 2026.48 PAY-1234 --scripts yes --rollbackable no --backward-compatible yes --scope narrow
               railyard train review 2026.48 --sign
               railyard train plan 2026.48
+              railyard train validate 2026.48 PAY-1234 --env testing --comment "fee checked"
+              railyard train gates 2026.48
+              railyard train advance 2026.48
               railyard train show 2026.48
             """,
         subcommands: [TrainCreateCommand.self, TrainListCommand.self, TrainShowCommand.self, TrainImportCommand.self,
-                      TrainAnswerCommand.self, TrainReviewCommand.self, TrainPlanCommand.self, TrainAdvanceCommand.self, TrainSkipCommand.self,
-                      TrainCancelCommand.self]
+                      TrainAnswerCommand.self, TrainReviewCommand.self, TrainPlanCommand.self, TrainGatesCommand.self, TrainValidateCommand.self,
+                      TrainSoakCommand.self, TrainApprovalsCommand.self, TrainApproveCommand.self, TrainOverrideCommand.self,
+                      TrainAdvanceCommand.self, TrainSkipCommand.self, TrainCancelCommand.self]
     )
 }
 
@@ -296,6 +300,14 @@ enum TrainText {
             if release.phase == .reverting || release.phase == .stuck, let reason = release.reason { lines.append("    why: \(reason)") }
         }
         if let at = train.productionAt { lines.append("  live in production since \(at.formatted(.iso8601))") }
+        for item in train.approvals {
+            lines.append("  checklist #\(item.id) \(item.title) (\(item.assignee)): "
+                         + (item.approvedBy.map { "approved by \($0)" + (item.approvedAt.map { " at \($0.formatted(.iso8601))" } ?? "") } ?? "waiting"))
+        }
+        for override in train.overrides { lines.append("  gate \(override.gate.rawValue) overridden by \(override.by): \(override.reason)") }
+        for change in train.soakChanges {
+            lines.append("  soak in \(change.environment) \(change.kind == .end ? "ended early" : "extended") by \(change.by): \(change.reason)")
+        }
         lines.append("  tickets: \(view.tickets.count)")
         for ticket in view.tickets {
             let missing = ticket.answers.missing

@@ -134,7 +134,7 @@ struct TrainRequestsTests {
     @Test func aHotfixSkippingValidationNeedsAnotherPersonsApproval() async throws {
         let f = FakeEngine(config: try FakeEngine.config(waves: Self.canary))
         _ = try await f.engine.trains.create(id: "2026.48", captain: "carol", services: ["payin": "2026.48.1"], actor: "alice")
-        for _ in 0..<6 { _ = try await f.engine.trains.advance(id: "2026.48", actor: "carol") }
+        for _ in 0..<6 { try await Self.advancePastGates(f.engine.trains, "2026.48") }
         let hotfix = try await f.engine.trains.create(id: "2026.48-hotfix.1", captain: "carol", services: ["payin": "2026.48.2"], kind: .hotfix,
                                                       fixes: "2026.48", actor: "alice")
         #expect(hotfix.fixes == "2026.48")
@@ -150,10 +150,93 @@ struct TrainRequestsTests {
                 #expect(refusal.kind == .forbidden && refusal.reason.contains(expected), "\(refusal)")
             }
         }
+        // Production's own gates still apply to a hotfix.
+        do {
+            _ = try await f.engine.trains.skip(id: hotfix.id, to: .production, actor: "bob", isApprover: true, reason: "fee rounding costs money")
+            Issue.record("a hotfix skipped into production past its gates")
+        } catch let refusal as Refusal {
+            #expect(refusal.kind == .conflict && refusal.reason.contains("non-regression: no non-regression result"), "\(refusal)")
+        }
+        for gate in try await f.engine.trains.gates(train: hotfix.id, to: .production) where !gate.passes {
+            _ = try await f.engine.trains.override(train: hotfix.id, gate: gate.gate, reason: "hotfix: \(gate.gate.rawValue) checked by hand", actor: "bob")
+        }
         train = try await f.engine.trains.skip(id: hotfix.id, to: .production, actor: "bob", isApprover: true, reason: "fee rounding costs money")
         #expect(train.state == .production && train.skipped.map(\.stage) == [.development, .nightly, .perf, .ready])
         #expect(train.skipped.last == TrainRecord.Skip(stage: .ready, reason: "fee rounding costs money", by: "bob"))
-        let skips = try await f.store.events(subject: "train:\(hotfix.id)", limit: 10).filter { $0.kind == "train.skipped" }
+        let skips = try await f.store.events(subject: "train:\(hotfix.id)", limit: 20).filter { $0.kind == "train.skipped" }
         #expect(skips.map(\.actor) == ["alice", "bob"] && skips.last?.before == "testing" && skips.last?.after == "production")
+    }
+
+    /// Moves a train one stage on, overriding (as bob, an approver) every gate that does not hold.
+    static func advancePastGates(_ trains: TrainRequests, _ id: String) async throws {
+        for gate in try await trains.gates(train: id) where !gate.passes {
+            _ = try await trains.override(train: id, gate: gate.gate, reason: "test: \(gate.gate.rawValue) by hand", actor: "bob")
+        }
+        _ = try await trains.advance(id: id, actor: "carol")
+    }
+
+    @Test func gatesHoldATrainUntilValidatedSignedApprovedOrOverridden() async throws {
+        let f = FakeEngine(config: try FakeEngine.config(waves: Self.canary))
+        let trains = f.engine.trains
+        _ = try await trains.create(id: "2026.48", captain: "carol", services: ["payin": "2026.48.1"], actor: "alice")
+        _ = try await trains.importTickets(train: "2026.48", header: ["Issue key", "Summary", "Assignee", "Component/s"],
+                                           rows: [row(2, "PAY-1"), row(3, "PAY-2")], fileProblems: [], file: "x.csv", skipInvalid: false, actor: "alice")
+        for _ in 0..<3 { _ = try await trains.advance(id: "2026.48", actor: "carol") }
+        func refusal(_ body: () async throws -> Any) async -> Refusal? {
+            do { _ = try await body(); return nil } catch let refusal as Refusal { return refusal } catch { return nil }
+        }
+        var refused = await refusal { try await trains.advance(id: "2026.48", actor: "carol") }
+        #expect(refused?.reason == "train 2026.48 cannot go to perf: tickets-validated: 2 of 2 tickets not validated in testing: "
+                + "PAY-1 (not validated yet); PAY-2 (not validated yet)")
+        _ = try await trains.validate(train: "2026.48", ticket: "PAY-1", environment: "testing", verdict: .validated, comment: "fee ok", actor: "tess")
+        _ = try await trains.validate(train: "2026.48", ticket: "PAY-2", environment: "testing", verdict: .rejected, comment: "refund keeps the fee",
+                                      actor: "tess")
+        refused = await refusal { try await trains.advance(id: "2026.48", actor: "carol") }
+        #expect(refused?.reason.contains("PAY-2 (rejected by tess: refund keeps the fee)") == true, "\(String(describing: refused))")
+        #expect(await refusal { try await trains.validate(train: "2026.48", ticket: "PAY-2", environment: "qa", verdict: .validated, comment: "x",
+                                                          actor: "tess") }?.field == "environment")
+        #expect(await refusal { try await trains.validate(train: "2026.48", ticket: "PAY-2", environment: "dc1", verdict: .validated, comment: " ",
+                                                          actor: "tess") }?.field == "comment")
+        _ = try await trains.validate(train: "2026.48", ticket: "PAY-2", environment: "dc1", verdict: .validated, comment: "fixed", actor: "tess")
+        refused = await refusal { try await trains.advance(id: "2026.48", actor: "carol") }
+        #expect(refused?.reason.contains("PAY-2 (rejected by tess") == true, "a validation elsewhere does not count for testing")
+        _ = try await trains.validate(train: "2026.48", ticket: "PAY-2", environment: "testing", verdict: .validated, comment: "fixed", actor: "tess")
+        #expect(try await trains.advance(id: "2026.48", actor: "carol").state == .perf)
+        #expect(try await trains.advance(id: "2026.48", actor: "carol").state == .ready)
+
+        // Production: the review, the checklist, four eyes (answers missing count as not rollbackable), and the missing capabilities.
+        refused = await refusal { try await trains.advance(id: "2026.48", actor: "carol") }
+        for gate in ["risk-review", "four-eyes", "non-regression", "performance"] {
+            #expect(refused?.reason.contains("\(gate): ") == true, "\(gate) missing from \(String(describing: refused))")
+        }
+        #expect(refused?.reason.contains("approvals:") == false, "an empty checklist holds")
+        _ = try await trains.addApproval(train: "2026.48", title: "Go from support", assignee: "bob", actor: "alice")
+        #expect(await refusal { try await trains.approve(train: "2026.48", item: 1, actor: "alice", role: .approver) }?.kind == .forbidden)
+        let approved = try await trains.approve(train: "2026.48", item: 1, actor: "bob", role: .approver)
+        #expect(approved.approvals.first?.approvedBy == "bob" && approved.approvals.first?.approverRole == .approver)
+        for ticket in ["PAY-1", "PAY-2"] {
+            _ = try await trains.answer(train: "2026.48", ticket: ticket, answers: RiskAnswers(scripts: false, rollbackable: false,
+                                                                                               backwardCompatible: true, scope: .narrow), actor: "alice")
+        }
+        _ = try await trains.signReview(train: "2026.48", actor: "alice")
+        #expect(await refusal { try await trains.override(train: "2026.48", gate: .riskReview, reason: "x", actor: "bob") }?.kind == .conflict,
+                "a gate that holds is not overridden")
+        _ = try await trains.override(train: "2026.48", gate: .nonRegression, reason: "manual campaign passed, PAY-1300", actor: "bob")
+        refused = await refusal { try await trains.advance(id: "2026.48", actor: "carol") }
+        #expect(refused?.reason == "train 2026.48 cannot go to production: performance: no performance result: Railyard does not run the "
+                + "performance campaign yet; an approver may override with the evidence they have", "\(String(describing: refused))")
+        _ = try await trains.override(train: "2026.48", gate: .performance, reason: "perf run 48 within budget", actor: "bob")
+        let gates = try await trains.gates(train: "2026.48")
+        #expect(gates.allSatisfy(\.passes) && gates.first { $0.gate == .fourEyes }?.reason == "bob (approver) approved #1 Go from support")
+        let production = try await trains.advance(id: "2026.48", actor: "carol")
+        #expect(production.state == .production && production.release?.batches == [["payin"]])
+        #expect(production.stages.map(\.state) == [.planned, .development, .nightly, .testing, .perf, .ready, .production])
+
+        let kinds = try await f.store.events(subject: "train:2026.48", limit: 100).map(\.kind)
+        #expect(kinds.filter { $0 == "train.gate_overridden" }.count == 2 && kinds.contains("train.ticket_rejected")
+                && kinds.contains("train.approval_given"))
+        // The next train starts with the same checklist, unapproved.
+        let next = try await trains.create(id: "2026.49", captain: "carol", services: [:], actor: "alice")
+        #expect(next.approvals == [ApprovalItem(id: 1, title: "Go from support", assignee: "bob")])
     }
 }

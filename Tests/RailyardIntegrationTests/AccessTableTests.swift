@@ -18,11 +18,16 @@ struct AccessTableTests {
         "POST /api/v1/trains/{id}/cancel": #"{"reason": "access table"}"#,
         "POST /api/v1/trains/{id}/skip": #"{"to": "production", "reason": "access table"}"#,
         "POST /api/v1/trains/{id}/tickets/{ticket}/answers": #"{"scripts": true}"#,
+        "POST /api/v1/trains/{id}/tickets/{ticket}/validations": #"{"environment": "testing", "verdict": "validated", "comment": "ok"}"#,
+        "POST /api/v1/trains/{id}/soak": #"{"action": "end", "reason": "access table"}"#,
+        "POST /api/v1/trains/{id}/approvals": #"{"title": "Go", "assignee": "bob"}"#,
+        "POST /api/v1/trains/{id}/gates/{gate}/override": #"{"reason": "access table"}"#,
     ]
 
     /// A concrete path for a route: `{id}` becomes an id that does not exist.
     static func path(_ route: String) -> String {
         String(route.split(separator: " ")[1]).replacingOccurrences(of: "{id}", with: "nope").replacingOccurrences(of: "{ticket}", with: "PAY-0")
+            .replacingOccurrences(of: "{item}", with: "1").replacingOccurrences(of: "{gate}", with: "performance")
     }
 
     @Test("every route has a rule, and docs/openapi.yaml shows the same roles")

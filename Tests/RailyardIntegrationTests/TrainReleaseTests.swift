@@ -59,10 +59,20 @@ import Testing
             // One ticket that is not backward-compatible: the plan orders services by depends_on.
             let ticket = Ticket(id: "PAY-1234", title: "Fee column on pay-ins", type: "Story", owner: "dave", services: ["payin", "wallet", "fx"],
                                 answers: RiskAnswers(scripts: true, rollbackable: true, backwardCompatible: false, scope: .narrow))
-            try await engine.store.save(tickets: [ticket], train: train.id,
+            try await engine.store.save(tickets: [ticket], of: train,
                                         event: AuditEvent(at: harness.clock.now(), actor: "alice", kind: "train.tickets_imported",
                                                           subject: "train:2026.48", message: "test ticket"))
-            while train.state != .production { train = try await engine.trains.advance(id: train.id, actor: "alice") }
+            _ = try await engine.trains.signReview(train: train.id, actor: "alice")
+            while train.state != .production {
+                if train.state == .testing {
+                    _ = try await engine.trains.validate(train: train.id, ticket: "PAY-1234", environment: "testing", verdict: .validated,
+                                                         comment: "fee column checked", actor: "tess")
+                }
+                for gate in try await engine.trains.gates(train: train.id) where !gate.passes {
+                    _ = try await engine.trains.override(train: train.id, gate: gate.gate, reason: "checked by hand", actor: "bob")
+                }
+                train = try await engine.trains.advance(id: train.id, actor: "alice")
+            }
             try await body(harness, train)
         } catch {
             try? await harness.finish()

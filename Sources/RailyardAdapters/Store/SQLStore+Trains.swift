@@ -5,17 +5,22 @@ import SQLKit
 extension SQLStore {
     public func save(_ train: TrainRecord, events: [AuditEvent]) async throws {
         try await exclusive {
-            let json = String(decoding: try JSONEncoder().encode(train), as: UTF8.self)
             try await transaction {
-                try await db.raw("""
-                    INSERT INTO trains (id, state, created_at, updated_at, record)
-                    VALUES (\(bind: train.id), \(bind: train.state.rawValue), \(bind: train.createdAt.timeIntervalSince1970),
-                            \(bind: train.updatedAt.timeIntervalSince1970), \(bind: json))
-                    ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, record = excluded.record
-                    """).run()
+                try await upsert(train)
                 for event in events { try await insert(event) }
             }
         }
+    }
+
+    /// Inside `exclusive` and a transaction.
+    func upsert(_ train: TrainRecord) async throws {
+        let json = String(decoding: try JSONEncoder().encode(train), as: UTF8.self)
+        try await db.raw("""
+            INSERT INTO trains (id, state, created_at, updated_at, record)
+            VALUES (\(bind: train.id), \(bind: train.state.rawValue), \(bind: train.createdAt.timeIntervalSince1970),
+                    \(bind: train.updatedAt.timeIntervalSince1970), \(bind: json))
+            ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, record = excluded.record
+            """).run()
     }
 
     public func train(id: String) async throws -> TrainRecord? {
@@ -34,9 +39,11 @@ extension SQLStore {
         }
     }
 
-    public func save(tickets: [Ticket], train: String, event: AuditEvent) async throws {
+    public func save(tickets: [Ticket], of record: TrainRecord, event: AuditEvent) async throws {
+        let train = record.id
         try await exclusive {
             try await transaction {
+                try await upsert(record)
                 var next = try await db.raw("SELECT COALESCE(MAX(position), 0) AS last FROM tickets WHERE train_id = \(bind: train)").first()?
                     .decode(column: "last", as: Int.self) ?? 0
                 for ticket in tickets {
@@ -56,6 +63,26 @@ extension SQLStore {
         try await exclusive {
             try await db.raw("SELECT record FROM tickets WHERE train_id = \(bind: train) ORDER BY position").all().map {
                 try JSONDecoder().decode(Ticket.self, from: Data(try $0.decode(column: "record", as: String.self).utf8))
+            }
+        }
+    }
+
+    public func save(_ validation: Validation, train: String, event: AuditEvent) async throws {
+        try await exclusive {
+            let json = String(decoding: try JSONEncoder().encode(validation), as: UTF8.self)
+            try await transaction {
+                let next = (try await db.raw("SELECT COALESCE(MAX(seq), 0) AS last FROM validations WHERE train_id = \(bind: train)").first()?
+                    .decode(column: "last", as: Int.self) ?? 0) + 1
+                try await db.raw("INSERT INTO validations (train_id, seq, record) VALUES (\(bind: train), \(bind: next), \(bind: json))").run()
+                try await insert(event)
+            }
+        }
+    }
+
+    public func validations(train: String) async throws -> [Validation] {
+        try await exclusive {
+            try await db.raw("SELECT record FROM validations WHERE train_id = \(bind: train) ORDER BY seq").all().map {
+                try JSONDecoder().decode(Validation.self, from: Data(try $0.decode(column: "record", as: String.self).utf8))
             }
         }
     }

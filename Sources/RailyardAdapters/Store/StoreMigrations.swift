@@ -71,6 +71,9 @@ enum StoreMigrations {
               PRIMARY KEY (train_id, id))
             """,
         ] },
+        Migration(version: 6) { _ in [
+            "CREATE TABLE validations (train_id TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL, PRIMARY KEY (train_id, seq))",
+        ] },
     ]
 
     /// The migration that starts the audit chain.

@@ -3,8 +3,13 @@ public struct TrainsSpec: Sendable, Equatable {
     /// How many services of one dependency batch deploy at once.
     public var parallel: Int
     public static let parallelRange = 1...16
+    /// How long a train soaks in a stage after entering it or its last change, before it may leave.
+    public var soak: [TrainState: Duration]
+    /// The stages a soak can be set on.
+    public static let soakStages: [TrainState] = [.development, .nightly, .testing, .perf, .ready]
 
-    public init(parallel: Int = 2) {
+    public init(parallel: Int = 2, soak: [TrainState: Duration] = [:]) {
         self.parallel = parallel
+        self.soak = soak
     }
 }

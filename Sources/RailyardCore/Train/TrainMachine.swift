@@ -54,6 +54,7 @@ public struct TrainMachine: Sendable {
             next.state = .rolledBack
             next.reason = reason
         }
+        if next.state != record.state { next.stages.append(StageEntry(state: next.state, at: now)) }
         return next
     }
 }

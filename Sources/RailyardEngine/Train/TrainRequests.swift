@@ -49,12 +49,17 @@ public struct TrainRequests: Sendable {
         case (.regular, nil): break
         }
         if try await store.train(id: id) != nil { throw Refusal(.conflict, "train \(id) already exists") }
-        let record = TrainRecord(id: id, kind: kind, captain: captain, services: services, fixes: fixes, createdBy: actor, at: clock.now())
+        var record = TrainRecord(id: id, kind: kind, captain: captain, services: services, fixes: fixes, createdBy: actor, at: clock.now())
+        // The checklist is the previous train's, unapproved: the captain keeps the ritual from sprint to sprint.
+        if let previous = try await store.trains().first(where: { $0.kind == kind && !$0.approvals.isEmpty }) {
+            record.approvals = previous.approvals.map { ApprovalItem(id: $0.id, title: $0.title, assignee: $0.assignee) }
+        }
         let carried = services.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         try await store.save(record, events: [AuditEvent(at: record.createdAt, actor: actor, kind: "train.created", subject: "train:\(id)",
                                                          message: "\(kind.rawValue) train \(id) created, captain \(captain)"
                                                             + (carried.isEmpty ? "" : ", carrying \(carried)")
-                                                            + (fixes.map { ", fixing \($0)" } ?? ""),
+                                                            + (fixes.map { ", fixing \($0)" } ?? "")
+                                                            + (record.approvals.isEmpty ? "" : "; checklist of \(record.approvals.count) items copied from the previous train"),
                                                          after: record.state.rawValue)])
         return record
     }
@@ -90,7 +95,10 @@ public struct TrainRequests: Sendable {
         let before = existing.count
         let added = Set(result.tickets.map(\.id)).subtracting(existing).count
         let skipped = result.badLines.isEmpty ? "" : "; \(result.badLines.count) bad rows skipped (lines \(result.badLines.map(String.init).joined(separator: ", ")))"
-        try await store.save(tickets: result.tickets, train: id, event: AuditEvent(
+        var changed = record
+        changed.lastChangeAt = clock.now()
+        changed.updatedAt = clock.now()
+        try await store.save(tickets: result.tickets, of: changed, event: AuditEvent(
             at: clock.now(), actor: actor, kind: "train.tickets_imported", subject: "train:\(id)",
             message: "\(result.tickets.count) tickets imported from \(file) into train \(id)\(skipped)",
             before: "\(before) tickets", after: "\(before + added) tickets"))
@@ -111,7 +119,7 @@ public struct TrainRequests: Sendable {
         ticket.answers.rollbackable = answers.rollbackable ?? ticket.answers.rollbackable
         ticket.answers.backwardCompatible = answers.backwardCompatible ?? ticket.answers.backwardCompatible
         ticket.answers.scope = answers.scope ?? ticket.answers.scope
-        try await store.save(tickets: [ticket], train: id, event: AuditEvent(
+        try await store.save(tickets: [ticket], of: record, event: AuditEvent(
             at: clock.now(), actor: actor, kind: "train.ticket_answered", subject: "train:\(id)",
             message: "answers of \(ticket.id) recorded", before: before, after: Self.describe(ticket.answers)))
         return ticket
@@ -154,7 +162,9 @@ public struct TrainRequests: Sendable {
 
     /// Moves a train to its next stage.
     public func advance(id: String, actor: String) async throws -> TrainRecord {
-        try await apply(.advanced(by: actor), to: id, actor: actor, reason: nil)
+        let record = try await train(id: id)
+        if let next = record.state.next, !record.state.isFinal { try await checkGates(record, to: next, skipping: false) }
+        return try await apply(.advanced(by: actor), to: id, actor: actor, reason: nil)
     }
 
     public func cancel(id: String, actor: String, reason: String) async throws -> TrainRecord {
@@ -179,6 +189,7 @@ public struct TrainRequests: Sendable {
                 throw Refusal(.forbidden, "four-eyes: \(actor) created hotfix \(id); skipping its validation needs another approver")
             }
         }
+        try await checkGates(record, to: stage, skipping: true)
         return try await apply(.skipped(to: stage, by: actor, reason: reason), to: id, actor: actor, reason: reason)
     }
 
@@ -212,9 +223,11 @@ public struct TrainRequests: Sendable {
         let tickets = try await store.tickets(train: train.id)
         let plan = TrainPlanner.plan(train: train, tickets: tickets, config: config)
         if let cycle = plan.problems.first(where: { $0.contains("cycle") }) { throw Refusal(.conflict, "train \(train.id) cannot be released: \(cycle)") }
+        // A hotfix under way (past planning, not ended) holds the regular train's production wave.
         if train.kind == .regular,
-           let hotfix = try await store.trains().first(where: { $0.kind == .hotfix && $0.release?.phase.isActive == true }) {
-            throw Refusal(.conflict, "hotfix \(hotfix.id) is being released: the regular train \(train.id) waits until it ends")
+           let hotfix = try await store.trains().first(where: { $0.kind == .hotfix && !$0.state.isFinal && $0.state != .planned }) {
+            throw Refusal(.conflict, "hotfix \(hotfix.id) is under way (\(hotfix.state.rawValue)): the regular train \(train.id) waits for it "
+                          + "to be released or cancelled")
         }
         let busy = try await store.activeRollouts().filter { train.services[$0.service] != nil }
         guard busy.isEmpty else {

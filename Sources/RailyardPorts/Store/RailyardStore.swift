@@ -44,10 +44,15 @@ public protocol RailyardStore: Sendable {
     func train(id: String) async throws -> TrainRecord?
     /// Every train, newest first.
     func trains() async throws -> [TrainRecord]
-    /// Adds or replaces tickets of a train, all or none, with their audit event.
-    func save(tickets: [Ticket], train: String, event: AuditEvent) async throws
+    /// Adds or replaces tickets of a train, all or none, and saves the train (its last change) with
+    /// the audit event, in one transaction.
+    func save(tickets: [Ticket], of train: TrainRecord, event: AuditEvent) async throws
     /// A train's tickets in the order they were added.
     func tickets(train: String) async throws -> [Ticket]
+    /// Appends a tester's verdict on a ticket with its audit event.
+    func save(_ validation: Validation, train: String, event: AuditEvent) async throws
+    /// A train's validations, oldest first.
+    func validations(train: String) async throws -> [Validation]
 
     func setStableVersion(service: String, target: String, version: String) async throws
     /// service → target → version

@@ -19,6 +19,7 @@ final class InMemoryStore: RailyardStore {
         var tokens: [TokenRecord] = []
         var trains: [String: TrainRecord] = [:]
         var tickets: [String: [Ticket]] = [:]
+        var validations: [String: [Validation]] = [:]
     }
     let state = Mutex(State())
 
@@ -57,8 +58,10 @@ final class InMemoryStore: RailyardStore {
     }
     func train(id: String) async throws -> TrainRecord? { state.withLock { $0.trains[id] } }
     func trains() async throws -> [TrainRecord] { state.withLock { $0.trains.values.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) } } }
-    func save(tickets: [Ticket], train: String, event: AuditEvent) async throws {
+    func save(tickets: [Ticket], of record: TrainRecord, event: AuditEvent) async throws {
+        let train = record.id
         state.withLock { state in
+            state.trains[train] = record
             for ticket in tickets {
                 if let index = state.tickets[train, default: []].firstIndex(where: { $0.id == ticket.id }) {
                     state.tickets[train]![index] = ticket
@@ -70,6 +73,11 @@ final class InMemoryStore: RailyardStore {
         }
     }
     func tickets(train: String) async throws -> [Ticket] { state.withLock { $0.tickets[train] ?? [] } }
+    func save(_ validation: Validation, train: String, event: AuditEvent) async throws {
+        state.withLock { $0.validations[train, default: []].append(validation) }
+        try await append(event)
+    }
+    func validations(train: String) async throws -> [Validation] { state.withLock { $0.validations[train] ?? [] } }
 
     func append(_ event: AuditEvent) async throws { state.withLock { Self.append(event, to: &$0) } }
     static func append(_ event: AuditEvent, to state: inout State) {
