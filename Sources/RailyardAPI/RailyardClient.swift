@@ -145,6 +145,7 @@ public struct RailyardClient: Sendable {
     public func signReview(train id: String) async throws -> TrainRecord { try await post("trains/\(escaped(id))/review", body: [String: String]()) }
     public func advanceTrain(_ id: String) async throws -> TrainRecord { try await post("trains/\(escaped(id))/advance", body: [String: String]()) }
     public func gates(train id: String) async throws -> [GateResult] { try await get("trains/\(escaped(id))/gates") }
+    public func changeRecord(train id: String) async throws -> ChangeRecord { try await get("trains/\(escaped(id))/record") }
     public func validate(train id: String, ticket: String, _ request: API.ValidationRequest) async throws -> Validation {
         try await post("trains/\(escaped(id))/tickets/\(escaped(ticket))/validations", body: request)
     }

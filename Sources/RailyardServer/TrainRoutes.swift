@@ -81,6 +81,10 @@ enum TrainRoutes {
             }
         }
 
+        api.get("trains/:id/record") { request, context in
+            try await APIRoutes.respond(request, context, access: access) { _ in try await engine.trains.record(train: try context.parameters.require("id")) }
+        }
+
         api.get("trains/:id/gates") { request, context in
             try await APIRoutes.respond(request, context, access: access) { _ in try await engine.trains.gates(train: try context.parameters.require("id")) }
         }

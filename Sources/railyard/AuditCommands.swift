@@ -48,7 +48,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify", abstract: "Check every row of the audit chain; exit 1 naming the first bad row.")
     @Option(help: "Folder of the store.") var stateDir: String = Defaults.stateDirectory
-    @Option(help: "An earlier `railyard audit export` file: its head must still be in the chain, unchanged.") var anchor: String?
+    @Option(help: "An earlier `railyard audit export` file, or a change record (`train record --format json`): its head must still be in the chain, unchanged.") var anchor: String?
     @Option(help: "text for people, json for scripts.") var output: OutputFormat = .text
 
     struct Report: Codable {
@@ -63,8 +63,10 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         let links = try await readChain(stateDirectory: stateDir)
         var problem = AuditChain.verify(links).map { ($0.id, $0.problem) }
         if problem == nil, let anchor {
-            let exported = try API.decoder.decode(AuditExport.self, from: Data(contentsOf: URL(fileURLWithPath: anchor)))
-            if let head = exported.head, links.first(where: { $0.event.id == head.id })?.hash != head.hash {
+            // An export keeps the head as `head`; a change record (`train record --format json`) as `audit_head`.
+            struct Anchor: Codable { var head: AuditHead?; var auditHead: AuditHead? }
+            let exported = try API.decoder.decode(Anchor.self, from: Data(contentsOf: URL(fileURLWithPath: anchor)))
+            if let head = exported.head ?? exported.auditHead, links.first(where: { $0.event.id == head.id })?.hash != head.hash {
                 problem = (head.id, "no longer has the hash exported in \(anchor): the log was rewritten after that export")
             }
         }

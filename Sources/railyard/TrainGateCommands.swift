@@ -133,3 +133,29 @@ struct TrainOverrideCommand: AsyncParsableCommand {
         print("train \(train.id): gate \(gate.rawValue) overridden")
     }
 }
+
+struct TrainRecordCommand: AsyncParsableCommand {
+    enum Format: String, ExpressibleByArgument, CaseIterable { case md, json }
+    static let configuration = CommandConfiguration(
+        commandName: "record", abstract: "The train's change record: the release evidence for PCI DSS v4 requirement 6.5.1.",
+        discussion: """
+            One section per item of 6.5.1: the reason (tickets), the security and risk impact (answers, score, \
+            policy), the approvals (review, checklist, gates, overrides, skips), the testing (validations, soak, \
+            non-regression, performance), the way back (reverts and rollback scripts) and what happened in \
+            production (rollouts, analyses, verdicts), then the train's audit events and the audit chain's head \
+            hash. Everything comes from what Railyard recorded.
+
+            Example:
+              railyard train record 2026.48 --format md > 2026.48-change-record.md
+              railyard train record 2026.48 --format json > 2026.48.json   # later: railyard audit verify --anchor 2026.48.json
+            """)
+    @Argument(help: "The train's id.") var id: String
+    @Option(help: "md (Markdown) or json.") var format: Format = .md
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let record = try await clientCall { try await options.client.changeRecord(train: id) }
+        if format == .json || options.output == .json { return try printJSON(record) }
+        print(ChangeRecordMarkdown.render(record), terminator: "")
+    }
+}

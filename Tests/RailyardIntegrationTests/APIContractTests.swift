@@ -136,6 +136,8 @@ struct APIContractTests {
         Call(operation: "POST /api/v1/trains/{id}/tickets/{ticket}/validations", path: "/api/v1/trains/2026.48/tickets/PAY-9/validations",
              body: #"{"environment": "testing", "verdict": "validated", "comment": "x"}"#, person: "tess", status: 404, errorContains: "no ticket 'PAY-9'"),
         Call(operation: "GET /api/v1/trains/{id}/gates", path: "/api/v1/trains/2026.48/gates", person: "vic", status: 200),
+        Call(operation: "GET /api/v1/trains/{id}/record", path: "/api/v1/trains/2026.48/record", person: "vic", status: 200),
+        Call(operation: "GET /api/v1/trains/{id}/record", path: "/api/v1/trains/nope/record", status: 404, errorContains: "no train 'nope'"),
         Call(operation: "POST /api/v1/trains/{id}/gates/{gate}/override", path: "/api/v1/trains/2026.48/gates/performance/override",
              body: #"{"reason": "perf run 48 within budget"}"#, person: "bob", status: 200),
         Call(operation: "POST /api/v1/trains/{id}/gates/{gate}/override", path: "/api/v1/trains/2026.48/gates/risk-review/override",

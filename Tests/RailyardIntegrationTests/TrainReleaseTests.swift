@@ -127,6 +127,25 @@ import Testing
             // The scripts ran once, in the first rollout, before any other service started.
             let scripts = try await harness.engine.store.scripts()
             #expect(scripts.map(\.rolloutID) == [entries[0].rolloutID] && scripts.first?.state == .applied)
+
+            // The change record holds every item of PCI DSS 6.5.1, from what the store holds.
+            let record = try await harness.engine.trains.record(train: "2026.48")
+            #expect(record.reason.tickets.map(\.id) == ["PAY-1234"])
+            #expect(record.impact.rules.map(\.rule).contains("not-backward-compatible") && record.impact.score > 0)
+            #expect(record.approvals.review?.by == "alice" && record.approvals.overrides.contains { $0.gate == .nonRegression && $0.by == "bob" })
+            #expect(record.testing.validations.map { "\($0.ticket) \($0.verdict.rawValue) \($0.by)" } == ["PAY-1234 validated tess"])
+            #expect(record.testing.nonRegression.contains("overridden by bob"))
+            #expect(record.wayBack.reverts.map { "\($0.service) \($0.from)→\($0.to)" } == ["fx 2026.48.0→v1", "payin 2026.48.2→v1", "wallet 2026.48.0→v1"])
+            #expect(record.wayBack.scripts.map { "\($0.name) \($0.state ?? "-")" } == ["001-fee-column applied"])
+            #expect(record.production.phase == .released && record.production.rollouts.map(\.phase) == [.promoted, .promoted, .promoted])
+            #expect(record.events.last?.kind == "train.released")
+            let head = try #require(try await harness.engine.store.auditHead())
+            #expect(record.auditHead == head && head.hash.count == 64)
+            let markdown = ChangeRecordMarkdown.render(record)
+            for heading in ["## 1. Reason for the change", "## 2. Security and risk impact", "## 3. Approvals", "## 4. Testing",
+                            "## 5. The way back", "## 6. What happened in production", "row \(head.id), sha256 `\(head.hash)`"] {
+                #expect(markdown.contains(heading), "the record lacks \(heading)")
+            }
         }
     }
 
@@ -152,6 +171,11 @@ import Testing
             #expect(try await harness.engine.store.scripts().first?.state == .rolledBack)
             let kinds = try await harness.engine.rollouts.history(subject: "train:2026.48", limit: 200).map(\.kind)
             #expect(kinds.contains("train.release_reverting") && kinds.last == "train.rolled_back")
+            let record = try await harness.engine.trains.record(train: "2026.48")
+            #expect(record.production.phase == .rolledBack && record.production.reason?.contains("boom") == true)
+            #expect(record.production.rollouts.map { "\($0.purpose.rawValue) \($0.service) \($0.phase.rawValue)" }
+                    == ["deploy fx promoted", "deploy wallet promoted", "deploy payin rolled_back", "revert wallet promoted", "revert fx promoted"])
+            #expect(record.wayBack.scripts.first?.state == "rolled_back")
         }
     }
 

@@ -151,6 +151,13 @@ public actor SQLStore: RailyardStore {
                    after: row.contains(column: "after_value") ? try row.decode(column: "after_value", as: String?.self) : nil)
     }
 
+    public func auditHead() async throws -> AuditHead? {
+        try await exclusive {
+            guard let row = try await db.raw("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1").first() else { return nil }
+            return AuditHead(id: try row.decode(column: "id", as: Int64.self), hash: try row.decode(column: "hash", as: String?.self) ?? "")
+        }
+    }
+
     public func events(subject: String?, limit: Int) async throws -> [AuditEvent] {
         try await exclusive {
             let rows: [any SQLRow]

@@ -16,6 +16,8 @@ public protocol RailyardStore: Sendable {
     func append(_ event: AuditEvent) async throws
     /// Newest last; `subject` nil for all.
     func events(subject: String?, limit: Int) async throws -> [AuditEvent]
+    /// The newest row of the audit chain; nil while the log is empty.
+    func auditHead() async throws -> AuditHead?
 
     func save(_ instance: InstanceRecord) async throws
     func instances(includeStopped: Bool) async throws -> [InstanceRecord]

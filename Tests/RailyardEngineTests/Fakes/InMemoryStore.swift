@@ -80,6 +80,10 @@ final class InMemoryStore: RailyardStore {
     func validations(train: String) async throws -> [Validation] { state.withLock { $0.validations[train] ?? [] } }
 
     func append(_ event: AuditEvent) async throws { state.withLock { Self.append(event, to: &$0) } }
+    /// The in-memory fake keeps no hash chain: its head names the last id only.
+    func auditHead() async throws -> AuditHead? {
+        state.withLock { $0.events.last.map { AuditHead(id: $0.id ?? 0, hash: "in-memory-store-keeps-no-chain") } }
+    }
     static func append(_ event: AuditEvent, to state: inout State) {
         var numbered = event
         numbered.id = Int64(state.events.count + 1)
