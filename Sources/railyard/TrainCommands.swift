@@ -162,40 +162,6 @@ struct TrainAnswerCommand: AsyncParsableCommand {
     }
 }
 
-struct TrainReviewCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "review", abstract: "The release owner's review: every ticket's answers and risk, then --sign (release-owner).",
-        discussion: """
-            Shows each ticket with its answers to the four questions (Scripts? Rollbackable? Backward-compatible? \
-            Scope?) and the risk each assessor scored, with why. Answer what is missing with `railyard train answer`; \
-            --sign records who signed the review and when, once every ticket is answered.
-            """)
-    @Argument(help: "The train's id.") var id: String
-    @Flag(help: "Sign the review (refused while a ticket has unanswered questions).") var sign = false
-    @OptionGroup var options: ClientOptions
-
-    func run() async throws {
-        let client = try await clientCall { try options.client }
-        let view = try await clientCall { try await client.train(id) }
-        let plan = try await clientCall { try await client.trainPlan(id) }
-        var signed: TrainRecord?
-        if sign { signed = try await clientCall { try await client.signReview(train: id) } }
-        if options.output == .json { return try printJSON(plan) }
-        for ticket in view.tickets {
-            let risk = plan.tickets.first { $0.ticket == ticket.id }
-            print("\(ticket.id)  \(ticket.title)  [\(ticket.services.joined(separator: ", "))]  risk \(risk?.score ?? 0)")
-            print("    \(TrainText.answers(ticket.answers))")
-            for finding in risk?.findings ?? [] { print("    +\(finding.score) \(finding.assessor): \(finding.why)") }
-        }
-        print("train \(id): risk \(plan.score) (\(plan.level.rawValue))")
-        if let review = signed?.review ?? view.train.review {
-            print("review signed by \(review.by) at \(review.at.formatted(.iso8601)) (risk \(review.score))")
-        } else {
-            print("review not signed yet: `railyard train review \(id) --sign`")
-        }
-    }
-}
-
 struct TrainPlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan", abstract: "The deployment the review's answers call for, each rule with its reason, before anything runs.")

@@ -54,4 +54,86 @@ struct TrainCLITests {
         let viewer = try CLIExitCodeTests.railyard(["train", "import", "2026.48", bad, "--server", server.url], token: server.tokens[.approver])
         #expect(viewer.status == 4 && viewer.err.contains("importing tickets needs release-owner or developer"), "\(viewer.err)")
     }
+
+    /// The ceremony in a real pseudo-terminal: the four questions ticket by ticket, a wrong answer asked
+    /// again, each ticket's answers stored at once, the signature offered; Ctrl-D keeps what was answered.
+    @Test func theInteractiveReviewAsksTheFourQuestionsUnderAPseudoTerminal() async throws {
+        let folder = try RailyardBinary.temporaryFolder("train-pty")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let config = try RailyardBinary.writeDC1Fleet(in: folder)
+        let server = try ServerProcess(config: config, stateDirectory: folder + "/state", port: try FreePort.next(), log: folder + "/serve.log")
+        try await server.waitReady()
+        defer { server.process.terminate(); server.process.waitUntilExit() }
+        let owner = server.tokens[.releaseOwner]!
+        for train in ["2026.48", "2026.49"] {
+            _ = try CLIExitCodeTests.railyard(["train", "create", train, "--captain", "carol", "--service", "payin=\(train).1", "--server", server.url],
+                                              token: owner)
+            let export = folder + "/\(train).csv"
+            try "Issue key,Summary,Assignee,Component/s\nPAY-1,Fee column,dave,payin\nPAY-2,Refund fees,erin,payin\n"
+                .write(toFile: export, atomically: true, encoding: .utf8)
+            let imported = try CLIExitCodeTests.railyard(["train", "import", train, export, "--server", server.url], token: owner)
+            #expect(imported.status == 0, "\(imported.err)")
+        }
+
+        let terminal = try PseudoTerminal(["train", "review", "2026.48", "--server", server.url], token: owner)
+        try terminal.expect("[1/2] PAY-1  Fee column")
+        try terminal.expect("Scripts? Does it need pre-deployment scripts? [y/n] ")
+        terminal.type("maybe")
+        try terminal.expect("please answer y or n or yes or no")
+        try terminal.expect("Scripts?")
+        terminal.type("y")
+        try terminal.expect("Rollbackable?")
+        terminal.type("n")
+        try terminal.expect("Backward-compatible?")
+        terminal.type("yes")
+        try terminal.expect("Scope?")
+        terminal.type("wide")
+        try terminal.expect("recorded: scripts yes, rollbackable no, backward-compatible yes, scope wide")
+        try terminal.expect("[2/2] PAY-2  Refund fees")
+        for reply in ["n", "y", "y", "narrow"] {
+            try terminal.expect("] ")
+            terminal.type(reply)
+        }
+        try terminal.expect("recorded: scripts no, rollbackable yes, backward-compatible yes, scope narrow")
+        try terminal.expect("Sign the review of train 2026.48")
+        terminal.type("y")
+        try terminal.expect("+5 rollback: cannot be rolled back")
+        try terminal.expect("review signed by alice")
+        #expect(terminal.finish() == 0, "\(terminal.output)")
+        let signed = try CLIExitCodeTests.railyard(["train", "show", "2026.48", "--output", "json", "--server", server.url], token: owner)
+        let view = try #require(try JSONSerialization.jsonObject(with: Data(signed.out.utf8)) as? [String: Any])
+        #expect(((view["train"] as? [String: Any])?["review"] as? [String: Any])?["by"] as? String == "alice")
+
+        // Ctrl-D in the middle: the first ticket's answers are kept, the second's are not recorded, exit 1.
+        let stopped = try PseudoTerminal(["train", "review", "2026.49", "--server", server.url], token: owner)
+        for reply in ["n", "y", "y", "narrow"] {
+            try stopped.expect("] ")
+            stopped.type(reply)
+        }
+        try stopped.expect("[2/2] PAY-2")
+        try stopped.expect("Scripts?")
+        stopped.endOfInput()
+        try stopped.expect("review stopped: the answers given so far are recorded")
+        #expect(stopped.finish() == 1)
+        let kept = try CLIExitCodeTests.railyard(["train", "show", "2026.49", "--server", server.url], token: owner)
+        #expect(!kept.out.contains("PAY-1      Fee column [payin] dave — to review") && kept.out.contains("PAY-2      Refund fees [payin] erin — to review: "
+                                                                                                        + "scripts, rollbackable, backward_compatible, scope"),
+                "\(kept.out)")
+
+        // Without a terminal, answers come from a file; a bad one is refused whole, naming ticket and field.
+        let bad = folder + "/answers.json"
+        try #"{"PAY-2": {"scripts": 1, "scope": "huge"}, "PAY-9": {"scripts": true}}"#.write(toFile: bad, atomically: true, encoding: .utf8)
+        let refused = try CLIExitCodeTests.railyard(["train", "review", "2026.49", "--answers", bad, "--server", server.url], token: owner)
+        #expect(refused.status == 1)
+        #expect(refused.err.contains("\(bad): error: PAY-2: scope: must be \"narrow\" or \"wide\"")
+                && refused.err.contains("\(bad): error: PAY-2: scripts: must be true or false")
+                && refused.err.contains("\(bad): error: PAY-9: no such ticket in the train") && refused.err.contains("nothing was recorded"),
+                "\(refused.err)")
+        let good = folder + "/good.json"
+        try #"{"PAY-2": {"scripts": false, "rollbackable": true, "backward_compatible": true, "scope": "narrow"}}"#
+            .write(toFile: good, atomically: true, encoding: .utf8)
+        let answered = try CLIExitCodeTests.railyard(["train", "review", "2026.49", "--answers", good, "--sign", "--server", server.url], token: owner)
+        #expect(answered.status == 0 && answered.out.contains("1 tickets answered from \(good)") && answered.out.contains("review signed by alice"),
+                "\(answered.out) \(answered.err)")
+    }
 }
