@@ -49,7 +49,7 @@ struct TrainReleaseMachineTests {
                 release.phase = phase
                 release.reason = reason
                 return (release, actions)
-            case .none:
+            case .none, .waitForFreeze:
                 return (release, actions)
             }
         }
@@ -142,5 +142,18 @@ struct TrainReleaseMachineTests {
         #expect(TrainReleaseMachine.nextAction(current, statuses: [:]) == .waitForRollouts)
         current.phase = .released
         #expect(TrainReleaseMachine.nextAction(current, statuses: [:]) == .none)
+    }
+
+    @Test func aFreezeHoldsTheFirstRolloutOnly() {
+        let freeze = Timetable.Freeze(name: "month-end", from: now, until: now.addingTimeInterval(3600))
+        var current = release([["a"], ["b"]])
+        guard case .waitForFreeze(let until, let reason) = TrainReleaseMachine.nextAction(current, statuses: [:], freeze: freeze) else {
+            Issue.record("the release started during a freeze"); return
+        }
+        #expect(until == freeze.until && reason.contains("production frozen (month-end)"))
+        #expect(TrainReleaseMachine.nextAction(current, statuses: [:]) == .start(service: "a", version: "a-new", purpose: .deploy))
+        current.entries = [.init(service: "a", version: "a-new", rolloutID: "a", purpose: .deploy)]
+        #expect(TrainReleaseMachine.nextAction(current, statuses: ["a": Status(phase: .promoted)], freeze: freeze)
+                == .start(service: "b", version: "b-new", purpose: .deploy), "a release under way is not cut in two")
     }
 }

@@ -169,7 +169,7 @@ struct TrainRequestsTests {
 
     /// Moves a train one stage on, overriding (as bob, an approver) every gate that does not hold.
     static func advancePastGates(_ trains: TrainRequests, _ id: String) async throws {
-        for gate in try await trains.gates(train: id) where !gate.passes {
+        for gate in try await trains.gates(train: id) where !gate.passes && gate.gate.blocks {
             _ = try await trains.override(train: id, gate: gate.gate, reason: "test: \(gate.gate.rawValue) by hand", actor: "bob")
         }
         _ = try await trains.advance(id: id, actor: "carol")

@@ -60,7 +60,7 @@ import Testing
             let approver = RailyardClient(baseURL: server.url, token: server.tokens[.approver])
             var train = try await client.train(id).train
             while train.state != .production {
-                for gate in try await client.gates(train: id) where !gate.passes {
+                for gate in try await client.gates(train: id) where !gate.passes && gate.gate.blocks {
                     _ = try await approver.override(train: id, gate: gate.gate, reason: "crash sweep: \(gate.gate.rawValue) checked by hand")
                 }
                 train = try await client.advanceTrain(id)

@@ -10,7 +10,7 @@ import Testing
 @Suite(.serialized) struct TrainReleaseTests {
     /// A version ending in `-bad` cannot start (it cannot open its ledger); every other version is the
     /// demo service. `canaryPause` bakes the dc1 wave (on the server's clock).
-    static func config(folder: String, canaryPause: String? = nil) -> String {
+    static func config(folder: String, canaryPause: String? = nil, trains: String = "") -> String {
         let binary = RailyardBinary.path
         func service(_ name: String, dependsOn: String?) -> String {
             """
@@ -37,6 +37,7 @@ import Testing
                 rollback: rollback.sh
             trains:
               parallel: 2
+            \(trains)
             deployment:
               waves:
                 - name: pre-deployment
@@ -50,8 +51,8 @@ import Testing
             """
     }
 
-    func withTrain(_ name: String, payin: String, _ body: (EngineHarness, TrainRecord) async throws -> Void) async throws {
-        let harness = try await EngineHarness.make(name, behaviour: "{}\n", configText: { Self.config(folder: $0) })
+    func withTrain(_ name: String, payin: String, trains: String = "", _ body: (EngineHarness, TrainRecord) async throws -> Void) async throws {
+        let harness = try await EngineHarness.make(name, behaviour: "{}\n", configText: { Self.config(folder: $0, trains: trains) })
         do {
             let engine = harness.engine
             var train = try await engine.trains.create(id: "2026.48", captain: "carol",
@@ -68,7 +69,7 @@ import Testing
                     _ = try await engine.trains.validate(train: train.id, ticket: "PAY-1234", environment: "testing", verdict: .validated,
                                                          comment: "fee column checked", actor: "tess")
                 }
-                for gate in try await engine.trains.gates(train: train.id) where !gate.passes {
+                for gate in try await engine.trains.gates(train: train.id) where !gate.passes && gate.gate.blocks {
                     _ = try await engine.trains.override(train: train.id, gate: gate.gate, reason: "checked by hand", actor: "bob")
                 }
                 train = try await engine.trains.advance(id: train.id, actor: "alice")
@@ -176,6 +177,47 @@ import Testing
             #expect(record.production.rollouts.map { "\($0.purpose.rawValue) \($0.service) \($0.phase.rawValue)" }
                     == ["deploy fx promoted", "deploy wallet promoted", "deploy payin rolled_back", "revert wallet promoted", "revert fx promoted"])
             #expect(record.wayBack.scripts.first?.state == "rolled_back")
+        }
+    }
+
+    @Test func aChangeFreezeHoldsTheReleaseUntilItEndsAndAnApproverMayLetAHotfixThrough() async throws {
+        let freezes = """
+              blackouts:
+                - { name: january-close, from: "2027-01-15 08:00", to: "2027-01-15 09:00" }
+                - { name: payroll-run, from: "2027-01-15 10:00", to: "2027-01-15 11:00" }
+            """
+        try await withTrain("train-freeze", payin: "2026.48.2", trains: freezes) { harness, start in
+            #expect(start.state == .production && start.release?.entries.isEmpty == true)
+            try await harness.waitUntilSleeping(train: start.id)
+            let waiting = try await harness.engine.trains.train(id: start.id)
+            #expect(waiting.release?.entries.isEmpty == true && waiting.release?.reason?.contains("production frozen (january-close)") == true,
+                    "\(waiting.release?.reason ?? "no reason")")
+            #expect(try await harness.engine.rollouts.rollouts().isEmpty, "nothing deployed during the freeze")
+            harness.clock.advance(by: 3599)
+            #expect(try await harness.engine.rollouts.rollouts().isEmpty, "still frozen one second before the end")
+            harness.clock.advance(by: 1)
+            let after = try await released(harness, start.id)
+            #expect(after.state == .done && after.release?.reason == nil)
+
+            // In the next freeze, a regular train would wait; an approver lets a hotfix through, with the reason.
+            harness.clock.advance(by: 3600 + 60)
+            let hotfix = try await harness.engine.trains.create(id: "2026.48-hotfix.1", captain: "carol", services: ["payin": "2026.48.3"], kind: .hotfix,
+                                                                fixes: start.id, actor: "alice")
+            let gates = try await harness.engine.trains.gates(train: hotfix.id, to: .production)
+            #expect(gates.first { $0.gate == .blackout }?.reason.contains("payroll-run") == true)
+            do {
+                _ = try await harness.engine.trains.override(train: start.id, gate: .blackout, reason: "x", actor: "bob")
+                Issue.record("a regular train was let through a freeze")
+            } catch let refusal as Refusal {
+                #expect(refusal.kind == .forbidden || refusal.kind == .conflict, "\(refusal)")
+            }
+            for gate in gates where !gate.passes {
+                _ = try await harness.engine.trains.override(train: hotfix.id, gate: gate.gate, reason: "fee rounding costs money every minute", actor: "bob")
+            }
+            _ = try await harness.engine.trains.skip(id: hotfix.id, to: .production, actor: "bob", isApprover: true, reason: "fee rounding")
+            let fixed = try await released(harness, hotfix.id)
+            #expect(fixed.state == .done && harness.clock.now() < Date(timeIntervalSince1970: 1_800_000_000 + 3 * 3600), "released inside the freeze")
+            #expect(fixed.overrides.contains { $0.gate == .blackout && $0.by == "bob" })
         }
     }
 

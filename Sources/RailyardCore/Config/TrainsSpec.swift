@@ -8,8 +8,12 @@ public struct TrainsSpec: Sendable, Equatable {
     /// The stages a soak can be set on.
     public static let soakStages: [TrainState] = [.development, .nightly, .testing, .perf, .ready]
 
-    public init(parallel: Int = 2, soak: [TrainState: Duration] = [:]) {
+    /// The release calendar: sprints, lanes, freezes.
+    public var timetable: TimetableSpec
+
+    public init(parallel: Int = 2, soak: [TrainState: Duration] = [:], timetable: TimetableSpec = TimetableSpec()) {
         self.parallel = parallel
         self.soak = soak
+        self.timetable = timetable
     }
 }

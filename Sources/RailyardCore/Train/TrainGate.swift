@@ -11,6 +11,12 @@ public enum TrainGate: String, Codable, Sendable, CaseIterable {
     case nonRegression = "non-regression"
     /// The performance campaign is within budget. Not built yet: a gate that says so until it exists.
     case performance
+    /// No change freeze is in force. It does not refuse the move: the release waits for the freeze to
+    /// end, unless an approver lets a hotfix through.
+    case blackout
+
+    /// Gates that refuse a move while closed (the blackout makes the release wait instead).
+    public var blocks: Bool { self != .blackout }
 }
 
 /// One gate's standing for a train's next move, with the reason in words.

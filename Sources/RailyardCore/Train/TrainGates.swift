@@ -16,23 +16,28 @@ public enum TrainGates {
         if to == .production {
             gates += [.riskReview, .approvals]
             if fourEyes { gates.append(.fourEyes) }
-            gates += [.nonRegression, .performance]
+            gates += [.nonRegression, .performance, .blackout]
         }
         return gates
     }
 
     public static func evaluate(_ train: TrainRecord, to: TrainState, skipping: Bool = false, tickets: [Ticket], validations: [Validation],
-                                plan: TrainPlan, soak: [TrainState: Duration], now: Date) -> [GateResult] {
+                                plan: TrainPlan, soak: [TrainState: Duration], freeze: Timetable.Freeze? = nil, now: Date) -> [GateResult] {
         gates(from: train.state, to: to, skipping: skipping, soak: soak, fourEyes: plan.fourEyes).map { gate in
-            var result = check(gate, train: train, tickets: tickets, validations: validations, plan: plan, soak: soak, now: now)
+            var result = check(gate, train: train, tickets: tickets, validations: validations, plan: plan, soak: soak, freeze: freeze, now: now)
             if !result.holds { result.override = train.overrides.last { $0.gate == gate } }
             return result
         }
     }
 
     static func check(_ gate: TrainGate, train: TrainRecord, tickets: [Ticket], validations: [Validation], plan: TrainPlan,
-                      soak: [TrainState: Duration], now: Date) -> GateResult {
+                      soak: [TrainState: Duration], freeze: Timetable.Freeze?, now: Date) -> GateResult {
         switch gate {
+        case .blackout:
+            guard let freeze else { return GateResult(gate: gate, holds: true, reason: "no change freeze in force") }
+            return GateResult(gate: gate, holds: false, reason: "production is frozen (\(freeze.name)) until \(freeze.until.formatted(.iso8601)): "
+                              + (train.kind == .hotfix ? "the release waits for it to end unless an approver lets this hotfix through"
+                                                       : "the release waits for it to end"))
         case .ticketsValidated:
             guard !tickets.isEmpty else { return GateResult(gate: gate, holds: false, reason: "the train carries no ticket: nothing was validated") }
             let standing = Validation.standing(validations, in: TrainState.testing.rawValue)

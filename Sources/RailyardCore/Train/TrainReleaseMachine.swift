@@ -1,5 +1,7 @@
 /// What a train's release does next, from its stored state and the phases of its rollouts. Pure:
 /// the train controller performs the action, storing any change first.
+import Foundation
+
 public enum TrainReleaseMachine {
     /// A rollout of the release as the store has it now.
     public struct RolloutStatus: Sendable, Equatable {
@@ -27,20 +29,28 @@ public enum TrainReleaseMachine {
         case rollbackScripts
         /// Nothing to do until one of the rollouts changes.
         case waitForRollouts
+        /// A change freeze is in force: start nothing before it ends.
+        case waitForFreeze(until: Date, reason: String)
         /// The release ended: released, rolled back or stuck, with the reason.
         case finish(TrainRelease.Phase, reason: String?)
         /// The release has already ended.
         case none
     }
 
-    /// - Parameter statuses: rollout id → status; an entry whose rollout is not stored yet counts as running.
-    public static func nextAction(_ release: TrainRelease, statuses: [String: RolloutStatus]) -> Action {
+    /// - Parameters:
+    ///   - statuses: rollout id → status; an entry whose rollout is not stored yet counts as running.
+    ///   - freeze: the change freeze in force, unless an approver let this (hotfix) train through it.
+    public static func nextAction(_ release: TrainRelease, statuses: [String: RolloutStatus], freeze: Timetable.Freeze? = nil) -> Action {
         func status(_ entry: TrainRelease.Entry) -> RolloutStatus { statuses[entry.rolloutID] ?? RolloutStatus(phase: .running, scriptsDone: false) }
         let deploys = release.entries.filter { $0.purpose == .deploy }
         switch release.phase {
         case .released, .rolledBack, .stuck:
             return .none
         case .deploying:
+            // Production waits for a freeze to end before its first rollout starts.
+            if let freeze, release.entries.isEmpty {
+                return .waitForFreeze(until: freeze.until, reason: "production frozen (\(freeze.name)) until \(freeze.until.formatted(.iso8601))")
+            }
             if let failed = deploys.first(where: { status($0).phase == .rolledBack }) {
                 return .fail(reason: "\(failed.service) \(failed.version) rolled back (\(failed.rolloutID)): \(status(failed).reason ?? "no reason recorded")")
             }

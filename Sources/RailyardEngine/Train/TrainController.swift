@@ -85,13 +85,16 @@ public actor TrainController: Service {
                         statuses[entry.rolloutID] = .init(phase: .running, scriptsDone: false)
                     }
                 }
-                switch TrainReleaseMachine.nextAction(release, statuses: statuses) {
+                let override = train.kind == .hotfix && train.overrides.contains { $0.gate == .blackout }
+                let freeze = override ? nil : Timetable(config.trains.timetable).freeze(at: clock.now())
+                switch TrainReleaseMachine.nextAction(release, statuses: statuses, freeze: freeze) {
                 case .none:
                     return
                 case .start(let service, let version, let purpose):
                     let entry = TrainRelease.Entry(service: service, version: version,
                                                    rolloutID: RolloutRequests.newID(service: service, version: version), purpose: purpose)
                     train.release!.entries.append(entry)
+                    if purpose == .deploy { train.release!.reason = nil }  // no longer waiting for a freeze
                     train.updatedAt = clock.now()
                     try await store.save(train, events: [event(train, kind: "train.release_rollout_planned",
                                                                message: purpose == .deploy
@@ -126,6 +129,13 @@ public actor TrainController: Service {
                 case .finish(let phase, let reason):
                     try await finish(train, phase: phase, reason: reason)
                     return
+                case .waitForFreeze(let until, let reason):
+                    if train.release!.reason != reason {
+                        train.release!.reason = reason
+                        train.updatedAt = clock.now()
+                        try await store.save(train, events: [event(train, kind: "train.release_waiting", message: "train \(id): release waits", reason: reason)])
+                    }
+                    try await clock.sleep(until: until)
                 case .waitForRollouts:
                     let ids = Set(train.release!.entries.map(\.rolloutID))
                     for await change in changes where ids.contains(change.id) { break }

@@ -15,12 +15,12 @@ extension TrainRequests {
         let tickets = try await store.tickets(train: record.id)
         return TrainGates.evaluate(record, to: target, skipping: skipping, tickets: tickets, validations: try await store.validations(train: record.id),
                                    plan: TrainPlanner.plan(train: record, tickets: tickets, config: config), soak: config.trains.soak,
-                                   now: clock.now())
+                                   freeze: Timetable(config.trains.timetable).freeze(at: clock.now()), now: clock.now())
     }
 
     /// Refuses the move while a gate neither holds nor was overridden, naming every such gate.
     func checkGates(_ record: TrainRecord, to target: TrainState, skipping: Bool) async throws {
-        let closed = try await gates(of: record, to: target, skipping: skipping).filter { !$0.passes }
+        let closed = try await gates(of: record, to: target, skipping: skipping).filter { !$0.passes && $0.gate.blocks }
         guard closed.isEmpty else {
             throw Refusal(.conflict, "train \(record.id) cannot go to \(target.rawValue): "
                           + closed.map { "\($0.gate.rawValue): \($0.reason)" }.joined(separator: "; "))
@@ -122,6 +122,9 @@ extension TrainRequests {
         var record = try await train(id: id)
         guard !record.state.isFinal, record.state != .production else {
             throw Refusal(.conflict, "train \(id) is \(record.state.rawValue): no gate is left to override")
+        }
+        if gate == .blackout, record.kind != .hotfix {
+            throw Refusal(.forbidden, "train \(id) is a regular train: it waits for the change freeze to end; only a hotfix may be let through")
         }
         let current = try await gates(of: record, to: .production, skipping: false) + (try await gates(train: id))
         if let standing = current.first(where: { $0.gate == gate }), standing.holds {

@@ -106,6 +106,15 @@ struct EngineHarness {
         throw TestFailure("the controller never waited on the clock")
     }
 
+    /// Polls (real time) until the train controller waits on the manual clock.
+    func waitUntilSleeping(train id: String) async throws {
+        for _ in 0..<6000 {
+            if clock.sleeperCount > 0 { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw TestFailure("the train controller never waited on the clock for \(id)")
+    }
+
     func groups(_ target: String) async throws -> [GroupStats] {
         try await engine.fleet.router(for: target).snapshot().services["payin"] ?? []
     }
