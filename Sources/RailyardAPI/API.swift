@@ -132,9 +132,11 @@ public enum API {
     public struct TrainView: Codable, Sendable {
         public var train: TrainRecord
         public var tickets: [Ticket]
-        public init(train: TrainRecord, tickets: [Ticket]) {
+        public var forecast: TrainForecast?
+        public init(train: TrainRecord, tickets: [Ticket], forecast: TrainForecast? = nil) {
             self.train = train
             self.tickets = tickets
+            self.forecast = forecast
         }
     }
 

@@ -27,7 +27,8 @@ enum TrainRoutes {
         api.get("trains/:id") { request, context in
             try await APIRoutes.respond(request, context, access: access) { _ in
                 let id = try context.parameters.require("id")
-                return API.TrainView(train: try await engine.trains.train(id: id), tickets: try await engine.trains.tickets(train: id))
+                return API.TrainView(train: try await engine.trains.train(id: id), tickets: try await engine.trains.tickets(train: id),
+                                     forecast: try await engine.trains.forecast(train: id))
             }
         }
 

@@ -274,6 +274,12 @@ enum TrainText {
         for change in train.soakChanges {
             lines.append("  soak in \(change.environment) \(change.kind == .end ? "ended early" : "extended") by \(change.by): \(change.reason)")
         }
+        if let forecast = view.forecast, let production = forecast.production, !train.state.isFinal {
+            func day(_ date: Date?) -> String { date.map { String($0.formatted(.iso8601).prefix(10)) } ?? "?" }
+            let range = production.earliest == production.latest ? "" : " (\(day(production.earliest)) … \(day(production.latest)))"
+            lines.append("  production: planned \(day(production.planned)), forecast \(day(production.expected ?? production.actual))\(range)"
+                         + (forecast.basedOn == 0 ? " from the timetable" : " from \(forecast.basedOn) past trains"))
+        }
         lines.append("  tickets: \(view.tickets.count)")
         for ticket in view.tickets {
             let missing = ticket.answers.missing

@@ -763,6 +763,56 @@ struct ConfigLoaderTests {
         ])
     }
 
+    @Test("trains: parallel, soak, the timetable and its freezes; every bad value at its line")
+    func trainsSection() throws {
+        let good = Self.validMinimal + """
+
+            trains:
+              parallel: 3
+              soak: { testing: 24h }
+              sprint_days: 7
+              sprint_start: 2026-03-23
+              time_zone: Europe/Paris
+              lanes: { development: 0, testing: 1, production: 2 }
+              blackouts:
+                - { name: month-end, month_end: 2 }
+                - { name: black-friday, from: "2026-11-27 00:00", to: "2026-11-30 06:00" }
+            """
+        let config = try ConfigLoader.parse(good, file: "railyard.yml", baseDirectory: "/srv")
+        #expect(config.trains.parallel == 3 && config.trains.soak == [.testing: .seconds(86_400)])
+        let timetable = config.trains.timetable
+        #expect(timetable.sprintDays == 7 && timetable.timeZone.identifier == "Europe/Paris")
+        #expect(timetable.lanes.map { "\($0.stage.rawValue) \($0.sprintsBehind)" } == ["development 0", "testing 1", "production 2"])
+        #expect(timetable.blackouts.map(\.name) == ["month-end", "black-friday"])
+        #expect(try ConfigLoader.parse(Self.validMinimal, file: "x", baseDirectory: "/").trains == TrainsSpec(), "defaults without the section")
+
+        let bad = Self.validMinimal + """
+
+            trains:
+              parallel: 0
+              soak: { production: 1h, testing: soon }
+              sprint_days: 0
+              time_zone: Mars/Olympus
+              lanes: { testing: -1, qa: 1 }
+              blackouts:
+                - { name: x, from: "2026-12-01", to: "2026-11-01" }
+                - { name: y, month_end: 40 }
+                - { name: z, from: "someday", to: "2026-11-01" }
+            """
+        #expect(triples(diagnostics(bad)) == [
+            Triple(line: 16, column: 13, message: "trains: parallel must be a whole number from 1 to 16: how many services of one dependency batch deploy at once"),
+            Triple(line: 17, column: 11, message: "unknown key 'production' in trains: soak (the stages a train soaks in)"),
+            Triple(line: 17, column: 36, message: "trains: soak: testing must be a duration such as 24h or 90m"),
+            Triple(line: 18, column: 16, message: "trains: sprint_days must be a whole number of days from 1 to 60, e.g. 14"),
+            Triple(line: 19, column: 14, message: "trains: time_zone must be an IANA time zone such as Europe/Paris or UTC, not 'Mars/Olympus'"),
+            Triple(line: 20, column: 21, message: "trains: lanes: testing must be how many sprints behind the current one, 0 to 12"),
+            Triple(line: 20, column: 25, message: "unknown key 'qa' in trains: lanes (stage: how many sprints behind the current one)"),
+            Triple(line: 22, column: 42, message: "trains: blackouts: x: 'to' must come after 'from'"),
+            Triple(line: 23, column: 29, message: "trains: blackouts: y: month_end must be how many last days of each month, 1 to 10"),
+            Triple(line: 24, column: 24, message: "trains: blackouts: z: give from and to as local date-times (2026-11-27 00:00), or month_end: DAYS"),
+        ])
+    }
+
     // MARK: - Several problems at once
 
     @Test("every problem of a file is reported, sorted by line and column")

@@ -71,6 +71,11 @@ public struct TrainRequests: Sendable {
         return record
     }
 
+    /// The train's timeline from the timetable, re-forecast from past trains' measured stages.
+    public func forecast(train id: String) async throws -> TrainForecast {
+        TrainForecast.make(try await train(id: id), history: try await store.trains(), timetable: Timetable(config.trains.timetable))
+    }
+
     public func tickets(train id: String) async throws -> [Ticket] {
         _ = try await train(id: id)
         return try await store.tickets(train: id)
