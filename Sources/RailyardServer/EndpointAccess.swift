@@ -56,6 +56,8 @@ public enum EndpointAccess {
             "POST /api/v1/trains/{id}/cancel": .roles([.releaseOwner], why: "cancelling a train needs release-owner"),
             "GET /api/v1/trains/{id}/gates": anyone,
             "GET /api/v1/trains/{id}/record": anyone,
+            "GET /api/v1/figures": anyone,
+            "GET /api/v1/figures/chart.svg": anyone,
             "POST /api/v1/trains/{id}/tickets/{ticket}/validations": .roles([.tester], why: "validating tickets needs tester"),
             "POST /api/v1/trains/{id}/soak": .roles([.releaseOwner], why: "ending or extending a soak needs release-owner"),
             "POST /api/v1/trains/{id}/approvals": .roles([.releaseOwner], why: "adding to the checklist needs release-owner"),

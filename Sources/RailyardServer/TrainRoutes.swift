@@ -82,6 +82,19 @@ enum TrainRoutes {
             }
         }
 
+        api.get("figures") { request, context in
+            try await APIRoutes.respond(request, context, access: access) { _ in try await engine.trains.figures() }
+        }
+
+        api.get("figures/chart.svg") { request, context in
+            do {
+                let svg = ReleaseFiguresChart.svg(try await engine.trains.figures())
+                return Response(status: .ok, headers: [.contentType: "image/svg+xml"], body: .init(byteBuffer: ByteBuffer(string: svg)))
+            } catch {
+                return await APIRoutes.problem(for: error, request, context, access: access)
+            }
+        }
+
         api.get("trains/:id/record") { request, context in
             try await APIRoutes.respond(request, context, access: access) { _ in try await engine.trains.record(train: try context.parameters.require("id")) }
         }

@@ -137,6 +137,8 @@ struct APIContractTests {
              body: #"{"environment": "testing", "verdict": "validated", "comment": "x"}"#, person: "tess", status: 404, errorContains: "no ticket 'PAY-9'"),
         Call(operation: "GET /api/v1/trains/{id}/gates", path: "/api/v1/trains/2026.48/gates", person: "vic", status: 200),
         Call(operation: "GET /api/v1/trains/{id}/record", path: "/api/v1/trains/2026.48/record", person: "vic", status: 200),
+        Call(operation: "GET /api/v1/figures", path: "/api/v1/figures", person: "vic", status: 200),
+        Call(operation: "GET /api/v1/figures/chart.svg", path: "/api/v1/figures/chart.svg", person: "vic", status: 200),
         Call(operation: "GET /api/v1/trains/{id}/record", path: "/api/v1/trains/nope/record", status: 404, errorContains: "no train 'nope'"),
         Call(operation: "POST /api/v1/trains/{id}/gates/{gate}/override", path: "/api/v1/trains/2026.48/gates/performance/override",
              body: #"{"reason": "perf run 48 within budget"}"#, person: "bob", status: 200),

@@ -50,6 +50,8 @@ public struct TrainRelease: Codable, Sendable, Equatable {
     /// The rollback scripts of what the release applied have run (the last step of the way back).
     public var scriptsRolledBack: Bool
     public var startedAt: Date
+    /// When a rollout of the release failed and the way back began.
+    public var failedAt: Date?
     public var endedAt: Date?
 
     public init(batches: [[String]], parallel: Int, scriptsFirst: Bool, previous: [String: String], versions: [String: String], at now: Date) {

@@ -104,6 +104,7 @@ public actor TrainController: Service {
                 case .fail(let reason):
                     train.release!.phase = .reverting
                     train.release!.reason = reason
+                    train.release!.failedAt = clock.now()
                     train.updatedAt = clock.now()
                     try await store.save(train, events: [event(train, kind: "train.release_reverting",
                                                                message: "train \(id): release failed, taking its services back newest first",

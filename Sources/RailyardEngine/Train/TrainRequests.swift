@@ -71,6 +71,14 @@ public struct TrainRequests: Sendable {
         return record
     }
 
+    /// The release figures over the last three months, from every recorded train.
+    public func figures() async throws -> ReleaseFigures {
+        let trains = try await store.trains()
+        var tickets: [String: [Ticket]] = [:]
+        for train in trains where train.state == .done { tickets[train.id] = try await store.tickets(train: train.id) }
+        return ReleaseFigures.compute(trains: trains, tickets: tickets, now: clock.now())
+    }
+
     /// The train's timeline from the timetable, re-forecast from past trains' measured stages.
     public func forecast(train id: String) async throws -> TrainForecast {
         TrainForecast.make(try await train(id: id), history: try await store.trains(), timetable: Timetable(config.trains.timetable))
