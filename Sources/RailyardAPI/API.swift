@@ -201,6 +201,17 @@ public enum API {
         }
     }
 
+    /// Move a simulated clock forward by a duration such as 3d.
+    public struct ClockAdvanceRequest: Codable, Sendable {
+        public var by: String
+        public init(by: String) { self.by = by }
+    }
+
+    public struct ClockView: Codable, Sendable {
+        public var now: Date
+        public init(now: Date) { self.now = now }
+    }
+
     /// A checklist item for the captain's approvals.
     public struct ApprovalItemRequest: Codable, Sendable {
         public var title: String

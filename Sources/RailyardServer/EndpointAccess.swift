@@ -57,6 +57,7 @@ public enum EndpointAccess {
             "GET /api/v1/trains/{id}/gates": anyone,
             "GET /api/v1/trains/{id}/record": anyone,
             "GET /api/v1/figures": anyone,
+            "POST /api/v1/clock/advance": .roles([.admin], why: "moving the simulated clock needs admin"),
             "GET /api/v1/figures/chart.svg": anyone,
             "POST /api/v1/trains/{id}/tickets/{ticket}/validations": .roles([.tester], why: "validating tickets needs tester"),
             "POST /api/v1/trains/{id}/soak": .roles([.releaseOwner], why: "ending or extending a soak needs release-owner"),

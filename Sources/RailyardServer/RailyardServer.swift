@@ -26,6 +26,8 @@ public enum RailyardServer {
         public var tlsKey: String?
         /// Allow plain HTTP on an address other than loopback.
         public var insecureHTTP = false
+        /// Run on a clock an admin can move forward (`POST /api/v1/clock/advance`): demos and rehearsals only.
+        public var simulatedClock = false
 
         public init(configPath: String, stateDirectory: String, host: String = "127.0.0.1", port: Int, routerCommand: [String]) {
             self.configPath = configPath
@@ -57,7 +59,9 @@ public enum RailyardServer {
         let config = try ConfigFile.load(path: options.configPath)
         let metrics = ServerMetrics()
         let paths = RailyardPaths(root: options.stateDirectory)
-        let engine = try await Composition.engine(config: config, paths: paths, routerCommand: options.routerCommand, telemetry: metrics.engineMetrics)
+        let clock: any WallClock = options.simulatedClock ? SimulatedClock() : SystemClock()
+        let engine = try await Composition.engine(config: config, paths: paths, routerCommand: options.routerCommand, clock: clock,
+                                                  telemetry: metrics.engineMetrics)
         do {
             try await engine.prepare()
             try await prepareTokens(options, engine: engine, paths: paths, onAdminToken: onAdminToken)

@@ -82,6 +82,25 @@ enum TrainRoutes {
             }
         }
 
+        // Moves a simulated clock forward (serve --simulated-clock): a demo's days pass in seconds.
+        api.post("clock/advance") { request, context in
+            try await APIRoutes.respond(request, context, access: access) { identity in
+                let body = try await RequestBody.decode(API.ClockAdvanceRequest.self, from: request, fields: ["by"])
+                guard let clock = engine.ports.clock as? SimulatedClock else {
+                    throw Refusal(.conflict, "this server runs on the real clock; only `railyard serve --simulated-clock` can be moved forward")
+                }
+                guard let step = DurationText.parse(body.by), step > .zero, step <= .seconds(366 * 86_400) else {
+                    throw Refusal(.badRequest, "by must be a duration from 1ms to 366 days, e.g. 3d or 12h", field: "by")
+                }
+                let before = clock.now()
+                clock.advance(by: step.timeInterval)
+                try await engine.store.append(AuditEvent(at: clock.now(), actor: identity.name, kind: "clock.advanced", subject: "clock",
+                                                         message: "simulated clock moved forward by \(body.by)",
+                                                         before: before.formatted(.iso8601), after: clock.now().formatted(.iso8601)))
+                return API.ClockView(now: clock.now())
+            }
+        }
+
         api.get("figures") { request, context in
             try await APIRoutes.respond(request, context, access: access) { _ in try await engine.trains.figures() }
         }

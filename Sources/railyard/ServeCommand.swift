@@ -31,6 +31,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "TLS certificate chain, PEM.") var tlsCert: String?
     @Option(help: "TLS private key, PEM.") var tlsKey: String?
     @Flag(help: "Allow plain HTTP on an address other than loopback (tokens then cross the network in clear).") var insecureHTTP = false
+    @Flag(help: ArgumentHelp("Run on a clock an admin moves forward (POST /api/v1/clock/advance): for demos and rehearsals only.", visibility: .hidden))
+    var simulatedClock = false
 
     func run() async throws {
         var options = RailyardServer.Options(configPath: config, stateDirectory: stateDir, host: host, port: port,
@@ -40,6 +42,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.tlsCertificate = tlsCert
         options.tlsKey = tlsKey
         options.insecureHTTP = insecureHTTP
+        options.simulatedClock = simulatedClock
         let loopback = options.isLoopback
         do {
             try await RailyardServer.run(options, onAdminToken: { token in

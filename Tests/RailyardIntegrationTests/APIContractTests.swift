@@ -138,6 +138,8 @@ struct APIContractTests {
         Call(operation: "GET /api/v1/trains/{id}/gates", path: "/api/v1/trains/2026.48/gates", person: "vic", status: 200),
         Call(operation: "GET /api/v1/trains/{id}/record", path: "/api/v1/trains/2026.48/record", person: "vic", status: 200),
         Call(operation: "GET /api/v1/figures", path: "/api/v1/figures", person: "vic", status: 200),
+        Call(operation: "POST /api/v1/clock/advance", path: "/api/v1/clock/advance", body: #"{"by": "3d"}"#, person: "olivia", status: 409,
+             errorContains: "runs on the real clock"),
         Call(operation: "GET /api/v1/figures/chart.svg", path: "/api/v1/figures/chart.svg", person: "vic", status: 200),
         Call(operation: "GET /api/v1/trains/{id}/record", path: "/api/v1/trains/nope/record", status: 404, errorContains: "no train 'nope'"),
         Call(operation: "POST /api/v1/trains/{id}/gates/{gate}/override", path: "/api/v1/trains/2026.48/gates/performance/override",

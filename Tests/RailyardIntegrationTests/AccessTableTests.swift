@@ -22,6 +22,7 @@ struct AccessTableTests {
         "POST /api/v1/trains/{id}/soak": #"{"action": "end", "reason": "access table"}"#,
         "POST /api/v1/trains/{id}/approvals": #"{"title": "Go", "assignee": "bob"}"#,
         "POST /api/v1/trains/{id}/gates/{gate}/override": #"{"reason": "access table"}"#,
+        "POST /api/v1/clock/advance": #"{"by": "1h"}"#,
     ]
 
     /// A concrete path for a route: `{id}` becomes an id that does not exist.
