@@ -12,13 +12,21 @@ public final class PaymentTraffic: Sendable {
         public var failed = 0
         /// Answered by the canary group (the router's `x-railyard-group` header).
         public var canary = 0
+        /// Wallet and FX requests sent beside the pay-ins (`withWalletAndFX`), and those that failed.
+        public var companions = 0
+        public var companionsFailed = 0
     }
 
     let state = Mutex(Counts())
     public let routers: [String]
+    /// Each loop also opens a wallet and reads an FX rate, so those services' canaries see traffic too.
+    public let withWalletAndFX: Bool
 
     /// `routers` are traffic URLs (`http://127.0.0.1:PORT`); pay-ins go to `/payin/payins` on each.
-    public init(routers: [String]) { self.routers = routers }
+    public init(routers: [String], withWalletAndFX: Bool = false) {
+        self.routers = routers
+        self.withWalletAndFX = withWalletAndFX
+    }
 
     public var counts: Counts { state.withLock { $0 } }
 
@@ -26,6 +34,16 @@ public final class PaymentTraffic: Sendable {
     public func run(loops: Int = 3, interval: Duration = .milliseconds(15)) async {
         await withTaskGroup(of: Void.self) { group in
             for router in routers {
+                // Wallet and FX on loops of their own, so they do not slow the pay-ins down.
+                for loop in 0..<(withWalletAndFX ? loops : 0) {
+                    group.addTask {
+                        while !Task.isCancelled {
+                            await self.companion(router + "/wallet/wallets", body: #"{"owner":"demo-\#(loop)","currency":"EUR"}"#)
+                            await self.companion(router + "/fx/rates?from=EUR&to=USD", body: nil)
+                            try? await Task.sleep(for: interval)
+                        }
+                    }
+                }
                 for loop in 0..<loops {
                     group.addTask {
                         var n = 0
@@ -70,6 +88,24 @@ public final class PaymentTraffic: Sendable {
         // A request cut short by cancellation says nothing about the service.
         if Task.isCancelled && failed { return }
         state.withLock { $0.sent += 1; if failed { $0.failed += 1 }; if canary { $0.canary += 1 } }
+    }
+}
+
+extension PaymentTraffic {
+    func companion(_ url: String, body: String?) async {
+        var request = HTTPClientRequest(url: url)
+        if let body {
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        var failed = true
+        if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(5)) {
+            _ = try? await response.body.collect(upTo: 1 << 16)
+            failed = !(200..<300).contains(response.status.code)
+        }
+        if Task.isCancelled && failed { return }
+        state.withLock { $0.companions += 1; if failed { $0.companionsFailed += 1 } }
     }
 }
 

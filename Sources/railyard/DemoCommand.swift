@@ -8,18 +8,33 @@ import RailyardCore
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Play a release on the bundled payment fleet: v1 everywhere, a good payin v2 through every wave, a faulty v3 rolled back.",
+        abstract: "Play a release train on the bundled payment fleet: train 2026.48 from its tickets to production, a hotfix, a faulty version rolled back.",
         discussion: """
-            Starts a Railyard server (`railyard serve`, as a child process) and the fleet (core, wallet, payin, \
-            payout, fx) as real processes behind real routers in nightly, testing, perf, staging, dc1 and dc2, \
-            sends payment traffic through the production routers, and deploys. Leaves nothing running when it ends.
+            Starts a Railyard server (`railyard serve --simulated-clock`, as a child process) and the fleet (core, \
+            wallet, payin, payout, fx) as real processes behind real routers in nightly, testing, perf, staging, dc1 \
+            and dc2, and sends payment traffic through the production routers. Then train 2026.48 (payin, wallet \
+            and fx, providers first) goes through the review, validation, gates and its production release; a \
+            hotfix follows; payin v3, which fails pay-ins, is rolled back by the canary analysis; and the figures \
+            are printed. A sprint's days pass on the simulated clock; processes and traffic are real. Leaves \
+            nothing running when it ends.
             """
     )
 
-    @Option(help: "text for people; json prints {\"rollouts\": [...]} at the end for scripts.") var output: OutputFormat = .text
+    @Option(help: "text for people; json prints {\"rollouts\": [...], \"trains\": [...], \"figures\": {...}} at the end for scripts.") var output: OutputFormat = .text
     @Option(help: "Working folder for the demo's config, state and logs (wiped at start).") var dir: String = ".railyard-demo"
 
-    struct Summary: Codable { var rollouts: [Entry] }
+    struct Summary: Codable {
+        var rollouts: [Entry]
+        var trains: [TrainLine]
+        var figures: ReleaseFigures?
+    }
+    struct TrainLine: Codable {
+        var id: String
+        var kind: TrainKind
+        var state: TrainState
+        var services: [String]
+        var productionAt: Date?
+    }
     struct Entry: Codable { var id, service, version, outcome: String; var reason: String? }
 
     func run() async throws {
@@ -32,37 +47,43 @@ struct DemoCommand: AsyncParsableCommand {
         say("▶ Railyard demo — working folder \(folder)")
         // A real `railyard serve`, as a user would run it; the demo talks to it through the client only.
         let server = try await clientCall {
-            try await LocalControlPlane(config: configPath, stateDirectory: folder + "/state", log: folder + "/serve.log")
+            try await LocalControlPlane(config: configPath, stateDirectory: folder + "/state", log: folder + "/serve.log", simulatedClock: true)
         }
         let url = server.url
         var client = server.client
         var entries: [Entry] = []
+        var trains: [TrainLine] = []
+        var figures: ReleaseFigures?
         do {
             say("  control plane on \(url) (try `railyard status --server \(url)` in another terminal)")
             // Tokens as an admin hands them out: alice deploys and may abort; bob approves. The server
             // refuses alice's approval of her own production change (four eyes).
-            let alice = try await server.client.createToken(name: "alice", role: .releaseOwner, expiresIn: "2h")
-            let bob = try await server.client.createToken(name: "bob", role: .approver, expiresIn: "2h")
+            // The simulated clock moves weeks forward: the tokens last long enough for that.
+            let alice = try await server.client.createToken(name: "alice", role: .releaseOwner, expiresIn: "365d")
+            let bob = try await server.client.createToken(name: "bob", role: .approver, expiresIn: "365d")
+            let tess = try await server.client.createToken(name: "tess", role: .tester, expiresIn: "365d")
             client = RailyardClient(baseURL: url, token: alice.token)
             let approver = RailyardClient(baseURL: url, token: bob.token)
-            say("  tokens: alice (release-owner) deploys, bob (approver) approves — four eyes on every production change")
+            say("  tokens: alice (release-owner) leads the train, tess (tester) validates, bob (approver) approves — four eyes on every production change")
+            let train = DemoTrain(alice: client, bob: approver, tess: RailyardClient(baseURL: url, token: tess.token), admin: server.client,
+                                  folder: folder, say: say)
 
             say("\n▶ 1. Bringing the fleet up at v1 in nightly, testing, perf, staging, dc1 and dc2")
             let status = try await client.up()
             say(StatusTable.render(status).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
 
             let routers = status.targets.filter { ["staging", "dc1", "dc2"].contains($0.name) }.compactMap(\.router)
-            let traffic = PaymentTraffic(routers: routers)
+            let traffic = PaymentTraffic(routers: routers, withWalletAndFX: true)
             let trafficTask = Task { await traffic.run() }
-            say("\n  payment traffic flowing through the staging, dc1 and dc2 routers")
+            say("\n  payment traffic (pay-ins, wallets, FX rates) flowing through the staging, dc1 and dc2 routers")
 
-            say("\n▶ 2. Train 2026.48: payin v2 through pre-deployment scripts → staging → canary (dc1) → dc2")
-            entries.append(try await deployAndFollow(client, approver: approver, service: "payin", version: "v2", say: say) { view, numbers in
-                say("  ✔ bob (approver) approves \(view.id), which alice deployed: \(numbers)")
-                return .approve
-            })
+            say("\n▶ 2. Train 2026.48: its tickets, the review, validation, gates, then its production release")
+            entries += try await train.play { id in try await followTrain(id, client: client, approver: approver, say: say) }
 
-            say("\n▶ 3. payin v3, which fails 4% of pay-ins, through the same process: the canary analysis must catch it")
+            say("\n▶ 3. A hotfix for train 2026.48")
+            entries += try await train.playHotfix { id in try await followTrain(id, client: client, approver: approver, say: say) }
+
+            say("\n▶ 4. payin v3, which fails 8% of pay-ins, through the same process: the canary analysis must catch it")
             entries.append(try await deployAndFollow(client, approver: approver, service: "payin", version: "v3", say: say) { view, numbers in
                 // Only reached if the analysis did not decide: a person looks at the numbers.
                 say("  ✘ alice (release owner) aborts \(view.id): \(numbers)")
@@ -72,12 +93,24 @@ struct DemoCommand: AsyncParsableCommand {
             trafficTask.cancel()
             await trafficTask.value
             let sent = traffic.counts
-            say("\n▶ 4. Figures")
-            say("  payments sent through the routers: \(sent.sent), failed: \(sent.failed) (\(percent(sent.failed, sent.sent)))")
+            say("\n▶ 5. Figures")
+            say("  payments sent through the routers: \(sent.sent), failed: \(sent.failed) (\(percent(sent.failed, sent.sent))); "
+                + "wallet and FX requests: \(sent.companions), failed: \(sent.companionsFailed)")
             for entry in entries {
-                say("  \(entry.id.padding(toLength: 16, withPad: " ", startingAt: 0)) \(entry.service) \(entry.version)  \(entry.outcome)"
+                say("  \(entry.id.padding(toLength: 24, withPad: " ", startingAt: 0)) \(entry.service) \(entry.version)  \(entry.outcome)"
                     + (entry.reason.map { " — \($0)" } ?? ""))
             }
+            trains = try await client.trains().reversed().map {
+                TrainLine(id: $0.id, kind: $0.kind, state: $0.state, services: $0.services.keys.sorted(), productionAt: $0.productionAt)
+            }
+            for line in trains { say("  train \(line.id) (\(line.kind.rawValue)): \(line.state.rawValue)") }
+            let computed = try await client.figures()
+            figures = computed
+            say(FiguresText.render(computed).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+            let record = folder + "/change-record-2026.48.md"
+            try ChangeRecordMarkdown.render(try await client.changeRecord(train: DemoTrain.id)).write(toFile: record, atomically: true, encoding: .utf8)
+            try await client.figuresChart().write(to: URL(fileURLWithPath: folder + "/figures.svg"))
+            say("  change record of 2026.48 (PCI DSS 6.5.1) in \(record); figures chart in \(folder)/figures.svg")
         } catch {
             FileHandle.standardError.write(Data("demo failed: \(error)\n".utf8))
             _ = try? await client.down()
@@ -90,10 +123,51 @@ struct DemoCommand: AsyncParsableCommand {
         await server.waitForExit()
         say("\n▶ Done in \(Int((ContinuousClock.now - started).components.seconds))s; the fleet, routers and server are stopped.")
         say("  audit log and logs kept in \(folder)/state")
-        if output == .json { try printJSON(Summary(rollouts: entries)) }
+        if output == .json { try printJSON(Summary(rollouts: entries, trains: trains, figures: figures)) }
     }
 
     enum Decision { case approve, abort(String) }
+
+    /// Follows a train's release until it ends: prints its events and each rollout's end; bob approves
+    /// every rollout that waits at a gate (the train's rollouts are not his own changes).
+    func followTrain(_ id: String, client: RailyardClient, approver: RailyardClient, say: @Sendable (String) -> Void) async throws -> [Entry] {
+        var seen = Set<Int64>()
+        var ended = Set<String>()
+        var approved = Set<String>()
+        while true {
+            let view = try await client.train(id)
+            for event in try await client.history(subject: "train:\(id)", limit: 500) where !seen.contains(event.id ?? -1) {
+                seen.insert(event.id ?? -1)
+                if event.kind.hasPrefix("train.release") || event.kind == "train.released" || event.kind == "train.rolled_back" {
+                    say("  " + EventLine.render(event))
+                }
+            }
+            for entry in view.train.release?.entries ?? [] {
+                guard let rollout = try? await client.rollout(entry.rolloutID) else { continue }
+                if rollout.phase == .awaitingApproval, !approved.contains("\(rollout.id)#\(rollout.stepIndex)") {
+                    approved.insert("\(rollout.id)#\(rollout.stepIndex)")
+                    let numbers = try await canaryNumbers(client, service: rollout.service, target: "dc1")
+                    _ = try await approver.approve(rollout.id)
+                    say("  ✔ bob approves \(rollout.id) at \(rollout.wave): \(numbers)")
+                }
+                if rollout.phase.isTerminal, ended.insert(rollout.id).inserted {
+                    let verdict = try await client.analyses(ofRollout: rollout.id).last.map { " — analysis \($0.verdict?.rawValue ?? "?")" } ?? ""
+                    say("  \(rollout.phase == .promoted ? "✔" : "✘") \(rollout.id): \(rollout.phase.rawValue)\(verdict)")
+                }
+            }
+            if view.train.state.isFinal {
+                var entries: [Entry] = []
+                for entry in view.train.release?.entries ?? [] {
+                    let rollout = try await client.rollout(entry.rolloutID)
+                    entries.append(Entry(id: rollout.id, service: rollout.service, version: rollout.version,
+                                         outcome: rollout.phase == .promoted ? "promoted" : "rolled_back", reason: rollout.reason))
+                }
+                say("  train \(id): \(view.train.state.rawValue)" + (view.train.reason.map { " — \($0)" } ?? ""))
+                return entries
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+    }
 
     /// Deploys and follows a rollout on its event stream, printing its events; `decide` plays the release
     /// owner at the approval gate.

@@ -1,9 +1,12 @@
 import Foundation
 
 /// The files the demo writes into its working folder: the fleet's railyard.yml, the versions'
-/// behaviour (payin v3 fails 4% of pay-ins) and a pre-deployment script with its rollback.
+/// behaviour (payin v3 fails 8% of pay-ins) and a pre-deployment script with its rollback.
 enum DemoFleet {
     static let services = ["core": "monolith", "wallet": "microservice", "payin": "microservice", "payout": "microservice", "fx": "microservice"]
+
+    /// Providers first: payin calls wallet, which converts through fx.
+    static let dependsOn = ["payin": "wallet", "wallet": "fx"]
 
     static func railyardYAML(executable: String, behaviourPath: String) -> String {
         let serviceBlocks = services.keys.sorted().map { name in
@@ -17,7 +20,7 @@ enum DemoFleet {
                 smoke: [/health, /metrics]
                 start_timeout: 20s
                 instances: { nightly: 1, testing: 1, perf: 1, staging: 1, dc1: 2, dc2: 2 }
-            """
+            """ + (dependsOn[name].map { "\n    depends_on: [\($0)]" } ?? "")
         }.joined(separator: "\n")
         return """
             # The bundled payment fleet, written by `railyard demo`.
@@ -37,6 +40,15 @@ enum DemoFleet {
                 apply: scripts/001-payin-fee-column.sh
                 rollback: scripts/001-payin-fee-column.rollback.sh
                 timeout: 30s
+
+            # The release calendar and its rules; the demo's server runs on a simulated clock, so a
+            # train's days pass in seconds.
+            trains:
+              parallel: 2
+              soak: { testing: 2d }
+              sprint_days: 14
+              sprint_start: 2026-01-05
+              time_zone: Europe/Paris
 
             deployment:
               waves:
@@ -58,7 +70,7 @@ enum DemoFleet {
                         alpha: 0.01
                         min_samples: 100
                         interval: 1s
-                        max_duration: 25s
+                        max_duration: 15s
                         # Error rate only: the demo's services answer in well under a millisecond on
                         # loopback, where two fresh processes differ in latency by placement and CPU
                         # contention alone (a +50% allowance still failed v2 once under CI load). Latency
@@ -80,9 +92,9 @@ enum DemoFleet {
     }
 
     static let behaviourYAML = """
-        # Per-version behaviour of the demo fleet: v3 of payin fails 4% of pay-ins.
+        # Per-version behaviour of the demo fleet: v3 of payin fails 8% of pay-ins.
         payin:
-          v3: { failure_rate: 0.04 }
+          v3: { failure_rate: 0.08 }
         fx:
           v3: { extra_latency_ms: 30 }
 

@@ -16,12 +16,13 @@ final class LocalControlPlane: @unchecked Sendable {
 
     /// Starts `railyard serve` and returns once it answers (it has reconciled by then).
     /// - Parameter log: where its output goes.
-    init(config: String, stateDirectory: String, log: String) async throws {
+    /// - Parameter simulatedClock: run the server on a clock an admin moves forward (the demo's days).
+    init(config: String, stateDirectory: String, log: String, simulatedClock: Bool = false) async throws {
         let port = try FreePort.next()
         url = "http://127.0.0.1:\(port)"
         client = RailyardClient(baseURL: url, token: nil)
         process.executableURL = URL(fileURLWithPath: Defaults.executablePath)
-        process.arguments = ["serve", "--config", config, "--state-dir", stateDirectory, "--port", String(port)]
+        process.arguments = ["serve", "--config", config, "--state-dir", stateDirectory, "--port", String(port)] + (simulatedClock ? ["--simulated-clock"] : [])
         try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: log).deletingLastPathComponent().path, withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))

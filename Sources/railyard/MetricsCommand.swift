@@ -40,6 +40,11 @@ enum FiguresText {
         func number(_ value: Double?, _ unit: String, digits: Int = 1) -> String {
             value.map { String(format: "%.\(digits)f", $0) + unit } ?? "not measured yet"
         }
+        /// Under an hour in minutes, under a minute in seconds: a rollback takes seconds.
+        func hours(_ value: Double?) -> String {
+            guard let value else { return "not measured yet" }
+            return value >= 1 ? String(format: "%.1f h", value) : value * 60 >= 1 ? String(format: "%.1f min", value * 60) : String(format: "%.0f s", value * 3600)
+        }
         var lines = ["release figures from \(String(figures.windowStart.formatted(.iso8601).prefix(10))) to \(String(figures.windowEnd.formatted(.iso8601).prefix(10)))"]
         lines.append(TextTable.render(header: ["FIGURE", "VALUE"], rows: [
             ["validation days per train", number(figures.seed.validationDaysPerTrain, " days")],
@@ -49,7 +54,7 @@ enum FiguresText {
             ["deployment frequency", "\(figures.dora.deploymentFrequency) (\(figures.dora.deployments) releases)"],
             ["median lead time", number(figures.dora.medianLeadTimeHours, " h") + (figures.dora.leadTimeBucket.map { " (\($0))" } ?? "")],
             ["change failure rate", figures.dora.changeFailureRate.map { String(format: "%.0f%%", $0 * 100) } ?? "no release yet"],
-            ["median time to restore", number(figures.dora.medianTimeToRestoreHours, " h") + (figures.dora.timeToRestoreBucket.map { " (\($0))" } ?? "")],
+            ["median time to restore", hours(figures.dora.medianTimeToRestoreHours) + (figures.dora.timeToRestoreBucket.map { " (\($0))" } ?? "")],
         ]))
         if !figures.quality.isEmpty {
             lines.append(TextTable.render(header: ["TRAIN", "STATE", "QUALITY", "COMPONENTS"], rows: figures.quality.map { quality in
