@@ -30,9 +30,9 @@ struct TrainGatesTests {
         #expect(TrainGates.gates(from: .development, to: .nightly, skipping: false, soak: [:], fourEyes: false).isEmpty)
         #expect(TrainGates.gates(from: .testing, to: .perf, skipping: false, soak: [.testing: .seconds(3600)], fourEyes: false) == [.ticketsValidated, .soak])
         #expect(TrainGates.gates(from: .ready, to: .production, skipping: false, soak: [:], fourEyes: true)
-                == [.riskReview, .approvals, .fourEyes, .nonRegression, .performance])
+                == [.riskReview, .approvals, .fourEyes, .nonRegression, .performance, .blackout])
         #expect(TrainGates.gates(from: .testing, to: .production, skipping: true, soak: [.testing: .seconds(60)], fourEyes: false)
-                == [.riskReview, .approvals, .nonRegression, .performance], "a hotfix's approved skip of testing adds no validation gate")
+                == [.riskReview, .approvals, .nonRegression, .performance, .blackout], "a hotfix's approved skip of testing adds no validation gate")
     }
 
     @Test func everyTicketMustBeValidatedInTestingByItsLatestVerdict() {
