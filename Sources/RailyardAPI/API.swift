@@ -212,6 +212,28 @@ public enum API {
         public init(now: Date) { self.now = now }
     }
 
+    /// The service versions a train carries, all of them.
+    public struct TrainServicesRequest: Codable, Sendable {
+        public var services: [String: String]
+        public init(services: [String: String]) { self.services = services }
+    }
+
+    /// One ticket written by hand.
+    public struct TicketRequest: Codable, Sendable {
+        public var title: String
+        public var type: String?
+        public var owner: String
+        public var services: [String]
+        public var mergedAt: String?
+        public init(title: String, type: String?, owner: String, services: [String], mergedAt: String?) {
+            self.title = title
+            self.type = type
+            self.owner = owner
+            self.services = services
+            self.mergedAt = mergedAt
+        }
+    }
+
     /// A checklist item for the captain's approvals.
     public struct ApprovalItemRequest: Codable, Sendable {
         public var title: String

@@ -147,6 +147,12 @@ public struct RailyardClient: Sendable {
     public func gates(train id: String) async throws -> [GateResult] { try await get("trains/\(escaped(id))/gates") }
     public func changeRecord(train id: String) async throws -> ChangeRecord { try await get("trains/\(escaped(id))/record") }
     public func figures() async throws -> ReleaseFigures { try await get("figures") }
+    public func setServices(train id: String, _ services: [String: String]) async throws -> TrainRecord {
+        try await post("trains/\(escaped(id))/services", body: API.TrainServicesRequest(services: services))
+    }
+    public func putTicket(train id: String, ticket: String, _ request: API.TicketRequest) async throws -> Ticket {
+        try API.decoder.decode(Ticket.self, from: try await send("PUT", "trains/\(escaped(id))/tickets/\(escaped(ticket))", body: try API.encoder.encode(request)))
+    }
     public func advanceClock(by duration: String) async throws -> API.ClockView { try await post("clock/advance", body: API.ClockAdvanceRequest(by: duration)) }
     public func figuresChart() async throws -> Data { try await send("GET", "figures/chart.svg") }
     public func validate(train id: String, ticket: String, _ request: API.ValidationRequest) async throws -> Validation {

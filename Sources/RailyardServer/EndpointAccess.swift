@@ -55,6 +55,8 @@ public enum EndpointAccess {
             "POST /api/v1/trains/{id}/skip": .roles([.releaseOwner, .approver], why: "skipping a hotfix's stages needs release-owner or approver"),
             "POST /api/v1/trains/{id}/cancel": .roles([.releaseOwner], why: "cancelling a train needs release-owner"),
             "GET /api/v1/trains/{id}/gates": anyone,
+            "POST /api/v1/trains/{id}/services": .roles([.releaseOwner], why: "setting a train's versions needs release-owner"),
+            "PUT /api/v1/trains/{id}/tickets/{ticket}": .roles([.releaseOwner, .developer], why: "writing tickets needs release-owner or developer"),
             "GET /api/v1/trains/{id}/record": anyone,
             "GET /api/v1/figures": anyone,
             "POST /api/v1/clock/advance": .roles([.admin], why: "moving the simulated clock needs admin"),

@@ -131,6 +131,22 @@ enum TrainRoutes {
             }
         }
 
+        api.post("trains/:id/services") { request, context in
+            try await APIRoutes.respond(request, context, access: access) { identity in
+                let body = try await RequestBody.decode(API.TrainServicesRequest.self, from: request, fields: ["services"])
+                return try await engine.trains.setServices(train: try context.parameters.require("id"), services: body.services, actor: identity.name)
+            }
+        }
+
+        api.put("trains/:id/tickets/:ticket") { request, context in
+            try await APIRoutes.respond(request, context, access: access) { identity in
+                let body = try await RequestBody.decode(API.TicketRequest.self, from: request, fields: ["title", "type", "owner", "services", "merged_at"])
+                return try await engine.trains.putTicket(train: try context.parameters.require("id"), ticket: try context.parameters.require("ticket"),
+                                                         title: body.title, type: body.type, owner: body.owner, services: body.services,
+                                                         mergedAt: body.mergedAt, actor: identity.name)
+            }
+        }
+
         api.post("trains/:id/soak") { request, context in
             try await APIRoutes.respond(request, context, access: access) { identity in
                 let body = try await RequestBody.decode(API.SoakRequest.self, from: request, fields: ["action", "duration", "reason"])

@@ -27,7 +27,7 @@ struct TrainCommand: AsyncParsableCommand {
             """,
         subcommands: [TrainCreateCommand.self, TrainListCommand.self, TrainShowCommand.self, TrainImportCommand.self,
                       TrainAnswerCommand.self, TrainReviewCommand.self, TrainPlanCommand.self, TrainGatesCommand.self, TrainValidateCommand.self,
-                      TrainSoakCommand.self, TrainApprovalsCommand.self, TrainApproveCommand.self, TrainOverrideCommand.self, TrainRecordCommand.self,
+                      TrainSoakCommand.self, TrainApprovalsCommand.self, TrainApproveCommand.self, TrainOverrideCommand.self, TrainRecordCommand.self, TrainSetCommand.self, TrainTicketCommand.self,
                       TrainAdvanceCommand.self, TrainSkipCommand.self, TrainCancelCommand.self]
     )
 }

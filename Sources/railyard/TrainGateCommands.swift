@@ -159,3 +159,61 @@ struct TrainRecordCommand: AsyncParsableCommand {
         print(ChangeRecordMarkdown.render(record), terminator: "")
     }
 }
+
+struct TrainSetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set", abstract: "Set the service versions a train carries, all of them (release-owner).",
+        discussion: """
+            Before production only. The train then carries exactly the versions given; a soak restarts.
+
+            Example:
+              railyard train set 2026.48 --service payin=2026.48.2 --service wallet=2026.48.0
+            """)
+    @Argument(help: "The train's id.") var id: String
+    @Option(help: "SERVICE=VERSION; repeat for each service.") var service: [String] = []
+    @OptionGroup var options: ClientOptions
+
+    func validate() throws {
+        for pair in service where pair.split(separator: "=").count != 2 {
+            throw ValidationError("--service '\(pair)' is not SERVICE=VERSION (e.g. payin=2026.48.1)")
+        }
+    }
+
+    func run() async throws {
+        let services = Dictionary(service.map { pair -> (String, String) in
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            return (parts[0], parts[1])
+        }, uniquingKeysWith: { _, last in last })
+        let train = try await clientCall { try await options.client.setServices(train: id, services) }
+        if options.output == .json { return try printJSON(train) }
+        print("train \(train.id) carries " + (train.services.isEmpty ? "no service" : train.services.sorted { $0.key < $1.key }
+            .map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+    }
+}
+
+struct TrainTicketCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ticket", abstract: "Create or edit one ticket of a train by hand (release-owner or developer).",
+        discussion: """
+            Checked as an imported row is; its review answers are kept.
+
+            Example:
+              railyard train ticket 2026.48 PAY-1260 --title "Refund fees" --owner erin --service payin --merged 2026-11-20
+            """)
+    @Argument(help: "The train's id.") var id: String
+    @Argument(help: "The ticket's key, e.g. PAY-1234.") var ticket: String
+    @Option(help: "Its title.") var title: String
+    @Option(help: "Story, Bug, …") var type: String?
+    @Option(help: "Who owns it.") var owner: String
+    @Option(help: "A service it touches; repeat for each.") var service: [String] = []
+    @Option(help: "When it was merged (2026-11-20 or 2026-11-20T14:05:00Z).") var merged: String?
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let stored = try await clientCall {
+            try await options.client.putTicket(train: id, ticket: ticket, .init(title: title, type: type, owner: owner, services: service, mergedAt: merged))
+        }
+        if options.output == .json { return try printJSON(stored) }
+        print("\(stored.id) in train \(id): \(stored.title) [\(stored.services.joined(separator: ", "))] \(stored.owner)")
+    }
+}

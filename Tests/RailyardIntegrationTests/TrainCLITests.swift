@@ -136,4 +136,51 @@ struct TrainCLITests {
         #expect(answered.status == 0 && answered.out.contains("1 tickets answered from \(good)") && answered.out.contains("review signed by alice"),
                 "\(answered.out) \(answered.err)")
     }
+
+    /// Editing by hand, the gates, the change record, the timetable and the figures on the binary.
+    @Test func editingGatesRecordTimetableAndFiguresOnTheBinary() async throws {
+        let folder = try RailyardBinary.temporaryFolder("train-cli-more")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let config = try RailyardBinary.writeDC1Fleet(in: folder)
+        let server = try ServerProcess(config: config, stateDirectory: folder + "/state", port: try FreePort.next(), log: folder + "/serve.log")
+        try await server.waitReady()
+        defer { server.process.terminate(); server.process.waitUntilExit() }
+        let owner = server.tokens[.releaseOwner]!
+        func run(_ arguments: [String], token: String? = nil) throws -> CLIExitCodeTests.Run {
+            try CLIExitCodeTests.railyard(arguments + ["--server", server.url], token: token ?? owner)
+        }
+        #expect(try run(["train", "create", "2026.48", "--captain", "carol"]).status == 0)
+        let set = try run(["train", "set", "2026.48", "--service", "payin=2026.48.1"])
+        #expect(set.status == 0 && set.out.contains("train 2026.48 carries payin 2026.48.1"), "\(set.out) \(set.err)")
+        let badSet = try run(["train", "set", "2026.48", "--service", "payn=1"])
+        #expect(badSet.status == 1 && badSet.err.contains("no service 'payn' in railyard.yml; did you mean 'payin'?"), "\(badSet.err)")
+        let ticket = try run(["train", "ticket", "2026.48", "PAY-1260", "--title", "Refund fees", "--owner", "erin", "--service", "payin",
+                              "--merged", "2026-11-20"])
+        #expect(ticket.status == 0 && ticket.out.contains("PAY-1260 in train 2026.48: Refund fees [payin] erin"), "\(ticket.out) \(ticket.err)")
+        let badTicket = try run(["train", "ticket", "2026.48", "PAY-1261", "--title", "x", "--owner", "erin", "--service", "payin", "--merged", "soon"])
+        #expect(badTicket.status == 1 && badTicket.err.contains("merged_at: 'soon' is not a date"), "\(badTicket.err)")
+
+        let gates = try run(["train", "gates", "2026.48"])
+        #expect(gates.status == 0 && gates.out.contains("train 2026.48: no gate before its next move"), "\(gates.out)")
+        let record = try run(["train", "record", "2026.48", "--format", "md"])
+        #expect(record.status == 0 && record.out.contains("# Change record: train 2026.48") && record.out.contains("| PAY-1260 | Refund fees |")
+                && record.out.contains("## 5. The way back") && record.out.contains("- payin: back from 2026.48.1 to v1"), "\(record.out)")
+        let json = try run(["train", "record", "2026.48", "--format", "json"])
+        let anchor = folder + "/record.json"
+        try json.out.write(toFile: anchor, atomically: true, encoding: .utf8)
+        let metrics = try run(["metrics", "--svg", folder + "/chart.svg"])
+        #expect(metrics.status == 0 && metrics.out.contains("non-regression runs per day") && metrics.out.contains("not measured yet (no nightly runs)")
+                && metrics.out.contains("deployment frequency            Yearly (0 releases)"), "\(metrics.out) \(metrics.err)")
+        #expect((try? String(contentsOfFile: folder + "/chart.svg", encoding: .utf8))?.contains("no released train yet") == true)
+        server.process.terminate()
+        server.process.waitUntilExit()
+        let verified = try CLIExitCodeTests.railyard(["audit", "verify", "--state-dir", folder + "/state", "--anchor", anchor])
+        #expect(verified.status == 0 && verified.out.contains("audit chain intact"), "the record's head is in the chain: \(verified.out) \(verified.err)")
+
+        let timetable = try CLIExitCodeTests.railyard(["timetable", "--config", config, "--from", "2026-12-21", "--weeks", "4", "--output", "json"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(timetable.out.utf8)) as? [[String: Any]], "\(timetable.out) \(timetable.err)")
+        #expect(rows.map { $0["sprint"] as? String } == ["2026.52", "2027.01"] && (rows.first?["lanes"] as? [String: String])?["production"] == "2026.46")
+        let badWeeks = try CLIExitCodeTests.railyard(["timetable", "--config", config, "--weeks", "0"])
+        #expect(badWeeks.status == 64 && badWeeks.err.contains("--weeks must be 1 to 104"), "\(badWeeks.err)")
+    }
 }
