@@ -212,6 +212,16 @@ public enum API {
         public init(now: Date) { self.now = now }
     }
 
+    /// Skip (with a reason) or resume the scheduled creation of a sprint's train.
+    public struct ScheduleRunRequest: Codable, Sendable {
+        public var train: String
+        public var reason: String?
+        public init(train: String, reason: String?) {
+            self.train = train
+            self.reason = reason
+        }
+    }
+
     /// The service versions a train carries, all of them.
     public struct TrainServicesRequest: Codable, Sendable {
         public var services: [String: String]

@@ -147,6 +147,13 @@ public struct RailyardClient: Sendable {
     public func gates(train id: String) async throws -> [GateResult] { try await get("trains/\(escaped(id))/gates") }
     public func changeRecord(train id: String) async throws -> ChangeRecord { try await get("trains/\(escaped(id))/record") }
     public func figures() async throws -> ReleaseFigures { try await get("figures") }
+    public func schedule() async throws -> ScheduleState { try await get("schedule") }
+    public func skipRun(train: String, reason: String) async throws -> ScheduleState {
+        try await post("schedule/skip", body: API.ScheduleRunRequest(train: train, reason: reason))
+    }
+    public func resumeRun(train: String) async throws -> ScheduleState {
+        try await post("schedule/resume", body: API.ScheduleRunRequest(train: train, reason: nil))
+    }
     public func setServices(train id: String, _ services: [String: String]) async throws -> TrainRecord {
         try await post("trains/\(escaped(id))/services", body: API.TrainServicesRequest(services: services))
     }

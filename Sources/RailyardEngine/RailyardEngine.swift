@@ -18,6 +18,7 @@ public struct RailyardEngine: Sendable {
     public let access: AccessControl
     public let trains: TrainRequests
     public let trainController: TrainController
+    public let scheduler: TrainScheduler
 
     public init(config: RailyardConfig, ports: EnginePorts, stopGrace: Duration = .seconds(5), extractor: CountersExtractor = CountersExtractor()) {
         self.config = config
@@ -41,14 +42,16 @@ public struct RailyardEngine: Sendable {
         let trainController = TrainController(config: config, store: ports.store, rollouts: rollouts, ledger: ledger, feed: feed,
                                               runner: ports.scripts, paths: ports.paths, clock: ports.clock)
         self.trainController = trainController
-        self.trains = TrainRequests(config: config, store: ports.store, clock: ports.clock, controller: trainController)
+        let trains = TrainRequests(config: config, store: ports.store, clock: ports.clock, controller: trainController)
+        self.trains = trains
+        self.scheduler = TrainScheduler(config: config, store: ports.store, clock: ports.clock, trains: trains)
         self.operations = FleetOperations(config: config, store: ports.store, fleet: fleet, driver: ports.driver, requests: rollouts)
     }
 
     public var store: any RailyardStore { ports.store }
 
     /// The controllers, in start order, for the server's ServiceGroup (which stops them in reverse).
-    public var services: [any Service] { [controller, trainController, alerts] }
+    public var services: [any Service] { [controller, trainController, scheduler, alerts] }
 
     /// Settles processes and rollouts, then queues what the controllers resume; before the services run.
     public func prepare() async throws {

@@ -101,6 +101,24 @@ enum TrainRoutes {
             }
         }
 
+        api.get("schedule") { request, context in
+            try await APIRoutes.respond(request, context, access: access) { _ in try await engine.trains.schedule() }
+        }
+
+        api.post("schedule/skip") { request, context in
+            try await APIRoutes.respond(request, context, access: access) { identity in
+                let body = try await RequestBody.decode(API.ScheduleRunRequest.self, from: request, fields: ["train", "reason"])
+                return try await engine.trains.skipRun(train: body.train, reason: try Self.reason(body.reason ?? ""), actor: identity.name)
+            }
+        }
+
+        api.post("schedule/resume") { request, context in
+            try await APIRoutes.respond(request, context, access: access) { identity in
+                let body = try await RequestBody.decode(API.ScheduleRunRequest.self, from: request, fields: ["train", "reason"])
+                return try await engine.trains.resumeRun(train: body.train, actor: identity.name, scheduler: engine.scheduler)
+            }
+        }
+
         api.get("figures") { request, context in
             try await APIRoutes.respond(request, context, access: access) { _ in try await engine.trains.figures() }
         }

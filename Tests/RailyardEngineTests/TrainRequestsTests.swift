@@ -240,3 +240,46 @@ struct TrainRequestsTests {
         #expect(next.approvals == [ApprovalItem(id: 1, title: "Go from support", assignee: "bob")])
     }
 }
+
+@Suite("Train scheduler: each sprint's train on its first day, missed runs made up, runs skipped and resumed")
+struct TrainSchedulerTests {
+    @Test func theSchedulerCreatesEachSprintsTrainAndHonoursSkippedRuns() async throws {
+        var config = try FakeEngine.config(waves: TrainRequestsTests.canary)
+        config.trains.cadence = .init(captain: "carol", hour: 9, minute: 0)
+        let f = FakeEngine(config: config)
+        let scheduler = f.engine.scheduler
+        // The manual clock starts on Friday 2027-01-15 08:00 UTC: sprint 2027.01 began on the 4th, its
+        // 09:00 run was missed while Railyard was down, so it is made now.
+        let made = try await scheduler.tick()
+        #expect(made?.id == "2027.01" && made?.captain == "carol" && made?.createdBy == "railyard:schedule")
+        #expect(try await scheduler.tick() == nil, "never twice")
+
+        _ = try await f.engine.trains.skipRun(train: "2027.03", reason: "team offsite", actor: "alice")
+        do {
+            _ = try await f.engine.trains.skipRun(train: "2027.02", reason: "x", actor: "alice")
+            Issue.record("2027.02 starts no sprint")
+        } catch let refusal as Refusal {
+            #expect(refusal.field == "train")
+        }
+        let task = Task { try await scheduler.run() }
+        defer { task.cancel() }
+        for _ in 0..<5_000 where f.clock.sleeperCount == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        // Monday 2027-01-18 09:00: 2027.03's run is skipped.
+        f.clock.advance(by: 3 * 86_400 + 3600)
+        for _ in 0..<200 { try await Task.sleep(for: .milliseconds(2)) }
+        #expect(try await f.store.train(id: "2027.03") == nil, "a skipped run makes no train")
+        let resumed = try await f.engine.trains.resumeRun(train: "2027.03", actor: "alice", scheduler: scheduler)
+        #expect(resumed.skipped.isEmpty)
+        #expect(try await f.store.train(id: "2027.03")?.createdBy == "railyard:schedule", "resumed after its time: made at once")
+        // Two weeks later, the next sprint's train comes on schedule.
+        f.clock.advance(by: 14 * 86_400)
+        var next: TrainRecord?
+        for _ in 0..<2_000 where next == nil {
+            next = try await f.store.train(id: "2027.05")
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        #expect(next?.captain == "carol")
+        let kinds = try await f.store.events(subject: "schedule", limit: 10).map(\.kind)
+        #expect(kinds == ["schedule.run_skipped", "schedule.run_resumed"])
+    }
+}

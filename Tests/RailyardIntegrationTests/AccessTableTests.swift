@@ -23,6 +23,8 @@ struct AccessTableTests {
         "POST /api/v1/trains/{id}/approvals": #"{"title": "Go", "assignee": "bob"}"#,
         "POST /api/v1/trains/{id}/gates/{gate}/override": #"{"reason": "access table"}"#,
         "POST /api/v1/clock/advance": #"{"by": "1h"}"#,
+        "POST /api/v1/schedule/skip": #"{"train": "2026.52", "reason": "access table"}"#,
+        "POST /api/v1/schedule/resume": #"{"train": "2026.52"}"#,
         "POST /api/v1/trains/{id}/services": #"{"services": {}}"#,
         "PUT /api/v1/trains/{id}/tickets/{ticket}": #"{"title": "t", "owner": "dave", "services": ["payin"]}"#,
     ]

@@ -86,4 +86,22 @@ extension SQLStore {
             }
         }
     }
+
+    public func setting(_ key: String) async throws -> String? {
+        try await exclusive {
+            try await db.raw("SELECT value FROM settings WHERE key = \(bind: key)").first()?.decode(column: "value", as: String.self)
+        }
+    }
+
+    public func save(setting key: String, value: String, event: AuditEvent) async throws {
+        try await exclusive {
+            try await transaction {
+                try await db.raw("""
+                    INSERT INTO settings (key, value) VALUES (\(bind: key), \(bind: value))
+                    ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                    """).run()
+                try await insert(event)
+            }
+        }
+    }
 }

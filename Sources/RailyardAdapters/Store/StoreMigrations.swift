@@ -74,6 +74,9 @@ enum StoreMigrations {
         Migration(version: 6) { _ in [
             "CREATE TABLE validations (train_id TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL, PRIMARY KEY (train_id, seq))",
         ] },
+        Migration(version: 7) { _ in [
+            "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        ] },
     ]
 
     /// The migration that starts the audit chain.

@@ -6,7 +6,7 @@ extension ConfigLoader {
     mutating func readTrains(_ node: Node) -> TrainsSpec {
         var spec = TrainsSpec()
         guard let fields = mapping(node, "trains") else { return spec }
-        checkKeys(fields, allowed: ["parallel", "soak", "sprint_days", "sprint_start", "time_zone", "lanes", "blackouts"], context: "trains")
+        checkKeys(fields, allowed: ["parallel", "soak", "sprint_days", "sprint_start", "time_zone", "lanes", "blackouts", "cadence"], context: "trains")
         if let parallelNode = fields["parallel"] {
             if let value = parallelNode.int, TrainsSpec.parallelRange.contains(value) {
                 spec.parallel = value
@@ -28,6 +28,22 @@ extension ConfigLoader {
             }
         }
         readTimetable(fields, into: &spec.timetable)
+        if let node = fields["cadence"], let cadence = mapping(node, "trains: cadence") {
+            checkKeys(cadence, allowed: ["captain", "at"], context: "trains: cadence")
+            if let captain = requiredString(cadence, "captain", in: node, context: "trains: cadence") {
+                var parsed = TrainsSpec.Cadence(captain: captain)
+                if let at = cadence["at"] {
+                    let parts = (at.string ?? "").split(separator: ":").compactMap { Int($0) }
+                    if parts.count == 2, (0...23).contains(parts[0]), (0...59).contains(parts[1]) {
+                        parsed.hour = parts[0]
+                        parsed.minute = parts[1]
+                    } else {
+                        error(at: at, "trains: cadence: at must be a local time such as \"09:00\"")
+                    }
+                }
+                spec.cadence = parsed
+            }
+        }
         return spec
     }
 

@@ -10,6 +10,20 @@ public struct TrainsSpec: Sendable, Equatable {
 
     /// The release calendar: sprints, lanes, freezes.
     public var timetable: TimetableSpec
+    /// Each sprint's train is created on its first day at this local time, with this captain; nil: by hand only.
+    public var cadence: Cadence?
+
+    public struct Cadence: Sendable, Equatable {
+        public var captain: String
+        /// Hour and minute, local to the timetable's time zone.
+        public var hour: Int
+        public var minute: Int
+        public init(captain: String, hour: Int = 9, minute: Int = 0) {
+            self.captain = captain
+            self.hour = hour
+            self.minute = minute
+        }
+    }
 
     public init(parallel: Int = 2, soak: [TrainState: Duration] = [:], timetable: TimetableSpec = TimetableSpec()) {
         self.parallel = parallel

@@ -31,6 +31,11 @@ public struct Timetable: Sendable {
         calendar.date(byAdding: .day, value: index * spec.sprintDays, to: anchor)!
     }
 
+    /// When the scheduled train of sprint `index` is created: its first day at `hour:minute` local time.
+    public func creation(ofSprint index: Int, hour: Int, minute: Int) -> Date {
+        calendar.date(bySettingHour: hour, minute: minute, second: 0, of: start(ofSprint: index))!
+    }
+
     /// The sprint a moment falls in.
     public func sprint(containing date: Date) -> Int {
         let days = calendar.dateComponents([.day], from: anchor, to: calendar.startOfDay(for: date)).day!

@@ -56,6 +56,11 @@ public protocol RailyardStore: Sendable {
     /// A train's validations, oldest first.
     func validations(train: String) async throws -> [Validation]
 
+    /// A small named piece of state (the train schedule's skipped runs), as JSON text; nil when never saved.
+    func setting(_ key: String) async throws -> String?
+    /// Saves a setting and its audit event in one transaction.
+    func save(setting key: String, value: String, event: AuditEvent) async throws
+
     func setStableVersion(service: String, target: String, version: String) async throws
     /// service → target → version
     func stableVersions() async throws -> [String: [String: String]]

@@ -20,6 +20,7 @@ final class InMemoryStore: RailyardStore {
         var trains: [String: TrainRecord] = [:]
         var tickets: [String: [Ticket]] = [:]
         var validations: [String: [Validation]] = [:]
+        var settings: [String: String] = [:]
     }
     let state = Mutex(State())
 
@@ -78,6 +79,10 @@ final class InMemoryStore: RailyardStore {
         try await append(event)
     }
     func validations(train: String) async throws -> [Validation] { state.withLock { $0.validations[train] ?? [] } }
+    func setting(_ key: String) async throws -> String? { state.withLock { $0.settings[key] } }
+    func save(setting key: String, value: String, event: AuditEvent) async throws {
+        state.withLock { $0.settings[key] = value; Self.append(event, to: &$0) }
+    }
 
     func append(_ event: AuditEvent) async throws { state.withLock { Self.append(event, to: &$0) } }
     /// The in-memory fake keeps no hash chain: its head names the last id only.
