@@ -41,17 +41,10 @@ struct TrainCreateCommand: AsyncParsableCommand {
     @Option(help: "For a hotfix train: the train it fixes.") var fixes: String?
     @OptionGroup var options: ClientOptions
 
-    func validate() throws {
-        for pair in service where pair.split(separator: "=").count != 2 {
-            throw ValidationError("--service '\(pair)' is not SERVICE=VERSION (e.g. payin=2026.48.1)")
-        }
-    }
+    func validate() throws { _ = try ServiceVersions.parse(service) }
 
     func run() async throws {
-        let services = Dictionary(service.map { pair -> (String, String) in
-            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-            return (parts[0], parts[1])
-        }, uniquingKeysWith: { _, last in last })
+        let services = try ServiceVersions.parse(service)
         let view = try await clientCall {
             try await options.client.createTrain(API.TrainRequest(id: id, captain: captain, services: services, kind: kind, fixes: fixes))
         }
@@ -287,5 +280,20 @@ enum TrainText {
                          + (missing.isEmpty ? "" : " — to review: \(missing.joined(separator: ", "))"))
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// `--service SERVICE=VERSION`, repeated.
+enum ServiceVersions {
+    static func parse(_ pairs: [String]) throws -> [String: String] {
+        var services: [String: String] = [:]
+        for pair in pairs {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw ValidationError("--service '\(pair)' is not SERVICE=VERSION (e.g. payin=2026.48.1)")
+            }
+            services[parts[0]] = parts[1]
+        }
+        return services
     }
 }

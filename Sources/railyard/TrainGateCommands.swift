@@ -173,17 +173,10 @@ struct TrainSetCommand: AsyncParsableCommand {
     @Option(help: "SERVICE=VERSION; repeat for each service.") var service: [String] = []
     @OptionGroup var options: ClientOptions
 
-    func validate() throws {
-        for pair in service where pair.split(separator: "=").count != 2 {
-            throw ValidationError("--service '\(pair)' is not SERVICE=VERSION (e.g. payin=2026.48.1)")
-        }
-    }
+    func validate() throws { _ = try ServiceVersions.parse(service) }
 
     func run() async throws {
-        let services = Dictionary(service.map { pair -> (String, String) in
-            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-            return (parts[0], parts[1])
-        }, uniquingKeysWith: { _, last in last })
+        let services = try ServiceVersions.parse(service)
         let train = try await clientCall { try await options.client.setServices(train: id, services) }
         if options.output == .json { return try printJSON(train) }
         print("train \(train.id) carries " + (train.services.isEmpty ? "no service" : train.services.sorted { $0.key < $1.key }

@@ -7,12 +7,18 @@ import Testing
 /// every problem as FILE:LINE: error: FIELD: MESSAGE (exit 1); a good one is imported and shown.
 @Suite("railyard train create / import / show", .serialized)
 struct TrainCLITests {
-    @Test func aBadExportChangesNothingAndNamesEveryLine() async throws {
-        let folder = try RailyardBinary.temporaryFolder("train-cli")
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+    /// A `railyard serve` on one payin instance in dc1, in `folder`; returns its railyard.yml and the server.
+    static func serveDC1Fleet(in folder: String) async throws -> (config: String, server: ServerProcess) {
         let config = try RailyardBinary.writeDC1Fleet(in: folder)
         let server = try ServerProcess(config: config, stateDirectory: folder + "/state", port: try FreePort.next(), log: folder + "/serve.log")
         try await server.waitReady()
+        return (config, server)
+    }
+
+    @Test func aBadExportChangesNothingAndNamesEveryLine() async throws {
+        let folder = try RailyardBinary.temporaryFolder("train-cli")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let (_, server) = try await Self.serveDC1Fleet(in: folder)
         defer { server.process.terminate(); server.process.waitUntilExit() }
         let owner = server.tokens[.releaseOwner]
 
@@ -60,9 +66,7 @@ struct TrainCLITests {
     @Test func theInteractiveReviewAsksTheFourQuestionsUnderAPseudoTerminal() async throws {
         let folder = try RailyardBinary.temporaryFolder("train-pty")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let config = try RailyardBinary.writeDC1Fleet(in: folder)
-        let server = try ServerProcess(config: config, stateDirectory: folder + "/state", port: try FreePort.next(), log: folder + "/serve.log")
-        try await server.waitReady()
+        let (_, server) = try await Self.serveDC1Fleet(in: folder)
         defer { server.process.terminate(); server.process.waitUntilExit() }
         let owner = server.tokens[.releaseOwner]!
         for train in ["2026.48", "2026.49"] {
@@ -141,9 +145,7 @@ struct TrainCLITests {
     @Test func editingGatesRecordTimetableAndFiguresOnTheBinary() async throws {
         let folder = try RailyardBinary.temporaryFolder("train-cli-more")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let config = try RailyardBinary.writeDC1Fleet(in: folder)
-        let server = try ServerProcess(config: config, stateDirectory: folder + "/state", port: try FreePort.next(), log: folder + "/serve.log")
-        try await server.waitReady()
+        let (config, server) = try await Self.serveDC1Fleet(in: folder)
         defer { server.process.terminate(); server.process.waitUntilExit() }
         let owner = server.tokens[.releaseOwner]!
         func run(_ arguments: [String], token: String? = nil) throws -> CLIExitCodeTests.Run {
