@@ -71,7 +71,10 @@ struct PrometheusSourceTests {
         try await demo.withDemoServer(.payin, "v1") { a in
             try await demo.withDemoServer(.payin, "v2", behaviour: VersionBehaviour(failureRate: 0.1)) { b in
                 try await demo.withDemoServer(.payin, "v1") { c in
-                    let dead = "127.0.0.1:\(try FreePort.next())"
+                    // Held bound, so no other test's process can take the dead target's port meanwhile.
+                    let reservation = try FreePort.reserve()
+                    defer { withExtendedLifetime(reservation) {} }
+                    let dead = "127.0.0.1:\(reservation.port)"
                     let (instanceA, instanceB, instanceC) = (Self.instance(a), Self.instance(b), Self.instance(c))
                     let prometheus = try await Self.startPrometheus(targets: [instanceA, instanceB, instanceC, dead])
                     try await withExternalServer(prometheus) { prometheus in

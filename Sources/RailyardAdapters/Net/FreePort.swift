@@ -16,15 +16,39 @@ public enum FreePort {
         public var description: String { "FreePort: \(call) failed with errno \(errno)" }
     }
 
+    /// A loopback port held bound but not listening: connections to it are refused, and no other
+    /// process can take it while this lives (a test's "dead" target stays dead).
+    public final class Reservation {
+        public let port: Int
+        let fd: Int32
+        init(port: Int, fd: Int32) {
+            self.port = port
+            self.fd = fd
+        }
+        deinit { close(fd) }
+    }
+
+    public static func reserve() throws -> Reservation {
+        var fd: Int32 = -1
+        let port = try bindLoopback { fd = $0 }
+        return Reservation(port: port, fd: fd)
+    }
+
     /// Binds a socket to 127.0.0.1:0, reads the port the system chose, closes the socket.
     public static func next() throws -> Int {
+        try bindLoopback(keep: nil)
+    }
+
+    /// Binds 127.0.0.1:0 and returns the port; `keep` takes the socket (else it is closed).
+    static func bindLoopback(keep: ((Int32) -> Void)?) throws -> Int {
         #if canImport(Glibc) || canImport(Musl)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
         let fd = socket(AF_INET, SOCK_STREAM, 0)
         #endif
         guard fd >= 0 else { throw Failure(call: "socket", errno: errno) }
-        defer { close(fd) }
+        var kept = false
+        defer { if !kept { close(fd) } }
 
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -44,6 +68,10 @@ public enum FreePort {
             }
         }
         guard named == 0 else { throw Failure(call: "getsockname", errno: errno) }
+        if let keep {
+            kept = true
+            keep(fd)
+        }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }
