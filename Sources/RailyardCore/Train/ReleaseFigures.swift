@@ -69,11 +69,6 @@ public struct ReleaseFigures: Codable, Sendable, Equatable {
         let hotfixesOf = Dictionary(grouping: trains.filter { $0.kind == .hotfix && $0.fixes != nil }, by: { $0.fixes! })
 
         func days(_ interval: TimeInterval) -> Double { interval / 86_400 }
-        func median(_ values: [Double]) -> Double? {
-            guard !values.isEmpty else { return nil }
-            let sorted = values.sorted()
-            return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-        }
         func validationDays(_ train: TrainRecord) -> Double? {
             guard let testing = train.entered(.testing), let next = train.entered(.perf) ?? train.entered(.ready) ?? train.entered(.production) else { return nil }
             return days(next.timeIntervalSince(testing))
@@ -91,7 +86,7 @@ public struct ReleaseFigures: Codable, Sendable, Equatable {
         }
         let seed = Seed(validationDaysPerTrain: regularValidation.isEmpty ? nil : regularValidation.reduce(0, +) / Double(regularValidation.count),
                         releasesPerWeek: Double(live.count) / weeks, nonRegressionRunsPerDay: nil,
-                        timeToMarketDays: median(leadTimes).map(days))
+                        timeToMarketDays: leadTimes.median.map(days))
 
         // Failures: rolled back, or a released train that needed a hotfix. Restores: the way back, or the hotfix.
         var failures = 0
@@ -105,8 +100,8 @@ public struct ReleaseFigures: Codable, Sendable, Equatable {
                 if let fix = fixes.compactMap({ hotfix in hotfix.productionAt.map { $0.timeIntervalSince(hotfix.createdAt) } }).min() { restores.append(fix) }
             }
         }
-        let leadHours = median(leadTimes).map { $0 / 3600 }
-        let restoreHours = median(restores).map { $0 / 3600 }
+        let leadHours = leadTimes.median.map { $0 / 3600 }
+        let restoreHours = restores.median.map { $0 / 3600 }
         let dora = Dora(deployments: releases.count, deploymentFrequency: frequency(releases.compactMap { $0.release?.endedAt }, from: firstDay, to: now,
                                                                                     calendar: calendar),
                         medianLeadTimeHours: leadHours, leadTimeBucket: leadHours.map(bucket),
@@ -150,10 +145,7 @@ public struct ReleaseFigures: Codable, Sendable, Equatable {
             weeks[week]!.deployed = 1
             weeks[week]!.days.insert(calendar.startOfDay(for: deployment))
         }
-        func median(_ values: [Double]) -> Double {
-            let sorted = values.sorted()
-            return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-        }
+        func median(_ values: [Double]) -> Double { values.median ?? 0 }
         let ordered = weeks.sorted { $0.key < $1.key }
         if median(ordered.map { Double($0.value.days.count) }) >= 3 { return "Daily" }
         if median(ordered.map { Double($0.value.deployed) }) >= 1 { return "Weekly" }

@@ -47,7 +47,7 @@ public struct TrainForecast: Codable, Sendable, Equatable {
                 let lowAnchor = earliest ?? anchor, highAnchor = latest ?? anchor
                 if let measured = durations[previous], !measured.isEmpty {
                     let sorted = measured.sorted()
-                    let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+                    let median = measured.median!
                     (expected, earliest, latest) = (anchor.addingTimeInterval(median), lowAnchor.addingTimeInterval(sorted.first!),
                                                     highAnchor.addingTimeInterval(sorted.last!))
                 } else if let plan = planned[stage] {
