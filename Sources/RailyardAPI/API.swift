@@ -283,6 +283,11 @@ public enum API {
         public var targets: [String: TargetProgress]
         public var rollbackPlan: [String]
         public var rollbackDone: Int
+        /// The train whose release created it, and how that train's risk policy changes its steps.
+        public var train: String?
+        public var adjustments: RolloutAdjustments?
+        /// The target it is held before, waiting for its train.
+        public var heldBefore: String?
         /// The latest look of the analysis running now, if any.
         public var analysis: LiveAnalysis?
 
@@ -294,7 +299,8 @@ public enum API {
             phase = record.phase
             let wave = deployment.waves[min(record.cursor.wave, deployment.waves.count - 1)]
             self.wave = wave.name
-            step = wave.steps[min(record.cursor.step, wave.steps.count - 1)].description
+            let written = wave.steps[min(record.cursor.step, wave.steps.count - 1)]
+            step = (record.adjustments?.adjust(written) ?? written).description
             let flat = deployment.waves.flatMap(\.steps).count
             stepCount = flat
             stepIndex = deployment.waves.prefix(record.cursor.wave).reduce(0) { $0 + $1.steps.count } + record.cursor.step
@@ -307,6 +313,9 @@ public enum API {
             targets = record.targets
             rollbackPlan = record.rollbackPlan.map(\.description)
             rollbackDone = record.rollbackDone
+            train = record.train
+            adjustments = record.adjustments
+            heldBefore = record.heldBefore
         }
     }
 

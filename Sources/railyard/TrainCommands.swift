@@ -237,6 +237,10 @@ enum TrainText {
         lines.append("  order: " + (plan.order.isEmpty ? "no service" : plan.order.map { $0.joined(separator: " + ") }.joined(separator: " → ")))
         for rule in plan.rules { lines.append("  \(rule.rule) (\(rule.tickets.joined(separator: ", "))): \(rule.effect)") }
         if plan.rules.isEmpty { lines.append("  no rule applies: the deployment process of railyard.yml as it is") }
+        if !plan.adjustments.isNone {
+            lines.append("  each service's rollout runs:")
+            for wave in plan.waves { lines.append("    \(wave)") }
+        }
         for problem in plan.problems { lines.append("  to fix: \(problem)") }
         return lines.joined(separator: "\n")
     }

@@ -711,7 +711,7 @@ struct ConfigLoaderTests {
         #expect(triples(diagnostics(yaml)) == [
             Triple(line: 19, column: 5, message: "script 'add-column' is declared twice"),
             Triple(line: 22, column: 14, message: "script 'add-column': 'timeout' must be a duration such as 500ms, 30s, 5m or 1h"),
-            Triple(line: 23, column: 5, message: "script 'no-rollback': missing key 'rollback'"),
+            Triple(line: 23, column: 5, message: "script 'no-rollback': missing key 'rollback' (the script that undoes it; or `expand_only: true` when it only adds what the version before ignores)"),
         ])
     }
 
@@ -811,6 +811,59 @@ struct ConfigLoaderTests {
             Triple(line: 23, column: 29, message: "trains: blackouts: y: month_end must be how many last days of each month, 1 to 10"),
             Triple(line: 24, column: 24, message: "trains: blackouts: z: give from and to as local date-times (2026-11-27 00:00), or month_end: DAYS"),
         ])
+    }
+
+    @Test("trains: quality sets Reldex target ranges; a bad range is an error at its line")
+    func trainsQuality() throws {
+        let good = Self.validMinimal + """
+
+            trains:
+              quality:
+                validation_days: { target: 3, tolerable: 7 }
+                hotfixes: { tolerable: 2 }
+            """
+        let quality = try ConfigLoader.parse(good, file: "railyard.yml", baseDirectory: "/srv").trains.quality
+        #expect(quality.map { "\($0.name) \($0.target.formatted()) \($0.tolerable.formatted())" }
+                == ["hotfixes 0 2", "rollbacks 0 1", "validation_days 3 7", "soak_extensions 0 1"])
+        let bad = Self.validMinimal + """
+
+            trains:
+              quality:
+                validation_days: { target: 8, tolerable: 7 }
+                rollbacks: { target: -1 }
+                uptime: { target: 1 }
+            """
+        #expect(triples(diagnostics(bad)) == [
+            Triple(line: 17, column: 22, message: "trains: quality: validation_days: tolerable (7) must be at least target (8)"),
+            Triple(line: 18, column: 26, message: "trains: quality: rollbacks: target must be a number, 0 or more"),
+            Triple(line: 19, column: 5, message: "unknown key 'uptime' in trains: quality (a measure: {target, tolerable})"),
+        ])
+    }
+
+    @Test("a script has a rollback or is declared expand-only, never both nor neither")
+    func expandOnlyScripts() throws {
+        let scripts = """
+
+            scripts:
+              - { name: 001-fee, apply: a.sh, rollback: r.sh }
+              - { name: 002-index, apply: b.sh, expand_only: true }
+            """
+        let config = try ConfigLoader.parse(Self.validMinimal + scripts, file: "railyard.yml", baseDirectory: "/srv")
+        #expect(config.scripts.map { "\($0.name) \($0.rollback ?? "-") \($0.isExpandOnly)" } == ["001-fee r.sh false", "002-index - true"])
+        let bad = Self.validMinimal + """
+
+            scripts:
+              - { name: 001-fee, apply: a.sh }
+              - { name: 002-index, apply: b.sh, rollback: r.sh, expand_only: true }
+              - { name: 003-x, apply: c.sh, expand_only: maybe, rollback: r.sh }
+            """
+        let found = triples(diagnostics(bad))
+        #expect(found.map(\.message) == [
+            "script '001-fee': missing key 'rollback' (the script that undoes it; or `expand_only: true` when it only adds what the version before ignores)",
+            "script '002-index': an expand-only script has no rollback; remove `rollback` or `expand_only: true`",
+            "script '003-x': expand_only must be true or false",
+        ], "\(found)")
+        #expect(found.map(\.line) == [16, 17, 18])
     }
 
     // MARK: - Several problems at once

@@ -64,6 +64,12 @@ struct ReleaseFiguresTests {
         #expect(quality["2026.44"]?.score == 0.75, "a rollback and 8 validation days: tolerable, half a point each")
         #expect(quality["2026.46"]?.components.first { $0.name == "hotfixes" }?.score == 0.5)
         #expect(quality["2026.46-hotfix.1"] == nil, "hotfixes are counted against the train they fix")
+        // Target ranges come from `trains: quality`: 8 validation days within a 10-day target score whole.
+        var targets = TrainsSpec.defaultQuality
+        targets[2] = TrainsSpec.QualityTarget("validation_days", target: 10, tolerable: 12)
+        let relaxed = ReleaseFigures.compute(trains: trains, tickets: tickets, now: now, targets: targets)
+        #expect(relaxed.quality.first { $0.train == "2026.44" }?.components.first { $0.name == "validation_days" }?.score == 1)
+        #expect(relaxed.quality.first { $0.train == "2026.44" }?.score == 0.875)
     }
 
     @Test func deploymentFrequencyFollowsFourkeysBuckets() {

@@ -8,9 +8,9 @@ struct TrainPlannerTests {
     static func config(scripts: Bool = true) throws -> RailyardConfig {
         try ConfigLoader.parse("""
             services:
-              wallet: { kind: microservice, command: "w {port} {version}", version: v1, instances: { dc1: 1 } }
-              fx: { kind: microservice, command: "f {port} {version}", version: v1, instances: { dc1: 1 } }
-              payin: { kind: microservice, command: "p {port} {version}", version: v1, instances: { dc1: 1 }, depends_on: [wallet, fx] }
+              wallet: { kind: microservice, command: "w {port} {version}", version: v1, instances: { dc1: 1, dc2: 1 } }
+              fx: { kind: microservice, command: "f {port} {version}", version: v1, instances: { dc1: 1, dc2: 1 } }
+              payin: { kind: microservice, command: "p {port} {version}", version: v1, instances: { dc1: 1, dc2: 1 }, depends_on: [wallet, fx] }
             environments:
               - name: production
                 datacenters: [dc1, dc2]
@@ -18,7 +18,8 @@ struct TrainPlannerTests {
             deployment:
               waves:
                 \(scripts ? "- { name: pre, steps: [scripts] }" : "")
-                - { name: dc1, target: dc1, steps: [deploy, promote] }
+                - { name: canary, target: dc1, steps: [deploy, {setWeight: 20}, {pause: 5m}, analysis, promote] }
+                - { name: dc2, target: dc2, steps: [deploy, promote] }
             """, file: "railyard.yml", baseDirectory: "/")
     }
 
@@ -36,6 +37,28 @@ struct TrainPlannerTests {
         #expect(plan.rules.isEmpty && plan.problems.isEmpty && plan.score == 0 && plan.level == .low)
         #expect(plan.order == [["fx", "payin", "wallet"]], "independent services may go together")
         #expect(!plan.fourEyes && plan.analysisFactor == 1 && plan.weightFactor == 1 && plan.bakeFactor == 1 && !plan.dc2WaitsForDc1)
+        #expect(plan.adjustments.isNone)
+        #expect(plan.waves.contains("canary (dc1): deploy, setWeight: 20, pause: 5m, analysis (max 5m), promote"), "\(plan.waves)")
+    }
+
+    /// What each rule does to the steps every rollout of the train runs.
+    @Test func eachRuleAdjustsTheStepsTheTrainsRolloutsRun() throws {
+        let config = try Self.config(scripts: false)
+        func waves(_ change: (inout RiskAnswers) -> Void) -> (TrainPlan, [String]) {
+            var answers = safe
+            change(&answers)
+            let plan = TrainPlanner.plan(train: train, tickets: [ticket("PAY-1", answers)], config: config)
+            return (plan, plan.waves)
+        }
+        #expect(waves { _ in }.1 == ["canary (dc1): deploy, setWeight: 20, pause: 5m, analysis (max 5m), promote", "dc2 (dc2): deploy, promote"])
+        #expect(waves { $0.rollbackable = false }.1
+                == ["canary (dc1): deploy, setWeight: 20, pause: 5m, analysis (max 10m), promote", "dc2 (dc2): deploy, promote"])
+        #expect(waves { $0.scope = .wide }.1
+                == ["canary (dc1): deploy, setWeight: 10, pause: 10m, analysis (max 5m), promote", "dc2 (dc2): deploy, promote"])
+        let (breaking, lines) = waves { $0.backwardCompatible = false }
+        #expect(lines == ["canary (dc1): deploy, setWeight: 20, pause: 5m, analysis (max 5m), promote",
+                          "dc2 (dc2): hold for the train's batch, deploy, promote"])
+        #expect(breaking.adjustments.holdBefore == ["dc2"] && breaking.adjustments.reasons.first?.hasPrefix("not-backward-compatible (PAY-1)") == true)
     }
 
     @Test func eachRuleChangesThePlanWithItsReason() throws {

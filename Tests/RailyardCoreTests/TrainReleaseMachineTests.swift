@@ -43,6 +43,8 @@ struct TrainReleaseMachineTests {
                 statuses[id] = Status(phase: .rolledBack, reason: "aborted")
             case .approveRevert(let id):
                 statuses[id] = Status(phase: .running)
+            case .releaseHolds(let ids):
+                for id in ids { statuses[id] = Status(phase: .running) }
             case .rollbackScripts:
                 release.scriptsRolledBack = true
             case .finish(let phase, let reason):
@@ -155,5 +157,34 @@ struct TrainReleaseMachineTests {
         current.entries = [.init(service: "a", version: "a-new", rolloutID: "a", purpose: .deploy)]
         #expect(TrainReleaseMachine.nextAction(current, statuses: ["a": Status(phase: .promoted)], freeze: freeze)
                 == .start(service: "b", version: "b-new", purpose: .deploy), "a release under way is not cut in two")
+    }
+
+    @Test func heldRolloutsGoOnTogetherOnceNoServiceOfTheBatchIsBeforeItsHold() {
+        var current = release([["a", "b", "c"]], parallel: 2)
+        current.entries = [.init(service: "a", version: "a-new", rolloutID: "a", purpose: .deploy),
+                           .init(service: "b", version: "b-new", rolloutID: "b", purpose: .deploy)]
+        let held = Status(phase: .awaitingApproval, heldBefore: "dc2")
+        var statuses = ["a": held, "b": Status(phase: .running)]
+        #expect(TrainReleaseMachine.nextAction(current, statuses: statuses) == .start(service: "c", version: "c-new", purpose: .deploy),
+                "a held rollout does not count against parallel: 2")
+        current.entries.append(.init(service: "c", version: "c-new", rolloutID: "c", purpose: .deploy))
+        statuses["c"] = Status(phase: .running)
+        #expect(TrainReleaseMachine.nextAction(current, statuses: statuses) == .waitForRollouts, "b and c are still in dc1")
+        statuses["b"] = held
+        #expect(TrainReleaseMachine.nextAction(current, statuses: statuses) == .waitForRollouts, "c is still in dc1")
+        statuses["c"] = held
+        #expect(TrainReleaseMachine.nextAction(current, statuses: statuses) == .releaseHolds(rolloutIDs: ["a", "b"]), "parallel at a time")
+        statuses["a"] = Status(phase: .running)
+        statuses["b"] = Status(phase: .running)
+        #expect(TrainReleaseMachine.nextAction(current, statuses: statuses) == .waitForRollouts)
+        statuses["a"] = Status(phase: .promoted)
+        statuses["b"] = Status(phase: .promoted)
+        #expect(TrainReleaseMachine.nextAction(current, statuses: statuses) == .releaseHolds(rolloutIDs: ["c"]))
+        // A failure while held takes the held rollouts back like any in flight.
+        statuses = ["a": Status(phase: .rolledBack, reason: "errors"), "b": held, "c": held]
+        guard case .fail(let reason) = TrainReleaseMachine.nextAction(current, statuses: statuses) else { Issue.record("no fail"); return }
+        current.phase = .reverting
+        current.reason = reason
+        #expect(TrainReleaseMachine.nextAction(current, statuses: statuses) == .abort(rolloutID: "b", reason: "train release reverting: \(reason)"))
     }
 }

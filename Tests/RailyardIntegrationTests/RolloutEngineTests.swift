@@ -50,6 +50,28 @@ import Testing
         }
     }
 
+    @Test func anExpandOnlyScriptStaysAppliedWhenTheRolloutRollsBack() async throws {
+        let scripts = EngineHarness.scripts + """
+
+              - name: 002-payin-index
+                apply: apply.sh
+                expand_only: true
+            """
+        try await EngineHarness.run("expand-only", waves: Self.canaryWaves, scripts: scripts) { setup in
+            let rollout = try await setup.engine.rollouts.deploy(service: "payin", version: "v2", actor: "test")
+            let paused = try await setup.waitFor(rollout.id, .paused)
+            #expect(paused.appliedScripts == ["001-fee-column", "002-payin-index"])
+            _ = try await setup.engine.rollouts.abort(id: rollout.id, actor: "test", reason: "payin v2 looks wrong")
+            let ended = try await setup.waitFor(rollout.id, .rolledBack)
+            #expect(ended.rollbackPlan.suffix(2) == [.rollbackScript(name: "002-payin-index"), .rollbackScript(name: "001-fee-column")])
+            let states = Dictionary(uniqueKeysWithValues: try await setup.engine.store.scripts().map { ($0.name, $0.state) })
+            #expect(states == ["001-fee-column": .rolledBack, "002-payin-index": .applied], "\(states)")
+            let kept = try #require(try await setup.engine.rollouts.history(subject: rollout.id).first { $0.kind == "script.kept" })
+            #expect(kept.message.contains("002-payin-index") && kept.reason?.hasPrefix("expand-only") == true)
+            #expect(FileManager.default.fileExists(atPath: setup.folder + "/rollback-ran.txt"), "the other script's rollback ran")
+        }
+    }
+
     @Test func bakeTimeComesFromTheInjectedClockAndPromotionRetiresTheOldVersion() async throws {
         try await setUp("promote", waves: Self.canaryWaves) { setup in
             let rollout = try await setup.engine.rollouts.deploy(service: "payin", version: "v2", actor: "test")

@@ -11,12 +11,13 @@ import Testing
 /// so kills land in the way back too (aborts, reverts, rollback scripts). After each train it checks
 /// the live system, not only the store: the train ended as expected, real requests through every
 /// router reach the expected version of each service only, `ps` shows exactly the expected processes,
-/// and no payment failed.
+/// and no payment failed. The ticket is not backward-compatible, so each rollout is held before dc2
+/// until its train lets it go on: kills land on that hold too.
 ///
 /// `RAILYARD_TRAIN_CRASH_KILLS` sets the number of kills (4 by default, as in CI; more by hand).
 @Suite(.serialized) struct TrainCrashSweepTests {
     static let services = ["fx", "wallet", "payin"]
-    static let targets = ["staging", "dc1"]
+    static let targets = ["staging", "dc1", "dc2"]
 
     @Test func killedDuringTrainReleasesEndsConsistent() async throws {
         let kills = Int(ProcessInfo.processInfo.environment["RAILYARD_TRAIN_CRASH_KILLS"] ?? "") ?? 4
@@ -27,14 +28,14 @@ import Testing
         try "sleep 0.3; echo applied >> marker.txt\n".write(toFile: folder + "/apply.sh", atomically: true, encoding: .utf8)
         try "sleep 0.2; echo rolled-back >> marker.txt\n".write(toFile: folder + "/rollback.sh", atomically: true, encoding: .utf8)
         let config = folder + "/railyard.yml"
-        try TrainReleaseTests.config(folder: folder, canaryPause: "300ms").write(toFile: config, atomically: true, encoding: .utf8)
+        try TrainReleaseTests.config(folder: folder, canaryPause: "300ms", dc2: true).write(toFile: config, atomically: true, encoding: .utf8)
         let state = folder + "/state", port = try FreePort.next()
         var server = try ServerProcess(config: config, stateDirectory: state, port: port, log: folder + "/serve.log")
         try await server.waitReady()
         var client = RailyardClient(baseURL: server.url, token: server.tokens[.releaseOwner])
         let status = try await client.up()
         let routers = Dictionary(uniqueKeysWithValues: status.targets.compactMap { target in target.router.map { (target.name, $0) } })
-        #expect(routers.count == 2)
+        #expect(routers.count == 3)
 
         let traffic = PaymentTraffic(routers: Self.targets.compactMap { routers[$0] })
         let sender = Task { await traffic.run(loops: 1, interval: .milliseconds(20)) }
@@ -77,7 +78,8 @@ import Testing
             try await Task.sleep(for: delay)
             let before = try await client.train(id).train
             if let release = before.release, release.phase.isActive {
-                hits.append("\(id) after \(delay): \(release.phase.rawValue), \(release.entries.count) rollouts")
+                let held = try await client.rollouts().filter { $0.heldBefore != nil }.count
+                hits.append("\(id) after \(delay): \(release.phase.rawValue), \(release.entries.count) rollouts\(held > 0 ? ", \(held) held before dc2" : "")")
                 server.killHard()
                 #expect(RailyardBinary.processes(mentioning: "serve --config \(config)").isEmpty)
                 server = try ServerProcess(config: config, stateDirectory: state, port: port, log: folder + "/serve.log")
@@ -113,7 +115,7 @@ import Testing
     }
 
     /// Real requests through each router reach the expected version of each service only, and `ps`
-    /// shows exactly one instance of it per target, two routers, one control plane and no script.
+    /// shows exactly one instance of it per target, three routers, one control plane and no script.
     func checkLiveSystem(id: String, expected: [String: String], routers: [String: String], folder: String) async throws {
         for target in Self.targets {
             for service in Self.services {
@@ -134,7 +136,7 @@ import Testing
         }
         let wanted = Self.targets.flatMap { target in Self.services.map { "\(target) \($0) \(expected[$0]!)" } }
         #expect(instances.sorted() == wanted.sorted(), "\(id): ps shows \(instances.sorted())")
-        #expect(fleet.filter { $0.args.contains(" router ") }.count == 2, "\(id): two routers")
+        #expect(fleet.filter { $0.args.contains(" router ") }.count == 3, "\(id): three routers")
         #expect(fleet.filter { $0.args.contains("apply.sh") || $0.args.contains("rollback.sh") }.isEmpty, "\(id): no script left running")
         #expect(fleet.filter { $0.args.contains(" serve ") }.count == 1, "\(id): one control plane")
     }

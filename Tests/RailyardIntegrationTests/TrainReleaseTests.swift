@@ -9,8 +9,9 @@ import Testing
 /// controller in-process as ordinary rollouts of real instances behind real routers.
 @Suite(.serialized) struct TrainReleaseTests {
     /// A version ending in `-bad` cannot start (it cannot open its ledger); every other version is the
-    /// demo service. `canaryPause` bakes the dc1 wave (on the server's clock).
-    static func config(folder: String, canaryPause: String? = nil, trains: String = "") -> String {
+    /// demo service. `canaryPause` bakes the dc1 wave (on the server's clock); `dc2` adds a last wave
+    /// in dc2, which a not backward-compatible ticket holds until the batch has finished dc1.
+    static func config(folder: String, canaryPause: String? = nil, trains: String = "", dc2: Bool = false) -> String {
         let binary = RailyardBinary.path
         func service(_ name: String, dependsOn: String?) -> String {
             """
@@ -20,7 +21,7 @@ import Testing
                 version: v1
                 smoke: [/health]
                 start_timeout: 30s
-                instances: { staging: 1, dc1: 1 }
+                instances: { staging: 1, dc1: 1\(dc2 ? ", dc2: 1" : "") }
             \(dependsOn.map { "    depends_on: [\($0)]\n" } ?? "")
             """
         }
@@ -48,18 +49,57 @@ import Testing
                 - name: canary
                   target: dc1
                   steps: [deploy, smoke, setWeight: 50, \(canaryPause.map { "pause: \($0), " } ?? "")promote]
+            \(dc2 ? "    - name: dc2\n      target: dc2\n      steps: [deploy, smoke, promote]\n" : "")
             """
     }
 
-    func withTrain(_ name: String, payin: String, trains: String = "", _ body: (EngineHarness, TrainRecord) async throws -> Void) async throws {
-        let harness = try await EngineHarness.make(name, behaviour: "{}\n", configText: { Self.config(folder: $0, trains: trains) })
+    /// Two independent services (no depends_on: one batch) in dc1 then dc2, the canary baking `pause`.
+    static func twoDatacenterConfig(folder: String) -> String {
+        let binary = RailyardBinary.path
+        func service(_ name: String) -> String {
+            """
+              \(name):
+                kind: microservice
+                command: ["\(binary)", "payments-demo", "--service", "\(name)", "--version", "{version}", "--port", "{port}", "--behaviour", "\(folder)/behaviour.yml"]
+                version: v1
+                smoke: [/health]
+                start_timeout: 30s
+                instances: { dc1: 1, dc2: 1 }
+
+            """
+        }
+        return """
+            services:
+            \(service("fx"))\(service("wallet"))
+            environments:
+              - name: production
+                datacenters: [dc1, dc2]
+            trains:
+              parallel: 2
+            deployment:
+              waves:
+                - name: canary
+                  target: dc1
+                  steps: [deploy, smoke, setWeight: 50, pause: 10s, promote]
+                - name: dc2
+                  target: dc2
+                  steps: [deploy, smoke, promote]
+            """
+    }
+
+    static let breakingNarrow = RiskAnswers(scripts: true, rollbackable: true, backwardCompatible: false, scope: .narrow)
+
+    func withTrain(_ name: String, payin: String, trains: String = "", services: [String: String]? = nil,
+                   answers: RiskAnswers = breakingNarrow, configText: ((String) -> String)? = nil,
+                   _ body: (EngineHarness, TrainRecord) async throws -> Void) async throws {
+        let harness = try await EngineHarness.make(name, behaviour: "{}\n", configText: configText ?? { Self.config(folder: $0, trains: trains) })
         do {
             let engine = harness.engine
-            var train = try await engine.trains.create(id: "2026.48", captain: "carol",
-                                                       services: ["fx": "2026.48.0", "wallet": "2026.48.0", "payin": payin], actor: "alice")
-            // One ticket that is not backward-compatible: the plan orders services by depends_on.
-            let ticket = Ticket(id: "PAY-1234", title: "Fee column on pay-ins", type: "Story", owner: "dave", services: ["payin", "wallet", "fx"],
-                                answers: RiskAnswers(scripts: true, rollbackable: true, backwardCompatible: false, scope: .narrow))
+            let carried = services ?? ["fx": "2026.48.0", "wallet": "2026.48.0", "payin": payin]
+            var train = try await engine.trains.create(id: "2026.48", captain: "carol", services: carried, actor: "alice")
+            // One ticket, by default not backward-compatible: the plan orders services by depends_on.
+            let ticket = Ticket(id: "PAY-1234", title: "Fee column on pay-ins", type: "Story", owner: "dave", services: carried.keys.sorted(),
+                                answers: answers)
             try await engine.store.save(tickets: [ticket], of: train,
                                         event: AuditEvent(at: harness.clock.now(), actor: "alice", kind: "train.tickets_imported",
                                                           subject: "train:2026.48", message: "test ticket"))
@@ -218,6 +258,45 @@ import Testing
             let fixed = try await released(harness, hotfix.id)
             #expect(fixed.state == .done && harness.clock.now() < Date(timeIntervalSince1970: 1_800_000_000 + 3 * 3600), "released inside the freeze")
             #expect(fixed.overrides.contains { $0.gate == .blackout && $0.by == "bob" })
+        }
+    }
+
+    @Test func thePlansRulesChangeTheRolloutsStepsAndDC2WaitsForEveryServiceOfTheBatchToFinishDC1() async throws {
+        // Wide scope halves the weight steps and doubles the bake; not backward-compatible holds dc2.
+        let answers = RiskAnswers(scripts: false, rollbackable: true, backwardCompatible: false, scope: .wide)
+        try await withTrain("train-adjusted", payin: "", services: ["fx": "2026.48.0", "wallet": "2026.48.0"], answers: answers,
+                            configText: { Self.twoDatacenterConfig(folder: $0) }) { harness, start in
+            #expect(start.release?.batches == [["fx", "wallet"]])
+            #expect(start.release?.adjustments == RolloutAdjustments(weightFactor: 0.5, bakeFactor: 2, holdBefore: ["dc2"],
+                                                                     reasons: start.release?.adjustments?.reasons ?? []))
+            // Both rollouts bake in dc1 on the injected clock: 20 s, twice railyard.yml's 10 s.
+            for _ in 0..<6000 where harness.clock.sleeperCount < 2 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(harness.clock.sleeperCount == 2, "both services bake in parallel")
+            let baking = try await harness.engine.rollouts.rollouts()
+            #expect(baking.count == 2 && baking.allSatisfy { $0.phase == .paused && $0.targets["dc1"]?.canaryWeight == 25 })
+            for service in ["fx", "wallet"] {
+                let groups = try await harness.engine.fleet.router(for: "dc1").snapshot().services[service] ?? []
+                #expect(groups.first { $0.version == "2026.48.0" }?.weight == 25, "dc1's router sends 25% to the canary of \(service): \(groups)")
+            }
+            harness.clock.advance(by: 19)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await harness.engine.rollouts.rollouts().allSatisfy { $0.phase == .paused }, "still baking after 19 s")
+            harness.clock.advance(by: 1)
+            let ended = try await released(harness, start.id)
+            #expect(ended.state == .done, "reason: \(ended.reason ?? "none")")
+            let rollouts = try await ended.release!.entries.asyncMap { try await harness.engine.rollouts.rollout(id: $0.rolloutID) }
+            #expect(rollouts.allSatisfy { $0.phase == .promoted && $0.adjustments?.holdBefore == ["dc2"] && $0.heldBefore == nil })
+            // Neither went on to dc2 before both were held there, that is before both finished dc1.
+            var held: [Int64] = [], letGo: [Int64] = []
+            for rollout in rollouts {
+                let events = try await harness.engine.rollouts.history(subject: rollout.id, limit: 200)
+                held.append(try #require(events.first { $0.after == "awaiting_approval at dc2/deploy" }?.id))
+                let release = try #require(events.first { $0.kind == "rollout.approved" && $0.actor == "railyard" })
+                #expect(release.message.contains("go on to dc2"), "\(release.message)")
+                letGo.append(try #require(release.id))
+            }
+            #expect(held.max()! < letGo.min()!, "a service went on to dc2 before the other had finished dc1")
+            #expect(runningVersions(harness) == ["fx": ["2026.48.0"], "wallet": ["2026.48.0"]])
         }
     }
 

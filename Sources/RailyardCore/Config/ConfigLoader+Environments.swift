@@ -43,10 +43,25 @@ extension ConfigLoader {
             checkKeys(fields, allowed: Self.scriptKeys, context: "script")
             let name = requiredString(fields, "name", in: item, context: "script")
             let apply = requiredString(fields, "apply", in: item, context: "script '\(name ?? "?")'")
-            let rollback = requiredString(fields, "rollback", in: item, context: "script '\(name ?? "?")'")
+            var expandOnly = false
+            if let node = fields["expand_only"] {
+                if let flag = node.bool { expandOnly = flag } else { error(at: node, "script '\(name ?? "?")': expand_only must be true or false") }
+            }
+            var rollback: String?
+            var valid = true
+            if expandOnly {
+                if let node = fields["rollback"] {
+                    error(at: node, "script '\(name ?? "?")': an expand-only script has no rollback; remove `rollback` or `expand_only: true`")
+                    valid = false
+                }
+            } else {
+                rollback = requiredString(fields, "rollback", in: item, context: "script '\(name ?? "?")'",
+                                          hint: "the script that undoes it; or `expand_only: true` when it only adds what the version before ignores")
+                valid = rollback != nil
+            }
             let timeout = duration(fields, "timeout", context: "script '\(name ?? "?")'") ?? .seconds(300)
             if let name, !seen.insert(name).inserted { error(at: item, "script '\(name)' is declared twice") }
-            if let name, let apply, let rollback {
+            if let name, let apply, valid {
                 result.append(ScriptSpec(name: name, apply: apply, rollback: rollback, timeout: timeout))
             }
         }

@@ -17,9 +17,9 @@ extension ConfigLoader {
         }
     }
 
-    mutating func requiredString(_ mapping: Node.Mapping, _ key: String, in parent: Node, context: String) -> String? {
+    mutating func requiredString(_ mapping: Node.Mapping, _ key: String, in parent: Node, context: String, hint: String? = nil) -> String? {
         guard let node = mapping[key] else {
-            error(at: parent, "\(context): missing key '\(key)'")
+            error(at: parent, "\(context): missing key '\(key)'" + (hint.map { " (\($0))" } ?? ""))
             return nil
         }
         guard case .scalar = node, let text = node.string, !text.isEmpty else {

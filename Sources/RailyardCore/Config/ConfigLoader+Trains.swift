@@ -6,7 +6,7 @@ extension ConfigLoader {
     mutating func readTrains(_ node: Node) -> TrainsSpec {
         var spec = TrainsSpec()
         guard let fields = mapping(node, "trains") else { return spec }
-        checkKeys(fields, allowed: ["parallel", "soak", "sprint_days", "sprint_start", "time_zone", "lanes", "blackouts", "cadence"], context: "trains")
+        checkKeys(fields, allowed: ["parallel", "soak", "sprint_days", "sprint_start", "time_zone", "lanes", "blackouts", "cadence", "quality"], context: "trains")
         if let parallelNode = fields["parallel"] {
             if let value = parallelNode.int, TrainsSpec.parallelRange.contains(value) {
                 spec.parallel = value
@@ -28,6 +28,29 @@ extension ConfigLoader {
             }
         }
         readTimetable(fields, into: &spec.timetable)
+        if let node = fields["quality"], let measures = mapping(node, "trains: quality") {
+            let names = TrainsSpec.defaultQuality.map(\.name)
+            checkKeys(measures, allowed: names, context: "trains: quality (a measure: {target, tolerable})")
+            for (keyNode, valueNode) in measures {
+                guard let name = keyNode.string, let index = spec.quality.firstIndex(where: { $0.name == name }) else { continue }
+                guard let range = mapping(valueNode, "trains: quality: \(name)") else { continue }
+                checkKeys(range, allowed: ["target", "tolerable"], context: "trains: quality: \(name)")
+                var measure = spec.quality[index]
+                for key in ["target", "tolerable"] {
+                    guard let numberNode = range[key] else { continue }
+                    guard let number = numberNode.float, number >= 0 else {
+                        error(at: numberNode, "trains: quality: \(name): \(key) must be a number, 0 or more")
+                        continue
+                    }
+                    if key == "target" { measure.target = number } else { measure.tolerable = number }
+                }
+                guard measure.tolerable >= measure.target else {
+                    error(at: valueNode, "trains: quality: \(name): tolerable (\(measure.tolerable.formatted())) must be at least target (\(measure.target.formatted()))")
+                    continue
+                }
+                spec.quality[index] = measure
+            }
+        }
         if let node = fields["cadence"], let cadence = mapping(node, "trains: cadence") {
             checkKeys(cadence, allowed: ["captain", "at"], context: "trains: cadence")
             if let captain = requiredString(cadence, "captain", in: node, context: "trains: cadence") {

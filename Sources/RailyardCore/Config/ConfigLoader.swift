@@ -6,7 +6,7 @@ public struct ConfigLoader {
     public static let topLevelKeys = ["services", "environments", "scripts", "deployment", "alerts", "metrics", "router", "tickets", "trains"]
     static let serviceKeys = ["kind", "command", "version", "health", "metrics", "smoke", "instances", "start_timeout", "depends_on"]
     static let environmentKeys = ["name", "datacenters"]
-    static let scriptKeys = ["name", "apply", "rollback", "timeout"]
+    static let scriptKeys = ["name", "apply", "rollback", "expand_only", "timeout"]
     static let waveKeys = ["name", "target", "steps"]
     static let stepKeys = ["scripts", "deploy", "smoke", "setWeight", "pause", "analysis", "promote"]
 

@@ -25,6 +25,26 @@ public struct TrainsSpec: Sendable, Equatable {
         }
     }
 
+    /// A measure of a released train's quality (Reldex-style): at most `target` scores 1, at most
+    /// `tolerable` scores 0.5, more scores 0.
+    public struct QualityTarget: Sendable, Equatable {
+        public var name: String
+        public var target: Double
+        public var tolerable: Double
+        public init(_ name: String, target: Double, tolerable: Double) {
+            self.name = name
+            self.target = target
+            self.tolerable = tolerable
+        }
+    }
+    /// The measures, in the order they are shown, with the seed's targets: no hotfix, no rollback, a
+    /// week of validation, no soak extended.
+    public static let defaultQuality: [QualityTarget] = [
+        .init("hotfixes", target: 0, tolerable: 1), .init("rollbacks", target: 0, tolerable: 1),
+        .init("validation_days", target: 5, tolerable: 10), .init("soak_extensions", target: 0, tolerable: 1),
+    ]
+    public var quality: [QualityTarget] = TrainsSpec.defaultQuality
+
     public init(parallel: Int = 2, soak: [TrainState: Duration] = [:], timetable: TimetableSpec = TimetableSpec()) {
         self.parallel = parallel
         self.soak = soak

@@ -16,7 +16,11 @@ public struct RolloutMachine: Sendable {
     }
 
     public func wave(of record: RolloutRecord) -> WaveSpec { deployment.waves[record.cursor.wave] }
-    public func step(of record: RolloutRecord) -> StepSpec { deployment.waves[record.cursor.wave].steps[record.cursor.step] }
+    /// The step at the rollout's cursor, as its adjustments (a train's risk policy) make it.
+    public func step(of record: RolloutRecord) -> StepSpec {
+        let step = deployment.waves[record.cursor.wave].steps[record.cursor.step]
+        return record.adjustments?.adjust(step) ?? step
+    }
 
     /// Where a rollout stands, as the audit log's before and after: "running at canary/setWeight: 25".
     public func position(of record: RolloutRecord) -> String {
@@ -24,7 +28,7 @@ public struct RolloutMachine: Sendable {
               let step = wave.steps.indices.contains(record.cursor.step) ? wave.steps[record.cursor.step] : wave.steps.last else {
             return record.phase.rawValue
         }
-        return "\(record.phase.rawValue) at \(wave.name)/\(step.description)"
+        return "\(record.phase.rawValue) at \(wave.name)/\((record.adjustments?.adjust(step) ?? step).description)"
     }
 
     public func apply(_ event: RolloutEvent, to record: RolloutRecord, at now: Date) throws(RolloutTransitionError) -> RolloutRecord {
@@ -68,7 +72,13 @@ public struct RolloutMachine: Sendable {
 
         case (.awaitingApproval, .approved):
             next.reason = nil
-            advance(&next)
+            if record.heldBefore != nil {
+                // A hold comes before the wave's first step, which has not run yet.
+                next.heldBefore = nil
+                next.phase = .running
+            } else {
+                advance(&next)
+            }
 
         case (.running, .stepFailed(let reason)), (.paused, .stepFailed(let reason)), (.awaitingApproval, .stepFailed(let reason)):
             startRollback(&next, reason: reason)
@@ -114,8 +124,15 @@ public struct RolloutMachine: Sendable {
         record.stepStarted = false
         record.pauseUntil = nil
         if let next = record.cursor.advanced(in: deployment) {
+            let from = deployment.waves[record.cursor.wave].target
             record.cursor = next
             record.phase = .running
+            if next.step == 0, let target = deployment.waves[next.wave].target, target != from,
+               record.adjustments?.holdBefore.contains(target) == true {
+                record.phase = .awaitingApproval
+                record.heldBefore = target
+                record.reason = "held before \(target): its train lets it go on once every service of its batch has finished the waves before"
+            }
         } else {
             record.phase = .finishing
         }
@@ -124,6 +141,7 @@ public struct RolloutMachine: Sendable {
     func startRollback(_ record: inout RolloutRecord, reason: String) {
         record.phase = .rollingBack
         record.reason = reason
+        record.heldBefore = nil
         record.pauseUntil = nil
         record.rollbackPlan = RollbackAction.plan(for: record, targetOrder: targetOrder)
         record.rollbackDone = 0

@@ -23,6 +23,10 @@ public struct RolloutRecord: Codable, Sendable, Equatable {
     public var rollbackDone: Int
     /// The train whose release created this rollout, if one did.
     public var train: String?
+    /// How the train's risk policy changes this rollout's steps; nil runs railyard.yml's process as it is.
+    public var adjustments: RolloutAdjustments?
+    /// The target the rollout is held before (awaiting its train), set when it reached it.
+    public var heldBefore: String?
 
     public init(id: String, service: String, version: String, createdBy: String, at: Date) {
         self.id = id

@@ -59,7 +59,8 @@ public struct ChangeRecord: Codable, Sendable, Equatable {
         public struct Script: Codable, Sendable, Equatable {
             public var name: String
             public var apply: String
-            public var rollback: String
+            /// The script that undoes it; nil when it is expand-only (nothing to undo).
+            public var rollback: String?
             /// Applied, rolled back… as the store has it now; nil when never run.
             public var state: String?
         }

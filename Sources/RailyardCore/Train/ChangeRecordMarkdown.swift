@@ -82,7 +82,7 @@ public enum ChangeRecordMarkdown {
         out.append("- Deployment order: " + (record.wayBack.order.isEmpty ? "none" : record.wayBack.order.map { $0.joined(separator: " + ") }.joined(separator: " → ")))
         for r in record.wayBack.reverts { out.append("- \(r.service): back from \(r.from) to \(r.to)") }
         for script in record.wayBack.scripts {
-            out.append("- Script \(script.name): \(script.apply), undone by \(script.rollback)\(script.state.map { " (now \($0))" } ?? "")")
+            out.append("- Script \(script.name): \(script.apply), \(script.rollback.map { "undone by \($0)" } ?? "expand-only, nothing to undo")\(script.state.map { " (now \($0))" } ?? "")")
         }
         out.append("")
 

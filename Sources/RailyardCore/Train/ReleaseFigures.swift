@@ -52,15 +52,13 @@ public struct ReleaseFigures: Codable, Sendable, Equatable {
     public var quality: [Quality]
 
     /// Target (full score) and tolerable (half score) values of each quality component.
-    public static let qualityTargets: [(name: String, target: Double, tolerable: Double)] = [
-        ("hotfixes", 0, 1), ("rollbacks", 0, 1), ("validation_days", 5, 10), ("soak_extensions", 0, 1),
-    ]
-
     /// - Parameters:
     ///   - trains: every train as stored.
     ///   - tickets: each train's tickets.
     ///   - now: the end of the window; fourkeys looks three months back.
-    public static func compute(trains: [TrainRecord], tickets: [String: [Ticket]], now: Date, calendar: Calendar = .utc) -> ReleaseFigures {
+    ///   - targets: the quality measures' target ranges (`trains: quality`).
+    public static func compute(trains: [TrainRecord], tickets: [String: [Ticket]], now: Date, calendar: Calendar = .utc,
+                               targets: [TrainsSpec.QualityTarget] = TrainsSpec.defaultQuality) -> ReleaseFigures {
         let windowStart = calendar.date(byAdding: .month, value: -3, to: now)!
         // A deployment: a production release that ended, regular or hotfix.
         let releases = trains.filter { $0.release?.endedAt != nil && ($0.state == .done || $0.state == .rolledBack) }
@@ -117,7 +115,7 @@ public struct ReleaseFigures: Codable, Sendable, Equatable {
                     "validation_days": validationDays(train) ?? 0,
                     "soak_extensions": Double(train.soakChanges.filter { $0.kind == .extend }.count),
                 ]
-                let components = qualityTargets.map { target -> Quality.Component in
+                let components = targets.map { target -> Quality.Component in
                     let value = values[target.name] ?? 0
                     return .init(name: target.name, value: value, target: target.target, tolerable: target.tolerable,
                                  score: value <= target.target ? 1 : value <= target.tolerable ? 0.5 : 0)

@@ -1,5 +1,6 @@
 /// What the review's answers do to a train's deployment, with each rule's reason, before anything
-/// runs (`railyard train plan`). The train controller will follow it; today it is shown and checked.
+/// runs (`railyard train plan`). The train's release follows it: its order, and its adjustments on
+/// every rollout it creates.
 public struct TrainPlan: Codable, Sendable, Equatable {
     public struct TicketRisk: Codable, Sendable, Equatable {
         public var ticket: String
@@ -32,6 +33,10 @@ public struct TrainPlan: Codable, Sendable, Equatable {
     /// Multiply each bake (timed pause) by this.
     public var bakeFactor: Double
     public var dc2WaitsForDc1: Bool
+    /// What the rules do to each rollout of the train, as the release stores it on them.
+    public var adjustments: RolloutAdjustments
+    /// The deployment process as the train's rollouts will run it, wave by wave, steps adjusted.
+    public var waves: [String]
     /// What must be fixed before this plan can run (scripts without rollback, unanswered tickets).
     public var problems: [String]
 }
@@ -53,7 +58,8 @@ public enum TrainPlanner {
         if !scripted.isEmpty {
             rules.append(.init(rule: "scripts", tickets: scripted,
                                effect: "pre-deployment scripts run first, each with its rollback script: "
-                                   + (config.scripts.isEmpty ? "none declared" : config.scripts.map(\.name).joined(separator: ", "))))
+                                   + (config.scripts.isEmpty ? "none declared"
+                                      : config.scripts.map { $0.name + ($0.isExpandOnly ? " (expand-only)" : "") }.joined(separator: ", "))))
             if config.scripts.isEmpty { problems.append("\(scripted.joined(separator: ", ")) need pre-deployment scripts, and railyard.yml declares none") }
             if !config.deployment.waves.contains(where: { $0.steps.contains(.scripts) }) {
                 problems.append("\(scripted.joined(separator: ", ")) need scripts, and no wave of the deployment runs a `scripts` step")
@@ -80,12 +86,28 @@ public enum TrainPlanner {
         if !wide.isEmpty {
             rules.append(.init(rule: "wide-scope", tickets: wide, effect: "weight steps halved and every bake twice as long"))
         }
+        // dc2 waits for dc1: each production datacenter after the first is a hold.
+        let laterDatacenters = config.environments.first { $0.name == "production" }.map { Array($0.datacenters.dropFirst()) } ?? []
+        let adjustments = RolloutAdjustments(weightFactor: wide.isEmpty ? 1 : 0.5, bakeFactor: wide.isEmpty ? 1 : 2,
+                                             analysisFactor: irreversible.isEmpty ? 1 : 2, holdBefore: breaking.isEmpty ? [] : laterDatacenters,
+                                             reasons: rules.filter { $0.rule != "scripts" }.map { "\($0.rule) (\($0.tickets.joined(separator: ", "))): \($0.effect)" })
+        let waves = adjustments.adjust(config.deployment).waves.map { wave in
+            let hold = wave.target.map { adjustments.holdBefore.contains($0) } == true ? "hold for the train's batch, " : ""
+            return "\(wave.name)\(wave.target.map { " (\($0))" } ?? ""): " + hold + wave.steps.map(Self.describe).joined(separator: ", ")
+        }
         let unanswered = tickets.filter { !$0.answers.missing.isEmpty }.map(\.id)
         if !unanswered.isEmpty {
             problems.append("\(unanswered.count) ticket(s) not reviewed yet (\(unanswered.joined(separator: ", "))): unanswered questions count as the risky answer")
         }
         return TrainPlan(train: train.id, score: score, level: level, tickets: risks, rules: rules, order: order,
-                         fourEyes: !irreversible.isEmpty, analysisFactor: irreversible.isEmpty ? 1 : 2, weightFactor: wide.isEmpty ? 1 : 0.5,
-                         bakeFactor: wide.isEmpty ? 1 : 2, dc2WaitsForDc1: !breaking.isEmpty, problems: problems)
+                         fourEyes: !irreversible.isEmpty, analysisFactor: adjustments.analysisFactor, weightFactor: adjustments.weightFactor,
+                         bakeFactor: adjustments.bakeFactor, dc2WaitsForDc1: !breaking.isEmpty, adjustments: adjustments, waves: waves,
+                         problems: problems)
+    }
+
+    /// A step in railyard.yml's words, with the analysis' deadline that the policy may lengthen.
+    static func describe(_ step: StepSpec) -> String {
+        if case .analysis(let spec) = step { return "analysis (max \(DurationText.format(spec.maxDuration)))" }
+        return step.description
     }
 }

@@ -42,6 +42,8 @@ public struct TrainRelease: Codable, Sendable, Equatable {
     public var previous: [String: String]
     /// The versions the train ships.
     public var versions: [String: String]
+    /// What the train's plan does to each of its deploy rollouts (a revert runs railyard.yml's process as it is).
+    public var adjustments: RolloutAdjustments?
     /// Every rollout of the release, in the order they were started.
     public var entries: [Entry]
     public var phase: Phase
@@ -54,7 +56,9 @@ public struct TrainRelease: Codable, Sendable, Equatable {
     public var failedAt: Date?
     public var endedAt: Date?
 
-    public init(batches: [[String]], parallel: Int, scriptsFirst: Bool, previous: [String: String], versions: [String: String], at now: Date) {
+    public init(batches: [[String]], parallel: Int, scriptsFirst: Bool, previous: [String: String], versions: [String: String],
+                adjustments: RolloutAdjustments? = nil, at now: Date) {
+        self.adjustments = adjustments.flatMap { $0.isNone ? nil : $0 }
         self.batches = batches
         self.parallel = max(1, parallel)
         self.scriptsFirst = scriptsFirst

@@ -9,11 +9,16 @@ public enum TrainReleaseMachine {
         public var reason: String?
         /// Past the waves that run pre-deployment scripts.
         public var scriptsDone: Bool
-        public init(phase: RolloutPhase, reason: String? = nil, scriptsDone: Bool = true) {
+        /// The target it is held before, waiting for the release to let it go on.
+        public var heldBefore: String?
+        public init(phase: RolloutPhase, reason: String? = nil, scriptsDone: Bool = true, heldBefore: String? = nil) {
             self.phase = phase
             self.reason = reason
             self.scriptsDone = scriptsDone
+            self.heldBefore = heldBefore
         }
+        /// Moving through its waves: active and not held.
+        var isMoving: Bool { phase.isActive && heldBefore == nil }
     }
 
     public enum Action: Sendable, Equatable {
@@ -25,6 +30,8 @@ public enum TrainReleaseMachine {
         case abort(rolloutID: String, reason: String)
         /// A revert waits at an approval step: going back to what ran before needs no second person.
         case approveRevert(rolloutID: String)
+        /// Every service of the batch has reached the hold (dc2 waits for dc1): let these go on.
+        case releaseHolds(rolloutIDs: [String])
         /// Run the rollback scripts of what the release's rollouts applied, newest first.
         case rollbackScripts
         /// Nothing to do until one of the rollouts changes.
@@ -60,9 +67,15 @@ public enum TrainReleaseMachine {
                 let started = deploys.filter { batch.contains($0.service) }
                 let notStarted = batch.filter { service in !started.contains { $0.service == service } }
                 if notStarted.isEmpty, started.allSatisfy({ status($0).phase == .promoted }) { continue }
-                let inFlight = started.filter { status($0).phase.isActive }.count
+                // A held rollout waits for the batch and does not count against `parallel`.
+                let inFlight = started.filter { status($0).isMoving }.count
                 if let service = notStarted.first, inFlight < release.parallel, let version = release.versions[service] {
                     return .start(service: service, version: version, purpose: .deploy)
+                }
+                // Once no service of the batch is still before its hold, the held ones go on, `parallel` at a time.
+                let held = started.filter { status($0).heldBefore != nil }
+                if notStarted.isEmpty, inFlight == 0, !held.isEmpty {
+                    return .releaseHolds(rolloutIDs: held.prefix(release.parallel).map(\.rolloutID))
                 }
                 return .waitForRollouts
             }

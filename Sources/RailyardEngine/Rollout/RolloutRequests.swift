@@ -17,7 +17,8 @@ public struct RolloutRequests: Sendable {
     /// - Parameters:
     ///   - id: the rollout's id when the caller stored it first (a train's release); made up otherwise.
     ///   - train: the train whose release this rollout is part of.
-    public func deploy(service: String, version: String, actor: String, id givenID: String? = nil, train: String? = nil) async throws -> RolloutRecord {
+    public func deploy(service: String, version: String, actor: String, id givenID: String? = nil, train: String? = nil,
+                       adjustments: RolloutAdjustments? = nil) async throws -> RolloutRecord {
         guard let spec = config.service(named: service) else {
             let hint = Suggestion.hint(for: service, among: config.services.map(\.name))
             throw Refusal(.notFound, "no service '\(service)' in railyard.yml\(hint)", field: "service")
@@ -41,9 +42,11 @@ public struct RolloutRequests: Sendable {
         let id = givenID ?? Self.newID(service: service, version: version)
         var record = RolloutRecord(id: id, service: service, version: version, createdBy: actor, at: clock.now())
         record.train = train
+        record.adjustments = adjustments.flatMap { $0.isNone ? nil : $0 }
         try await store.save(record, events: [AuditEvent(at: record.createdAt, actor: actor, kind: "rollout.created", subject: id,
                                                          message: "rollout of \(service) \(version) created by \(actor)"
-                                                            + (train.map { " for train \($0)" } ?? ""))])
+                                                            + (train.map { " for train \($0)" } ?? ""),
+                                                         reason: record.adjustments.map { "steps adjusted by the train's plan: " + $0.reasons.joined(separator: "; ") })])
         feed.publish(record)
         await controller.startDriving(id)
         return record

@@ -25,7 +25,11 @@ struct RollbackExecutor: Sendable {
             }
         case .rollbackScript(let name):
             guard let script = config.scripts.first(where: { $0.name == name }) else { break }
-            let result = try await runner.run(path: config.resolve(path: script.rollback), environment: ScriptsStep.environment(record),
+            guard let rollback = script.rollback else {
+                try await ledger.audit(kind: "script.kept", subject: record.id, message: "script \(name) stays applied", reason: ScriptSpec.expandOnlyReason)
+                break
+            }
+            let result = try await runner.run(path: config.resolve(path: rollback), environment: ScriptsStep.environment(record),
                                               timeout: script.timeout, logPath: paths.scriptLog(record.id),
                                               owner: paths.root, label: "script:\(name):rollback")
             let checksum = try await store.scripts().first { $0.name == name }?.checksum ?? ""

@@ -78,7 +78,8 @@ public actor TrainController: Service {
                 var statuses: [String: TrainReleaseMachine.RolloutStatus] = [:]
                 for entry in release.entries {
                     if let rollout = try await store.rollout(id: entry.rolloutID) {
-                        statuses[entry.rolloutID] = .init(phase: rollout.phase, reason: rollout.reason, scriptsDone: scriptsDone(rollout))
+                        statuses[entry.rolloutID] = .init(phase: rollout.phase, reason: rollout.reason, scriptsDone: scriptsDone(rollout),
+                                                          heldBefore: rollout.heldBefore)
                     } else {
                         // Stored as intent, not created yet (a restart between the two): create it now.
                         train = try await create(entry, train: train)
@@ -120,6 +121,14 @@ public actor TrainController: Service {
                     if record.phase == .awaitingApproval {
                         try await ledger.transition(record, .approved(by: Self.actor),
                                                     message: "approved by train \(id)'s release: a revert goes back to the version that ran before")
+                    }
+                case .releaseHolds(let rolloutIDs):
+                    for rolloutID in rolloutIDs {
+                        let record = try await ledger.existing(rolloutID)
+                        guard record.phase == .awaitingApproval, let target = record.heldBefore else { continue }
+                        try await ledger.transition(record, .approved(by: Self.actor),
+                                                    message: "train \(id) lets \(record.service) go on to \(target): every service of its batch "
+                                                        + "has finished the waves before (not backward-compatible: dc2 waits for dc1)")
                     }
                 case .rollbackScripts:
                     try await rollBackScripts(of: release, train: id)
@@ -165,7 +174,7 @@ public actor TrainController: Service {
     func create(_ entry: TrainRelease.Entry, train: TrainRecord) async throws -> TrainRecord {
         do {
             _ = try await rollouts.deploy(service: entry.service, version: entry.version, actor: "train:\(train.id)", id: entry.rolloutID,
-                                          train: train.id)
+                                          train: train.id, adjustments: entry.purpose == .deploy ? train.release?.adjustments : nil)
             return train
         } catch let refusal as Refusal {
             var failed = RolloutRecord(id: entry.rolloutID, service: entry.service, version: entry.version, createdBy: "train:\(train.id)",
@@ -188,7 +197,12 @@ public actor TrainController: Service {
         let applied = try await store.scripts().filter { $0.state == .applied && ours.contains($0.rolloutID) }
         for script in config.scripts.reversed() {
             guard let record = applied.first(where: { $0.name == script.name }) else { continue }
-            let result = try await runner.run(path: config.resolve(path: script.rollback),
+            guard let rollback = script.rollback else {
+                try await ledger.audit(kind: "script.kept", subject: record.rolloutID, message: "script \(script.name) stays applied after train \(train)'s release",
+                                       reason: ScriptSpec.expandOnlyReason)
+                continue
+            }
+            let result = try await runner.run(path: config.resolve(path: rollback),
                                               environment: ["RAILYARD_ROLLOUT": record.rolloutID, "RAILYARD_TRAIN": train],
                                               timeout: script.timeout, logPath: paths.scriptLog(record.rolloutID), owner: paths.root,
                                               label: "script:\(script.name):rollback")

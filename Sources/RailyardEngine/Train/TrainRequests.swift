@@ -76,7 +76,7 @@ public struct TrainRequests: Sendable {
         let trains = try await store.trains()
         var tickets: [String: [Ticket]] = [:]
         for train in trains where train.state == .done { tickets[train.id] = try await store.tickets(train: train.id) }
-        return ReleaseFigures.compute(trains: trains, tickets: tickets, now: clock.now())
+        return ReleaseFigures.compute(trains: trains, tickets: tickets, now: clock.now(), targets: config.trains.quality)
     }
 
     /// The train's timeline from the timetable, re-forecast from past trains' measured stages.
@@ -262,6 +262,6 @@ public struct TrainRequests: Sendable {
         }
         let scriptsFirst = !config.scripts.isEmpty && config.deployment.waves.contains { $0.steps.contains(.scripts) }
         return TrainRelease(batches: plan.order, parallel: config.trains.parallel, scriptsFirst: scriptsFirst, previous: previous,
-                            versions: train.services, at: clock.now())
+                            versions: train.services, adjustments: plan.adjustments, at: clock.now())
     }
 }
