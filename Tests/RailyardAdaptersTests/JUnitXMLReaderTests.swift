@@ -1,0 +1,144 @@
+import Foundation
+import RailyardAdapters
+import RailyardCore
+import Testing
+
+/// JUnit XML as real runners write it: pytest (xunit1 and xunit2, with pytest-rerunfailures) run by
+/// the test itself; malformed, truncated and entity-laden files refused with their line.
+@Suite("JUnit XML reader: real pytest files, reruns and flaky tests, broken and hostile files")
+struct JUnitXMLReaderTests {
+    static let pytestSuite = """
+        import os, pytest
+
+        def test_ok():
+            print("a line of output the reader skips")
+
+        def test_flaky():
+            # The race this documents: the first attempt finds no marker and fails, the re-run passes.
+            marker = os.path.join(os.path.dirname(__file__), "attempted")
+            if not os.path.exists(marker):
+                open(marker, "w").close()
+                assert False, "first attempt fails"
+
+        def test_fail():
+            assert 1 == 2, "fee rounded the wrong way"
+
+        def test_error(missing_fixture):
+            pass
+
+        @pytest.mark.skip(reason="not on weekends")
+        def test_skip():
+            pass
+        """
+
+    /// Runs pytest with one re-run per failed test; nil (with the reason printed) when pytest or
+    /// pytest-rerunfailures is missing outside CI. CI installs both, and there it fails instead.
+    static func pytest(family: String) throws -> String? {
+        let folder = try RailyardTestFolder.make("junit-pytest-\(family)")
+        try pytestSuite.write(toFile: folder + "/test_payments.py", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--reruns", "1", "--junitxml=\(folder)/report.xml",
+                             "-o", "junit_family=\(family)", folder + "/test_payments.py"]
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        // pytest exits 1 when tests fail (expected here); 4 is a usage error (--reruns unknown), 1xx python missing.
+        guard process.terminationStatus == 1, FileManager.default.fileExists(atPath: folder + "/report.xml") else {
+            let reason = "pytest with pytest-rerunfailures is not available (exit \(process.terminationStatus)): \(stderr.suffix(300))"
+            if ProcessInfo.processInfo.environment["CI"] != nil { throw TestFailure(reason) }
+            print("skipped: \(reason)")
+            return nil
+        }
+        return folder + "/report.xml"
+    }
+
+    @Test(arguments: ["xunit1", "xunit2"])
+    func pytestWithReruns(family: String) throws {
+        guard let file = try Self.pytest(family: family) else { return }
+        let executions = try JUnitXMLReader.read(file: file)
+        // pytest-rerunfailures writes each attempt; an attempt that was re-run shows no failure element.
+        #expect(executions.map(\.name) == ["test_ok", "test_flaky", "test_flaky", "test_fail", "test_fail", "test_error", "test_error", "test_skip"])
+        #expect(executions.allSatisfy { $0.classname == "test_payments" && $0.suite == "pytest" && $0.seconds >= 0 })
+        let report = TestRunReport(executions: executions)
+        let byName = Dictionary(uniqueKeysWithValues: report.tests.map { ($0.id, $0) })
+        #expect(report.tests.count == 5)
+        #expect(byName["test_payments.test_ok"]?.outcome == .passed && byName["test_payments.test_ok"]?.flaky == false)
+        let flaky = try #require(byName["test_payments.test_flaky"])
+        #expect(flaky.outcome == .passed && flaky.flaky && flaky.attempts == 2)
+        let failed = try #require(byName["test_payments.test_fail"])
+        #expect(failed.outcome == .failed && !failed.flaky && failed.attempts == 2)
+        #expect(failed.message?.contains("fee rounded the wrong way") == true && failed.detail?.contains("test_payments.py") == true)
+        #expect(byName["test_payments.test_error"]?.outcome == .error && byName["test_payments.test_error"]?.message?.contains("missing_fixture") == true)
+        #expect(byName["test_payments.test_skip"]?.outcome == .skipped && byName["test_payments.test_skip"]?.message == "not on weekends")
+        #expect(report.flaky.map(\.id) == ["test_payments.test_flaky"] && report.failing.map(\.id) == ["test_payments.test_fail", "test_payments.test_error"])
+    }
+
+    @Test func aTruncatedFileIsBrokenWithTheParsersLineAndMessage() throws {
+        let folder = try RailyardTestFolder.make("junit-broken")
+        let whole = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <testsuites>
+              <testsuite name="payin" tests="2">
+                <testcase classname="PayinTest" name="refund" time="0.5"/>
+                <testcase classname="PayinTest" name="capture" time="0.7">
+                  <failure message="boom">trace</failure>
+                </testcase>
+              </testsuite>
+            </testsuites>
+            """
+        let cut = folder + "/cut.xml"
+        try String(whole.prefix(whole.count - 60)).write(toFile: cut, atomically: true, encoding: .utf8)
+        do {
+            _ = try JUnitXMLReader.read(file: cut)
+            Issue.record("a truncated file was read")
+        } catch {
+            #expect(error.file == cut && error.line >= 6 && error.message.hasPrefix("malformed XML"), "\(error)")
+        }
+        let mismatched = folder + "/mismatched.xml"
+        try "<testsuite name=\"x\">\n<testcase name=\"a\">\n</testsuite>\n".write(toFile: mismatched, atomically: true, encoding: .utf8)
+        #expect(throws: JUnitXMLReader.Failure.self) { try JUnitXMLReader.read(file: mismatched) }
+        let notJUnit = folder + "/other.xml"
+        try "<project><name>x</name></project>\n".write(toFile: notJUnit, atomically: true, encoding: .utf8)
+        #expect(throws: JUnitXMLReader.Failure(file: notJUnit, line: 1, message: "no testsuites or testsuite element: not a JUnit XML file")) {
+            try JUnitXMLReader.read(file: notJUnit)
+        }
+    }
+
+    @Test func billionLaughsIsRefusedNeverExpanded() throws {
+        let folder = try RailyardTestFolder.make("junit-laughs")
+        var entities = ["<!ENTITY lol \"lol\">"]
+        for level in 1...9 { entities.append("<!ENTITY lol\(level) \"" + String(repeating: "&lol\(level == 1 ? "" : String(level - 1));", count: 10) + "\">") }
+        let file = folder + "/laughs.xml"
+        try """
+            <?xml version="1.0"?>
+            <!-- a comment before the DOCTYPE -->
+            <!DOCTYPE testsuites [
+            \(entities.joined(separator: "\n"))
+            ]>
+            <testsuites><testsuite name="x"><testcase name="t"><failure message="&lol9;"/></testcase></testsuite></testsuites>
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(throws: JUnitXMLReader.Failure(file: file, line: 3,
+                                               message: "a DOCTYPE is refused: JUnit XML has none, and its entities could expand without end")) {
+            try JUnitXMLReader.read(file: file)
+        }
+    }
+}
+
+/// A fresh folder under the temporary directory for one test's files.
+enum RailyardTestFolder {
+    static func make(_ name: String) throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("railyard-\(name)-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
