@@ -78,6 +78,47 @@ struct JUnitXMLReaderTests {
         #expect(report.flaky.map(\.id) == ["test_payments.test_flaky"] && report.failing.map(\.id) == ["test_payments.test_fail", "test_payments.test_error"])
     }
 
+    static func fixture(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/junit/\(name)").path
+    }
+
+    struct Expected: Sendable, CustomStringConvertible {
+        let file: String, executions: Int, passed: Int, failed: Int, errors: Int, skipped: Int, flaky: [String]
+        var description: String { file }
+    }
+
+    /// Files of the runners not on this machine, kept as fixtures (see Fixtures/junit/README.md for
+    /// their origin and counts): each collated into tests as its runner meant them.
+    @Test(arguments: [
+        Expected(file: "surefire-TEST-com.pay.PayinServiceTest.xml", executions: 6, passed: 3, failed: 1, errors: 1, skipped: 1,
+                 flaky: ["com.pay.PayinServiceTest.retriesIdempotentRequest", "com.pay.PayinServiceTest.reconcilesLedger"]),
+        Expected(file: "surefire-testsuites-aggregate.xml", executions: 7, passed: 4, failed: 1, errors: 1, skipped: 1, flaky: []),
+        Expected(file: "gradle-TEST-com.pay.WalletTest.xml", executions: 8, passed: 4, failed: 1, errors: 0, skipped: 1,
+                 flaky: ["com.pay.WalletTest.transfersBetweenWallets()"]),
+        Expected(file: "jest-junit.xml", executions: 9, passed: 6, failed: 2, errors: 0, skipped: 1, flaky: []),
+        Expected(file: "gotestsum-junit.xml", executions: 14, passed: 9, failed: 1, errors: 0, skipped: 1,
+                 flaky: ["github.com/pay/fx.TestConvert_RoundsHalfEven"]),
+    ])
+    func runnersKeptAsFixtures(_ expected: Expected) throws {
+        let executions = try JUnitXMLReader.read(file: Self.fixture(expected.file))
+        #expect(executions.count == expected.executions)
+        let report = TestRunReport(executions: executions)
+        let counts = [report.count(.passed), report.count(.failed), report.count(.error), report.count(.skipped)]
+        #expect(counts == [expected.passed, expected.failed, expected.errors, expected.skipped], "passed, failed, errors, skipped: \(counts)")
+        #expect(report.flaky.map(\.id).sorted() == expected.flaky.sorted())
+        #expect(report.failing.allSatisfy { $0.message != nil || $0.detail != nil }, "every failure says why")
+    }
+
+    @Test func surefireRerunsCountAsAttemptsAndTheirOutputIsSkipped() throws {
+        let report = TestRunReport(executions: try JUnitXMLReader.read(file: Self.fixture("surefire-TEST-com.pay.PayinServiceTest.xml")))
+        let byName = Dictionary(uniqueKeysWithValues: report.tests.map { ($0.id, $0) })
+        #expect(byName["com.pay.PayinServiceTest.rejectsNegativeAmount"]?.attempts == 3)
+        #expect(byName["com.pay.PayinServiceTest.settlesWithAcquirer"]?.attempts == 3)
+        #expect(byName["com.pay.PayinServiceTest.retriesIdempotentRequest"]?.attempts == 3)
+        #expect(byName["com.pay.PayinServiceTest.reconcilesLedger"].map { $0.flaky && $0.attempts == 2 } == true)
+        #expect(report.tests.allSatisfy { ($0.detail ?? "").count <= 4096 })
+    }
+
     @Test func aTruncatedFileIsBrokenWithTheParsersLineAndMessage() throws {
         let folder = try RailyardTestFolder.make("junit-broken")
         let whole = """
