@@ -78,6 +78,38 @@ struct JUnitXMLReaderTests {
         #expect(report.flaky.map(\.id) == ["test_payments.test_flaky"] && report.failing.map(\.id) == ["test_payments.test_fail", "test_payments.test_error"])
     }
 
+    /// `swift test --parallel --xunit-output` on a small package (Fixtures/swift-suite) copied to a
+    /// temporary folder: it writes the XCTest file and, beside it, the Swift Testing one.
+    @Test func swiftTestWritesBothFiles() throws {
+        let folder = try RailyardTestFolder.make("junit-swift")
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/swift-suite").path
+        for item in ["Package.swift", "Sources", "Tests"] { try FileManager.default.copyItem(atPath: source + "/" + item, toPath: folder + "/" + item) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        // --parallel: without it SwiftPM writes no XCTest file on Linux.
+        process.arguments = ["swift", "test", "--package-path", folder, "--parallel", "--xunit-output", folder + "/results.xml"]
+        let log = folder + "/log.txt"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        process.standardOutput = FileHandle(forWritingAtPath: log)
+        process.standardError = process.standardOutput
+        try process.run()
+        process.waitUntilExit()
+        let tail = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").suffix(600)
+        #expect(process.terminationStatus != 0, "the package has a failing test on purpose")
+
+        let xctest = TestRunReport(executions: try JUnitXMLReader.read(file: folder + "/results.xml"))
+        // SwiftPM's XCTest file writes a skipped test as passed, and every failure's message as "failure".
+        #expect(xctest.tests.map { "\($0.id) \($0.outcome.rawValue)" }.sorted()
+                == ["FeeTests.FeeXCTests.testOnePercent passed", "FeeTests.FeeXCTests.testRoundsUp failed", "FeeTests.FeeXCTests.testSkipped passed"],
+                "\(tail)")
+        let swiftTesting = TestRunReport(executions: try JUnitXMLReader.read(file: folder + "/results-swift-testing.xml"))
+        #expect(swiftTesting.tests.map { "\($0.id) \($0.outcome.rawValue)" }.sorted()
+                == ["FeeTests.FeeSwiftTests.onePercent() passed", "FeeTests.FeeSwiftTests.roundsUp() failed", "FeeTests.FeeSwiftTests.skipped() skipped"])
+        let failed = try #require(swiftTesting.failing.first)
+        #expect(failed.message?.contains("fee rounded the wrong way") == true)
+        #expect(swiftTesting.tests.first { $0.outcome == .skipped }?.message == "not on weekends")
+    }
+
     static func fixture(_ name: String) -> String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/junit/\(name)").path
     }

@@ -1,0 +1,1 @@
+public func fee(_ amount: Int) -> Int { amount / 100 }
