@@ -866,6 +866,64 @@ struct ConfigLoaderTests {
         #expect(found.map(\.line) == [16, 17, 18])
     }
 
+    @Test("nightly: schedules in a time zone, suites with shards and services, owners; every bad value at its line")
+    func nightlySection() throws {
+        let good = Self.validMinimal + """
+
+            trains: { time_zone: Europe/Paris }
+            nightly:
+              schedule: ["0 2 * * *", "0 12 * * MON-FRI"]
+              catch_up: none
+              environment: staging
+              reruns: 2
+              flaky: { k: 3, m: 10 }
+              suites:
+                - name: payments
+                  command: python3 -m pytest --junitxml=report.xml
+                  list: [python3, -m, pytest, --collect-only, -q]
+                  shards: 2
+                  services: [core]
+                  timeout: 20m
+              owners:
+                - { match: "test_core*", service: core }
+            """
+        let nightly = try ConfigLoader.parse(good, file: "railyard.yml", baseDirectory: "/srv").nightly
+        #expect(nightly.schedule.map(\.description) == ["0 2 * * * (Europe/Paris)", "0 12 * * MON-FRI (Europe/Paris)"])
+        #expect(nightly.catchUp == .none && nightly.environment == "staging" && nightly.reruns == 2 && nightly.flakyK == 3 && nightly.flakyM == 10)
+        #expect(nightly.suites == [SuiteSpec(name: "payments", command: ["python3", "-m", "pytest", "--junitxml=report.xml"],
+                                             list: ["python3", "-m", "pytest", "--collect-only", "-q"], shards: 2, services: ["core"], timeout: .seconds(1200))])
+        #expect(nightly.service(of: "test_core_refunds.test_partial") == "core" && nightly.service(of: "test_wallet.test_x") == nil)
+        #expect(try ConfigLoader.parse(Self.validMinimal, file: "x", baseDirectory: "/").nightly == NightlySpec(), "defaults without the section")
+
+        let bad = Self.validMinimal + """
+
+            nightly:
+              schedule: ["0 25 * * *", "0 2 * *"]
+              catch_up: twice
+              environment: nighty
+              reruns: 9
+              flaky: { k: 5, m: 2 }
+              suites:
+                - name: payments
+                  shards: 4
+                  services: [wallet]
+              owners:
+                - { match: "test_*", service: payout }
+            """
+        #expect(triples(diagnostics(bad)).map { "\($0.line) \($0.message)" } == [
+            "16 nightly: schedule '0 25 * * *': hour: 25 is outside 0-23",
+            "16 nightly: schedule '0 2 * *': expression: '0 2 * *' has 4 field(s); cron takes 5: minute hour day-of-month month day-of-week, e.g. \"0 2 * * *\"",
+            "17 nightly: catch_up must be one (a run missed while Railyard was down runs once on restart) or none",
+            "18 nightly: environment 'nighty' is not an environment or datacenter of railyard.yml",
+            "19 nightly: reruns must be how many times a failed test runs again, 0 to 5",
+            "20 nightly: flaky must be {k, m} with 1 ≤ k ≤ m ≤ 100: a test flaky in k of the last m runs is proposed for quarantine",
+            "22 nightly: suite 'payments': missing key 'command' (the program that runs the tests and writes $RAILYARD_JUNIT)",
+            "23 nightly: suite 'payments': 4 shards need `list`, the command that prints the suite's tests one per line",
+            "24 nightly: suite 'payments': no service 'wallet' in railyard.yml",
+            "27 nightly: owners: no service 'payout' in railyard.yml",
+        ])
+    }
+
     // MARK: - Several problems at once
 
     @Test("every problem of a file is reported, sorted by line and column")

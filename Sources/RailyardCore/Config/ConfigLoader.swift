@@ -3,7 +3,7 @@ import Yams
 
 /// Reads `railyard.yml` into a `RailyardConfig`, collecting every problem with its line and column.
 public struct ConfigLoader {
-    public static let topLevelKeys = ["services", "environments", "scripts", "deployment", "alerts", "metrics", "router", "tickets", "trains"]
+    public static let topLevelKeys = ["services", "environments", "scripts", "deployment", "alerts", "metrics", "router", "tickets", "trains", "nightly"]
     static let serviceKeys = ["kind", "command", "version", "health", "metrics", "smoke", "instances", "start_timeout", "depends_on"]
     static let environmentKeys = ["name", "datacenters"]
     static let scriptKeys = ["name", "apply", "rollback", "expand_only", "timeout"]
@@ -65,8 +65,14 @@ public struct ConfigLoader {
         if let node = top["tickets"] { tickets = readTickets(node) }
         var trains = TrainsSpec()
         if let node = top["trains"] { trains = readTrains(node) }
-        return RailyardConfig(baseDirectory: baseDirectory, services: services, environments: environments,
-                              scripts: scripts, deployment: deployment, alerts: alerts, metrics: metrics, router: router, tickets: tickets,
-                              trains: trains)
+        var nightly = NightlySpec()
+        if let node = top["nightly"] {
+            nightly = readNightly(node, services: services.map(\.name), targets: targetNames, defaultZone: trains.timetable.timeZone)
+        }
+        var config = RailyardConfig(baseDirectory: baseDirectory, services: services, environments: environments,
+                                    scripts: scripts, deployment: deployment, alerts: alerts, metrics: metrics, router: router, tickets: tickets,
+                                    trains: trains)
+        config.nightly = nightly
+        return config
     }
 }

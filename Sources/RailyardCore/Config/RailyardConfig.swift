@@ -16,6 +16,7 @@ public struct RailyardConfig: Sendable, Equatable {
     public var tickets: TicketColumns
     /// How a train's production release runs.
     public var trains: TrainsSpec
+    public var nightly = NightlySpec()
 
     public init(baseDirectory: String, services: [ServiceSpec], environments: [EnvironmentSpec],
                 scripts: [ScriptSpec], deployment: DeploymentSpec, alerts: AlertsSpec = AlertsSpec(), metrics: MetricsSpec = MetricsSpec(),
