@@ -920,7 +920,7 @@ struct ConfigLoaderTests {
             "22 nightly: suite 'payments': missing key 'command' (the program that runs the tests and writes $RAILYARD_JUNIT)",
             "23 nightly: suite 'payments': 4 shards need `list`, the command that prints the suite's tests one per line",
             "24 nightly: suite 'payments': no service 'wallet' in railyard.yml",
-            "27 nightly: owners: no service 'payout' in railyard.yml",
+            "26 nightly: owners: no service 'payout' in railyard.yml",
         ])
     }
 
