@@ -74,10 +74,13 @@ extension ConfigLoader {
                     error(at: node, "service '\(name)': depends_on must be a list of service names")
                 }
             }
+            let build = fields["build"].flatMap { readBuild($0, service: name) }
             if let command {
-                result.append(ServiceSpec(name: name, kind: kind, command: command, initialVersion: version, healthPath: health,
-                                          metricsPath: metrics, smokePaths: smoke, instances: instances, startTimeout: timeout,
-                                          dependsOn: dependsOn))
+                var spec = ServiceSpec(name: name, kind: kind, command: command, initialVersion: version, healthPath: health,
+                                       metricsPath: metrics, smokePaths: smoke, instances: instances, startTimeout: timeout,
+                                       dependsOn: dependsOn)
+                spec.build = build
+                result.append(spec)
             }
         }
         checkDependencies(result, nodes: dependencyNodes)
@@ -98,5 +101,31 @@ extension ConfigLoader {
            let first = path.first {
             error(at: nodes[first], "services depend on each other in a cycle: \(path.joined(separator: " → ")) → \(first)")
         }
+    }
+
+    /// `build: {command, artifact, timeout}` of a service.
+    mutating func readBuild(_ node: Node, service: String) -> BuildSpec? {
+        guard let fields = mapping(node, "service '\(service)': build") else { return nil }
+        let context = "service '\(service)': build"
+        checkKeys(fields, allowed: ["command", "artifact", "timeout"], context: context)
+        var command: CommandTemplate?
+        if let commandNode = fields["command"] {
+            do {
+                if let text = commandNode.string, case .scalar = commandNode { command = try CommandTemplate(parsing: text) }
+                else if case .sequence(let items) = commandNode { command = try CommandTemplate(arguments: items.map { $0.string ?? "" }) }
+                else { error(at: commandNode, "\(context): command must be a string or a list of arguments") }
+            } catch {
+                self.error(at: commandNode, "\(context): \(error)")
+            }
+            if let command, command.arguments.contains(where: { $0.contains("{port}") }) {
+                self.error(at: commandNode, "\(context): {port} means nothing to a build; use {version}, the version to build")
+            }
+        } else {
+            error(at: node, "\(context): missing key 'command' (what builds a version; {version} is the version to build)")
+        }
+        let artifact = requiredString(fields, "artifact", in: node, context: context, hint: "the file or folder the build leaves, e.g. dist/payin-{version}.tar.gz")
+        let timeout = duration(fields, "timeout", context: context) ?? .seconds(600)
+        guard let command, let artifact else { return nil }
+        return BuildSpec(command: command, artifact: artifact, timeout: timeout)
     }
 }

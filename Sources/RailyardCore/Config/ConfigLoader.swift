@@ -4,7 +4,7 @@ import Yams
 /// Reads `railyard.yml` into a `RailyardConfig`, collecting every problem with its line and column.
 public struct ConfigLoader {
     public static let topLevelKeys = ["services", "environments", "scripts", "deployment", "alerts", "metrics", "router", "tickets", "trains", "nightly"]
-    static let serviceKeys = ["kind", "command", "version", "health", "metrics", "smoke", "instances", "start_timeout", "depends_on"]
+    static let serviceKeys = ["kind", "command", "version", "health", "metrics", "smoke", "instances", "start_timeout", "depends_on", "build"]
     static let environmentKeys = ["name", "datacenters"]
     static let scriptKeys = ["name", "apply", "rollback", "expand_only", "timeout"]
     static let waveKeys = ["name", "target", "steps"]

@@ -18,6 +18,8 @@ public struct ServiceSpec: Sendable, Equatable {
     public var startTimeout: Duration
     /// Services this one calls: they deploy before it when a train's change is not backward-compatible.
     public var dependsOn: [String]
+    /// How its versions are built into artifacts; nil when Railyard does not build it.
+    public var build: BuildSpec?
 
     public init(name: String, kind: Kind, command: CommandTemplate, initialVersion: String, healthPath: String = "/health",
                 metricsPath: String = "/metrics", smokePaths: [String] = [], instances: [String: Int],
