@@ -91,6 +91,7 @@ public struct SuiteRunner: Sendable {
         if let tests { try (tests.joined(separator: "\n") + "\n").write(toFile: path("\(label).tests"), atomically: true, encoding: .utf8) }
         var env = environment(shard: index + 1, of: count, tests: tests == nil ? nil : path("\(label).tests"))
         env["RAILYARD_JUNIT"] = report
+        env["RAILYARD_RERUN"] = label.hasPrefix("rerun") ? String(label.dropFirst("rerun".count)) : "0"
         let (status, timedOut) = try await ProcessSpawner.runToCompletion(arguments: inFolder(suite.command), environment: env, logPath: log,
                                                                             timeout: suite.timeout)
         let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""

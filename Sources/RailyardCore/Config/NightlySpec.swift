@@ -61,7 +61,7 @@ public struct NightlySpec: Sendable, Equatable {
 /// A non-regression suite: a command from railyard.yml that writes JUnit XML. It runs with its
 /// environment telling it where: `RAILYARD_ROUTER_URL` (the nightly router), `RAILYARD_JUNIT` (the
 /// file to write), `RAILYARD_TESTS` (a file listing the tests of its shard, one per line, empty for
-/// all), `RAILYARD_SHARD` and `RAILYARD_SHARD_COUNT`.
+/// all), `RAILYARD_SHARD` and `RAILYARD_SHARD_COUNT`, `RAILYARD_RERUN` (0, then the re-run round).
 public struct SuiteSpec: Sendable, Equatable {
     public var name: String
     /// Arguments; never through a shell unless the command is one.
