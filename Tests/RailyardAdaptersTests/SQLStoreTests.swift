@@ -16,6 +16,53 @@ import Testing
         try await store.close()
     }
 
+    @Test func artifactsAreRecordedOnceQuarantineAndDurationsKeptLeasesNeverDoubleHeld() async throws {
+        try await withStore { store, folder in
+            let now = Date(timeIntervalSince1970: 1_800_000_000)
+            func event(_ kind: String) -> AuditEvent { AuditEvent(at: now, actor: "railyard", kind: kind, subject: "nightly", message: kind) }
+            let artifact = ArtifactRecord(service: "payin", version: "2026.48.1", path: "/srv/dist/payin.bin", sha256: String(repeating: "a", count: 64),
+                                          bytes: 10, builtAt: now, seconds: 1.5)
+            try await store.save(artifact: artifact, event: event("nightly.built"))
+            #expect(try await store.artifact(service: "payin", version: "2026.48.1") == artifact)
+            #expect(try await store.artifact(service: "payin", version: "2026.48.2") == nil)
+            var rebuilt = artifact
+            rebuilt.sha256 = String(repeating: "b", count: 64)
+            await #expect(throws: StoreConflict.self) { try await store.save(artifact: rebuilt, event: event("nightly.built")) }
+            #expect(try await store.artifact(service: "payin", version: "2026.48.1")?.sha256 == artifact.sha256, "the first build stays")
+            #expect(try await store.events(subject: "nightly", limit: 10).map(\.kind) == ["nightly.built"], "a refused record leaves no event")
+
+            let entry = QuarantineEntry(test: "payments.payin.race", reason: "race", owner: "dave", expires: now.addingTimeInterval(86_400), by: "carol", at: now)
+            var renewal = entry
+            renewal.expires = now.addingTimeInterval(7 * 86_400)
+            try await store.save(quarantine: entry, event: event("nightly.quarantined"))
+            try await store.save(quarantine: renewal, event: event("nightly.quarantined"))
+            #expect(try await store.quarantine() == [entry, renewal])
+
+            try await store.save(durations: ["a": 1.5, "b": 0.25], suite: "payments")
+            try await store.save(durations: ["a": 2, "c": 3], suite: "payments")
+            #expect(try await store.durations(suite: "payments") == ["a": 2, "c": 3])
+            #expect(try await store.durations(suite: "other") == [:])
+
+            // A lease: held by one holder until it expires; renewed by its holder; free once released.
+            #expect(try await store.acquireLease("nightly", holder: "run-1", until: now.addingTimeInterval(600), now: now))
+            #expect(try await store.acquireLease("nightly", holder: "run-2", until: now.addingTimeInterval(600), now: now.addingTimeInterval(10)) == false)
+            #expect(try await store.acquireLease("nightly", holder: "run-1", until: now.addingTimeInterval(1200), now: now.addingTimeInterval(10)))
+            #expect(try await store.acquireLease("nightly", holder: "run-2", until: now.addingTimeInterval(1800), now: now.addingTimeInterval(900)) == false,
+                    "still held: the renewal moved the end")
+            // Another server on the same file (a restart) finds the lease still there.
+            let reopened = try await StoreFactory.open(.sqlite(path: folder + "/railyard.sqlite"))
+            #expect(try await reopened.acquireLease("nightly", holder: "run-2", until: now.addingTimeInterval(1800), now: now.addingTimeInterval(60)) == false)
+            #expect(try await reopened.acquireLease("nightly", holder: "run-2", until: now.addingTimeInterval(3000), now: now.addingTimeInterval(1200)),
+                    "expired: another holder takes it")
+            try await reopened.releaseLease("nightly", holder: "run-1")
+            #expect(try await reopened.acquireLease("nightly", holder: "run-3", until: now.addingTimeInterval(3000), now: now.addingTimeInterval(1300)) == false,
+                    "run-1 no longer held it: its release changes nothing")
+            try await reopened.releaseLease("nightly", holder: "run-2")
+            #expect(try await reopened.acquireLease("nightly", holder: "run-3", until: now.addingTimeInterval(3000), now: now.addingTimeInterval(1300)))
+            try await reopened.close()
+        }
+    }
+
     @Test func rolloutsSurviveReopeningAndMigrationsRunOnce() async throws {
         try await withStore { store, folder in
             var record = RolloutRecord(id: "payin-v2-0001", service: "payin", version: "v2", createdBy: "alice", at: Date(timeIntervalSince1970: 1000))

@@ -77,6 +77,12 @@ enum StoreMigrations {
         Migration(version: 7) { _ in [
             "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         ] },
+        Migration(version: 8) { serial in [
+            "CREATE TABLE artifacts (service TEXT NOT NULL, version TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (service, version))",
+            "CREATE TABLE quarantine (seq \(serial), test TEXT NOT NULL, record TEXT NOT NULL)",
+            "CREATE TABLE suite_durations (suite TEXT NOT NULL, test TEXT NOT NULL, seconds DOUBLE PRECISION NOT NULL, PRIMARY KEY (suite, test))",
+            "CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until DOUBLE PRECISION NOT NULL)",
+        ] },
     ]
 
     /// The migration that starts the audit chain.

@@ -61,6 +61,25 @@ public protocol RailyardStore: Sendable {
     /// Saves a setting and its audit event in one transaction.
     func save(setting key: String, value: String, event: AuditEvent) async throws
 
+    // MARK: Nightly
+
+    /// Records a built artifact with its event; a version is built once, so a second record of the same
+    /// service and version throws `StoreConflict`.
+    func save(artifact: ArtifactRecord, event: AuditEvent) async throws
+    func artifact(service: String, version: String) async throws -> ArtifactRecord?
+    /// Adds a quarantine entry (a renewal is a new entry) with its event.
+    func save(quarantine: QuarantineEntry, event: AuditEvent) async throws
+    /// Every quarantine entry, oldest first.
+    func quarantine() async throws -> [QuarantineEntry]
+    /// A suite's measured durations per listed test, replacing the previous ones.
+    func save(durations: [String: Double], suite: String) async throws
+    func durations(suite: String) async throws -> [String: Double]
+    /// Takes the lease `name` for `holder` until `until` when it is free, expired, or already this
+    /// holder's; returns whether it is held by `holder` now. Never two holders at once, across restarts.
+    func acquireLease(_ name: String, holder: String, until: Date, now: Date) async throws -> Bool
+    /// Gives the lease back, if `holder` holds it.
+    func releaseLease(_ name: String, holder: String) async throws
+
     func setStableVersion(service: String, target: String, version: String) async throws
     /// service → target → version
     func stableVersions() async throws -> [String: [String: String]]

@@ -21,6 +21,10 @@ final class InMemoryStore: RailyardStore {
         var tickets: [String: [Ticket]] = [:]
         var validations: [String: [Validation]] = [:]
         var settings: [String: String] = [:]
+        var artifacts: [String: ArtifactRecord] = [:]
+        var quarantine: [QuarantineEntry] = []
+        var durations: [String: [String: Double]] = [:]
+        var leases: [String: (holder: String, until: Date)] = [:]
     }
     let state = Mutex(State())
 
@@ -123,4 +127,32 @@ final class InMemoryStore: RailyardStore {
         state.withLock { $0.stable[service, default: [:]][target] = version }
     }
     func stableVersions() async throws -> [String: [String: String]] { state.withLock { $0.stable } }
+
+    // MARK: Nightly
+
+    func save(artifact: ArtifactRecord, event: AuditEvent) async throws {
+        try state.withLock { state in
+            let key = artifact.service + " " + artifact.version
+            if state.artifacts[key] != nil { throw StoreConflict("\(key) was already built") }
+            state.artifacts[key] = artifact
+            Self.append(event, to: &state)
+        }
+    }
+    func artifact(service: String, version: String) async throws -> ArtifactRecord? { state.withLock { $0.artifacts[service + " " + version] } }
+    func save(quarantine entry: QuarantineEntry, event: AuditEvent) async throws {
+        state.withLock { $0.quarantine.append(entry); Self.append(event, to: &$0) }
+    }
+    func quarantine() async throws -> [QuarantineEntry] { state.withLock { $0.quarantine } }
+    func save(durations: [String: Double], suite: String) async throws { state.withLock { $0.durations[suite] = durations } }
+    func durations(suite: String) async throws -> [String: Double] { state.withLock { $0.durations[suite] ?? [:] } }
+    func acquireLease(_ name: String, holder: String, until: Date, now: Date) async throws -> Bool {
+        state.withLock { state in
+            if let lease = state.leases[name], lease.until > now, lease.holder != holder { return false }
+            state.leases[name] = (holder, until)
+            return true
+        }
+    }
+    func releaseLease(_ name: String, holder: String) async throws {
+        state.withLock { state in if state.leases[name]?.holder == holder { state.leases[name] = nil } }
+    }
 }
