@@ -215,3 +215,30 @@ struct TestFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+/// The merged file a run writes for other tools reads back as the same tests.
+@Suite("JUnit XML writer: the merged file of a run")
+struct JUnitXMLWriterTests {
+    @Test func aRunWrittenAndReadBackKeepsOutcomesFlakyTestsAndMessages() throws {
+        let executions = [
+            TestCaseResult(suite: "payments", classname: "payments.payin", name: "capture", seconds: 1.25, outcome: .passed),
+            TestCaseResult(suite: "payments", classname: "payments.payin", name: "race", seconds: 0.5, outcome: .failed, message: "lost the race"),
+            TestCaseResult(suite: "payments", classname: "payments.payin", name: "race", seconds: 0.5, outcome: .passed),
+            TestCaseResult(suite: "payments", classname: "payments.fx", name: "convert[EUR.JPY]", seconds: 0.1, outcome: .failed,
+                           message: "1000 → 1079 \"cents\" <rounded> & off", detail: "line 1\nline 2\u{1}"),
+            TestCaseResult(suite: "payments", classname: "payments.wallet", name: "refund()", seconds: 0, outcome: .skipped, message: "not today"),
+            TestCaseResult(suite: "payments", classname: "FeeTests", name: "crash", seconds: 0.2, outcome: .error, message: "signal 11"),
+        ]
+        var run = NightlyRunRecord(id: "2026.48-n1", train: "2026.48", trigger: .manual(by: "carol"), startedAt: Date(timeIntervalSince1970: 0))
+        let original = TestRunReport(executions: executions)
+        run.suites = [.init(name: "payments", tests: original.tests), .init(name: "perf-smoke", tests: [], broken: "wrote no JUnit XML (exit 3)")]
+        let folder = try RailyardTestFolder.make("junit-merged")
+        try JUnitXMLWriter.merged(run).write(toFile: folder + "/merged.xml", atomically: true, encoding: .utf8)
+        let read = TestRunReport(executions: try JUnitXMLReader.read(file: folder + "/merged.xml"))
+        #expect(read.tests.map(\.id) == original.tests.map(\.id))
+        #expect(read.tests.map(\.outcome) == original.tests.map(\.outcome))
+        #expect(read.flaky.map(\.id) == ["payments.payin.race"])
+        #expect(read.tests.first { $0.id == "payments.fx.convert[EUR.JPY]" }?.message == "1000 → 1079 \"cents\" <rounded> & off")
+        #expect(read.tests.first { $0.id == "payments.fx.convert[EUR.JPY]" }?.detail == "line 1\nline 2", "a control character is dropped, not written")
+    }
+}
