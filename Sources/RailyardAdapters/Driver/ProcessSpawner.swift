@@ -21,6 +21,12 @@ enum ProcessSpawner {
         return unsafeBitCast(symbol, to: CloseFrom.self)
     }()
 
+    /// `arguments` run from `folder`: a fixed `/bin/sh` line changes directory and execs them, so no
+    /// shell ever parses the arguments themselves.
+    static func inFolder(_ folder: String, _ arguments: [String], label: String) -> [String] {
+        ["/bin/sh", "-c", #"cd "$1" && shift && exec "$@""#, label, folder] + arguments
+    }
+
     /// Runs to completion in its own session; at `timeout` the whole session's group is killed.
     static func runToCompletion(arguments: [String], environment: [String: String], logPath: String,
                                 timeout: Duration) async throws -> (status: Int32, timedOut: Bool) {

@@ -35,7 +35,7 @@ public struct ArtifactBuilder: Sendable {
         let log = "\(logFolder)/build-\(service.name)-\(version).log"
         try? FileManager.default.removeItem(atPath: log)
         let started = ContinuousClock.now
-        let arguments = ["/bin/sh", "-c", #"cd "$1" && shift && exec "$@""#, "railyard-build", baseDirectory] + spec.command.render(version: version, port: 0)
+        let arguments = ProcessSpawner.inFolder(baseDirectory, spec.command.render(version: version, port: 0), label: "railyard-build")
         let (status, timedOut) = try await ProcessSpawner.runToCompletion(arguments: arguments,
                                                                             environment: ["RAILYARD_SERVICE": service.name, "RAILYARD_VERSION": version],
                                                                             logPath: log, timeout: spec.timeout)

@@ -112,9 +112,7 @@ public struct SuiteRunner: Sendable {
     }
 
     /// The command run from railyard.yml's folder (no shell parses the command itself).
-    func inFolder(_ arguments: [String]) -> [String] {
-        ["/bin/sh", "-c", #"cd "$1" && shift && exec "$@""#, "railyard-suite", workingDirectory] + arguments
-    }
+    func inFolder(_ arguments: [String]) -> [String] { ProcessSpawner.inFolder(workingDirectory, arguments, label: "railyard-suite") }
 
     func path(_ name: String) -> String { "\(folder)/\(suite.name)-\(name)" }
 
