@@ -45,15 +45,15 @@ struct SuiteRunnerTests {
         list: ["/bin/sh", "-c", "python3 -m pytest -p no:cacheprovider --collect-only -q | grep '::'"],
         shards: 2, timeout: .seconds(120))
 
-    func folder() throws -> String? {
-        guard try JUnitXMLReaderTests.pytest(family: "xunit2") != nil else { return nil }
+    func folder() async throws -> String? {
+        guard try await JUnitXMLReaderTests.pytest(family: "xunit2") != nil else { return nil }
         let folder = try RailyardTestFolder.make("suite-runner")
         for (name, text) in Self.files { try text.write(toFile: folder + "/" + name, atomically: true, encoding: .utf8) }
         return folder
     }
 
     @Test func shardsRerunsAndDurations() async throws {
-        guard let folder = try folder() else { return }
+        guard let folder = try await folder() else { return }
         let runner = SuiteRunner(suite: Self.suite, folder: folder + "/run1", workingDirectory: folder, routerURL: "http://127.0.0.1:9", reruns: 1)
         let first = try await runner.run(durations: [:])
         #expect(first.broken == nil, "\(first.broken ?? "")")
@@ -79,7 +79,7 @@ struct SuiteRunnerTests {
     }
 
     @Test func aShardWithoutAReportOrAFailedListIsBrokenWithWhy() async throws {
-        guard let folder = try folder() else { return }
+        guard let folder = try await folder() else { return }
         var crashing = Self.suite
         crashing.command = ["/bin/sh", "-c", "echo 'ImportError: no module named payments_client' >&2; exit 3"]
         let broken = try await SuiteRunner(suite: crashing, folder: folder + "/crash", workingDirectory: folder, routerURL: "http://127.0.0.1:9",
