@@ -53,7 +53,7 @@ public struct ArtifactBuilder: Sendable {
             throw Failure(service: service.name, version: version, reason: "the build left no artifact at \(path)", log: log)
         }
         return ArtifactRecord(service: service.name, version: version, path: path, sha256: hash, bytes: bytes, builtAt: now,
-                              seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                              seconds: elapsed.timeInterval)
     }
 
     func resolve(_ path: String) -> String {

@@ -72,8 +72,8 @@ public struct SuiteRunner: Sendable {
             measured[unit] = executions.filter { $0.id == key || $0.id.hasPrefix(key + ".") }.reduce(0) { $0 + $1.seconds }
         }
         // Failed tests run again, alone, up to `reruns` rounds (only when the suite can be given a list).
-        if !units.isEmpty, broken.isEmpty {
-            for round in 1...max(1, reruns) where reruns > 0 {
+        if !units.isEmpty, broken.isEmpty, reruns > 0 {
+            for round in 1...reruns {
                 let failing = TestRunReport(executions: executions).failing.map(\.id)
                 let again = units.filter { unit in failing.contains { $0 == Self.normalized(unit) || $0.hasPrefix(Self.normalized(unit) + ".") } }
                 guard !again.isEmpty else { break }
