@@ -16,12 +16,16 @@ public struct EnginePorts: Sendable {
     public var paths: RailyardPaths
     /// Digests of API tokens, as the store keeps them.
     public var tokenHasher: any TokenHasher
+    /// Builds, artifact hashes and non-regression suites.
+    public var nightly: any NightlyRunner
     /// Where Railyard's own metrics go.
     public var telemetry: EngineMetrics
 
     public init(store: any RailyardStore, driver: any InstanceDriver, routers: any RouterProvider, scripts: any ScriptRunner,
                 scriptFiles: any ScriptFiles, probe: any HTTPProbe, metrics: any MetricSource, notifiers: [any Notifier],
-                clock: any WallClock, paths: RailyardPaths, tokenHasher: any TokenHasher, telemetry: EngineMetrics = EngineMetrics()) {
+                clock: any WallClock, paths: RailyardPaths, tokenHasher: any TokenHasher, nightly: any NightlyRunner,
+                telemetry: EngineMetrics = EngineMetrics()) {
+        self.nightly = nightly
         self.tokenHasher = tokenHasher
         self.telemetry = telemetry
         self.store = store

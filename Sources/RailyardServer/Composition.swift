@@ -29,7 +29,8 @@ public enum Composition {
         return EnginePorts(store: store, driver: DriverFactory.make(.local),
                            routers: RouterFactory.provider(kind: config.router, routerCommand: routerCommand, httpClient: httpClient),
                            scripts: ScriptRunnerFactory.make(), scriptFiles: LocalScriptFiles(), probe: AsyncHTTPProbe(httpClient: httpClient),
-                           metrics: metrics, notifiers: notifiers, clock: clock, paths: paths, tokenHasher: tokenHasher, telemetry: telemetry)
+                           metrics: metrics, notifiers: notifiers, clock: clock, paths: paths, tokenHasher: tokenHasher,
+                           nightly: LocalNightlyRunner(baseDirectory: config.baseDirectory, logFolder: paths.logs + "/nightly"), telemetry: telemetry)
     }
 
     /// An engine on the local ports.

@@ -27,20 +27,25 @@ enum ProcessSpawner {
         ["/bin/sh", "-c", #"cd "$1" && shift && exec "$@""#, label, folder] + arguments
     }
 
-    /// Runs to completion in its own session; at `timeout` the whole session's group is killed.
+    /// Runs to completion in its own session; at `timeout` the whole session's group is killed. A
+    /// cancelled task kills the group too, reaps it, and throws `CancellationError`.
     static func runToCompletion(arguments: [String], environment: [String: String], logPath: String,
                                 timeout: Duration) async throws -> (status: Int32, timedOut: Bool) {
         let pid = try spawnDetached(arguments: arguments, environment: environment, logPath: logPath)
         let deadline = ContinuousClock.now + timeout
         var status: Int32 = 0
         var timedOut = false
+        var killed = false
         while waitpid(pid, &status, WNOHANG) == 0 {
-            if ContinuousClock.now >= deadline, !timedOut {
-                timedOut = true
+            if !killed, Task.isCancelled || ContinuousClock.now >= deadline {
+                timedOut = !Task.isCancelled
+                killed = true
                 kill(-pid, SIGKILL)
             }
-            try? await Task.sleep(for: .milliseconds(5))
+            // A cancelled task's sleep returns at once: the group was killed, its end is a moment away.
+            if Task.isCancelled { usleep(2_000) } else { try? await Task.sleep(for: .milliseconds(5)) }
         }
+        if Task.isCancelled { throw CancellationError() }
         // WIFEXITED / WEXITSTATUS, which are macros in C.
         let exited = status & 0x7f == 0
         return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), timedOut)

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import RailyardCore
+import RailyardPorts
 
 /// Builds a service's version with the `build` command of railyard.yml, as a real process with a
 /// timeout and its output in a log, and records the artifact it leaves with its sha256. A failed build
@@ -16,15 +17,9 @@ public struct ArtifactBuilder: Sendable {
         self.logFolder = logFolder
     }
 
-    public struct Failure: Error, Equatable, CustomStringConvertible {
-        public let service: String
-        public let version: String
-        public let reason: String
-        public let log: String
-        public var description: String { "build of \(service) \(version) failed: \(reason)" }
-    }
+    public typealias Failure = BuildFailure
 
-    public func build(_ service: ServiceSpec, version: String, at now: Date) async throws -> ArtifactRecord {
+    public func build(_ service: ServiceSpec, version: String, at now: Date, marks: [String: String] = [:]) async throws -> ArtifactRecord {
         guard let spec = service.build else {
             throw Failure(service: service.name, version: version, reason: "railyard.yml gives \(service.name) no build", log: "")
         }
@@ -37,7 +32,7 @@ public struct ArtifactBuilder: Sendable {
         let started = ContinuousClock.now
         let arguments = ProcessSpawner.inFolder(baseDirectory, spec.command.render(version: version, port: 0), label: "railyard-build")
         let (status, timedOut) = try await ProcessSpawner.runToCompletion(arguments: arguments,
-                                                                            environment: ["RAILYARD_SERVICE": service.name, "RAILYARD_VERSION": version],
+                                                                            environment: marks.merging(["RAILYARD_SERVICE": service.name, "RAILYARD_VERSION": version]) { $1 },
                                                                             logPath: log, timeout: spec.timeout)
         let elapsed = ContinuousClock.now - started
         let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""

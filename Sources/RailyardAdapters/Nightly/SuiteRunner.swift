@@ -1,5 +1,6 @@
 import Foundation
 import RailyardCore
+import RailyardPorts
 
 /// Runs one non-regression suite of railyard.yml as real processes: lists its tests (when it has a
 /// `list` command), splits them into shards by the durations of earlier runs, runs the shards side
@@ -15,8 +16,11 @@ public struct SuiteRunner: Sendable {
     /// The router of the environment under test, given as `RAILYARD_ROUTER_URL`.
     public let routerURL: String
     public let reruns: Int
+    /// Added to every process' environment: the marks a restarted Railyard finds them by.
+    public let marks: [String: String]
 
-    public init(suite: SuiteSpec, folder: String, workingDirectory: String, routerURL: String, reruns: Int) {
+    public init(suite: SuiteSpec, folder: String, workingDirectory: String, routerURL: String, reruns: Int, marks: [String: String] = [:]) {
+        self.marks = marks
         self.suite = suite
         self.folder = folder
         self.workingDirectory = workingDirectory
@@ -24,15 +28,7 @@ public struct SuiteRunner: Sendable {
         self.reruns = reruns
     }
 
-    public struct Result: Sendable {
-        /// Every execution, the first round's shards first, then each re-run round.
-        public var executions: [TestCaseResult]
-        /// Why the run is broken (no report, malformed XML, list failed), if it is.
-        public var broken: String?
-        public var plan: ShardPlan
-        /// Unit (as `list` prints it) → seconds in this run's first round: the next run's durations.
-        public var durations: [String: Double]
-    }
+    public typealias Result = SuiteOutcome
 
     /// - Parameter durations: unit → seconds, from earlier runs.
     public func run(durations: [String: Double]) async throws -> Result {
@@ -107,8 +103,8 @@ public struct SuiteRunner: Sendable {
     }
 
     func environment(shard: Int, of count: Int, tests: String?) -> [String: String] {
-        ["RAILYARD_ROUTER_URL": routerURL, "RAILYARD_SUITE": suite.name, "RAILYARD_SHARD": String(shard), "RAILYARD_SHARD_COUNT": String(count),
-         "RAILYARD_TESTS": tests ?? ""]
+        marks.merging(["RAILYARD_ROUTER_URL": routerURL, "RAILYARD_SUITE": suite.name, "RAILYARD_SHARD": String(shard),
+                       "RAILYARD_SHARD_COUNT": String(count), "RAILYARD_TESTS": tests ?? ""]) { $1 }
     }
 
     /// The command run from railyard.yml's folder (no shell parses the command itself).

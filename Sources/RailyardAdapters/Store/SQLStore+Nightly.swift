@@ -3,7 +3,7 @@ import RailyardCore
 import RailyardPorts
 import SQLKit
 
-/// Artifacts, quarantine, suite durations and leases.
+/// Artifacts, quarantine, suite durations, leases and nightly runs.
 extension SQLStore {
     public func save(artifact: ArtifactRecord, event: AuditEvent) async throws {
         try await exclusive {
@@ -82,6 +82,39 @@ extension SQLStore {
     public func releaseLease(_ name: String, holder: String) async throws {
         try await exclusive {
             try await db.raw("DELETE FROM leases WHERE name = \(bind: name) AND holder = \(bind: holder)").run()
+        }
+    }
+
+    public func save(nightlyRun run: NightlyRunRecord, events: [AuditEvent]) async throws {
+        try await exclusive {
+            let json = String(decoding: try encoder.encode(run), as: UTF8.self)
+            try await transaction {
+                try await db.raw("""
+                    INSERT INTO nightly_runs (id, train, state, started_at, record)
+                    VALUES (\(bind: run.id), \(bind: run.train), \(bind: run.state.rawValue), \(bind: run.startedAt.timeIntervalSince1970), \(bind: json))
+                    ON CONFLICT (id) DO UPDATE SET state = excluded.state, record = excluded.record
+                    """).run()
+                for event in events { try await insert(event) }
+            }
+        }
+    }
+
+    public func nightlyRun(id: String) async throws -> NightlyRunRecord? {
+        try await exclusive {
+            try await db.raw("SELECT record FROM nightly_runs WHERE id = \(bind: id)").first().map {
+                try decoder.decode(NightlyRunRecord.self, from: Data(try $0.decode(column: "record", as: String.self).utf8))
+            }
+        }
+    }
+
+    public func nightlyRuns(train: String?, limit: Int) async throws -> [NightlyRunRecord] {
+        try await exclusive {
+            let rows = if let train {
+                try await db.raw("SELECT record FROM nightly_runs WHERE train = \(bind: train) ORDER BY started_at DESC, id DESC LIMIT \(bind: limit)").all()
+            } else {
+                try await db.raw("SELECT record FROM nightly_runs ORDER BY started_at DESC, id DESC LIMIT \(bind: limit)").all()
+            }
+            return try rows.map { try decoder.decode(NightlyRunRecord.self, from: Data(try $0.decode(column: "record", as: String.self).utf8)) }
         }
     }
 }

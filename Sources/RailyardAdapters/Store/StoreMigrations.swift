@@ -83,6 +83,10 @@ enum StoreMigrations {
             "CREATE TABLE suite_durations (suite TEXT NOT NULL, test TEXT NOT NULL, seconds DOUBLE PRECISION NOT NULL, PRIMARY KEY (suite, test))",
             "CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until DOUBLE PRECISION NOT NULL)",
         ] },
+        Migration(version: 9) { _ in [
+            "CREATE TABLE nightly_runs (id TEXT PRIMARY KEY, train TEXT, state TEXT NOT NULL, started_at DOUBLE PRECISION NOT NULL, record TEXT NOT NULL)",
+            "CREATE INDEX nightly_runs_started ON nightly_runs (started_at)",
+        ] },
     ]
 
     /// The migration that starts the audit chain.

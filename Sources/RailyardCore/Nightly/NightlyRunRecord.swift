@@ -1,7 +1,8 @@
 import Foundation
 
-/// One nightly run of a train as stored: what started it, the artifacts it built and deployed, each
-/// suite's tests, and the verdict the train's gate reads.
+/// One nightly run of a train as stored: what started it, the versions it tests, the artifacts it
+/// built, each suite's tests, and the verdict the train's gate reads. Its phase is saved before the
+/// work of that phase starts, so a restart knows where the run was and resumes it there.
 public struct NightlyRunRecord: Codable, Sendable, Equatable {
     public enum Trigger: Codable, Sendable, Equatable {
         /// The schedule's run of this time.
@@ -14,15 +15,21 @@ public struct NightlyRunRecord: Codable, Sendable, Equatable {
 
     public enum State: String, Codable, Sendable { case running, passed, failed, broken }
 
+    /// Where a running run is; saved before the phase's side effects.
+    public enum Phase: String, Codable, Sendable { case building, deploying, testing, finished }
+
     public struct SuiteResult: Codable, Sendable, Equatable {
         public var name: String
         public var tests: [TestRunReport.Test]
         /// Why the suite has no usable report, if it has none.
         public var broken: String?
-        public init(name: String, tests: [TestRunReport.Test], broken: String? = nil) {
+        /// Seconds the suite took, shards and re-runs included.
+        public var seconds: Double
+        public init(name: String, tests: [TestRunReport.Test], broken: String? = nil, seconds: Double = 0) {
             self.name = name
             self.tests = tests
             self.broken = broken
+            self.seconds = seconds
         }
     }
 
@@ -30,22 +37,53 @@ public struct NightlyRunRecord: Codable, Sendable, Equatable {
     public var train: String?
     public var trigger: Trigger
     public var state: State
+    public var phase: Phase
     public var startedAt: Date
     public var endedAt: Date?
+    /// service → version under test.
+    public var versions: [String: String]
+    /// The services built for this run (those the train changes that have a `build`).
+    public var builds: [String] = []
+    /// The suites this run runs, in order (a change runs only those of the services it touches).
+    public var plannedSuites: [String]
     public var artifacts: [ArtifactRecord]
     public var suites: [SuiteResult]
     public var verdict: NonRegressionVerdict?
+    /// Why the run ended as it did (the verdict's reason, or why it is broken).
+    public var reason: String?
+    /// Times a restart of Railyard found it running and resumed it.
+    public var resumes: Int
 
-    public init(id: String, train: String?, trigger: Trigger, startedAt: Date) {
+    public init(id: String, train: String?, trigger: Trigger, startedAt: Date, versions: [String: String] = [:], plannedSuites: [String] = []) {
         self.id = id
         self.train = train
         self.trigger = trigger
         self.state = .running
+        self.phase = .building
         self.startedAt = startedAt
+        self.versions = versions
+        self.plannedSuites = plannedSuites
         self.artifacts = []
         self.suites = []
+        self.resumes = 0
     }
 
     /// Every test of every suite, as one report.
     public var tests: [TestRunReport.Test] { suites.flatMap(\.tests) }
+    /// The suites still to run.
+    public var remainingSuites: [String] { plannedSuites.filter { name in !suites.contains { $0.name == name } } }
+
+    /// Suite name → why it is broken.
+    public var brokenSuites: [String: String] {
+        Dictionary(suites.compactMap { suite in suite.broken.map { (suite.name, $0) } }, uniquingKeysWith: { $1 })
+    }
+
+    /// The run's trigger in words.
+    public var triggerText: String {
+        switch trigger {
+        case .scheduled(let date): "scheduled at \(date.formatted(.iso8601))"
+        case .manual(let by): "started by \(by)"
+        case .change(let ticket, let services): "change \(ticket) (\(services.joined(separator: ", ")))"
+        }
+    }
 }

@@ -19,6 +19,9 @@ public struct TestRunReport: Codable, Sendable, Equatable {
 
     public var tests: [Test]
 
+    /// A report of tests already collated (a stored run's).
+    public init(tests: [Test]) { self.tests = tests }
+
     public init(executions: [TestCaseResult]) {
         var order: [String] = []
         var byID: [String: [TestCaseResult]] = [:]

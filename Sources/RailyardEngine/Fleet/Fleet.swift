@@ -15,10 +15,13 @@ public struct Fleet: Sendable {
     let clock: any WallClock
     let stopGrace: Duration
     let telemetry: EngineMetrics
+    /// Hashes a recorded artifact before its version starts anywhere.
+    let artifacts: any NightlyRunner
 
-    public init(config: RailyardConfig, store: any RailyardStore, driver: any InstanceDriver, routers: any RouterProvider,
+    public init(config: RailyardConfig, store: any RailyardStore, driver: any InstanceDriver, routers: any RouterProvider, artifacts: any NightlyRunner,
                 paths: RailyardPaths, clock: any WallClock, stopGrace: Duration = .seconds(5), telemetry: EngineMetrics = EngineMetrics()) {
         self.telemetry = telemetry
+        self.artifacts = artifacts
         self.config = config
         self.store = store
         self.driver = driver
@@ -103,14 +106,33 @@ public struct Fleet: Sendable {
                 try await markGone(instance, actor: actor, why: "found not running while deploying")
             }
         }
+        var environment: [String: String] = [:]
+        if running.count < wanted, let artifact = try await checkedArtifact(service: spec.name, version: version, target: target, actor: actor) {
+            environment["RAILYARD_ARTIFACT"] = artifact.path
+        }
         while running.count < wanted {
-            running.append(try await startInstance(service: spec, version: version, target: target, rolloutID: rolloutID, actor: actor, role: role))
+            running.append(try await startInstance(service: spec, version: version, target: target, rolloutID: rolloutID, actor: actor, role: role,
+                                                  environment: environment))
         }
         return running
     }
 
+    /// The version's recorded artifact, after checking its hash: build once, deploy everywhere. A version
+    /// whose artifact changed (or vanished) since it was built and tested is refused, with the reason,
+    /// and nothing starts. A version Railyard never built has no record and starts as configured.
+    func checkedArtifact(service: String, version: String, target: String, actor: String) async throws -> ArtifactRecord? {
+        guard let artifact = try await store.artifact(service: service, version: version) else { return nil }
+        let current = try? artifacts.sha256(of: artifact.path)
+        if let refusal = artifact.refusal(currentHash: current) {
+            try await audit(actor: actor, kind: "artifact.refused", subject: service, message: "refused to start \(service) \(version) in \(target)",
+                            reason: refusal)
+            throw FleetError(refusal)
+        }
+        return artifact
+    }
+
     func startInstance(service spec: ServiceSpec, version: String, target: String, rolloutID: String?, actor: String,
-                       role: InstanceRecord.Role) async throws -> InstanceRecord {
+                       role: InstanceRecord.Role, environment: [String: String] = [:]) async throws -> InstanceRecord {
         let port = try driver.allocatePort()
         let id = "\(spec.name)-\(version)-\(target)-\(port)" + (role == .baseline ? "-baseline" : "")
         var instance = InstanceRecord(id: id, service: spec.name, version: version, target: target, port: port,
@@ -120,7 +142,7 @@ public struct Fleet: Sendable {
         let process: LaunchedProcess
         do {
             process = try await driver.launch(LaunchSpec(arguments: spec.command.render(version: version, port: port),
-                                                         environment: ["RAILYARD_TARGET": target, "RAILYARD_SERVICE": spec.name],
+                                                         environment: environment.merging(["RAILYARD_TARGET": target, "RAILYARD_SERVICE": spec.name]) { $1 },
                                                          logPath: instance.logPath, owner: owner, label: id))
         } catch {
             instance.state = .failed

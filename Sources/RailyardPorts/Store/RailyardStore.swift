@@ -80,6 +80,12 @@ public protocol RailyardStore: Sendable {
     /// Gives the lease back, if `holder` holds it.
     func releaseLease(_ name: String, holder: String) async throws
 
+    /// Saves a nightly run (new, or a change of phase or state) with its audit events in one transaction.
+    func save(nightlyRun: NightlyRunRecord, events: [AuditEvent]) async throws
+    func nightlyRun(id: String) async throws -> NightlyRunRecord?
+    /// The newest `limit` runs, newest first; `train` nil for every train's.
+    func nightlyRuns(train: String?, limit: Int) async throws -> [NightlyRunRecord]
+
     func setStableVersion(service: String, target: String, version: String) async throws
     /// service → target → version
     func stableVersions() async throws -> [String: [String: String]]

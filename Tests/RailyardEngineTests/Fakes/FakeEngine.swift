@@ -16,6 +16,7 @@ struct FakeEngine {
     let files: FakeScriptFiles
     let metrics: FakeMetricSource
     let clock: ManualClock
+    let nightly: FakeNightlyRunner
 
     static let root = "/fake/state"
 
@@ -40,7 +41,9 @@ struct FakeEngine {
     }
 
     init(config: RailyardConfig, unhealthy: Set<String> = [], failingScripts: Set<String> = [], store: InMemoryStore = InMemoryStore(),
-         driver: FakeDriver? = nil, routers: FakeRouters = FakeRouters(), clock: ManualClock = ManualClock()) {
+         driver: FakeDriver? = nil, routers: FakeRouters = FakeRouters(), clock: ManualClock = ManualClock(),
+         nightly: FakeNightlyRunner = FakeNightlyRunner()) {
+        self.nightly = nightly
         self.store = store
         self.driver = driver ?? FakeDriver(unhealthy: unhealthy)
         self.routers = routers
@@ -50,17 +53,17 @@ struct FakeEngine {
         self.clock = clock
         let ports = EnginePorts(store: store, driver: self.driver, routers: routers, scripts: scripts, scriptFiles: files, probe: FakeProbe(),
                                 metrics: metrics, notifiers: [], clock: clock, paths: RailyardPaths(root: Self.root),
-                                tokenHasher: FakeTokenHasher())
+                                tokenHasher: FakeTokenHasher(), nightly: nightly)
         engine = RailyardEngine(config: config, ports: ports, stopGrace: .zero)
     }
 
-    /// Runs `body` with the controller running, then shuts it down gracefully.
-    func run(_ body: () async throws -> Void) async throws {
+    /// Runs `body` with the controller (or the given services) running, then shuts it down gracefully.
+    func run(services: [any Service]? = nil, _ body: () async throws -> Void) async throws {
         var logger = Logger(label: "fake-engine")
         logger.logLevel = .critical
         // Reconciled and queued before `run`, as `railyard serve` does before its listener opens.
         try await engine.prepare()
-        let group = ServiceGroup(configuration: .init(services: [engine.controller], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: services ?? [engine.controller], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             do {

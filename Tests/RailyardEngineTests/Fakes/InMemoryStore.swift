@@ -23,6 +23,7 @@ final class InMemoryStore: RailyardStore {
         var settings: [String: String] = [:]
         var artifacts: [String: ArtifactRecord] = [:]
         var quarantine: [QuarantineEntry] = []
+        var nightlyRuns: [String: NightlyRunRecord] = [:]
         var durations: [String: [String: Double]] = [:]
         var leases: [String: (holder: String, until: Date)] = [:]
     }
@@ -150,6 +151,19 @@ final class InMemoryStore: RailyardStore {
             if let lease = state.leases[name], lease.until > now, lease.holder != holder { return false }
             state.leases[name] = (holder, until)
             return true
+        }
+    }
+    func save(nightlyRun run: NightlyRunRecord, events: [AuditEvent]) async throws {
+        state.withLock { state in
+            state.nightlyRuns[run.id] = run
+            for event in events { Self.append(event, to: &state) }
+        }
+    }
+    func nightlyRun(id: String) async throws -> NightlyRunRecord? { state.withLock { $0.nightlyRuns[id] } }
+    func nightlyRuns(train: String?, limit: Int) async throws -> [NightlyRunRecord] {
+        state.withLock { state in
+            Array(state.nightlyRuns.values.filter { train == nil || $0.train == train }
+                .sorted { ($0.startedAt, $0.id) > ($1.startedAt, $1.id) }.prefix(limit))
         }
     }
     func releaseLease(_ name: String, holder: String) async throws {
