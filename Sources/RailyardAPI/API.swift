@@ -112,6 +112,27 @@ public enum API {
         }
     }
 
+    /// `POST /nightly/runs`: the train to run (none: the train in development, else the fleet as it runs).
+    public struct NightlyRunRequest: Codable, Sendable {
+        public var train: String?
+        public init(train: String?) { self.train = train }
+    }
+
+    /// `POST /nightly/quarantine`.
+    public struct QuarantineRequest: Codable, Sendable {
+        public var test: String
+        public var reason: String
+        public var owner: String
+        /// How long, e.g. `14d`.
+        public var expiresIn: String
+        public init(test: String, reason: String, owner: String, expiresIn: String) {
+            self.test = test
+            self.reason = reason
+            self.owner = owner
+            self.expiresIn = expiresIn
+        }
+    }
+
     public struct TrainRequest: Codable, Sendable {
         public var id: String
         public var captain: String

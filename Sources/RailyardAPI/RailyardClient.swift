@@ -161,6 +161,17 @@ public struct RailyardClient: Sendable {
         try API.decoder.decode(Ticket.self, from: try await send("PUT", "trains/\(escaped(id))/tickets/\(escaped(ticket))", body: try API.encoder.encode(request)))
     }
     public func advanceClock(by duration: String) async throws -> API.ClockView { try await post("clock/advance", body: API.ClockAdvanceRequest(by: duration)) }
+    public func nightlyRuns(train: String? = nil, limit: Int = 20) async throws -> [NightlyRunRecord] {
+        try await get("nightly/runs?limit=\(limit)" + (train.map { "&train=\(escaped($0))" } ?? ""))
+    }
+    public func startNightly(train: String?) async throws -> NightlyRunRecord { try await post("nightly/runs", body: API.NightlyRunRequest(train: train)) }
+    public func nightlyReport(_ id: String) async throws -> NightlyReport { try await get("nightly/runs/\(escaped(id))") }
+    public func nightlyJUnit(_ id: String) async throws -> Data { try await send("GET", "nightly/runs/\(escaped(id))/junit.xml") }
+    public func merged(train id: String, ticket: String) async throws -> NightlyRunRecord {
+        try await post("trains/\(escaped(id))/tickets/\(escaped(ticket))/merged", body: [String: String]())
+    }
+    public func quarantine() async throws -> [QuarantineEntry] { try await get("nightly/quarantine") }
+    public func quarantine(_ request: API.QuarantineRequest) async throws -> QuarantineEntry { try await post("nightly/quarantine", body: request) }
     public func figuresChart() async throws -> Data { try await send("GET", "figures/chart.svg") }
     public func validate(train id: String, ticket: String, _ request: API.ValidationRequest) async throws -> Validation {
         try await post("trains/\(escaped(id))/tickets/\(escaped(ticket))/validations", body: request)

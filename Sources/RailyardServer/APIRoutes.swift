@@ -176,6 +176,7 @@ public enum APIRoutes {
         }
 
         TrainRoutes.register(on: api, engine: engine)
+        NightlyRoutes.register(on: api, engine: engine)
     }
 
     /// Runs a route for the identity the access middleware proved, answering refusals as problems.

@@ -70,6 +70,13 @@ public enum EndpointAccess {
             // Any role: the item's assignee approves it, checked by the request itself.
             "POST /api/v1/trains/{id}/approvals/{item}/approve": anyone,
             "POST /api/v1/trains/{id}/gates/{gate}/override": .roles([.approver], why: "overriding a gate needs approver"),
+            "GET /api/v1/nightly/runs": anyone,
+            "POST /api/v1/nightly/runs": .roles([.releaseOwner, .developer, .tester], why: "starting a nightly run needs release-owner, developer or tester"),
+            "GET /api/v1/nightly/runs/{id}": anyone,
+            "GET /api/v1/nightly/runs/{id}/junit.xml": anyone,
+            "POST /api/v1/trains/{id}/tickets/{ticket}/merged": .roles([.releaseOwner, .developer], why: "recording a merge needs release-owner or developer"),
+            "GET /api/v1/nightly/quarantine": anyone,
+            "POST /api/v1/nightly/quarantine": .roles([.releaseOwner, .tester], why: "quarantining a test needs release-owner or tester"),
         ]
     }
 

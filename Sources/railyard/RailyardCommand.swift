@@ -46,7 +46,7 @@ struct RailyardCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, ValidateCommand.self, ServeCommand.self, UpCommand.self, DeployCommand.self, RolloutCommand.self,
             StatusCommand.self, HistoryCommand.self, AnalysisCommand.self, DownCommand.self, RouterCommand.self, PaymentsDemoCommand.self, PaymentsSuiteCommand.self,
-            ScrapeCommand.self, TrainCommand.self, TimetableCommand.self, MetricsCommand.self, TokenCommand.self, WhoAmICommand.self, AuditCommand.self, VersionCommand.self,
+            ScrapeCommand.self, TrainCommand.self, NightlyCommand.self, JUnitCommand.self, TimetableCommand.self, MetricsCommand.self, TokenCommand.self, WhoAmICommand.self, AuditCommand.self, VersionCommand.self,
         ]
     )
 }

@@ -35,6 +35,27 @@ struct TrainGatesTests {
                 == [.riskReview, .approvals, .nonRegression, .performance, .blackout], "a hotfix's approved skip of testing adds no validation gate")
     }
 
+    @Test func theNonRegressionGateReadsTheNewestNightlyOfTheVersionsCarried() {
+        let train = train(in: .ready, enteredAt: t0)
+        func gate(_ run: NightlyRunRecord?) -> GateResult {
+            let plan = TrainPlanner.plan(train: train, tickets: [ticket("PAY-1")], config: config)
+            return TrainGates.evaluate(train, to: .production, tickets: [ticket("PAY-1")], validations: [], plan: plan, soak: [:], nightly: run, now: t0)
+                .first { $0.gate == .nonRegression }!
+        }
+        #expect(!gate(nil).holds && gate(nil).reason.hasPrefix("no nightly run of train 2026.48 has finished"))
+        var run = NightlyRunRecord(id: "2026.48-n3", train: "2026.48", trigger: .scheduled(t0), startedAt: t0, versions: ["payin": "2026.48.1"])
+        run.state = .failed
+        run.reason = "1 test(s) failing: payments.payin.refund"
+        #expect(!gate(run).holds && gate(run).reason == "nightly 2026.48-n3 failed: 1 test(s) failing: payments.payin.refund")
+        run.state = .passed
+        run.reason = "6 of 6 tests passed"
+        run.endedAt = t0
+        #expect(gate(run).holds && gate(run).reason == "nightly 2026.48-n3 passed at 2027-01-15T08:00:00Z: 6 of 6 tests passed")
+        run.versions["payin"] = "2026.48.0"
+        #expect(!gate(run).holds && gate(run).reason == "nightly 2026.48-n3 tested payin 2026.48.0 but the train now carries payin 2026.48.1: run the nightly again",
+                "a pass on another version is no evidence for this one")
+    }
+
     @Test func everyTicketMustBeValidatedInTestingByItsLatestVerdict() {
         let train = train(in: .testing, enteredAt: t0)
         let tickets = [ticket("PAY-1"), ticket("PAY-2"), ticket("PAY-3")]

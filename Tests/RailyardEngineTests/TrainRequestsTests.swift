@@ -155,7 +155,7 @@ struct TrainRequestsTests {
             _ = try await f.engine.trains.skip(id: hotfix.id, to: .production, actor: "bob", isApprover: true, reason: "fee rounding costs money")
             Issue.record("a hotfix skipped into production past its gates")
         } catch let refusal as Refusal {
-            #expect(refusal.kind == .conflict && refusal.reason.contains("non-regression: no non-regression result"), "\(refusal)")
+            #expect(refusal.kind == .conflict && refusal.reason.contains("non-regression: no nightly run of train"), "\(refusal)")
         }
         for gate in try await f.engine.trains.gates(train: hotfix.id, to: .production) where !gate.passes {
             _ = try await f.engine.trains.override(train: hotfix.id, gate: gate.gate, reason: "hotfix: \(gate.gate.rawValue) checked by hand", actor: "bob")

@@ -24,9 +24,9 @@ struct AuditCLITests {
         }
         try await store.close()
 
-        let intact = try CLIExitCodeTests.railyard(["audit", "verify", "--state-dir", folder])
+        let intact = try await CLIExitCodeTests.railyard(["audit", "verify", "--state-dir", folder])
         #expect(intact.status == 0 && intact.out.hasPrefix("audit chain intact: 4 rows, head row 4 "), "\(intact.out) \(intact.err)")
-        let exported = try CLIExitCodeTests.railyard(["audit", "export", "--state-dir", folder, "--file", folder + "/export.json"])
+        let exported = try await CLIExitCodeTests.railyard(["audit", "export", "--state-dir", folder, "--file", folder + "/export.json"])
         #expect(exported.status == 0 && exported.out.contains("exported 4 rows"), "\(exported.out) \(exported.err)")
 
         // A consistent rewrite: row 2 now names mallory, and every hash from row 2 on is recomputed.
@@ -40,17 +40,17 @@ struct AuditCLITests {
             previous = hash
         }
         try await Self.tamper(folder, statements)
-        let rewritten = try CLIExitCodeTests.railyard(["audit", "verify", "--state-dir", folder])
+        let rewritten = try await CLIExitCodeTests.railyard(["audit", "verify", "--state-dir", folder])
         #expect(rewritten.status == 0, "a consistent rewrite passes on its own: only an export kept elsewhere catches it")
-        let anchored = try CLIExitCodeTests.railyard(["audit", "verify", "--state-dir", folder, "--anchor", folder + "/export.json", "--output", "json"])
+        let anchored = try await CLIExitCodeTests.railyard(["audit", "verify", "--state-dir", folder, "--anchor", folder + "/export.json", "--output", "json"])
         #expect(anchored.status == 1 && anchored.out.contains(#""first_bad_row" : 4"#) && anchored.out.contains("rewritten after that export"),
                 "\(anchored.out) \(anchored.err)")
 
         try await Self.tamper(folder, ["UPDATE audit_events SET message = 'approved by bob' WHERE id = 3"])
-        let edited = try CLIExitCodeTests.railyard(["audit", "verify", "--state-dir", folder])
+        let edited = try await CLIExitCodeTests.railyard(["audit", "verify", "--state-dir", folder])
         #expect(edited.status == 1 && edited.err.contains("audit row 3") && edited.err.contains("edited"), "\(edited.out) \(edited.err)")
 
-        let none = try CLIExitCodeTests.railyard(["audit", "verify", "--state-dir", folder + "/nothing"])
+        let none = try await CLIExitCodeTests.railyard(["audit", "verify", "--state-dir", folder + "/nothing"])
         #expect(none.status == 1 && none.err.contains("no store at"), "\(none.err)")
     }
 }

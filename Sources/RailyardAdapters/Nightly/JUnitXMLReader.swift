@@ -102,10 +102,14 @@ public enum JUnitXMLReader {
                 sawRoot = true
                 suites.append(attributes["name"] ?? suites.last ?? "")
             case "testcase":
+                // Ant and some CI plugins mark tests that did not run with a status instead of a skipped element.
+                let status = attributes["status"]?.lowercased()
                 current = TestCaseResult(suite: suites.last ?? "", classname: attributes["classname"] ?? attributes["class"] ?? "",
-                                         name: attributes["name"] ?? "", seconds: Self.seconds(attributes["time"]), outcome: .passed)
+                                         name: attributes["name"] ?? "", seconds: Self.seconds(attributes["time"]),
+                                         outcome: status == "disabled" || status == "notrun" ? .skipped : .passed)
             case "failure", "error", "skipped":
                 guard current != nil else { return }
+                // A test already skipped by its status stays skipped.
                 // The first of them decides (a file may list a failure then its error).
                 if current!.outcome == .passed {
                     current!.outcome = name == "failure" ? .failed : name == "error" ? .error : .skipped
@@ -162,10 +166,10 @@ public enum JUnitXMLReader {
             parser.abortParsing()
         }
 
-        /// `1.25`, `1,234.5` (Surefire's grouping), or missing.
+        /// `1.25`, `1,234.5` (Surefire's grouping), or missing; a negative time (clock skew) counts as 0.
         static func seconds(_ text: String?) -> Double {
             guard let text else { return 0 }
-            return Double(text.replacingOccurrences(of: ",", with: "").trimmingCharacters(in: .whitespaces)) ?? 0
+            return max(0, Double(text.replacingOccurrences(of: ",", with: "").trimmingCharacters(in: .whitespaces)) ?? 0)
         }
     }
 }

@@ -11,6 +11,37 @@ public struct NightlyRunRecord: Codable, Sendable, Equatable {
         case manual(by: String)
         /// A merged ticket: only the suites of the services it touches.
         case change(ticket: String, services: [String])
+
+        enum CodingKeys: String, CodingKey { case kind, at, by, ticket, services }
+
+        /// Flat, as scripts read it: `{"kind": "scheduled", "at": …}`, `{"kind": "manual", "by": …}`,
+        /// `{"kind": "change", "ticket": …, "services": […]}`.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            switch self {
+            case .scheduled(let at):
+                try container.encode("scheduled", forKey: .kind)
+                try container.encode(at, forKey: .at)
+            case .manual(let by):
+                try container.encode("manual", forKey: .kind)
+                try container.encode(by, forKey: .by)
+            case .change(let ticket, let services):
+                try container.encode("change", forKey: .kind)
+                try container.encode(ticket, forKey: .ticket)
+                try container.encode(services, forKey: .services)
+            }
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            switch try container.decode(String.self, forKey: .kind) {
+            case "scheduled": self = .scheduled(try container.decode(Date.self, forKey: .at))
+            case "manual": self = .manual(by: try container.decode(String.self, forKey: .by))
+            case "change": self = .change(ticket: try container.decode(String.self, forKey: .ticket),
+                                          services: try container.decode([String].self, forKey: .services))
+            case let kind: throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown trigger '\(kind)'")
+            }
+        }
     }
 
     public enum State: String, Codable, Sendable { case running, passed, failed, broken }

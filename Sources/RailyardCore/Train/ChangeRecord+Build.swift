@@ -25,9 +25,12 @@ extension ChangeRecord {
         public var rollouts: [(entry: TrainRelease.Entry, rollout: RolloutRecord, analyses: [AnalysisRecord])]
         public var events: [AuditEvent]
         public var auditHead: AuditHead?
+        /// The train's newest finished full nightly run.
+        public var nightly: NightlyRunRecord?
         public init(train: TrainRecord, tickets: [Ticket], validations: [Validation], gates: [GateResult], scripts: [ScriptState],
                     stable: [String: [String: String]], rollouts: [(entry: TrainRelease.Entry, rollout: RolloutRecord, analyses: [AnalysisRecord])],
-                    events: [AuditEvent], auditHead: AuditHead?) {
+                    events: [AuditEvent], auditHead: AuditHead?, nightly: NightlyRunRecord? = nil) {
+            self.nightly = nightly
             self.train = train
             self.tickets = tickets
             self.validations = validations
@@ -69,7 +72,8 @@ extension ChangeRecord {
             impact: Impact(score: plan.score, level: plan.level, tickets: plan.tickets, rules: plan.rules, problems: plan.problems),
             approvals: Approvals(review: train.review, checklist: train.approvals, gates: sources.gates, overrides: train.overrides, skips: train.skipped),
             testing: Testing(validations: sources.validations, soakChanges: train.soakChanges,
-                             nonRegression: gateText(.nonRegression, "not run by Railyard (nightly suites are not built yet)"),
+                             nonRegression: sources.nightly.map { TrainGates.nonRegression(train: train, run: $0).reason }
+                                 ?? gateText(.nonRegression, "no nightly run of this train finished"),
                              performance: gateText(.performance, "not run by Railyard (the performance campaign is not built yet)")),
             wayBack: WayBack(order: train.release?.batches ?? plan.order, reverts: reverts,
                              scripts: config.scripts.map { WayBack.Script(name: $0.name, apply: $0.apply, rollback: $0.rollback, state: applied[$0.name]) },

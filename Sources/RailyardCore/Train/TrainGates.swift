@@ -22,16 +22,18 @@ public enum TrainGates {
     }
 
     public static func evaluate(_ train: TrainRecord, to: TrainState, skipping: Bool = false, tickets: [Ticket], validations: [Validation],
-                                plan: TrainPlan, soak: [TrainState: Duration], freeze: Timetable.Freeze? = nil, now: Date) -> [GateResult] {
+                                plan: TrainPlan, soak: [TrainState: Duration], freeze: Timetable.Freeze? = nil, nightly: NightlyRunRecord? = nil,
+                                now: Date) -> [GateResult] {
         gates(from: train.state, to: to, skipping: skipping, soak: soak, fourEyes: plan.fourEyes).map { gate in
-            var result = check(gate, train: train, tickets: tickets, validations: validations, plan: plan, soak: soak, freeze: freeze, now: now)
+            var result = check(gate, train: train, tickets: tickets, validations: validations, plan: plan, soak: soak, freeze: freeze,
+                               nightly: nightly, now: now)
             if !result.holds { result.override = train.overrides.last { $0.gate == gate } }
             return result
         }
     }
 
     static func check(_ gate: TrainGate, train: TrainRecord, tickets: [Ticket], validations: [Validation], plan: TrainPlan,
-                      soak: [TrainState: Duration], freeze: Timetable.Freeze?, now: Date) -> GateResult {
+                      soak: [TrainState: Duration], freeze: Timetable.Freeze?, nightly: NightlyRunRecord? = nil, now: Date) -> GateResult {
         switch gate {
         case .blackout:
             guard let freeze else { return GateResult(gate: gate, holds: true, reason: "no change freeze in force") }
@@ -76,12 +78,31 @@ public enum TrainGates {
                               reason: "\(irreversible.joined(separator: ", ")) not rollbackable: an approver other than \(train.captain) and "
                                   + "\(train.createdBy) must approve a checklist item assigned to them")
         case .nonRegression:
-            return GateResult(gate: gate, holds: false, reason: "no non-regression result: Railyard does not run nightly suites yet; "
-                              + "an approver may override with the evidence they have")
+            return nonRegression(train: train, run: nightly)
         case .performance:
             return GateResult(gate: gate, holds: false, reason: "no performance result: Railyard does not run the performance campaign yet; "
                               + "an approver may override with the evidence they have")
         }
+    }
+
+    /// The train's newest full nightly run (not a change's partial one) must have passed on the versions
+    /// the train carries now.
+    static func nonRegression(train: TrainRecord, run: NightlyRunRecord?) -> GateResult {
+        guard let run else {
+            return GateResult(gate: .nonRegression, holds: false, reason: "no nightly run of train \(train.id) has finished: run "
+                              + "`railyard nightly run --train \(train.id)`, or an approver may override with the evidence they have")
+        }
+        let untested = train.services.keys.sorted().filter { run.versions[$0] != train.services[$0] }
+        if !untested.isEmpty {
+            return GateResult(gate: .nonRegression, holds: false, reason: "nightly \(run.id) tested "
+                              + untested.map { "\($0) \(run.versions[$0] ?? "(none)")" }.joined(separator: ", ") + " but the train now carries "
+                              + untested.map { "\($0) \(train.services[$0]!)" }.joined(separator: ", ") + ": run the nightly again")
+        }
+        guard run.state == .passed else {
+            return GateResult(gate: .nonRegression, holds: false, reason: "nightly \(run.id) \(run.state.rawValue): \(run.reason ?? "no reason recorded")")
+        }
+        return GateResult(gate: .nonRegression, holds: true, reason: "nightly \(run.id) passed"
+                          + (run.endedAt.map { " at \($0.formatted(.iso8601))" } ?? "") + ": \(run.reason ?? "")")
     }
 }
 

@@ -15,7 +15,17 @@ extension TrainRequests {
         let tickets = try await store.tickets(train: record.id)
         return TrainGates.evaluate(record, to: target, skipping: skipping, tickets: tickets, validations: try await store.validations(train: record.id),
                                    plan: TrainPlanner.plan(train: record, tickets: tickets, config: config), soak: config.trains.soak,
-                                   freeze: Timetable(config.trains.timetable).freeze(at: clock.now()), now: clock.now())
+                                   freeze: Timetable(config.trains.timetable).freeze(at: clock.now()),
+                                   nightly: try await newestFullNightly(train: record.id), now: clock.now())
+    }
+
+    /// The train's newest finished nightly run that ran every suite (not a change's partial run).
+    func newestFullNightly(train id: String) async throws -> NightlyRunRecord? {
+        try await store.nightlyRuns(train: id, limit: 50).first { run in
+            guard run.state != .running else { return false }
+            if case .change = run.trigger { return false }
+            return true
+        }
     }
 
     /// Refuses the move while a gate neither holds nor was overridden, naming every such gate.

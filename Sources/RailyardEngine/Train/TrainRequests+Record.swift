@@ -17,7 +17,8 @@ extension TrainRequests {
             gates: beforeProduction ? try await gates(of: train, to: .production, skipping: false) : [],
             scripts: try await store.scripts().map { ChangeRecord.ScriptState(name: $0.name, state: $0.state.rawValue) },
             stable: try await store.stableVersions(), rollouts: rollouts,
-            events: try await store.events(subject: "train:\(id)", limit: 5000), auditHead: try await store.auditHead())
+            events: try await store.events(subject: "train:\(id)", limit: 5000), auditHead: try await store.auditHead(),
+            nightly: try await newestFullNightly(train: id))
         return ChangeRecord.build(sources, config: config, now: clock.now())
     }
 }
