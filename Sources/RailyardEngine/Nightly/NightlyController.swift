@@ -96,13 +96,7 @@ public actor NightlyController: Service {
     /// Starts a run: stored (running, building) with the lease taken, then driven. Refused while
     /// another run holds the lease.
     public func start(trigger: NightlyRunRecord.Trigger, train: TrainRecord?, actor: String) async throws -> NightlyRunRecord {
-        guard !config.nightly.suites.isEmpty else {
-            throw Refusal(.badRequest, "railyard.yml has no nightly suites: add `nightly: suites:` to run the non-regression", field: "nightly")
-        }
-        let target = config.nightly.environment
-        guard config.targets.contains(where: { $0.name == target }) else {
-            throw Refusal(.badRequest, "the nightly environment '\(target)' is not a target of railyard.yml's environments", field: "nightly.environment")
-        }
+        try checkConfigured()
         let now = clock.now()
         let previous = try await store.nightlyRuns(train: train?.id, limit: 1)
         let sequence = (previous.first.flatMap { Int($0.id.split(separator: "n").last ?? "") } ?? 0) + 1
@@ -121,6 +115,17 @@ public actor NightlyController: Service {
                                                                   + run.plannedSuites.joined(separator: ", "))])
         startDriving(id)
         return run
+    }
+
+    /// Refuses, with what to add, when railyard.yml cannot run a nightly.
+    public nonisolated func checkConfigured() throws {
+        guard !config.nightly.suites.isEmpty else {
+            throw Refusal(.badRequest, "railyard.yml has no nightly suites: add `nightly: suites:` to run the non-regression", field: "nightly")
+        }
+        let target = config.nightly.environment
+        guard config.targets.contains(where: { $0.name == target }) else {
+            throw Refusal(.badRequest, "the nightly environment '\(target)' is not a target of railyard.yml's environments", field: "nightly.environment")
+        }
     }
 
     /// The suites a trigger runs: all, or for a change those mapped to a service it touches (a suite

@@ -20,6 +20,7 @@ public struct NightlyRequests: Sendable {
     /// Records a ticket of the train as merged now, then runs only the suites of the services it touches.
     public func merged(train trainID: String, ticket ticketID: String, actor: String) async throws -> NightlyRunRecord {
         let train = try await trains.train(id: trainID)
+        try controller.checkConfigured()
         guard var ticket = try await store.tickets(train: trainID).first(where: { $0.id == ticketID }) else {
             throw Refusal(.notFound, "train \(trainID) has no ticket \(ticketID)", field: "ticket")
         }
