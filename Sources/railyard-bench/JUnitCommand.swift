@@ -6,8 +6,9 @@ import RailyardCore
 import FoundationXML
 #endif
 
-/// `railyard-bench junit`: the JUnit XML reader's peak memory as files grow, against a DOM parse of
-/// the same file (Foundation's `XMLDocument`, which holds the whole tree), measured in the same run.
+/// `railyard-bench junit`: the JUnit XML reader's peak memory and throughput as files grow, against a
+/// DOM parse of the same file (Foundation's `XMLDocument`, which holds the whole tree) and
+/// `xmllint --stream` on it, measured in the same run.
 struct JUnitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "junit",
@@ -22,7 +23,7 @@ struct JUnitCommand: ParsableCommand {
     )
 
     @Option(help: "Test cases per file.") var tests: Int = 1000
-    @Option(parsing: .upToNextOption, help: "File sizes to try, in MB (approximate).") var sizes: [Int] = [1, 16, 64]
+    @Option(parsing: .upToNextOption, help: "File sizes to try, in MB (approximate).") var sizes: [Int] = [1, 16, 50]
     @Option(help: "text or json.") var output: BenchOutput = .text
 
     struct Row: Codable {
@@ -31,6 +32,11 @@ struct JUnitCommand: ParsableCommand {
         var domPeakMB: Double
         var ratio: Double
         var tests: Int
+        var readerSeconds: Double
+        var readerMBps: Double
+        /// `xmllint --stream --noout` on the same file (nil when xmllint is not installed).
+        var xmllintSeconds: Double?
+        var xmllintMBps: Double?
     }
 
     func run() throws {
@@ -44,10 +50,15 @@ struct JUnitCommand: ParsableCommand {
             let bytes = Double((try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
             Progress.say("\(path): \(String(format: "%.1f", bytes / 1_048_576)) MB")
             var count = 0
+            let started = ContinuousClock.now
             let reader = try peak { count = try JUnitXMLReader.read(file: path).count }
+            let readerSeconds = (ContinuousClock.now - started).timeInterval
+            let xmllint = try Self.xmllint(path)
             let dom = try peak { _ = try XMLDocument(contentsOf: URL(fileURLWithPath: path), options: []).rootElement()?.childCount }
             guard count == tests else { throw BenchError("the reader found \(count) test cases of \(tests)") }
-            rows.append(Row(fileMB: bytes / 1_048_576, readerPeakMB: reader, domPeakMB: dom, ratio: reader / max(dom, 0.001), tests: count))
+            let mb = bytes / 1_048_576
+            rows.append(Row(fileMB: mb, readerPeakMB: reader, domPeakMB: dom, ratio: reader / max(dom, 0.001), tests: count,
+                            readerSeconds: readerSeconds, readerMBps: mb / readerSeconds, xmllintSeconds: xmllint, xmllintMBps: xmllint.map { mb / $0 }))
             try FileManager.default.removeItem(atPath: path)
         }
         if output == .json {
@@ -56,14 +67,33 @@ struct JUnitCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(rows), as: UTF8.self))
             return
         }
-        print("file MB   tests   reader peak MB   XMLDocument peak MB   reader / DOM")
+        print("file MB   tests   reader peak MB   XMLDocument peak MB   reader / DOM   reader s  reader MB/s  xmllint --stream s  xmllint MB/s  reader / xmllint speed")
         for row in rows {
-            print(String(format: "%7.1f  %6d  %15.1f  %20.1f  %13.3f", row.fileMB, row.tests, row.readerPeakMB, row.domPeakMB, row.ratio))
+            let lint = row.xmllintSeconds.map { String(format: "%18.2f  %12.1f  %22.2f", $0, row.xmllintMBps!, row.readerMBps / row.xmllintMBps!) }
+                ?? "  (xmllint not installed: apt-get install libxml2-utils)"
+            print(String(format: "%7.1f  %6d  %15.1f  %20.1f  %13.3f  %8.2f  %11.1f", row.fileMB, row.tests, row.readerPeakMB, row.domPeakMB, row.ratio,
+                         row.readerSeconds, row.readerMBps) + lint)
         }
         if let first = rows.first, let last = rows.last, rows.count > 1 {
             print(String(format: "file ×%.0f: reader peak ×%.2f, DOM peak ×%.2f", last.fileMB / first.fileMB,
                          last.readerPeakMB / max(first.readerPeakMB, 0.001), last.domPeakMB / max(first.domPeakMB, 0.001)))
         }
+    }
+
+    /// Wall seconds of `xmllint --stream --noout FILE` (libxml2's streaming reader, the same parser
+    /// XMLParser drives here); nil when xmllint is not on the machine.
+    static func xmllint(_ path: String) throws -> Double? {
+        guard let tool = ["/usr/bin/xmllint", "/usr/local/bin/xmllint"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = ["--stream", "--noout", "--huge", path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let started = ContinuousClock.now
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw BenchError("xmllint --stream refused \(path) (exit \(process.terminationStatus))") }
+        return (ContinuousClock.now - started).timeInterval
     }
 
     /// MB the resident set grew to above its level before `body`, by the kernel's high-water mark.

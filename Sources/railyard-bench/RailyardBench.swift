@@ -12,7 +12,7 @@ struct RailyardBench: AsyncParsableCommand {
               swift build -c release --product railyard
               swift run -c release railyard-bench pipeline
             """,
-        subcommands: [PipelineCommand.self, JudgeCommand.self, JUnitCommand.self]
+        subcommands: [PipelineCommand.self, JudgeCommand.self, JUnitCommand.self, ShardsCommand.self]
     )
 }
 

@@ -13,19 +13,23 @@ struct DemoCommand: AsyncParsableCommand {
             Starts a Railyard server (`railyard serve --simulated-clock`, as a child process) and the fleet (core, \
             wallet, payin, payout, fx) as real processes behind real routers in nightly, testing, perf, staging, dc1 \
             and dc2, and sends payment traffic through the production routers. Then train 2026.48 (payin, wallet \
-            and fx, providers first) goes through the review, validation, gates and its production release; a \
+            and fx, providers first) goes through the review, its nightly (its versions built into artifacts with their \
+            sha256, deployed to nightly and tested by the payment fleet's suite, whose flaky test is proposed for \
+            quarantine), validation, gates and its production release; a \
             hotfix follows; payin v3, which fails pay-ins, is rolled back by the canary analysis; and the figures \
             are printed. A sprint's days pass on the simulated clock; processes and traffic are real. Leaves \
             nothing running when it ends.
             """
     )
 
-    @Option(help: "text for people; json prints {\"rollouts\": [...], \"trains\": [...], \"figures\": {...}} at the end for scripts.") var output: OutputFormat = .text
+    @Option(help: "text for people; json prints {\"rollouts\": [...], \"trains\": [...], \"nightly\": [...], \"figures\": {...}} at the end for scripts.") var output: OutputFormat = .text
     @Option(help: "Working folder for the demo's config, state and logs (wiped at start).") var dir: String = ".railyard-demo"
 
     struct Summary: Codable {
         var rollouts: [Entry]
         var trains: [TrainLine]
+        /// Train 2026.48's nightly runs, oldest first.
+        var nightly: [NightlyRunRecord]
         var figures: ReleaseFigures?
     }
     struct TrainLine: Codable {
@@ -53,6 +57,7 @@ struct DemoCommand: AsyncParsableCommand {
         var client = server.client
         var entries: [Entry] = []
         var trains: [TrainLine] = []
+        var nightly: [NightlyRunRecord] = []
         var figures: ReleaseFigures?
         do {
             say("  control plane on \(url) (try `railyard status --server \(url)` in another terminal)")
@@ -104,6 +109,7 @@ struct DemoCommand: AsyncParsableCommand {
                 TrainLine(id: $0.id, kind: $0.kind, state: $0.state, services: $0.services.keys.sorted(), productionAt: $0.productionAt)
             }
             for line in trains { say("  train \(line.id) (\(line.kind.rawValue)): \(line.state.rawValue)") }
+            nightly = try await client.nightlyRuns(train: DemoTrain.id).reversed()
             let computed = try await client.figures()
             figures = computed
             say(FiguresText.render(computed).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
@@ -123,7 +129,7 @@ struct DemoCommand: AsyncParsableCommand {
         await server.waitForExit()
         say("\n▶ Done in \(Int((ContinuousClock.now - started).components.seconds))s; the fleet, routers and server are stopped.")
         say("  audit log and logs kept in \(folder)/state")
-        if output == .json { try printJSON(Summary(rollouts: entries, trains: trains, figures: figures)) }
+        if output == .json { try printJSON(Summary(rollouts: entries, trains: trains, nightly: nightly, figures: figures)) }
     }
 
     enum Decision { case approve, abort(String) }

@@ -20,6 +20,12 @@ enum DemoFleet {
                 smoke: [/health, /metrics]
                 start_timeout: 20s
                 instances: { nightly: 1, testing: 1, perf: 1, staging: 1, dc1: 2, dc2: 2 }
+                # The demo's build stamps a file (a real one compiles and packages the service): its
+                # sha256 is recorded once, and checked before the version starts anywhere.
+                build:
+                  command: ["/bin/sh", "-c", "mkdir -p dist && printf '%s %s built for the demo\\n' \(name) $1 > dist/\(name)-$1.txt", "sh", "{version}"]
+                  artifact: dist/\(name)-{version}.txt
+                  timeout: 60s
             """ + (dependsOn[name].map { "\n    depends_on: [\($0)]" } ?? "")
         }.joined(separator: "\n")
         return """
@@ -49,6 +55,25 @@ enum DemoFleet {
               sprint_days: 14
               sprint_start: 2026-01-05
               time_zone: Europe/Paris
+
+            # The nightly of the train in development: its versions built, deployed to the nightly
+            # environment and tested by the payment fleet's own suite. `railyard serve` runs it on
+            # `schedule` (e.g. ["0 2 * * *", "0 13 * * *"]); the demo starts its runs by hand.
+            nightly:
+              environment: nightly
+              reruns: 1
+              flaky: { k: 2, m: 5 }
+              suites:
+                - name: payments
+                  command: ["\(executable)", "payments-suite"]
+                  list: ["\(executable)", "payments-suite", "--list"]
+                  shards: 2
+                  timeout: 120s
+              owners:
+                - { match: "payments.payin.*", service: payin }
+                - { match: "payments.wallet.*", service: wallet }
+                - { match: "payments.payout.*", service: payout }
+                - { match: "payments.fx.*", service: fx }
 
             deployment:
               waves:

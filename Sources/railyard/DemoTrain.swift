@@ -72,6 +72,7 @@ struct DemoTrain {
         _ = try await advance(id)
         try await advanceClock("9d", "the sprint's development")
         _ = try await advance(id)
+        try await DemoNightly(alice: alice, tess: tess, say: say).play(train: id)
         try await advanceClock("1d", "the nightly build and non-regression")
         _ = try await advance(id)
         try await advanceClock("1d", "testers at work")
@@ -96,7 +97,7 @@ struct DemoTrain {
         _ = try await bob.approve(train: id, item: 1)
         say("  bob approves checklist item #1 (Go from payment operations)")
         for gate in try await alice.gates(train: id) where !gate.holds && gate.gate.blocks {
-            let reason = gate.gate == .nonRegression ? "manual non-regression campaign passed (report in PAY-1300)" : "perf campaign 2026.48 within budget"
+            let reason = gate.gate == .nonRegression ? "non-regression checked by hand (report in PAY-1300)" : "perf campaign 2026.48 within budget"
             _ = try await bob.override(train: id, gate: gate.gate, reason: reason)
             say("  bob overrides \(gate.gate.rawValue): \(reason)")
         }

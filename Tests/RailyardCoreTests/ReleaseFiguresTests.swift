@@ -48,6 +48,11 @@ struct ReleaseFiguresTests {
         // Validation: the regular trains that went live (4, 6 and 5 days); the rolled-back one does not count.
         #expect(figures.seed.validationDaysPerTrain == 5)
         #expect(figures.seed.nonRegressionRunsPerDay == nil, "not measured until nightly suites run")
+        // Three runs on 2026-11-27 and one on 2026-11-29: 4 runs over 3 calendar days; one from before the window does not count.
+        let runs = [utc("2026-11-27T02:00:00Z"), utc("2026-11-27T13:00:00Z"), utc("2026-11-27T22:00:00Z"), utc("2026-11-29T02:00:00Z"),
+                    utc("2026-01-02T02:00:00Z")]
+        let measured = ReleaseFigures.compute(trains: trains, tickets: tickets, now: now, nightlyRuns: runs)
+        #expect(measured.seed.nonRegressionRunsPerDay == 4.0 / 3.0, "\(String(describing: measured.seed.nonRegressionRunsPerDay))")
         // Time to market: 18 days and 10 days, median 14.
         #expect(figures.seed.timeToMarketDays == 14)
         // Four releases went live (the hotfix too) from 2026-10-05 to 2026-11-30: 8 weeks.

@@ -116,7 +116,7 @@ import Testing
             throw error
         }
         _ = try await server.call("POST", "fleet/down")
-        server.process.waitUntilExit()
+        await server.exited()
     }
 
     /// No token, a token file others can read, a role that may not deploy: exit 4 with the reason. A

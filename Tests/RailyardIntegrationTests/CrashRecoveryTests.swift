@@ -71,7 +71,7 @@ import Glibc
                     "\(target) ends on v2 only: \(groups)")
         }
         _ = try? await server.call("POST", "fleet/down")
-        server.process.waitUntilExit()
+        await server.exited()
         #expect(RailyardBinary.processes(mentioning: folder).isEmpty, "nothing left running")
     }
 
@@ -116,7 +116,7 @@ import Glibc
         let ended = try await server.waitForPhase(id, ["rolled_back"])
         #expect((ended["reason"] as? String ?? "").contains("test"))
         _ = try? await server.call("POST", "fleet/down")
-        server.process.waitUntilExit()
+        await server.exited()
         #expect(RailyardBinary.processes(mentioning: folder).isEmpty, "nothing left running")
     }
 

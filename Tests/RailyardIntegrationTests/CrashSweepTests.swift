@@ -155,7 +155,7 @@ import Glibc
         print("crash sweep: \(hits.count) kills in \(round) rollouts (missed moments: \(missed.count)), \(sent.sent) payments, \(sent.failed) failed; kills landed at: \(hits.joined(separator: "; "))")
 
         try await client.down()
-        server.process.waitUntilExit()
+        await server.exited()
         #expect(RailyardBinary.processes(mentioning: folder).isEmpty, "nothing left running after railyard down")
     }
 

@@ -41,7 +41,7 @@ struct FourEyesTests {
             throw error
         }
         _ = try await server.call("POST", "fleet/down")
-        server.process.waitUntilExit()
+        await server.exited()
         #expect(RailyardBinary.processes(mentioning: folder).isEmpty, "nothing left running")
     }
 }

@@ -138,7 +138,7 @@ import Testing
         #expect(sent.failed == 0, "no payment failed: \(sent.failed) of \(sent.sent)")
         print("nightly crash sweep: \(hits.count) kills in \(round) runs (missed moments: \(missed.count)), \(sent.sent) payments, \(sent.failed) failed; kills landed at: \(hits.joined(separator: "; "))")
         try await client.down()
-        server.process.waitUntilExit()
+        await server.exited()
         #expect(RailyardBinary.processes(mentioning: folder).isEmpty, "nothing left running after railyard down")
     }
 

@@ -42,7 +42,7 @@ import Glibc
         let took = ContinuousClock.now - started
         #expect(!server.process.isRunning, "serve still runs \(took) after SIGTERM with a stream open")
         if server.process.isRunning { server.killHard() }
-        server.process.waitUntilExit()
+        await server.exited()
         #expect(await watcher.value >= 1, "the watcher got the rollout's state before the stream ended")
         signal.finish()
 
@@ -52,7 +52,7 @@ import Glibc
         _ = try await server.call("POST", "rollouts/\(id)/approve", as: .approver)
         #expect(try await server.waitForPhase(id, ["promoted", "rolled_back"])["phase"] as? String == "promoted")
         _ = try await server.call("POST", "fleet/down")
-        server.process.waitUntilExit()
+        await server.exited()
         #expect(RailyardBinary.processes(mentioning: folder).isEmpty, "nothing left running")
     }
 }

@@ -175,7 +175,7 @@ struct TrainCLITests {
                 && metrics.out.contains("deployment frequency            Yearly (0 releases)"), "\(metrics.out) \(metrics.err)")
         #expect((try? String(contentsOfFile: folder + "/chart.svg", encoding: .utf8))?.contains("no released train yet") == true)
         server.process.terminate()
-        server.process.waitUntilExit()
+        await server.exited()
         let verified = try await CLIExitCodeTests.railyard(["audit", "verify", "--state-dir", folder + "/state", "--anchor", anchor])
         #expect(verified.status == 0 && verified.out.contains("audit chain intact"), "the record's head is in the chain: \(verified.out) \(verified.err)")
 

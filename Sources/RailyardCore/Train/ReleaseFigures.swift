@@ -10,7 +10,8 @@ public struct ReleaseFigures: Codable, Sendable, Equatable {
         public var validationDaysPerTrain: Double?
         /// Releases that went live per week over the window.
         public var releasesPerWeek: Double
-        /// Non-regression runs per day: nil until Railyard runs the nightly suites.
+        /// Nightly runs per calendar day, over the days from the first run of the window to the last;
+        /// nil while no run has finished.
         public var nonRegressionRunsPerDay: Double?
         /// Median days from a ticket merged to its train live in the last production datacenter.
         public var timeToMarketDays: Double?
@@ -57,9 +58,14 @@ public struct ReleaseFigures: Codable, Sendable, Equatable {
     ///   - tickets: each train's tickets.
     ///   - now: the end of the window; fourkeys looks three months back.
     ///   - targets: the quality measures' target ranges (`trains: quality`).
+    /// - Parameter nightlyRuns: the start of every finished nightly run (any trigger).
     public static func compute(trains: [TrainRecord], tickets: [String: [Ticket]], now: Date, calendar: Calendar = .utc,
-                               targets: [TrainsSpec.QualityTarget] = TrainsSpec.defaultQuality) -> ReleaseFigures {
+                               targets: [TrainsSpec.QualityTarget] = TrainsSpec.defaultQuality, nightlyRuns: [Date] = []) -> ReleaseFigures {
         let windowStart = calendar.date(byAdding: .month, value: -3, to: now)!
+        // Runs per calendar day from the first day with a run in the window to the last one, both counted.
+        let runs = nightlyRuns.filter { $0 >= windowStart && $0 <= now }
+        let runDays = runs.min().flatMap { first in runs.max().map { last in
+            (calendar.dateComponents([.day], from: calendar.startOfDay(for: first), to: calendar.startOfDay(for: last)).day ?? 0) + 1 } }
         // A deployment: a production release that ended, regular or hotfix.
         let releases = trains.filter { $0.release?.endedAt != nil && ($0.state == .done || $0.state == .rolledBack) }
             .filter { $0.release!.endedAt! > windowStart && $0.release!.endedAt! <= now }
@@ -83,7 +89,8 @@ public struct ReleaseFigures: Codable, Sendable, Equatable {
             }
         }
         let seed = Seed(validationDaysPerTrain: regularValidation.isEmpty ? nil : regularValidation.reduce(0, +) / Double(regularValidation.count),
-                        releasesPerWeek: Double(live.count) / weeks, nonRegressionRunsPerDay: nil,
+                        releasesPerWeek: Double(live.count) / weeks,
+                        nonRegressionRunsPerDay: runDays.map { Double(runs.count) / Double($0) },
                         timeToMarketDays: leadTimes.median.map(days))
 
         // Failures: rolled back, or a released train that needed a hotfix. Restores: the way back, or the hotfix.

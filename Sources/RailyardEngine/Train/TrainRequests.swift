@@ -76,7 +76,8 @@ public struct TrainRequests: Sendable {
         let trains = try await store.trains()
         var tickets: [String: [Ticket]] = [:]
         for train in trains where train.state == .done { tickets[train.id] = try await store.tickets(train: train.id) }
-        return ReleaseFigures.compute(trains: trains, tickets: tickets, now: clock.now(), targets: config.trains.quality)
+        let runs = try await store.nightlyRuns(train: nil, limit: 5000).filter { $0.state != .running }.map(\.startedAt)
+        return ReleaseFigures.compute(trains: trains, tickets: tickets, now: clock.now(), targets: config.trains.quality, nightlyRuns: runs)
     }
 
     /// The train's timeline from the timetable, re-forecast from past trains' measured stages.

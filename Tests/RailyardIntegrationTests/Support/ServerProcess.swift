@@ -53,6 +53,13 @@ final class ServerProcess: @unchecked Sendable {
         throw TestFailure("railyard serve did not answer on \(url)")
     }
 
+    /// Returns once the server process has exited, polling: a blocking wait would hold a thread of
+    /// the cooperative pool (two on CI) while the server stops its fleet.
+    func exited(timeout: Duration = .seconds(120)) async {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+    }
+
     func killHard() {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
