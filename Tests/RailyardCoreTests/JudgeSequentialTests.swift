@@ -290,6 +290,53 @@ struct JudgeSequentialTests {
         #expect(latencyFailed <= 1, "+3% latency within a +10% allowance failed \(latencyFailed) of 40 runs")
     }
 
+    @Test("evidence that cannot be counted is never a pass: latency buckets that differ, counters that went back")
+    func uncountedEvidenceNeverPasses() {
+        let model = CanaryTrafficModel(requestsPerSecond: 50, baselineErrorRate: 0.005, bounds: CanaryTrafficModel.demoBounds)
+        let looks = Self.stream(model, seed: 0xB0C, seconds: 300, every: 10)
+        #expect(SequentialJudge(spec: Self.latencySpec).judge(looks, final: true).verdict == .pass, "the same A/A stream, comparable, passes")
+        #expect(SequentialJudge(spec: Self.errorSpec).judge(looks, final: true).verdict == .pass)
+
+        // The canary exposes coarser buckets (every other bound dropped): latency is not compared, so not passed.
+        let coarse = looks.map { look in
+            var canary = look.canary
+            canary.latencyBuckets = canary.latencyBuckets.enumerated().filter { $0.offset % 2 == 1 || !$0.element.le.isFinite }.map(\.element)
+            return AnalysisLook(elapsed: look.elapsed, baseline: look.baseline, canary: canary)
+        }
+        let mismatched = SequentialJudge(spec: Self.latencySpec).judge(coarse, final: true)
+        #expect(mismatched.verdict == .inconclusive)
+        #expect(mismatched.reason.hasPrefix("latency: the canary's latency buckets (") && mismatched.reason.contains("differ from the baseline's"),
+                "\(mismatched.reason)")
+        // Error rate does not read the histogram: it still passes.
+        #expect(SequentialJudge(spec: Self.errorSpec).judge(coarse, final: true).verdict == .pass)
+
+        // The canary restarts half way: its counters start again from zero.
+        let reset = looks.enumerated().map { index, look in
+            guard index >= 15 else { return look }
+            let at = looks[14].canary
+            var canary = look.canary
+            canary.requests -= at.requests
+            canary.errors -= at.errors
+            canary.latencyBuckets = zip(look.canary.latencyBuckets, at.latencyBuckets).map { LatencyBucket(le: $0.le, count: $0.count - $1.count) }
+            return AnalysisLook(elapsed: look.elapsed, baseline: look.baseline, canary: canary)
+        }
+        for spec in [Self.errorSpec, Self.latencySpec] {
+            let restarted = SequentialJudge(spec: spec).judge(reset, final: true)
+            #expect(restarted.verdict == .inconclusive, "\(restarted.reason)")
+            #expect(restarted.reason.contains("the canary's counters went back between 150 s and 160 s (an instance restarted"), "\(restarted.reason)")
+        }
+        // A canary already shown worse still fails: a restart never hides a regression.
+        let bad = Self.stream(CanaryTrafficModel(requestsPerSecond: 100, baselineErrorRate: 0.005, errorRatio: 8), seed: 3, seconds: 300, every: 10)
+        let badReset = bad.enumerated().map { index, look in
+            guard index >= 20 else { return look }
+            var canary = look.canary
+            canary.requests -= bad[19].canary.requests
+            canary.errors -= bad[19].canary.errors
+            return AnalysisLook(elapsed: look.elapsed, baseline: look.baseline, canary: canary)
+        }
+        #expect(SequentialJudge(spec: Self.errorSpec).judge(badReset, final: true).verdict == .fail)
+    }
+
     @Test("judging all looks at once equals following them one by one")
     func incremental() {
         let looks = Self.stream(CanaryTrafficModel(requestsPerSecond: 20, errorRatio: 1.5, latencyShift: 0.1, bounds: CanaryTrafficModel.demoBounds),

@@ -11,6 +11,9 @@ import Foundation
 /// - **Pass at the deadline** (`final`) when no boundary was crossed and both groups reached `minSamples`.
 /// - Otherwise **inconclusive**: "waiting for data" below `minSamples`, or no decision yet. At the deadline
 ///   a group that served no request at all fails the analysis ("no data").
+/// - Evidence that could not be counted is never a pass: latency buckets that differ between canary and
+///   baseline keep latency inconclusive, and counters that went back (a restart) keep every metric
+///   inconclusive, each with the reason, for a person to decide.
 public struct SequentialJudge: CanaryJudge {
     public let spec: AnalysisSpec
 
@@ -51,6 +54,15 @@ public struct SequentialTracker: Sendable {
 
     private(set) var metrics: [MetricState]
     private var last = AnalysisLook(elapsed: 0, baseline: .zero, canary: .zero)
+    /// Why some evidence could not be counted (histograms that differ, counters that went back), in the
+    /// order found: while any applies to a metric, it never passes, it is left to a person.
+    private(set) var gaps: [Gap] = []
+
+    struct Gap: Sendable, Equatable {
+        /// Latency only (a histogram problem), or every metric (an interval dropped).
+        var latencyOnly: Bool
+        var reason: String
+    }
     /// Looks observed so far.
     public private(set) var lookCount = 0
 
@@ -67,8 +79,19 @@ public struct SequentialTracker: Sendable {
     /// Adds the next look (cumulative counters, in time order).
     public mutating func observe(_ look: AnalysisLook) {
         defer { last = look; lookCount += 1 }
-        guard let baseline = IntervalCounts.between(last.baseline, look.baseline),
-              let canary = IntervalCounts.between(last.canary, look.canary) else { return }
+        let canaryBounds = look.canary.latencyBuckets.map(\.le), baselineBounds = look.baseline.latencyBuckets.map(\.le)
+        if metrics.contains(where: { $0.spec.kind == .latency }), !canaryBounds.isEmpty, !baselineBounds.isEmpty, canaryBounds != baselineBounds {
+            note(Gap(latencyOnly: true, reason: "the canary's latency buckets (\(JudgeText.bounds(canaryBounds))) differ from the baseline's "
+                     + "(\(JudgeText.bounds(baselineBounds))): latency cannot be compared, so it cannot pass"))
+        }
+        let window = "between \(JudgeText.fixed(last.elapsed, 0)) s and \(JudgeText.fixed(look.elapsed, 0)) s"
+        let baseline = IntervalCounts.between(last.baseline, look.baseline)
+        let canary = IntervalCounts.between(last.canary, look.canary)
+        for (group, counts) in [("canary", canary), ("baseline", baseline)] where counts == nil {
+            note(Gap(latencyOnly: false, reason: "the \(group)'s counters went back \(window) (an instance restarted, or its histogram changed): "
+                     + "that interval's requests and errors cannot be counted, so no metric can pass; a restart is itself a warning"))
+        }
+        guard let baseline, let canary else { return }
         var pooled: [Double] = []
         if metrics.contains(where: { $0.spec.kind == .latency }),
            look.baseline.latencyBuckets.map(\.le) == look.canary.latencyBuckets.map(\.le) {
@@ -97,10 +120,20 @@ public struct SequentialTracker: Sendable {
         }
     }
 
+    mutating func note(_ gap: Gap) {
+        if !gaps.contains(gap) { gaps.append(gap) }
+    }
+
+    /// What keeps a metric of this kind from passing, if anything.
+    func gap(for kind: AnalysisMetricSpec.Kind) -> String? {
+        let found = gaps.filter { !$0.latencyOnly || kind == .latency }.map(\.reason)
+        return found.isEmpty ? nil : found.joined(separator: "; ")
+    }
+
     /// fail or pass once decided (before the deadline); nil while undecided.
     public var decided: VerdictKind? {
         if metrics.contains(where: { $0.decision?.verdict == .fail }) { return .fail }
-        if !metrics.isEmpty && metrics.allSatisfy({ $0.decision?.verdict == .pass }) { return .pass }
+        if !metrics.isEmpty && metrics.allSatisfy({ $0.decision?.verdict == .pass && gap(for: $0.spec.kind) == nil }) { return .pass }
         return nil
     }
 
@@ -137,7 +170,7 @@ public struct SequentialTracker: Sendable {
         for m in metrics {
             let name = m.spec.name
             let kind = m.spec.kind
-            if let d = m.decision {
+            if let d = m.decision, d.verdict == .fail || gap(for: kind) == nil {
                 let compared = Self.comparison(kind, name: name, baseline: d.baselineValue, canary: d.canaryValue,
                                                baselineCounters: d.baseline, canaryCounters: d.canary)
                 let reason: String
@@ -162,6 +195,9 @@ public struct SequentialTracker: Sendable {
             if !gated {
                 verdict = final && noData ? .fail : .inconclusive
                 reason = final && noData ? Self.noDataReason(look) : Self.waitingReason(name, look, minSamples: spec.minSamples)
+            } else if let gap = gap(for: kind) {
+                verdict = .inconclusive
+                reason = "\(name): \(gap)"
             } else if !hasHistogram {
                 verdict = .inconclusive
                 reason = "\(name): no latency histogram from " + (look.canary.latencyBuckets.isEmpty ? "the canary" : "the baseline")
