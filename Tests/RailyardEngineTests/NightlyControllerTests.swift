@@ -71,6 +71,18 @@ import Testing
         }
     }
 
+    @Test func runsStartedAtTheSameInstantGetDistinctNumbers() async throws {
+        let fake = try FakeEngine(config: Self.config())
+        try await fake.run(services: [fake.engine.nightlyController]) {
+            _ = try await train(fake)
+            var ids: [String] = []
+            // The manual clock does not move: every run starts at the same instant, as on the demo's simulated clock.
+            for _ in 0..<11 { ids.append(try await finished(fake, try await fake.engine.nightly.start(train: "2026.48", actor: "carol").id).id) }
+            #expect(ids == (1...11).map { "2026.48-n\($0)" })
+            #expect(try await fake.store.nightlyRuns(train: "2026.48", limit: 100).count == 11)
+        }
+    }
+
     @Test func aFailingTestFailsTheRunUnlessQuarantined() async throws {
         let fake = try FakeEngine(config: Self.config())
         fake.nightly.outcomes.withLock {

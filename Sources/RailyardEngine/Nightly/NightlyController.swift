@@ -98,9 +98,13 @@ public actor NightlyController: Service {
     public func start(trigger: NightlyRunRecord.Trigger, train: TrainRecord?, actor: String) async throws -> NightlyRunRecord {
         try checkConfigured()
         let now = clock.now()
-        let previous = try await store.nightlyRuns(train: train?.id, limit: 1)
-        let sequence = (previous.first.flatMap { Int($0.id.split(separator: "n").last ?? "") } ?? 0) + 1
-        let id = "\(train?.id ?? "fleet")-n\(sequence)"
+        // The next number after every run of this train (not only the newest: runs started at the same
+        // instant, as on a simulated clock, sort by id, where n10 comes before n9).
+        let prefix = "\(train?.id ?? "fleet")-n"
+        let numbers = try await store.nightlyRuns(train: train?.id, limit: 100_000).compactMap { run in
+            run.id.hasPrefix(prefix) ? Int(run.id.dropFirst(prefix.count)) : nil
+        }
+        let id = prefix + String((numbers.max() ?? 0) + 1)
         guard try await store.acquireLease(Self.lease, holder: id, until: now.addingTimeInterval(leaseSeconds), now: now) else {
             let running = try await store.nightlyRuns(train: nil, limit: 20).first { $0.state == .running }
             throw Refusal(.conflict, "a nightly run is already going" + (running.map { ": \($0.id), \($0.triggerText), since \($0.startedAt.formatted(.iso8601))" } ?? "")
