@@ -53,7 +53,8 @@ public struct RailyardEngine: Sendable {
         self.nightlyController = nightlyController
         self.nightlyScheduler = NightlyScheduler(config: config, store: ports.store, clock: ports.clock, controller: nightlyController)
         self.nightly = NightlyRequests(config: config, store: ports.store, clock: ports.clock, controller: nightlyController, trains: trains)
-        self.operations = FleetOperations(config: config, store: ports.store, fleet: fleet, driver: ports.driver, requests: rollouts)
+        self.operations = FleetOperations(config: config, store: ports.store, fleet: fleet, driver: ports.driver, requests: rollouts,
+                                          nightly: nightlyController)
     }
 
     public var store: any RailyardStore { ports.store }

@@ -154,6 +154,21 @@ import Testing
         #expect(refusal?.reason.contains("a nightly run is already going: \(first.id)") == true)
     }
 
+    @Test func railyardDownEndsARunningRunBrokenAndFreesTheLease() async throws {
+        let fake = try FakeEngine(config: Self.config())
+        _ = try await train(fake)
+        // Not driven: it stays running, as one under way when `railyard down` comes.
+        let run = try await fake.engine.nightly.start(train: "2026.48", actor: "carol")
+        try await fake.engine.operations.down(actor: "alice")
+        let ended = try #require(try await fake.store.nightlyRun(id: run.id))
+        #expect(ended.state == .broken && ended.reason == "railyard down stopped the fleet during the run")
+        // Nothing to resume at the next start, and the next run may start.
+        let restarted = try FakeEngine(config: Self.config(), store: fake.store)
+        try await restarted.engine.prepare()
+        #expect(try await fake.store.nightlyRun(id: run.id)?.resumes == 0)
+        #expect(try await restarted.engine.nightly.start(train: "2026.48", actor: "carol").id == "2026.48-n2")
+    }
+
     @Test func aRestartResumesTheRunAtItsPhaseAndTooManyEndIt() async throws {
         let store = InMemoryStore()
         let fake = try FakeEngine(config: Self.config(), store: store)

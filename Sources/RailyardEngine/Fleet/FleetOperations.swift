@@ -9,6 +9,7 @@ public struct FleetOperations: Sendable {
     let fleet: Fleet
     let driver: any InstanceDriver
     let requests: RolloutRequests
+    let nightly: NightlyController
 
     /// Brings every service up at its stable version (or `version` from railyard.yml) in every target, with its router.
     public func up(actor: String) async throws {
@@ -29,9 +30,10 @@ public struct FleetOperations: Sendable {
         }
     }
 
-    /// Rolls back what is in flight, then stops every process Railyard started: each one the store
+    /// Ends running nightly runs broken, rolls back what is in flight, then stops every process Railyard started: each one the store
     /// knows of, whatever its recorded state, and any other that carries this Railyard's mark.
     public func down(actor: String) async throws {
+        try await nightly.stopAll(reason: "railyard down stopped the fleet during the run")
         for record in try await store.activeRollouts() where record.phase != .rollingBack && record.phase != .finishing {
             _ = try? await requests.abort(id: record.id, actor: actor, reason: "railyard down stops the fleet")
         }

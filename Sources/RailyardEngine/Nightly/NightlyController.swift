@@ -29,6 +29,8 @@ public actor NightlyController: Service {
     let starts: AsyncStream<String>
     let startContinuation: AsyncStream<String>.Continuation
     var driving: Set<String> = []
+    /// Each driven run's task, so `stopAll` can cancel it.
+    var tasks: [String: Task<Void, Never>] = [:]
     var prepared = false
 
     init(config: RailyardConfig, store: any RailyardStore, fleet: Fleet, driver: any InstanceDriver, runner: any NightlyRunner,
@@ -45,18 +47,30 @@ public actor NightlyController: Service {
 
     public func run() async throws {
         try await prepare()
-        await withDiscardingTaskGroup { group in
-            for await id in starts.cancelOnGracefulShutdown() {
-                group.addTask {
-                    await self.drive(id)
-                    await self.stopped(id)
-                }
+        for await id in starts.cancelOnGracefulShutdown() where tasks[id] == nil {
+            tasks[id] = Task {
+                await self.drive(id)
+                await self.stopped(id)
             }
-            // A graceful stop cancels the runs: their processes are killed and the runs stay running,
-            // to be resumed by the next start.
-            group.cancelAll()
         }
+        // A graceful stop cancels the runs: their processes are killed and the runs stay running,
+        // to be resumed by the next start.
+        let running = Array(tasks.values)
+        for task in running { task.cancel() }
+        for task in running { await task.value }
+        tasks.removeAll()
         driving.removeAll()
+    }
+
+    /// Ends every running run broken with `reason` (`railyard down`): its build or suites are killed,
+    /// and no restart resumes it.
+    public func stopAll(reason: String) async throws {
+        let running = Array(tasks.values)
+        for task in running { task.cancel() }
+        for task in running { await task.value }
+        for var run in try await store.nightlyRuns(train: nil, limit: 50) where run.state == .running {
+            try await end(&run, as: .broken, reason: reason, verdict: nil)
+        }
     }
 
     /// Stops what a killed server left of each running run, then resumes it, or ends it broken when
@@ -89,7 +103,10 @@ public actor NightlyController: Service {
         startContinuation.yield(id)
     }
 
-    func stopped(_ id: String) { driving.remove(id) }
+    func stopped(_ id: String) {
+        driving.remove(id)
+        tasks[id] = nil
+    }
 
     // MARK: Starting
 
