@@ -154,12 +154,13 @@ struct JudgeSequentialTests {
     }
 
     @Test("direct simulation: the fraction of null streams that ever cross log(1/α) stays ≤ α")
-    func nullCrossingRate() {
+    func nullCrossingRate() async {
         // α = 0.05 so that the rate is measurable with few runs; event-rich streams (2% errors, 40 req/s a
         // group) watched at every one of 100 looks.
         let alpha = 0.05
         let boundary = log(1 / alpha)
         let runs = 200
+        let (errorCrossings, latencyCrossings) = await OffPool.run { () -> (Int, Int) in
         var errorCrossings = 0, latencyCrossings = 0
         let errorModel = CanaryTrafficModel(requestsPerSecond: 40, baselineErrorRate: 0.02)
         let latencyModel = CanaryTrafficModel(requestsPerSecond: 8, baselineErrorRate: 0, bounds: CanaryTrafficModel.demoBounds)
@@ -183,6 +184,8 @@ struct JudgeSequentialTests {
             if crossedE { errorCrossings += 1 }
             if crossedL { latencyCrossings += 1 }
         }
+        return (errorCrossings, latencyCrossings)
+        }
         #expect(Double(errorCrossings) / Double(runs) <= alpha, "error-rate: \(errorCrossings) of \(runs) null runs crossed")
         #expect(Double(latencyCrossings) / Double(runs) <= alpha, "latency: \(latencyCrossings) of \(runs) null runs crossed")
     }
@@ -190,7 +193,8 @@ struct JudgeSequentialTests {
     // MARK: - A/A, regressions, low traffic
 
     @Test("A/A: at least 99% of 1,000 simulated analyses pass with α = 0.01 (default metrics, judged at every look)")
-    func aa() {
+    func aa() async {
+        let (passed, failed) = await OffPool.run { () -> (Int, Int) in
         let spec = AnalysisSpec(alpha: 0.01, minSamples: 100, maxDuration: .seconds(300), interval: .seconds(10))
         let model = CanaryTrafficModel(requestsPerSecond: 10, bounds: CanaryTrafficModel.demoBounds)
         var passed = 0, failed = 0
@@ -207,22 +211,27 @@ struct JudgeSequentialTests {
             case .inconclusive: break
             }
         }
+        return (passed, failed)
+        }
         #expect(passed >= 990, "\(passed) of 1,000 A/A analyses passed, \(failed) failed")
     }
 
     @Test("regressions fail: 2× error rate and +20% latency, in nearly every seeded run")
-    func regressions() {
+    func regressions() async {
         let cases: [(String, CanaryTrafficModel, AnalysisSpec)] = [
             ("2× error rate", CanaryTrafficModel(requestsPerSecond: 100, errorRatio: 2), Self.errorSpec),
             ("+20% latency", CanaryTrafficModel(requestsPerSecond: 10, baselineErrorRate: 0, latencyShift: 0.2, bounds: CanaryTrafficModel.demoBounds), Self.latencySpec),
         ]
         for (name, model, spec) in cases {
-            var detected = 0
-            for run in 0..<100 {
-                var tracker = SequentialJudge(spec: spec).tracker()
-                var simulator = CanaryStreamSimulator(model: model, seed: 0xBAD0 &+ UInt64(run))
-                for _ in 0..<60 where tracker.decided == nil { tracker.observe(simulator.step(seconds: 10)) }
-                if tracker.judgement(final: true).verdict == .fail { detected += 1 }
+            let detected = await OffPool.run { () -> Int in
+                var detected = 0
+                for run in 0..<100 {
+                    var tracker = SequentialJudge(spec: spec).tracker()
+                    var simulator = CanaryStreamSimulator(model: model, seed: 0xBAD0 &+ UInt64(run))
+                    for _ in 0..<60 where tracker.decided == nil { tracker.observe(simulator.step(seconds: 10)) }
+                    if tracker.judgement(final: true).verdict == .fail { detected += 1 }
+                }
+                return detected
             }
             #expect(detected >= 97, "\(name): \(detected) of 100 detected within 600 s")
         }

@@ -57,12 +57,15 @@ import Testing
                    err: (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? "", seconds: elapsed.timeInterval)
     }
 
-    @Test func withNoServerEveryClientCommandExits3InUnder3SecondsAndDownFallsBack() async throws {
+    /// "Nothing listens there" proves the refused connection was seen, not a timeout; the wall-time bound
+    /// only catches a hang (a client waiting out a long timeout), since on a loaded 2-core CI machine a
+    /// debug binary's own start can take seconds.
+    @Test func withNoServerEveryClientCommandExits3WithoutWaitingAndDownFallsBack() async throws {
         let closed = "http://127.0.0.1:\(try FreePort.next())"
         for arguments in [["status"], ["rollout", "list"], ["deploy", "payin", "v2"], ["rollout", "watch", "payin-v2-0001"]] {
             let run = try await Self.railyard(arguments + ["--server", closed])
             #expect(run.status == 3, "\(arguments): \(run.status) \(run.err)")
-            #expect(run.seconds < 3, "\(arguments) took \(run.seconds) s")
+            #expect(run.seconds < 20, "\(arguments) took \(run.seconds) s")
             #expect(run.err.contains("cannot reach the Railyard server at \(closed): nothing listens there") && run.err.contains("railyard serve"),
                     "\(arguments): \(run.err)")
         }
@@ -74,7 +77,7 @@ import Testing
             .write(toFile: folder + "/railyard.yml", atomically: true, encoding: .utf8)
         let down = try await Self.railyard(["down", "--server", closed, "--config", folder + "/railyard.yml", "--state-dir", folder + "/state"])
         #expect(down.status == 0, "\(down.out) \(down.err)")
-        #expect(down.seconds < 3, "down fell back to the state folder in \(down.seconds) s")
+        #expect(down.seconds < 20, "down fell back to the state folder in \(down.seconds) s")
         #expect(down.out.hasPrefix("no server at \(closed); working on the local state folder \(folder)/state"), "\(down.out)")
         #expect(RailyardBinary.processes(mentioning: folder).isEmpty, "the temporary control plane is gone")
     }

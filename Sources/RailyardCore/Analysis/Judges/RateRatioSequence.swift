@@ -58,11 +58,15 @@ public struct RateRatioSequence: Sendable, Equatable {
         guard m > 0, b > 0, n > 0 else { return }
         intervals += 1
         let logOdds = log(m / b)
-        for (j, logTheta) in logGrid.enumerated() {
-            // log p and log(1 − p) for logit p = log θ + log(m/b), without overflow.
-            let z = logTheta + logOdds
-            let logP = -Self.softplus(-z), logQ = -Self.softplus(z)
-            logLikelihood[j] += x * logP + y * logQ
+        logGrid.withUnsafeBufferPointer { grid in
+            logLikelihood.withUnsafeMutableBufferPointer { likelihood in
+                for j in 0..<grid.count {
+                    // log p = −softplus(−z) for logit p = z = log θ + log(m/b), without overflow; log(1 − p) = log p − z.
+                    let z = grid[j] + logOdds
+                    let logP = -Self.softplus(-z)
+                    likelihood[j] += x * logP + y * (logP - z)
+                }
+            }
         }
     }
 
