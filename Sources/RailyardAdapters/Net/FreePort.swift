@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 
 /// Finds a loopback TCP port nobody listens on, for a process that must be told its port
 /// up front. The port is free when this returns; another process could still take it before
@@ -34,13 +35,30 @@ public enum FreePort {
         return Reservation(port: port, fd: fd)
     }
 
-    /// Binds a socket to 127.0.0.1:0, reads the port the system chose, closes the socket.
+    /// A port free now, chosen below the kernel's ephemeral range when there is room there: a port
+    /// from port 0 is an ephemeral one, which any outgoing connection on the machine may take as its
+    /// source port before the caller binds it (seen as "Address already in use" under heavy traffic).
+    /// Falls back to port 0.
     public static func next() throws -> Int {
-        try bindLoopback(keep: nil)
+        if let range = belowEphemeral {
+            for _ in 0..<64 {
+                if let port = try? bindLoopback(port: Int.random(in: range), keep: nil) { return port }
+            }
+        }
+        return try bindLoopback(keep: nil)
     }
 
-    /// Binds 127.0.0.1:0 and returns the port; `keep` takes the socket (else it is closed).
-    static func bindLoopback(keep: ((Int32) -> Void)?) throws -> Int {
+    /// 20000 up to the start of `ip_local_port_range`, when that leaves at least a thousand ports.
+    static let belowEphemeral: ClosedRange<Int>? = {
+        guard let text = try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8),
+              let low = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).first.flatMap({ Int($0) }),
+              low - 1 >= 21_000 else { return nil }
+        return 20_000...(low - 1)
+    }()
+
+    /// Binds 127.0.0.1:`port` (0: the system chooses) and returns the port; `keep` takes the socket
+    /// (else it is closed).
+    static func bindLoopback(port: Int = 0, keep: ((Int32) -> Void)?) throws -> Int {
         #if canImport(Glibc) || canImport(Musl)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -52,7 +70,7 @@ public enum FreePort {
 
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
+        address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
