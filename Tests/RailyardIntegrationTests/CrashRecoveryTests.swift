@@ -39,12 +39,14 @@ import Glibc
         // Payments through the dc1 router, before, during and after the crash.
         let traffic = PaymentTraffic(routers: [dc1Router])
         let sender = Task { await traffic.run(loops: 1, interval: .zero) }
-        try await traffic.waitFor(requests: 50)
+        // Generous waits: what is checked is that payments keep flowing and none fails while Railyard is
+        // down, not how fast a loaded 2-core CI machine serves them.
+        try await traffic.waitFor(requests: 50, timeout: .seconds(240))
 
         server.killHard()
         let atKill = traffic.counts
         #expect(RailyardBinary.processes(mentioning: "serve --config \(config)").isEmpty)
-        try await traffic.waitFor(requests: atKill.sent + 200)
+        try await traffic.waitFor(requests: atKill.sent + 200, timeout: .seconds(240))
         let whileDown = traffic.counts
         #expect(whileDown.failed == atKill.failed, "payments failed while Railyard was down")
         #expect(whileDown.canary > atKill.canary, "the canary kept its share of traffic while Railyard was down")
