@@ -138,6 +138,11 @@ public actor NightlyController: Service {
         return run
     }
 
+    /// The train a nightly tests when none is named: the newest in development (or nightly), if any.
+    func trainInDevelopment() async throws -> TrainRecord? {
+        try await store.trains().first { $0.state == .development || $0.state == .nightly }
+    }
+
     /// Refuses, with what to add, when railyard.yml cannot run a nightly.
     public nonisolated func checkConfigured() throws {
         guard !config.nightly.suites.isEmpty else {

@@ -13,7 +13,7 @@ public struct NightlyRequests: Sendable {
 
     /// A run by hand of `train` (nil: the train in development, if any, else the fleet as it runs).
     public func start(train trainID: String?, actor: String) async throws -> NightlyRunRecord {
-        let train: TrainRecord? = if let trainID { try await trains.train(id: trainID) } else { try await developmentTrain() }
+        let train: TrainRecord? = if let trainID { try await trains.train(id: trainID) } else { try await controller.trainInDevelopment() }
         return try await controller.start(trigger: .manual(by: actor), train: train, actor: actor)
     }
 
@@ -78,8 +78,4 @@ public struct NightlyRequests: Sendable {
     }
 
     public func quarantine() async throws -> [QuarantineEntry] { try await store.quarantine() }
-
-    func developmentTrain() async throws -> TrainRecord? {
-        try await store.trains().first { $0.state == .development || $0.state == .nightly }
-    }
 }

@@ -56,7 +56,7 @@ public actor NightlyScheduler: Service {
         let decision = calendar.decide(last: last, now: now)
         guard let handled = decision.run ?? decision.skipped.last else { return decision.next }
         let skipped = decision.skipped.map { $0.formatted(.iso8601) }.joined(separator: ", ")
-        let train = try await store.trains().first { $0.state == .development || $0.state == .nightly }
+        let train = try await controller.trainInDevelopment()
         var message: String
         var reason: String?
         if let slot = decision.run {
