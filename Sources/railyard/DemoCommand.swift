@@ -150,11 +150,16 @@ struct DemoCommand: AsyncParsableCommand {
             }
             for entry in view.train.release?.entries ?? [] {
                 guard let rollout = try? await client.rollout(entry.rolloutID) else { continue }
-                if rollout.phase == .awaitingApproval, !approved.contains("\(rollout.id)#\(rollout.stepIndex)") {
+                // A rollout held before a wave waits for its train, not for a person: the train lets it go.
+                if rollout.phase == .awaitingApproval, rollout.heldBefore == nil, !approved.contains("\(rollout.id)#\(rollout.stepIndex)") {
                     approved.insert("\(rollout.id)#\(rollout.stepIndex)")
                     let numbers = try await canaryNumbers(client, service: rollout.service, target: "dc1")
-                    _ = try await approver.approve(rollout.id)
-                    say("  ✔ bob approves \(rollout.id) at \(rollout.wave): \(numbers)")
+                    do {
+                        _ = try await approver.approve(rollout.id)
+                        say("  ✔ bob approves \(rollout.id) at \(rollout.wave): \(numbers)")
+                    } catch let failure as RailyardClient.Failure where failure.status == 409 {
+                        // It moved on between the look and the approval (its train released it): nothing to approve.
+                    }
                 }
                 if rollout.phase.isTerminal, ended.insert(rollout.id).inserted {
                     let verdict = try await client.analyses(ofRollout: rollout.id).last.map { " — analysis \($0.verdict?.rawValue ?? "?")" } ?? ""
