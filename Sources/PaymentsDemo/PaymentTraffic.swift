@@ -30,15 +30,22 @@ public final class PaymentTraffic: Sendable {
 
     public var counts: Counts { state.withLock { $0 } }
 
-    /// Until cancelled: `loops` concurrent senders per router, each pausing `interval` between requests.
-    public func run(loops: Int = 3, interval: Duration = .milliseconds(15)) async {
+    /// Until cancelled: `loops` concurrent senders per router (`loopsPerRouter` for the routers it names),
+    /// each pausing `interval` between requests.
+    public func run(loops defaultLoops: Int = 3, interval: Duration = .milliseconds(15), loopsPerRouter: [String: Int] = [:]) async {
         await withTaskGroup(of: Void.self) { group in
             for router in routers {
-                // Wallet and FX on loops of their own, so they do not slow the pay-ins down.
+                let loops = loopsPerRouter[router] ?? defaultLoops
+                // Wallet and FX on loops of their own, so neither slows the pay-ins, nor each other, down.
                 for loop in 0..<(withWalletAndFX ? loops : 0) {
                     group.addTask {
                         while !Task.isCancelled {
                             await self.companion(router + "/wallet/wallets", body: #"{"owner":"demo-\#(loop)","currency":"EUR"}"#)
+                            try? await Task.sleep(for: interval)
+                        }
+                    }
+                    group.addTask {
+                        while !Task.isCancelled {
                             await self.companion(router + "/fx/rates?from=EUR&to=USD", body: nil)
                             try? await Task.sleep(for: interval)
                         }

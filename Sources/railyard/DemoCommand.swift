@@ -39,7 +39,12 @@ struct DemoCommand: AsyncParsableCommand {
         var services: [String]
         var productionAt: Date?
     }
-    struct Entry: Codable { var id, service, version, outcome: String; var reason: String? }
+    struct Entry: Codable {
+        var id, service, version, outcome: String
+        var reason: String?
+        /// The rollout's last canary analysis: its verdict and why, with its bounds.
+        var analysis: String?
+    }
 
     func run() async throws {
         let started = ContinuousClock.now
@@ -79,7 +84,10 @@ struct DemoCommand: AsyncParsableCommand {
 
             let routers = status.targets.filter { ["staging", "dc1", "dc2"].contains($0.name) }.compactMap(\.router)
             let traffic = PaymentTraffic(routers: routers, withWalletAndFX: true)
-            let trafficTask = Task { await traffic.run() }
+            // Most loops on dc1, where the canary analyses run: a pass is earned by payments, and on a
+            // loaded 2-core machine every process competes for the same cores.
+            let dc1 = status.targets.first { $0.name == "dc1" }?.router ?? ""
+            let trafficTask = Task { await traffic.run(loops: 1, interval: .milliseconds(10), loopsPerRouter: [dc1: 5]) }
             say("\n  payment traffic (pay-ins, wallets, FX rates) flowing through the staging, dc1 and dc2 routers")
 
             say("\n▶ 2. Train 2026.48: its tickets, the review, validation, gates, then its production release")
@@ -162,7 +170,7 @@ struct DemoCommand: AsyncParsableCommand {
                     }
                 }
                 if rollout.phase.isTerminal, ended.insert(rollout.id).inserted {
-                    let verdict = try await client.analyses(ofRollout: rollout.id).last.map { " — analysis \($0.verdict?.rawValue ?? "?")" } ?? ""
+                    let verdict = try await client.analyses(ofRollout: rollout.id).last.map { " — analysis \($0.verdict?.rawValue ?? "?"): \($0.reason ?? "")" } ?? ""
                     say("  \(rollout.phase == .promoted ? "✔" : "✘") \(rollout.id): \(rollout.phase.rawValue)\(verdict)")
                 }
             }
@@ -170,8 +178,10 @@ struct DemoCommand: AsyncParsableCommand {
                 var entries: [Entry] = []
                 for entry in view.train.release?.entries ?? [] {
                     let rollout = try await client.rollout(entry.rolloutID)
+                    let analysis = try await client.analyses(ofRollout: rollout.id).last
                     entries.append(Entry(id: rollout.id, service: rollout.service, version: rollout.version,
-                                         outcome: rollout.phase == .promoted ? "promoted" : "rolled_back", reason: rollout.reason))
+                                         outcome: rollout.phase == .promoted ? "promoted" : "rolled_back", reason: rollout.reason,
+                                         analysis: analysis.map { "\($0.verdict?.rawValue ?? "running"): \($0.reason ?? "")" }))
                 }
                 say("  train \(id): \(view.train.state.rawValue)" + (view.train.reason.map { " — \($0)" } ?? ""))
                 return entries
@@ -199,14 +209,16 @@ struct DemoCommand: AsyncParsableCommand {
                 say("  ◆ " + AnalysisText.liveLine(live))
             }
             if current.phase.isTerminal {
-                if let analysis = try await client.analyses(ofRollout: view.id).last {
+                let last = try await client.analyses(ofRollout: view.id).last
+                if let analysis = last {
                     let svg = try await client.analysisPlot(analysis.id)
                     let file = URL(fileURLWithPath: dir).standardizedFileURL.path + "/\(analysis.id).svg"
                     try svg.write(to: URL(fileURLWithPath: file))
                     say("  analysis \(analysis.id): \(analysis.verdict?.rawValue ?? "?") — plot in \(file)")
                 }
                 return Entry(id: current.id, service: service, version: version,
-                             outcome: current.phase == .promoted ? "promoted" : "rolled_back", reason: current.reason)
+                             outcome: current.phase == .promoted ? "promoted" : "rolled_back", reason: current.reason,
+                             analysis: last.map { "\($0.verdict?.rawValue ?? "running"): \($0.reason ?? "")" })
             }
             // Each gate is decided once: an inconclusive analysis, then the `pause: approval` step.
             if current.phase == .awaitingApproval, decidedAt != current.stepIndex {

@@ -132,6 +132,39 @@ struct AnalysisAlertsConfigTests {
         }
     }
 
+    @Test func theSequentialJudgesTolerancesAndExtensionAreReadWithTheirDefaultsAndChecked() throws {
+        let sequential = Self.base.replacingOccurrences(of: "judge: mann-whitney", with: "judge: sequential")
+            .replacingOccurrences(of: "min_samples: 50", with: "max_extension: 5m")
+            .replacingOccurrences(of: "- { name: slow, kind: latency, allowed_increase: 0.2 }", with: "- { name: pays, kind: error_rate, allowed_increase: 0.2, acceptable_rate: 0.002 }")
+            .replacingOccurrences(of: "kind: error_rate, critical: true", with: "kind: error_rate")
+        let config = try ConfigLoader.parse(sequential, file: "r.yml", baseDirectory: "/")
+        guard case .analysis(let spec) = config.deployment.waves[0].steps[1] else { Issue.record("not an analysis"); return }
+        #expect(spec.maxExtension == .seconds(300) && spec.maxDuration == .seconds(600))
+        // An error rate named without tolerances gets the sequential judge's: +50%, or 0.1% whatever the baseline.
+        #expect(spec.metrics == [AnalysisMetricSpec(name: "errors", kind: .errorRate, allowedIncrease: 0.5, acceptableRate: 0.001),
+                                 AnalysisMetricSpec(name: "pays", kind: .errorRate, allowedIncrease: 0.2, acceptableRate: 0.002)])
+        let bad = sequential.replacingOccurrences(of: "max_extension: 5m", with: "max_extension: soon")
+            .replacingOccurrences(of: "acceptable_rate: 0.002", with: "acceptable_rate: 2")
+            .replacingOccurrences(of: "- { name: errors, kind: error_rate }", with: "- { name: slow, kind: latency, acceptable_rate: 0.01 }")
+        do {
+            _ = try ConfigLoader.parse(bad, file: "r.yml", baseDirectory: "/")
+            Issue.record("expected errors")
+        } catch let errors as ConfigErrors {
+            let lines = errors.diagnostics.map { "\($0.line): \($0.message)" }
+            #expect(lines.contains("19: wave 'canary': analysis: 'max_extension' must be a duration such as 500ms, 30s, 5m or 1h"), "\(lines)")
+            #expect(lines.contains("23: wave 'canary': analysis metric 'slow': acceptable_rate is an error rate; a latency metric has none"), "\(lines)")
+            #expect(lines.contains("24: wave 'canary': analysis metric 'pays': acceptable_rate must be a fraction from 0 to below 1 (0.001 = 0.1% of requests)"), "\(lines)")
+        }
+        let mannWhitney = Self.base.replacingOccurrences(of: "kind: error_rate, critical: true", with: "kind: error_rate, acceptable_rate: 0.01")
+        do {
+            _ = try ConfigLoader.parse(mannWhitney, file: "r.yml", baseDirectory: "/")
+            Issue.record("expected an error")
+        } catch let errors as ConfigErrors {
+            #expect(errors.diagnostics.map(\.message).contains("wave 'canary': analysis metric 'errors': 'acceptable_rate' is read by the sequential judge only; this analysis uses mann-whitney"),
+                    "\(errors.diagnostics.map(\.message))")
+        }
+    }
+
     @Test func metricsStoredBeforeDirectionAndMinExistedStillRead() throws {
         // As the store wrote an analysis's metrics before `direction`, `allowedDecrease` and `min`.
         let stored = #"{"name":"latency","kind":"latency","critical":false,"allowedIncrease":0.1,"max":0.5,"failureLimit":2}"#

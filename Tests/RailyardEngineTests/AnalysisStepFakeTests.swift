@@ -55,7 +55,7 @@ import Testing
     }
 
     @Test func aFailingCanaryRollsBackBeforeTheDeadlineTrafficFirst() async throws {
-        let f = try Self.fake(analysis: "{ interval: 5s, max_duration: 60s, min_samples: 20 }")
+        let f = try Self.fake(analysis: "{ interval: 5s, max_duration: 60s }")
         try await f.run {
             let id = try await Self.start(f)
             try await Self.looks(f, id, upTo: 12, canary: (80, 40), baseline: (80, 0))
@@ -69,20 +69,59 @@ import Testing
         }
     }
 
-    @Test func aHealthyCanaryPassesAndIsPromotedAndTheBaselineStops() async throws {
-        let f = try Self.fake(analysis: "{ interval: 5s, max_duration: 30s, min_samples: 20, metrics: [{ name: errors, kind: error_rate }] }")
+    @Test func aHealthyCanaryEarnsItsPassBeforeTheDeadlineAndIsPromotedAndTheBaselineStops() async throws {
+        // The defaults: +50% over the baseline's error rate, or 0.1% of requests whatever the baseline.
+        let f = try Self.fake(analysis: "{ interval: 5s, max_duration: 60s, metrics: [{ name: errors, kind: error_rate }] }")
         try await f.run {
             let id = try await Self.start(f)
-            try await Self.looks(f, id, upTo: 6, canary: (200, 1), baseline: (200, 1))
+            try await Self.looks(f, id, upTo: 12, canary: (2_000, 0), baseline: (2_000, 0))
             let ended = try await f.settle(id)
             #expect(ended.phase == .promoted, "\(ended.reason ?? "")")
-            #expect(try await f.engine.rollouts.analyses(rolloutID: id).first?.verdict == .pass)
+            let analysis = try #require(try await f.engine.rollouts.analyses(rolloutID: id).first)
+            #expect(analysis.verdict == .pass)
+            // No error in 2,000 requests a look from each of the canary's two instances: the canary's rate is
+            // shown under 0.1% once it has served about 6,000 (the exact fixed-sample bound at 99.5% needs 5,300).
+            let seen = try await Self.looks(f, id)
+            #expect(seen.map(\.look.canary.requests) == [4_000, 8_000], "passed at the second look, long before the 60 s deadline: \(seen.map(\.judgement.reason))")
+            #expect(analysis.reason?.contains("canary error rate at most 0.") == true && analysis.reason?.contains("within the acceptable 0.10%") == true,
+                    "\(analysis.reason ?? "")")
             #expect(try await f.store.instances(includeStopped: false).filter { $0.role == .baseline }.isEmpty)
         }
     }
 
+    @Test func anUndecidedAnalysisWatchesOnForItsExtensionAndPassesWhenTheEvidenceComes() async throws {
+        let f = try Self.fake(analysis: "{ interval: 5s, max_duration: 15s, max_extension: 20s, metrics: [{ name: errors, kind: error_rate }] }")
+        try await f.run {
+            let id = try await Self.start(f)
+            try await Self.looks(f, id, upTo: 3, canary: (100, 0), baseline: (100, 0))
+            #expect(try await f.engine.rollouts.rollout(id: id).phase == .running, "undecided at the 15 s deadline, and watching on")
+            let extended = try await f.store.events(subject: id, limit: 100).filter { $0.kind == "analysis.extended" }
+            #expect(extended.count == 1 && extended.first?.message.contains("undecided after 15s; watching up to 20s more") == true, "\(extended.map(\.message))")
+            try await Self.looks(f, id, upTo: 4, canary: (4_000, 0), baseline: (4_000, 0))
+            let ended = try await f.settle(id)
+            #expect(ended.phase == .promoted, "\(ended.reason ?? "")")
+            let seen = try await Self.looks(f, id)
+            #expect(seen.map(\.look.canary.requests) == [200, 400, 600, 8_600], "passed at 20 s, in its extension: \(seen.map(\.judgement.reason))")
+        }
+    }
+
+    @Test func anAnalysisStillUndecidedAfterItsExtensionAsksAPersonAndNeverPasses() async throws {
+        let f = try Self.fake(analysis: "{ interval: 5s, max_duration: 15s, max_extension: 10s, metrics: [{ name: errors, kind: error_rate }] }")
+        try await f.run {
+            let id = try await Self.start(f)
+            try await Self.looks(f, id, upTo: 8, canary: (100, 0), baseline: (100, 0))
+            let waiting = try await f.settle(id)
+            #expect(waiting.phase == .awaitingApproval)
+            #expect(try await Self.looks(f, id).count == 5, "15 s and 10 s more, a look every 5 s")
+            #expect(waiting.reason?.hasPrefix("analysis inconclusive after 15s and 10s more: errors 0.0% vs 0.0% on baseline after 1,000 canary") == true,
+                    "\(waiting.reason ?? "")")
+            #expect(waiting.reason?.contains("not shown either way by the deadline") == true, "\(waiting.reason ?? "")")
+            #expect(try await f.engine.rollouts.analyses(rolloutID: id).first?.verdict == .inconclusive)
+        }
+    }
+
     @Test func tooLittleTrafficIsInconclusiveAndWaitsForAPersonWithTrafficUnchanged() async throws {
-        let f = try Self.fake(analysis: "{ interval: 5s, max_duration: 15s, min_samples: 100 }")
+        let f = try Self.fake(analysis: "{ interval: 5s, max_duration: 15s }")
         try await f.run {
             let id = try await Self.start(f)
             try await Self.looks(f, id, upTo: 3, canary: (5, 0), baseline: (5, 0))
@@ -96,7 +135,7 @@ import Testing
     }
 
     @Test func noTrafficAtAllIsNeverAnEarlyFailButFailsAtTheDeadline() async throws {
-        let f = try Self.fake(analysis: "{ interval: 5s, max_duration: 15s, min_samples: 20 }")
+        let f = try Self.fake(analysis: "{ interval: 5s, max_duration: 15s }")
         try await f.run {
             let id = try await Self.start(f)
             try await Self.looks(f, id, upTo: 3, canary: (0, 0), baseline: (0, 0))

@@ -122,16 +122,6 @@ import Glibc
         #expect(RailyardBinary.processes(mentioning: folder).isEmpty, "nothing left running")
     }
 
-    func routerURL(_ status: [String: Any], target: String) -> String? {
-        (status["targets"] as? [[String: Any]])?.first { $0["name"] as? String == target }?["router"] as? String
-    }
-
-    func groupsOf(_ status: [String: Any], target: String, service: String) -> [[String: Any]] {
-        let targetEntry = (status["targets"] as? [[String: Any]])?.first { $0["name"] as? String == target }
-        let serviceEntry = (targetEntry?["services"] as? [[String: Any]])?.first { $0["name"] as? String == service }
-        return serviceEntry?["groups"] as? [[String: Any]] ?? []
-    }
-
     /// The router's admin address, read from the store the dead server left.
     func adminURL(state: String, target: String) async throws -> String? {
         let store = try await StoreFactory.open(.sqlite(path: state + "/railyard.sqlite"))

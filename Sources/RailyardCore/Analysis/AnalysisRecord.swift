@@ -14,10 +14,17 @@ public struct AnalysisRecord: Codable, Sendable, Equatable {
     public var endedAt: Date?
     public var verdict: VerdictKind?
     public var reason: String?
+    /// Each group's counters when the analysis began: every look counts from them. Stored with the record
+    /// so that a restarted server resumes the analysis, its evidence and its α, instead of starting over.
+    public var baselineStart: GroupCounters?
+    public var canaryStart: GroupCounters?
+    /// The rollout step that runs it: a restart at that step resumes this analysis, or keeps its verdict.
+    public var cursor: StepCursor?
 
     /// Spelt so that snake_case JSON (`rollout_id`) round-trips.
     enum CodingKeys: String, CodingKey {
-        case id, rolloutID = "rolloutId", service, target, baselineVersion, canaryVersion, spec, startedAt, endedAt, verdict, reason
+        case id, rolloutID = "rolloutId", service, target, baselineVersion, canaryVersion, spec, startedAt, endedAt, verdict, reason,
+             baselineStart, canaryStart, cursor
     }
 
     public init(id: String, rolloutID: String, service: String, target: String, baselineVersion: String, canaryVersion: String,

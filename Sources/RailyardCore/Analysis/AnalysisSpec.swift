@@ -5,28 +5,32 @@ public struct AnalysisSpec: Sendable, Equatable, Codable {
     public var judge: JudgeKind
     /// False-positive rate the judge guarantees (sequential: however often it looks).
     public var alpha: Double
-    /// Requests each group needs before any verdict other than inconclusive.
+    /// mann-whitney and threshold: requests each group needs before any verdict other than inconclusive.
+    /// The sequential judge counts every request from the first and shows it for information only.
     public var minSamples: Int
-    /// Past this with no verdict: inconclusive ("waiting for data") becomes a person's decision;
-    /// with no data at all it fails.
+    /// Past this with no verdict the analysis extends itself by up to `maxExtension`, then hands the
+    /// decision to a person; with no data at all it fails.
     public var maxDuration: Duration
+    /// How much longer an undecided analysis may watch after `maxDuration` before it asks a person (0: ask at once).
+    public var maxExtension: Duration
     /// How often metrics are read and judged.
     public var interval: Duration
     public var metrics: [AnalysisMetricSpec]
 
     public init(judge: JudgeKind = .sequential, alpha: Double = 0.01, minSamples: Int = 100, maxDuration: Duration = .seconds(300),
-                interval: Duration = .seconds(5), metrics: [AnalysisMetricSpec] = AnalysisMetricSpec.defaults) {
+                interval: Duration = .seconds(5), metrics: [AnalysisMetricSpec] = AnalysisMetricSpec.defaults, maxExtension: Duration = .zero) {
         self.judge = judge
         self.alpha = alpha
         self.minSamples = minSamples
         self.maxDuration = maxDuration
+        self.maxExtension = maxExtension
         self.interval = interval
         self.metrics = metrics
     }
 
     public static let `default` = AnalysisSpec()
 
-    enum CodingKeys: String, CodingKey { case judge, alpha, minSamples, maxDuration, interval, metrics }
+    enum CodingKeys: String, CodingKey { case judge, alpha, minSamples, maxDuration, maxExtension, interval, metrics }
 
     // Durations as seconds in JSON, not Swift's internal pair of integers.
     public init(from decoder: any Decoder) throws {
@@ -35,7 +39,8 @@ public struct AnalysisSpec: Sendable, Equatable, Codable {
                   minSamples: try c.decode(Int.self, forKey: .minSamples),
                   maxDuration: .milliseconds(Int((try c.decode(Double.self, forKey: .maxDuration) * 1000).rounded())),
                   interval: .milliseconds(Int((try c.decode(Double.self, forKey: .interval) * 1000).rounded())),
-                  metrics: try c.decode([AnalysisMetricSpec].self, forKey: .metrics))
+                  metrics: try c.decode([AnalysisMetricSpec].self, forKey: .metrics),
+                  maxExtension: .milliseconds(Int(((try c.decodeIfPresent(Double.self, forKey: .maxExtension) ?? 0) * 1000).rounded())))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -44,6 +49,7 @@ public struct AnalysisSpec: Sendable, Equatable, Codable {
         try c.encode(alpha, forKey: .alpha)
         try c.encode(minSamples, forKey: .minSamples)
         try c.encode(maxDuration.timeInterval, forKey: .maxDuration)
+        try c.encode(maxExtension.timeInterval, forKey: .maxExtension)
         try c.encode(interval.timeInterval, forKey: .interval)
         try c.encode(metrics, forKey: .metrics)
     }
@@ -62,6 +68,9 @@ public struct AnalysisMetricSpec: Sendable, Equatable, Codable {
     public var critical: Bool
     /// Relative increase over baseline tolerated before it counts as worse (0.1 = +10%); every judge but threshold.
     public var allowedIncrease: Double
+    /// sequential, error rate only: a canary error rate at or below this is acceptable whatever the
+    /// baseline's (0.001 = 0.1%; 0: none). What a service with no errors at all earns its pass on.
+    public var acceptableRate: Double
     /// mann-whitney only: which way is worse; the sequential judge fails upward only (`increase`).
     public var direction: Direction
     /// mann-whitney only: relative decrease tolerated when `direction` is decrease or either (0.3 = −30%).
@@ -73,12 +82,13 @@ public struct AnalysisMetricSpec: Sendable, Equatable, Codable {
     /// threshold judge only: how many intervals out of range fail the analysis (Flagger's failure limit).
     public var failureLimit: Int
 
-    public init(name: String, kind: Kind, critical: Bool = true, allowedIncrease: Double = 0, direction: Direction = .increase,
-                allowedDecrease: Double = 0, min: Double? = nil, max: Double? = nil, failureLimit: Int = 2) {
+    public init(name: String, kind: Kind, critical: Bool = true, allowedIncrease: Double = 0, acceptableRate: Double = 0,
+                direction: Direction = .increase, allowedDecrease: Double = 0, min: Double? = nil, max: Double? = nil, failureLimit: Int = 2) {
         self.name = name
         self.kind = kind
         self.critical = critical
         self.allowedIncrease = allowedIncrease
+        self.acceptableRate = acceptableRate
         self.direction = direction
         self.allowedDecrease = allowedDecrease
         self.min = min
@@ -86,19 +96,27 @@ public struct AnalysisMetricSpec: Sendable, Equatable, Codable {
         self.failureLimit = failureLimit
     }
 
-    /// Analyses stored before `direction`, `allowedDecrease` and `min` existed read with their defaults.
+    /// Analyses stored before `direction`, `allowedDecrease`, `min` and `acceptableRate` existed read with their defaults.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(name: try c.decode(String.self, forKey: .name), kind: try c.decode(Kind.self, forKey: .kind),
                   critical: try c.decode(Bool.self, forKey: .critical), allowedIncrease: try c.decode(Double.self, forKey: .allowedIncrease),
+                  acceptableRate: try c.decodeIfPresent(Double.self, forKey: .acceptableRate) ?? 0,
                   direction: try c.decodeIfPresent(Direction.self, forKey: .direction) ?? .increase,
                   allowedDecrease: try c.decodeIfPresent(Double.self, forKey: .allowedDecrease) ?? 0,
                   min: try c.decodeIfPresent(Double.self, forKey: .min), max: try c.decodeIfPresent(Double.self, forKey: .max),
                   failureLimit: try c.decode(Int.self, forKey: .failureLimit))
     }
 
+    /// The sequential judge's error-rate tolerance when the config names none: a canary may fail up to
+    /// +50% more often than its baseline, or at most 0.1% of requests whatever the baseline. With no
+    /// tolerance a pass needs a canary shown *better*, which a good version rarely is.
+    public static let sequentialErrorAllowance = 0.5
+    public static let defaultAcceptableRate = 0.001
+
     public static let defaults = [
-        AnalysisMetricSpec(name: "error-rate", kind: .errorRate, critical: true, max: 0.01),
+        AnalysisMetricSpec(name: "error-rate", kind: .errorRate, critical: true, allowedIncrease: Self.sequentialErrorAllowance,
+                           acceptableRate: Self.defaultAcceptableRate, max: 0.01),
         AnalysisMetricSpec(name: "latency", kind: .latency, critical: false, allowedIncrease: 0.1, max: 0.5),
     ]
 }

@@ -95,8 +95,9 @@ extension ConfigLoader {
         return nil
     }
 
-    static let analysisKeys = ["judge", "alpha", "min_samples", "max_duration", "interval", "metrics"]
-    static let analysisMetricKeys = ["name", "kind", "critical", "allowed_increase", "direction", "allowed_decrease", "min", "max", "failure_limit"]
+    static let analysisKeys = ["judge", "alpha", "min_samples", "max_duration", "max_extension", "interval", "metrics"]
+    static let analysisMetricKeys = ["name", "kind", "critical", "allowed_increase", "acceptable_rate", "direction", "allowed_decrease", "min", "max",
+                                     "failure_limit"]
 
     mutating func readAnalysis(_ node: Node, wave: String) -> AnalysisSpec? {
         if case .scalar = node, node.string?.isEmpty ?? true { return .default }
@@ -120,6 +121,7 @@ extension ConfigLoader {
             }
         }
         if let value = duration(fields, "max_duration", context: context) { spec.maxDuration = value }
+        if let value = duration(fields, "max_extension", context: context) { spec.maxExtension = value }
         if let value = duration(fields, "interval", context: context) { spec.interval = value }
         if let metricsNode = fields["metrics"] {
             guard case .sequence(let items) = metricsNode, !items.isEmpty else {
@@ -141,12 +143,23 @@ extension ConfigLoader {
             return nil
         }
         var metric = AnalysisMetricSpec(name: name, kind: kind)
+        if kind == .errorRate && judge == .sequential {
+            metric.allowedIncrease = AnalysisMetricSpec.sequentialErrorAllowance
+            metric.acceptableRate = AnalysisMetricSpec.defaultAcceptableRate
+        }
         if let node = fields["critical"] {
             if let value = node.bool { metric.critical = value } else { error(at: node, "\(context) metric '\(name)': critical must be true or false") }
         }
         if let node = fields["allowed_increase"] {
             if let value = node.float, value >= 0 { metric.allowedIncrease = value } else {
                 error(at: node, "\(context) metric '\(name)': allowed_increase must be a fraction of 0 or more (0.1 = +10%)")
+            }
+        }
+        if let node = fields["acceptable_rate"] {
+            if kind != .errorRate {
+                error(at: node, "\(context) metric '\(name)': acceptable_rate is an error rate; a latency metric has none")
+            } else if let value = node.float, value >= 0, value < 1 { metric.acceptableRate = value } else {
+                error(at: node, "\(context) metric '\(name)': acceptable_rate must be a fraction from 0 to below 1 (0.001 = 0.1% of requests)")
             }
         }
         if let node = fields["direction"] {
@@ -184,7 +197,7 @@ extension ConfigLoader {
 
     /// Which judges read each metric setting: one the chosen judge ignores is an error, never silently dropped.
     static let metricKeyReaders: [String: [AnalysisSpec.JudgeKind]] = [
-        "allowed_increase": [.sequential, .mannWhitney], "direction": [.mannWhitney], "allowed_decrease": [.mannWhitney],
+        "allowed_increase": [.sequential, .mannWhitney], "acceptable_rate": [.sequential], "direction": [.mannWhitney], "allowed_decrease": [.mannWhitney],
         "min": [.threshold], "max": [.threshold], "failure_limit": [.threshold],
     ]
 

@@ -3,8 +3,10 @@ import RailyardCore
 import RailyardPorts
 
 /// `analysis`: reads baseline and canary at every interval of the injected clock and asks the judge.
-/// Stores every look and the verdict. Fail throws (the rollback carries the judge's reason);
-/// inconclusive at the deadline is handed to a person. Re-run after a restart, it starts a fresh window.
+/// Stores every look and the verdict. Fail throws (the rollback carries the judge's reason); undecided
+/// at `max_duration` it watches on for up to `max_extension`, then hands the decision to a person, never
+/// passing for want of a fail. Re-run after a restart, it resumes the analysis it had begun, from its
+/// stored start counters and looks.
 struct AnalysisStep: StepExecutor {
     let spec: AnalysisSpec
     let fleet: Fleet
@@ -41,24 +43,52 @@ struct AnalysisStep: StepExecutor {
     func analyse(_ record: RolloutRecord, target: String) async throws -> Outcome {
         let service = try fleet.spec(of: record)
         let stable = record.targets[target]?.stableVersion ?? service.initialVersion
-        let judge = JudgeFactory.make(spec)
-        let startedAt = clock.now()
-        var analysis = AnalysisRecord(id: "\(record.id)-\(target)-\(Int(startedAt.timeIntervalSince1970))", rolloutID: record.id,
+        var analysis: AnalysisRecord
+        var looks: [AnalysisLook]
+        let first: (baseline: GroupCounters, canary: GroupCounters)
+        let earlier = try await store.analyses(rolloutID: record.id).last { $0.cursor == record.cursor && $0.target == target }
+        if let earlier, let verdict = earlier.verdict {
+            // Decided before a kill, not yet acted on: the verdict stands.
+            try await ledger.audit(kind: "analysis.resumed", subject: record.id,
+                                   message: "analysis \(earlier.id) had ended \(verdict.rawValue) before a restart: its verdict stands", reason: earlier.reason)
+            return try outcome(verdict, reason: earlier.reason ?? "", spec: earlier.spec, extended: false)
+        }
+        if let resumed = earlier, let baseline = resumed.baselineStart, let canary = resumed.canaryStart,
+           resumed.canaryVersion == record.version, resumed.baselineVersion == stable {
+            // The same sequential test goes on from its stored looks: its evidence is kept, its α not spent again.
+            (analysis, looks, first) = (resumed, try await store.looks(analysisID: resumed.id).map(\.look), (baseline, canary))
+            try await ledger.audit(kind: "analysis.resumed", subject: record.id,
+                                   message: "analysis \(analysis.id) resumed after a restart with its \(looks.count) looks: its evidence is kept and its α is not spent again")
+        } else {
+            first = try await readGroups(service: service, stable: stable, version: record.version, target: target)
+            let startedAt = clock.now()
+            analysis = AnalysisRecord(id: "\(record.id)-\(target)-\(Int(startedAt.timeIntervalSince1970))", rolloutID: record.id,
                                       service: service.name, target: target, baselineVersion: stable, canaryVersion: record.version,
                                       spec: spec, startedAt: startedAt)
-        try await store.save(analysis)
-        try await ledger.audit(kind: "analysis.started", subject: record.id,
-                               message: "analysis \(analysis.id): \(record.version) (canary) vs \(stable) (baseline) in \(target), every \(DurationText.format(spec.interval)) for up to \(DurationText.format(spec.maxDuration))")
-        let first = try await readGroups(service: service, stable: stable, version: record.version, target: target)
+            analysis.baselineStart = first.baseline
+            analysis.canaryStart = first.canary
+            analysis.cursor = record.cursor
+            looks = []
+            try await store.save(analysis)
+            try await ledger.audit(kind: "analysis.started", subject: record.id,
+                                   message: "analysis \(analysis.id): \(record.version) (canary) vs \(stable) (baseline) in \(target), every \(DurationText.format(spec.interval)) for up to \(DurationText.format(spec.maxDuration))")
+        }
+        // The settings it began with: a resumed analysis is judged as it started, whatever the config says now.
+        let spec = analysis.spec
+        let judge = JudgeFactory.make(spec)
+        let startedAt = analysis.startedAt
         let interval = spec.interval.timeInterval, deadline = spec.maxDuration.timeInterval
-        var looks: [AnalysisLook] = []
+        let extendedDeadline = deadline + spec.maxExtension.timeInterval
+        var extended = (looks.last?.elapsed ?? 0) >= deadline
         var lastReading = first
-        var step = 1
+        // The next look on the analysis' own schedule; looks missed while the server was down are not made up.
+        var step = max(looks.count + 1, Int((clock.now().timeIntervalSince(startedAt) / interval).rounded(.up)))
         while true {
             let elapsed = Double(step) * interval
             try await clock.sleep(until: startedAt.addingTimeInterval(elapsed))
             step += 1
             let isFinal = elapsed >= deadline
+            let lastLook = elapsed >= extendedDeadline
             let now: (baseline: GroupCounters, canary: GroupCounters)
             do {
                 now = try await readGroups(service: service, stable: stable, version: record.version, target: target)
@@ -68,7 +98,7 @@ struct AnalysisStep: StepExecutor {
             } catch {
                 try await ledger.audit(kind: "analysis.read_failed", subject: record.id,
                                        message: "could not read metrics at \(Int(elapsed))s; this look is skipped", reason: "\(error)")
-                if !isFinal { continue }
+                if !lastLook { continue }
                 now = lastReading
             }
             let look = AnalysisLook(elapsed: elapsed, baseline: now.baseline.since(first.baseline), canary: now.canary.since(first.canary))
@@ -79,12 +109,19 @@ struct AnalysisStep: StepExecutor {
                                       metrics: judgement.metrics)
             }
             try await store.appendLook(analysisID: analysis.id, seq: looks.count, look: look, judgement: judgement)
+            let undecidedAtDeadline = isFinal && judgement.verdict == .inconclusive
+            if undecidedAtDeadline && !lastLook && !extended {
+                extended = true
+                try await ledger.audit(kind: "analysis.extended", subject: record.id,
+                                       message: "analysis \(analysis.id): undecided after \(DurationText.format(spec.maxDuration)); watching up to \(DurationText.format(spec.maxExtension)) more",
+                                       reason: judgement.reason)
+            }
             // Asking the router is for display only: a look that decides does not wait for it.
-            let decides = judgement.verdict != .inconclusive || isFinal
+            let decides = judgement.verdict != .inconclusive || lastLook
             let weights = decides ? feed.live(for: record.id)?.weights ?? [:] : await routedWeights(service: service.name, target: target)
             feed.setLive(LiveAnalysis(analysisID: analysis.id, target: target, look: look, judgement: judgement, weights: weights), for: record.id)
             feed.publish(record)
-            if judgement.verdict == .inconclusive && !isFinal { continue }
+            if judgement.verdict == .inconclusive && !lastLook { continue }
             analysis.endedAt = clock.now()
             analysis.verdict = judgement.verdict
             analysis.reason = judgement.reason
@@ -92,11 +129,17 @@ struct AnalysisStep: StepExecutor {
             telemetry.analysisEnded(judgement.verdict)
             try await ledger.audit(kind: "analysis.\(judgement.verdict.rawValue)", subject: record.id,
                                    message: "analysis \(analysis.id): \(judgement.verdict.rawValue)", reason: judgement.reason)
-            switch judgement.verdict {
-            case .pass: return .passed
-            case .fail: throw StepFailure("analysis failed: \(judgement.reason)")
-            case .inconclusive: return .inconclusive("analysis inconclusive after \(DurationText.format(spec.maxDuration)): \(judgement.reason)")
-            }
+            return try outcome(judgement.verdict, reason: judgement.reason, spec: spec, extended: extended)
+        }
+    }
+
+    func outcome(_ verdict: VerdictKind, reason: String, spec: AnalysisSpec, extended: Bool) throws -> Outcome {
+        switch verdict {
+        case .pass: return .passed
+        case .fail: throw StepFailure("analysis failed: \(reason)")
+        case .inconclusive:
+            let watched = DurationText.format(spec.maxDuration) + (extended ? " and \(DurationText.format(spec.maxExtension)) more" : "")
+            return .inconclusive("analysis inconclusive after \(watched): \(reason)")
         }
     }
 

@@ -44,13 +44,16 @@ enum JudgeText {
         return fixed(ms, ms < 10 ? 1 : 0) + " ms"
     }
 
-    /// A ratio such as an α: 0.01 → "0.01", 0.005 → "0.005".
+    /// The confidence level of an α: 0.005 → "99.5%", 0.0025 → "99.75%".
+    static func confidence(_ alpha: Double) -> String { Self.alpha((1 - alpha) * 100) + "%" }
+
     /// Histogram bounds as read: `0.005, 0.01, 0.025, +Inf`, at most eight of them.
     static func bounds(_ bounds: [Double]) -> String {
         let shown = bounds.prefix(8).map { $0.isFinite ? String(format: "%g", $0) : "+Inf" }
         return shown.joined(separator: ", ") + (bounds.count > 8 ? ", … (\(bounds.count) buckets)" : "")
     }
 
+    /// A ratio such as an α: 0.01 → "0.01", 0.005 → "0.005".
     static func alpha(_ a: Double) -> String {
         var digits = 2
         while digits < 6 && abs(a * pow10(digits) - (a * pow10(digits)).rounded()) > 1e-9 { digits += 1 }

@@ -23,12 +23,11 @@ import Foundation
 /// above θ_max, and ruled out when it is below: each wrong with probability ≤ α, whatever the true ratio,
 /// the boundary included. Until then the evidence is inconclusive.
 public struct RateRatioSequence: Sendable, Equatable {
-    /// log θ of each grid point, ascending.
-    public let logGrid: [Double]
-    /// ℓ(θ) of each grid point, up to a constant.
-    public private(set) var logLikelihood: [Double]
-    /// log π_j, summing to 1 over the grid.
-    public let logPrior: [Double]
+    /// The grid of log θ, its prior and the likelihood so far.
+    public private(set) var mixture: GridMixture
+    public var logGrid: [Double] { mixture.logGrid }
+    public var logLikelihood: [Double] { mixture.logLikelihood }
+    public var logPrior: [Double] { mixture.logPrior }
     public private(set) var canaryErrors = 0.0
     public private(set) var baselineErrors = 0.0
     public private(set) var canaryRequests = 0.0
@@ -39,13 +38,8 @@ public struct RateRatioSequence: Sendable, Equatable {
     /// The default grid: θ from 1/64 to 64, 481 points (a step of 1.7%); the prior's spread is 1 in log θ
     /// (two thirds of its weight on ratios from 0.37 to 2.7).
     public init(low: Double = 1.0 / 64, high: Double = 64, points: Int = 481, priorScale: Double = 1) {
-        let count = max(3, points)
-        let grid = (0..<count).map { log(low) + (log(high) - log(low)) * Double($0) / Double(count - 1) }
-        logGrid = grid
-        logLikelihood = Array(repeating: 0, count: count)
-        let unnormalised = grid.map { -0.5 * ($0 / max(priorScale, 1e-3)) * ($0 / max(priorScale, 1e-3)) }
-        let total = JudgeMath.logSumExp(unnormalised)
-        logPrior = unnormalised.map { $0 - total }
+        let scale = max(priorScale, 1e-3)
+        mixture = GridMixture(low: low, high: high, count: points) { -0.5 * ($0 / scale) * ($0 / scale) }
     }
 
     /// Adds one interval's counts for each group.
@@ -58,8 +52,9 @@ public struct RateRatioSequence: Sendable, Equatable {
         guard m > 0, b > 0, n > 0 else { return }
         intervals += 1
         let logOdds = log(m / b)
-        logGrid.withUnsafeBufferPointer { grid in
-            logLikelihood.withUnsafeMutableBufferPointer { likelihood in
+        let grid = mixture.logGrid
+        grid.withUnsafeBufferPointer { grid in
+            mixture.logLikelihood.withUnsafeMutableBufferPointer { likelihood in
                 for j in 0..<grid.count {
                     // log p = −softplus(−z) for logit p = z = log θ + log(m/b), without overflow; log(1 − p) = log p − z.
                     let z = grid[j] + logOdds
@@ -74,21 +69,13 @@ public struct RateRatioSequence: Sendable, Equatable {
     static func softplus(_ z: Double) -> Double { z > 0 ? z + log1p(exp(-z)) : log1p(exp(z)) }
 
     /// log M(θ_j) for each grid point: the mixture's log e-value against "the ratio is θ_j".
-    public var logEValues: [Double] {
-        let mixture = JudgeMath.logSumExp(zip(logLikelihood, logPrior).map { $0 + $1 })
-        return logLikelihood.map { mixture - $0 }
-    }
+    public var logEValues: [Double] { mixture.logEValues }
 
     /// The confidence interval for θ at level 1 − α, valid at every look at once; nil before any error.
     /// Its ends are grid points taken outward (the lowest grid point as 0, the highest as +∞).
     public func interval(alpha: Double) -> (low: Double, high: Double)? {
         guard intervals > 0 else { return nil }
-        let threshold = log(1 / min(max(alpha, 1e-12), 1))
-        let kept = logEValues.enumerated().filter { $0.element < threshold }.map(\.offset)
-        guard let first = kept.first, let last = kept.last else { return nil }
-        let low = first == 0 ? 0 : exp(logGrid[first - 1])
-        let high = last == logGrid.count - 1 ? .infinity : exp(logGrid[last + 1])
-        return (low, high)
+        return mixture.interval(alpha: alpha, floor: 0, ceiling: .infinity)
     }
 
     /// Where the interval stands against the tolerated ratio `maxRatio`.

@@ -1,38 +1,31 @@
 import Foundation
 
-/// The anytime-valid evidence that a canary is worse than its baseline on one metric: a mixture of
-/// likelihood-ratio e-processes over effect sizes (a mixture SPRT), each one an exact
-/// (super)martingale under the null hypothesis, so that by Ville's inequality
-/// P(the mixture ever reaches 1/α) ≤ α however often it is looked at.
+/// The anytime-valid evidence that a canary's latency is worse than its baseline's: a mixture of
+/// likelihood-ratio e-processes over effect sizes (a mixture SPRT), each one an exact (super)martingale
+/// under the null hypothesis, so that by Ville's inequality P(the mixture ever reaches 1/α) ≤ α however
+/// often it is looked at. (The error rate has confidence sequences of its own: `ErrorRateEvidence`.)
 ///
 /// **What is compared.** Within one interval between two looks, the null hypothesis is that the
 /// canary behaves like the baseline: given how many requests each group served and how those requests
-/// fell into categories (error / ok, or latency buckets), which group each request came from is a
-/// uniformly random split. Then the canary's count in a category is hypergeometric given what is left of
-/// the interval's pool, and for any ω the factor ω^x / E[ω^X] has expectation exactly 1. Categories are
-/// revealed one at a time, so each factor is conditionally an e-value; their product over categories and
-/// intervals is a test martingale, and so is any average of such products over a prior on effect sizes.
-/// No normal approximation, no assumption on the traffic split, no "peeking" penalty.
+/// fell into latency buckets, which group each request came from is a uniformly random split. Then the
+/// canary's count in a bucket is hypergeometric given what is left of the interval's pool, and for any ω
+/// the factor ω^x / E[ω^X] has expectation exactly 1. Buckets are revealed one at a time, fastest first,
+/// so each factor is conditionally an e-value; their product over buckets and intervals is a test
+/// martingale, and so is any average of such products over a prior on effect sizes. No normal
+/// approximation, no assumption on the traffic split, no "peeking" penalty.
 ///
-/// - Error rate: one category (the errors). ω = θ, the canary/baseline error-rate ratio. Null θ ≤ θ₀ =
-///   1 + allowedIncrease, alternatives θ₀·e^δ for δ on a log-spaced grid (the mixing prior).
-/// - Latency: the histogram buckets, fastest first. Each bucket gets a score, the normal score of its
-///   pooled mid-rank (label-free, so it may depend on the pooled data), and ω_j = exp(λ·(s_j − s̄_rest)),
-///   the odds that a request of bucket j is the canary's rather than one of the slower buckets still in
-///   the pool. λ is the shift of the canary's latency in standard deviations of (normal-scored) latency;
-///   only λ > λ₀ is a regression. λ₀ is 0 unless `allowedIncrease` > 0, in which case it is
-///   log(1 + allowedIncrease) / σ, with σ the pooled log-latency spread read off the histogram.
+/// Each bucket gets a score, the normal score of its pooled mid-rank (label-free, so it may depend on the
+/// pooled data), and ω_j = exp(λ·(s_j − s̄_rest)), the odds that a request of bucket j is the canary's
+/// rather than one of the slower buckets still in the pool. λ is the shift of the canary's latency in
+/// standard deviations of (normal-scored) latency; only λ > λ₀ is a regression. λ₀ is 0 unless
+/// `allowedIncrease` > 0, in which case it is log(1 + allowedIncrease) / σ, with σ the pooled
+/// log-latency spread read off the histogram.
 ///
-/// The *pass* side mirrors it: a second mixture over effects below the null (θ < θ₀, λ < λ₀) whose
-/// crossing rules out a regression larger than the allowance, at the same α.
+/// The *pass* side mirrors it: a second mixture over effects below the null (λ < λ₀) whose crossing
+/// rules out a regression larger than the allowance, at the same α.
 struct MetricEvidence: Sendable {
-    enum Kind: Sendable { case errorRate, latency }
-
-    let kind: Kind
     let allowedIncrease: Double
-    /// log θ₀ for the error rate.
-    let nullLogRatio: Double
-    /// Effect sizes mixed over: δ (error, in log-ratio) or λ − λ₀ (latency, in standard deviations).
+    /// Effect sizes mixed over: λ − λ₀, in standard deviations.
     let failGrid: [Double]
     let passGrid: [Double]
     /// Per component, log of its e-process so far.
@@ -42,28 +35,18 @@ struct MetricEvidence: Sendable {
     private(set) var intervals = 0
 
     /// Mixing priors: equal weights on log-spaced effect sizes, chosen to cover the regressions worth
-    /// catching (error-rate ratio ×1.16 … ×7.4; latency shifts of 0.05 … 1.5 σ). See docs/judges.md.
+    /// catching (latency shifts of 0.05 … 1.5 σ). See docs/judges.md.
     static func logSpaced(_ low: Double, _ high: Double, _ count: Int) -> [Double] {
         (0..<count).map { i in exp(log(low) + (log(high) - log(low)) * Double(i) / Double(count - 1)) }
     }
-    static let errorFailGrid = logSpaced(0.15, 2.0, 20)
-    static let errorPassGrid = logSpaced(0.1, 2.0, 12)
     static let latencyFailGrid = logSpaced(0.05, 1.5, 20)
     static let latencyPassGrid = logSpaced(0.05, 1.5, 12)
 
     /// `failGrid`/`passGrid` replace the default mixing grids (tests integrate the mixture on finer ones).
-    init(kind: Kind, allowedIncrease: Double, failGrid: [Double]? = nil, passGrid: [Double]? = nil) {
-        self.kind = kind
+    init(allowedIncrease: Double, failGrid: [Double]? = nil, passGrid: [Double]? = nil) {
         self.allowedIncrease = max(0, allowedIncrease)
-        nullLogRatio = log(1 + self.allowedIncrease)
-        switch kind {
-        case .errorRate:
-            self.failGrid = failGrid ?? Self.errorFailGrid
-            self.passGrid = passGrid ?? Self.errorPassGrid
-        case .latency:
-            self.failGrid = failGrid ?? Self.latencyFailGrid
-            self.passGrid = passGrid ?? Self.latencyPassGrid
-        }
+        self.failGrid = failGrid ?? Self.latencyFailGrid
+        self.passGrid = passGrid ?? Self.latencyPassGrid
         failLog = Array(repeating: 0, count: self.failGrid.count)
         passLog = Array(repeating: 0, count: self.passGrid.count)
     }
@@ -75,29 +58,7 @@ struct MetricEvidence: Sendable {
     /// Adds one interval. `pooled` is both groups' cumulative per-bucket latency counts at the end of the
     /// interval (label-free, used only for the latency scores).
     mutating func add(baseline: IntervalCounts, canary: IntervalCounts, pooled: [Double]) {
-        switch kind {
-        case .errorRate: addErrors(baseline: baseline, canary: canary)
-        case .latency: addLatency(baseline: baseline, canary: canary, pooled: pooled)
-        }
-    }
-
-    private mutating func addErrors(baseline: IntervalCounts, canary: IntervalCounts) {
-        let canaryRequests = Int(canary.requests.rounded())
-        let population = canaryRequests + Int(baseline.requests.rounded())
-        let errors = Int(canary.errors.rounded()) + Int(baseline.errors.rounded())
-        let canaryErrors = Int(canary.errors.rounded())
-        guard errors > 0, canaryRequests > 0, canaryRequests < population, errors <= population else { return }
-        let urn = HypergeometricTilt(population: population, successes: canaryRequests, draws: errors)
-        guard urn.highest > urn.lowest else { return }
-        intervals += 1
-        let x = Double(canaryErrors)
-        let nullMGF = urn.logMGF(logOmega: nullLogRatio)
-        for (k, delta) in failGrid.enumerated() {
-            failLog[k] += delta * x - (urn.logMGF(logOmega: nullLogRatio + delta) - nullMGF)
-        }
-        for (k, delta) in passGrid.enumerated() {
-            passLog[k] += -delta * x - (urn.logMGF(logOmega: nullLogRatio - delta) - nullMGF)
-        }
+        addLatency(baseline: baseline, canary: canary, pooled: pooled)
     }
 
     private mutating func addLatency(baseline: IntervalCounts, canary: IntervalCounts, pooled: [Double]) {

@@ -1,19 +1,20 @@
 import Foundation
 
-/// The default judge: anytime-valid sequential tests, checked at every look (see `MetricEvidence`).
+/// The default judge: anytime-valid evidence, checked at every look, where a pass is earned like a fail.
 ///
-/// - **Fail** as soon as a metric's log Bayes factor for "canary worse" reaches log(1/α'), at a look where
-///   both groups have at least `minSamples` requests. α' = α / (number of metrics), so the whole analysis
-///   fails a canary that is no worse than its baseline with probability at most α, however many looks.
-/// - **Pass early** when every metric's mirror test rules out a regression beyond its `allowedIncrease` at
-///   the same α' (with `allowedIncrease` 0 that needs a canary shown *better*, so in practice it passes at
-///   the deadline).
-/// - **Pass at the deadline** (`final`) when no boundary was crossed and both groups reached `minSamples`.
-/// - Otherwise **inconclusive**: "waiting for data" below `minSamples`, or no decision yet. At the deadline
-///   a group that served no request at all fails the analysis ("no data").
+/// - **Error rate** (`ErrorRateEvidence`): confidence sequences on the canary-to-baseline error-rate
+///   ratio and on the canary's own error rate. Fail when both show harm beyond the tolerance (ratio above
+///   1 + `allowed_increase`, rate above `acceptable_rate`); pass when either shows the canary within it.
+/// - **Latency** (`MetricEvidence`): mixture e-processes on the shift of the whole distribution; fail when
+///   "worse beyond the allowance" reaches log(1/α'), pass when its mirror rules that out.
+/// - α' = α / (number of metrics), so the whole analysis is wrong with probability at most α, however
+///   many looks. Every look counts, from the first request: no minimum sample gate.
+/// - The deadline (`final`) never passes: an undecided metric stays **inconclusive**, with its numbers,
+///   for the analysis step to extend or hand to a person. A group that served no request at all by then
+///   fails the analysis ("no data").
 /// - Evidence that could not be counted is never a pass: latency buckets that differ between canary and
 ///   baseline keep latency inconclusive, and counters that went back (a restart) keep every metric
-///   inconclusive, each with the reason, for a person to decide.
+///   inconclusive, each with the reason, for a person to decide. A fail already shown still fails.
 public struct SequentialJudge: CanaryJudge {
     public let spec: AnalysisSpec
 
@@ -44,12 +45,19 @@ public struct SequentialTracker: Sendable {
         var baseline: GroupCounters
         var canary: GroupCounters
         var elapsed: Double
+        /// The error rate's intervals in words, as they stood when it was decided.
+        var text: String?
     }
 
     struct MetricState: Sendable {
         var spec: AnalysisMetricSpec
-        var evidence: MetricEvidence
+        /// Latency metrics.
+        var evidence: MetricEvidence?
+        /// Error-rate metrics.
+        var errors: ErrorRateEvidence?
         var decision: Decision?
+
+        var failStatistic: Double { errors?.failStatistic ?? evidence?.failStatistic ?? 0 }
     }
 
     private(set) var metrics: [MetricState]
@@ -68,11 +76,13 @@ public struct SequentialTracker: Sendable {
 
     init(spec: AnalysisSpec) {
         self.spec = spec
-        metricAlpha = min(max(spec.alpha, 1e-12), 1) / Double(max(1, spec.metrics.count))
+        let metricAlpha = min(max(spec.alpha, 1e-12), 1) / Double(max(1, spec.metrics.count))
+        self.metricAlpha = metricAlpha
         boundary = log(1 / metricAlpha)
         metrics = spec.metrics.map { m in
-            MetricState(spec: m, evidence: MetricEvidence(kind: m.kind == .errorRate ? .errorRate : .latency,
-                                                          allowedIncrease: m.allowedIncrease))
+            m.kind == .errorRate
+                ? MetricState(spec: m, errors: ErrorRateEvidence(allowedIncrease: m.allowedIncrease, acceptableRate: m.acceptableRate, alpha: metricAlpha))
+                : MetricState(spec: m, evidence: MetricEvidence(allowedIncrease: m.allowedIncrease))
         }
     }
 
@@ -99,24 +109,35 @@ public struct SequentialTracker: Sendable {
             let c = HistogramMath.perBucket(look.canary.latencyBuckets).counts
             pooled = zip(b, c).map { $0 + $1 }
         }
-        let gated = enoughSamples(look)
         for i in metrics.indices {
-            metrics[i].evidence.add(baseline: baseline, canary: canary, pooled: pooled)
-            guard gated, metrics[i].decision == nil else { continue }
-            let evidence = metrics[i].evidence
             let verdict: VerdictKind
             let statistic: Double
-            if evidence.failStatistic >= boundary {
-                verdict = .fail
-                statistic = evidence.failStatistic
-            } else if evidence.passStatistic >= boundary {
-                verdict = .pass
-                statistic = evidence.passStatistic
+            var text: String?
+            if var errors = metrics[i].errors {
+                errors.add(baseline: baseline, canary: canary)
+                metrics[i].errors = errors
+                guard metrics[i].decision == nil else { continue }
+                let reading = errors.reading()
+                guard let decided = reading.verdict else { continue }
+                verdict = decided
+                statistic = errors.failStatistic
+                text = reading.text
+            } else if var evidence = metrics[i].evidence {
+                evidence.add(baseline: baseline, canary: canary, pooled: pooled)
+                metrics[i].evidence = evidence
+                guard metrics[i].decision == nil else { continue }
+                if evidence.failStatistic >= boundary {
+                    verdict = .fail
+                    statistic = evidence.failStatistic
+                } else if evidence.passStatistic >= boundary {
+                    verdict = .pass
+                    statistic = evidence.passStatistic
+                } else { continue }
             } else { continue }
             let values = Self.values(metrics[i].spec.kind, look)
             metrics[i].decision = Decision(verdict: verdict, statistic: statistic, baselineValue: values.baseline,
                                            canaryValue: values.canary, baseline: look.baseline, canary: look.canary,
-                                           elapsed: look.elapsed)
+                                           elapsed: look.elapsed, text: text)
         }
     }
 
@@ -137,13 +158,8 @@ public struct SequentialTracker: Sendable {
         return nil
     }
 
-    /// The current log Bayes factor of each metric (fail side), in spec order.
-    public var statistics: [Double] { metrics.map { $0.evidence.failStatistic } }
-
-    private func enoughSamples(_ look: AnalysisLook) -> Bool {
-        let needed = Double(max(1, spec.minSamples))
-        return look.baseline.requests >= needed && look.canary.requests >= needed
-    }
+    /// The current fail-side statistic of each metric (a log e-value), in spec order.
+    public var statistics: [Double] { metrics.map(\.failStatistic) }
 
     static func values(_ kind: AnalysisMetricSpec.Kind, _ look: AnalysisLook) -> (baseline: Double, canary: Double) {
         switch kind {
@@ -165,51 +181,56 @@ public struct SequentialTracker: Sendable {
             : "α=" + JudgeText.alpha(metricAlpha)
         let boundaryText = JudgeText.fixed(boundary, 2)
         let noData = lookCount == 0 || look.canary.requests <= 0 || look.baseline.requests <= 0
-        let gated = lookCount > 0 && enoughSamples(look)
         var verdicts: [MetricVerdict] = []
         for m in metrics {
             let name = m.spec.name
             let kind = m.spec.kind
+            let metricBoundary = m.errors?.boundary ?? boundary
             if let d = m.decision, d.verdict == .fail || gap(for: kind) == nil {
                 let compared = Self.comparison(kind, name: name, baseline: d.baselineValue, canary: d.canaryValue,
                                                baselineCounters: d.baseline, canaryCounters: d.canary)
                 let reason: String
-                if d.verdict == .fail {
+                if let text = d.text {
+                    reason = compared + "; " + text
+                } else if d.verdict == .fail {
                     reason = compared + "; boundary crossed at \(alphaText) (log Bayes factor \(JudgeText.fixed(d.statistic, 2)) ≥ \(boundaryText))"
                 } else {
                     let allowance = m.spec.allowedIncrease > 0 ? "an increase over +\(JudgeText.fixed(m.spec.allowedIncrease * 100, 0))%" : "any increase"
                     reason = compared + "; \(allowance) ruled out at \(alphaText) (log Bayes factor \(JudgeText.fixed(d.statistic, 2)) ≥ \(boundaryText))"
                 }
                 verdicts.append(MetricVerdict(metric: name, verdict: d.verdict, reason: reason, baselineValue: d.baselineValue,
-                                              canaryValue: d.canaryValue, statistic: d.verdict == .fail ? d.statistic : m.evidence.failStatistic,
-                                              boundary: boundary))
+                                              canaryValue: d.canaryValue, statistic: d.verdict == .fail ? d.statistic : m.failStatistic,
+                                              boundary: metricBoundary))
                 continue
             }
             let values = Self.values(kind, look)
-            let statistic = m.evidence.failStatistic
+            let statistic = m.failStatistic
             let compared = Self.comparison(kind, name: name, baseline: values.baseline, canary: values.canary,
                                            baselineCounters: look.baseline, canaryCounters: look.canary)
             let hasHistogram = kind == .errorRate || (!look.canary.latencyBuckets.isEmpty && !look.baseline.latencyBuckets.isEmpty)
             let verdict: VerdictKind
             let reason: String
-            if !gated {
-                verdict = final && noData ? .fail : .inconclusive
-                reason = final && noData ? Self.noDataReason(look) : Self.waitingReason(name, look, minSamples: spec.minSamples)
+            if noData {
+                verdict = final ? .fail : .inconclusive
+                reason = final ? Self.noDataReason(look) : Self.waitingReason(look)
             } else if let gap = gap(for: kind) {
                 verdict = .inconclusive
                 reason = "\(name): \(gap)"
             } else if !hasHistogram {
                 verdict = .inconclusive
                 reason = "\(name): no latency histogram from " + (look.canary.latencyBuckets.isEmpty ? "the canary" : "the baseline")
-            } else if final {
-                verdict = .pass
-                reason = compared + "; no regression: log Bayes factor \(JudgeText.fixed(statistic, 2)) stayed below \(boundaryText) (\(alphaText))"
             } else {
+                // Undecided, at the deadline too: a pass is earned, never given for want of a fail.
                 verdict = .inconclusive
-                reason = compared + "; no decision yet: log Bayes factor \(JudgeText.fixed(statistic, 2)) of \(boundaryText) (\(alphaText))"
+                let open = final ? "not shown either way by the deadline" : "no decision yet"
+                if let errors = m.errors {
+                    reason = compared + "; " + errors.reading().text.replacingOccurrences(of: "no decision yet", with: open)
+                } else {
+                    reason = compared + "; \(open): log Bayes factor \(JudgeText.fixed(statistic, 2)) of \(boundaryText) either way (\(alphaText))"
+                }
             }
             verdicts.append(MetricVerdict(metric: name, verdict: verdict, reason: reason, baselineValue: values.baseline,
-                                          canaryValue: values.canary, statistic: statistic, boundary: boundary))
+                                          canaryValue: values.canary, statistic: statistic, boundary: metricBoundary))
         }
         return Self.combine(verdicts, final: final, noData: noData, look: look)
     }
@@ -243,6 +264,10 @@ public struct SequentialTracker: Sendable {
         case .latency:
             return "\(name) p50 \(JudgeText.latency(canary)) vs \(JudgeText.latency(baseline)) on baseline (whole distribution compared) \(after)"
         }
+    }
+
+    static func waitingReason(_ look: AnalysisLook) -> String {
+        "waiting for data: canary \(JudgeText.count(look.canary.requests)) and baseline \(JudgeText.count(look.baseline.requests)) requests so far"
     }
 
     static func waitingReason(_ name: String, _ look: AnalysisLook, minSamples: Int) -> String {

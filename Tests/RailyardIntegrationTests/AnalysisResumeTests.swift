@@ -1,0 +1,117 @@
+import Foundation
+import PaymentsDemo
+import RailyardAdapters
+import RailyardPorts
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Kills `railyard serve` with SIGKILL in the middle of a canary analysis, under payment traffic, and
+/// checks that the restarted server resumes the same analysis: its looks kept, its α not spent again,
+/// the pass earned from evidence gathered before and after the kill, and no payment failed.
+@Suite(.serialized) struct AnalysisResumeTests {
+    /// Undecided for about a thousand canary payments: long enough to be killed in the middle. No
+    /// pay-in fails, so the pass rests on the canary's own rate, shown under 0.5%.
+    static let waves = """
+            - name: canary
+              target: dc1
+              steps:
+                - deploy
+                - setWeight: 25
+                - analysis:
+                    interval: 1s
+                    max_duration: 10m
+                    metrics:
+                      - { name: error-rate, kind: error_rate, acceptable_rate: 0.005 }
+                - promote
+        """
+
+    struct Look: Equatable {
+        var elapsed: Double
+        var canary: Double
+        var baseline: Double
+    }
+
+    func report(_ server: ServerProcess, rollout id: String) async throws -> (analyses: [[String: Any]], looks: [Look]) {
+        let analyses = try await server.call("GET", "rollouts/\(id)/analyses")["items"] as? [[String: Any]] ?? []
+        guard let analysisID = analyses.last?["id"] as? String else { return (analyses, []) }
+        let looks = try await server.call("GET", "analyses/\(analysisID)")["looks"] as? [[String: Any]] ?? []
+        return (analyses, looks.map { entry in
+            let look = entry["look"] as? [String: Any] ?? [:]
+            return Look(elapsed: look["elapsed"] as? Double ?? -1, canary: (look["canary"] as? [String: Any])?["requests"] as? Double ?? -1,
+                        baseline: (look["baseline"] as? [String: Any])?["requests"] as? Double ?? -1)
+        })
+    }
+
+    @Test func killedDuringAnAnalysisResumesItWithItsEvidence() async throws {
+        let folder = try RailyardBinary.temporaryFolder("analysis-resume")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "payin: {}\n".write(toFile: folder + "/behaviour.yml", atomically: true, encoding: .utf8)
+        let config = folder + "/railyard.yml"
+        try RailyardBinary.singleServiceConfig(behaviour: folder + "/behaviour.yml", instances: "{ dc1: 2 }", waves: Self.waves)
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let state = folder + "/state", port = try FreePort.next()
+
+        var server = try ServerProcess(config: config, stateDirectory: state, port: port, log: folder + "/serve.log")
+        try await server.waitReady()
+        let status = try await server.call("POST", "fleet/up")
+        let dc1Router = try #require(routerURL(status, target: "dc1"))
+        let traffic = PaymentTraffic(routers: [dc1Router])
+        let sender = Task { await traffic.run(loops: 2, interval: .zero) }
+        let rollout = try await server.call("POST", "rollouts", body: #"{"service":"payin","version":"v2"}"#)
+        let id = try #require(rollout["id"] as? String)
+
+        // Three looks with canary traffic, still undecided: then the kill.
+        var before: [Look] = []
+        let deadline = ContinuousClock.now + .seconds(240)
+        while ContinuousClock.now < deadline {
+            before = try await report(server, rollout: id).looks
+            if before.count >= 3, before.last?.canary ?? 0 > 0 { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        server.killHard()
+        // What the dead server left in its store.
+        let store = try await StoreFactory.open(.sqlite(path: state + "/railyard.sqlite"))
+        let stored = try #require(try await store.analyses(rolloutID: id).last, "the analysis is stored")
+        let atKill = (looks: try await store.looks(analysisID: stored.id).count, ended: stored.endedAt != nil)
+        try await store.close()
+        #expect(atKill.ended == false && atKill.looks >= 3, "killed in the middle of the analysis, not after it: \(atKill)")
+        #expect(RailyardBinary.processes(mentioning: "serve --config \(config)").isEmpty)
+        let sentAtKill = traffic.counts.sent
+        try await traffic.waitFor(requests: sentAtKill + 100, timeout: .seconds(240))
+
+        server = try ServerProcess(config: config, stateDirectory: state, port: port, log: folder + "/serve.log")
+        try await server.waitReady()
+        let done = try await server.waitForPhase(id, ["promoted", "rolled_back", "awaiting_approval"], timeout: .seconds(400))
+        #expect(done["phase"] as? String == "promoted", "\(done["reason"] as? String ?? "")")
+        sender.cancel()
+        await sender.value
+
+        let (analyses, after) = try await report(server, rollout: id)
+        #expect(analyses.count == 1, "one analysis, resumed, not a second one started over: \(analyses.map { $0["id"] ?? "?" })")
+        #expect(analyses.first?["verdict"] as? String == "pass")
+        let reason = analyses.first?["reason"] as? String ?? ""
+        #expect(reason.contains("; canary error rate at most ") && reason.contains("within the acceptable 0.50%"), "\(reason)")
+        // Every look stored before the kill is still there, unchanged; the later ones count from the same start.
+        #expect(Array(after.prefix(atKill.looks)) == Array(before.prefix(atKill.looks)) && after.count > atKill.looks,
+                "\(atKill.looks) looks at the kill; after: \(after.prefix(6))")
+        #expect(zip(after, after.dropFirst()).allSatisfy { $0.elapsed < $1.elapsed && $0.canary <= $1.canary }, "looks in order, counters growing")
+        let events = try await server.call("GET", "history?subject=\(id)&limit=500")["items"] as? [[String: Any]] ?? []
+        let resumed = events.filter { $0["kind"] as? String == "analysis.resumed" }
+        #expect(resumed.count == 1 && (resumed.first?["message"] as? String ?? "").contains("resumed after a restart with its \(atKill.looks) looks"),
+                "\(resumed.map { $0["message"] ?? "" })")
+        #expect(events.filter { $0["kind"] as? String == "analysis.started" }.count == 1)
+        #expect(traffic.counts.failed == 0, "no payment failed, before, during or after the kill")
+
+        // What runs is what should: v2 alone in dc1, no baseline left (ps, not only the store).
+        let groups = groupsOf(try await server.call("GET", "status"), target: "dc1", service: "payin")
+        #expect(groups.count == 1 && groups.first?["version"] as? String == "v2" && groups.first?["weight"] as? Int == 100, "\(groups)")
+        let ours = Set(RailyardBinary.processes(mentioning: folder))
+        #expect(RailyardBinary.processes(mentioning: "--version v1 ").filter(ours.contains).isEmpty, "no v1 instance (stable or baseline) left running")
+        #expect(RailyardBinary.processes(mentioning: "--version v2 ").filter(ours.contains).count == 2, "v2's two instances run")
+        _ = try? await server.call("POST", "fleet/down")
+        await server.exited()
+        #expect(RailyardBinary.processes(mentioning: folder).isEmpty, "nothing left running")
+    }
+}
