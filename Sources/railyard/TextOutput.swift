@@ -113,7 +113,10 @@ enum AnalysisText {
         let a = report.analysis
         var lines = ["analysis \(a.id)",
                      "  rollout   \(a.rolloutID): \(a.service) \(a.canaryVersion) (canary) vs \(a.baselineVersion) (baseline) in \(a.target)",
-                     "  judge     \(a.spec.judge.rawValue), α=\(a.spec.alpha), min \(a.spec.minSamples) requests, every \(DurationText.format(a.spec.interval)), up to \(DurationText.format(a.spec.maxDuration))",
+                     "  judge     \(a.spec.judge.rawValue), α=\(a.spec.alpha)"
+                         + (a.spec.judge == .sequential ? "" : ", min \(a.spec.minSamples) requests")
+                         + ", every \(DurationText.format(a.spec.interval)), up to \(DurationText.format(a.spec.maxDuration))"
+                         + (a.spec.maxExtension > .zero ? " and \(DurationText.format(a.spec.maxExtension)) more if undecided" : ""),
                      "  verdict   \(Style.verdict(a.verdict))" + (a.reason.map { " — \($0)" } ?? ""), "", "  metric          baseline      canary        statistic / boundary   verdict"]
         for metric in report.looks.last?.judgement.metrics ?? [] {
             lines.append("  " + metric.metric.padding(toLength: 15, withPad: " ", startingAt: 0)

@@ -25,6 +25,16 @@ import Testing
         #expect(AnalysisText.liveLine(unread).hasPrefix("6s dc1: canary 4.03%"), "no weights read: no brackets")
     }
 
+    @Test func anAnalysisReportSaysHowLongItMayWatchAndTheSequentialJudgeHasNoMinimum() {
+        var record = AnalysisRecord(id: "a1", rolloutID: "payin-v2-1", service: "payin", target: "dc1", baselineVersion: "v1", canaryVersion: "v2",
+                                    spec: AnalysisSpec(maxDuration: .seconds(20), interval: .seconds(1), maxExtension: .seconds(120)), startedAt: Date())
+        let lines = AnalysisText.report(API.AnalysisReport(analysis: record, looks: [])).split(separator: "\n").map(String.init)
+        #expect(lines[2] == "  judge     sequential, α=0.01, every 1s, up to 20s and 2m more if undecided", "\(lines)")
+        record.spec = AnalysisSpec(judge: .mannWhitney, minSamples: 50, maxDuration: .seconds(300))
+        let fixed = AnalysisText.report(API.AnalysisReport(analysis: record, looks: [])).split(separator: "\n").map(String.init)
+        #expect(fixed[2] == "  judge     mann-whitney, α=0.01, min 50 requests, every 5s, up to 5m", "\(fixed)")
+    }
+
     static func view(phase: RolloutPhase, reason: String?) throws -> API.RolloutView {
         let config = try ConfigLoader.parse("""
             services:
