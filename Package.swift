@@ -76,7 +76,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .executableTarget(name: "railyard", dependencies: [
-            "RailyardCore", "RailyardAPI", "RailyardServer", "RailyardAdapters", "PaymentsDemo",
+            "RailyardCore", "RailyardAPI", "RailyardServer", "RailyardAdapters", "PaymentsDemo", "RailyardSimulation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], plugins: ["BuildInfo"]),
@@ -100,7 +100,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The CLI's text for people (what `rollout watch`, `status` and `scrape` print), on the executable module.
-        .testTarget(name: "RailyardCLITests", dependencies: ["railyard", "RailyardCore", "RailyardAPI"]),
+        .testTarget(name: "RailyardCLITests", dependencies: ["railyard", "RailyardCore", "RailyardAPI", "RailyardSimulation"]),
         .testTarget(name: "RailyardIntegrationTests", dependencies: [
             "RailyardCore", "RailyardPorts", "RailyardAdapters", "RailyardEngine", "RailyardServer", "RailyardAPI", "RailyardSimulation",
             "PaymentsDemo",

@@ -1,12 +1,14 @@
 import ArgumentParser
 import Foundation
 import RailyardAPI
+import RailyardAdapters
 import RailyardCore
+import RailyardSimulation
 
 struct AnalysisCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "analysis", abstract: "Reports of canary analyses: metrics, verdict and reason, timeline, SVG plot.",
-        subcommands: [List.self, Show.self])
+        commandName: "analysis", abstract: "Reports of canary analyses (metrics, verdict and reason, timeline, SVG plot), and plans from today's traffic.",
+        subcommands: [List.self, Show.self, Plan.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The analyses of a rollout.")
@@ -40,4 +42,93 @@ struct AnalysisCommand: AsyncParsableCommand {
             if let svg { print("\nplot written to \(svg)") }
         }
     }
+}
+
+extension AnalysisCommand {
+    struct Plan: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "How long each canary analysis of a service needs at today's traffic.",
+            discussion: """
+                Measures the service's live request and error rates through TARGET's router (two readings of \
+                `railyard status`, --window apart), takes the canary weight and the tolerances of each analysis \
+                step railyard.yml runs in that target, and predicts — by running the sequential judge on \
+                simulated analyses at that traffic — how long a good version needs to earn its pass, and how long \
+                a version failing twice as often takes to be caught, each in 9 analyses of 10. Warns (exit 1) when \
+                max_duration and max_extension cannot be enough.
+
+                Error-rate metrics only (latency depends on a distribution no rate measures). A train's risk \
+                policy may change the weights: see `railyard train plan`.
+                """)
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "Service name, as in railyard.yml.") var service: String
+        @Option(help: "Target whose router's traffic is measured, e.g. dc1.") var target: String
+        @Option(help: "The config file.") var config: String = Defaults.configPath
+        @Option(help: "Seconds between the two readings of the router's counters.") var window: Double = 10
+
+        func run() async throws {
+            let loaded = try ConfigFile.load(path: config)
+            guard loaded.services.contains(where: { $0.name == service }) else {
+                throw ValidationError("no service '\(service)' in \(config) (services: \(loaded.services.map(\.name).joined(separator: ", ")))")
+            }
+            guard loaded.targets.contains(where: { $0.name == target }) else {
+                throw ValidationError("no target '\(target)' in \(config) (targets: \(loaded.targets.map(\.name).joined(separator: ", ")))")
+            }
+            guard window > 0 else { throw ValidationError("--window must be a number of seconds above 0") }
+            let client = try options.client
+            if options.output == .text { print("measuring \(service) through \(target)'s router for \(JudgeWords.seconds(window))…") }
+            let first = try await clientCall { try await client.status() }
+            try await Task.sleep(for: .milliseconds(Int(window * 1000)))
+            let second = try await clientCall { try await client.status() }
+            let (requests, errors) = Self.delta(first, second, service: service, target: target)
+            let rate = requests / window, errorRate = requests > 0 ? errors / requests : 0
+            let plans = AnalysisPlanner.plan(loaded.deployment, target: target, totalRate: rate, errorRate: errorRate)
+            if options.output == .json {
+                try printJSON(Report(service: service, target: target, requestsPerSecond: rate, errorRate: errorRate, steps: plans))
+            } else {
+                print(Self.text(service: service, target: target, rate: rate, errorRate: errorRate, plans: plans))
+            }
+            if plans.isEmpty || plans.contains(where: { $0.warning != nil }) { throw ExitStatus.refused }
+        }
+
+        struct Report: Encodable {
+            var service, target: String
+            var requestsPerSecond, errorRate: Double
+            var steps: [AnalysisPlanner.StepPlan]
+        }
+
+        /// Requests and errors the service's groups served through `target`'s router between two readings.
+        static func delta(_ first: FleetStatus, _ second: FleetStatus, service: String, target: String) -> (requests: Double, errors: Double) {
+            func totals(_ status: FleetStatus) -> (Int, Int) {
+                let groups = status.targets.first { $0.name == target }?.services.first { $0.name == service }?.groups ?? []
+                return (groups.reduce(0) { $0 + $1.requests }, groups.reduce(0) { $0 + $1.errors })
+            }
+            let (r0, e0) = totals(first), (r1, e1) = totals(second)
+            // A router restarted between the readings counts from zero again.
+            return r1 >= r0 ? (Double(r1 - r0), Double(max(0, e1 - e0))) : (Double(r1), Double(e1))
+        }
+
+        static func text(service: String, target: String, rate: Double, errorRate: Double, plans: [AnalysisPlanner.StepPlan]) -> String {
+            var lines = ["\(service) in \(target): \(String(format: "%.1f", rate)) requests/s, \(String(format: "%.2f", errorRate * 100))% failed"]
+            if plans.isEmpty { lines.append("no analysis step runs in \(target)") }
+            for plan in plans {
+                let limit = JudgeWords.duration(plan.maxDuration) + (plan.maxExtension > 0 ? " + \(JudgeWords.duration(plan.maxExtension))" : "")
+                lines.append("  wave '\(plan.wave)': canary at \(plan.weight)% (\(String(format: "%.1f", rate * Double(plan.weight) / 100)) requests/s a group), watches up to \(limit)")
+                if let p = plan.prediction {
+                    lines.append("    a good version passes within " + (p.passWithin.map(JudgeWords.duration) ?? "more than \(JudgeWords.duration(p.horizon))")
+                                 + " in 9 analyses of 10")
+                    lines.append("    a version failing twice as often is caught within "
+                                 + (p.catchWithin.map(JudgeWords.duration) ?? (p.baselineErrorRate > 0 ? "more than \(JudgeWords.duration(p.horizon))" : "— (no error today: twice nothing is nothing)"))
+                                 + (p.baselineErrorRate > 0 ? " in 9 of 10" : ""))
+                }
+                lines.append(plan.warning.map { "    ⚠ \($0)" } ?? "    ✔ enough at today's traffic")
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+}
+
+/// Durations as people read them: 95 → "1m35s".
+enum JudgeWords {
+    static func duration(_ seconds: Double) -> String { DurationText.format(.seconds(Int(seconds.rounded(.up)))) }
+    static func seconds(_ seconds: Double) -> String { seconds == seconds.rounded() ? "\(Int(seconds))s" : String(format: "%.1fs", seconds) }
 }

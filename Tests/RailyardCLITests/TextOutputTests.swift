@@ -2,6 +2,7 @@ import Foundation
 import RailyardAPI
 import RailyardCore
 import RailyardPorts
+import RailyardSimulation
 
 
 import Testing
@@ -33,6 +34,21 @@ import Testing
         record.spec = AnalysisSpec(judge: .mannWhitney, minSamples: 50, maxDuration: .seconds(300))
         let fixed = AnalysisText.report(API.AnalysisReport(analysis: record, looks: [])).split(separator: "\n").map(String.init)
         #expect(fixed[2] == "  judge     mann-whitney, α=0.01, min 50 requests, every 5s, up to 5m", "\(fixed)")
+    }
+
+    @Test func anAnalysisPlanSaysWhatEachStepNeedsAndWarnsWhereItCannotBeEnough() {
+        let prediction = AnalysisPlanner.Prediction(requestsPerSecondPerGroup: 20, baselineErrorRate: 0.005, passWithin: 1_230, catchWithin: nil,
+                                                    horizon: 3_600, runs: 200)
+        let plans = [AnalysisPlanner.StepPlan(wave: "canary", weight: 25, maxDuration: 300, maxExtension: 600, prediction: prediction,
+                                              warning: "max_duration 5m and max_extension 10m cannot be enough at today's traffic: a good version needs 20m30s to pass in 9 analyses of 10")]
+        #expect(AnalysisCommand.Plan.text(service: "payin", target: "dc1", rate: 80, errorRate: 0.005, plans: plans) == """
+            payin in dc1: 80.0 requests/s, 0.50% failed
+              wave 'canary': canary at 25% (20.0 requests/s a group), watches up to 5m + 10m
+                a good version passes within 20m30s in 9 analyses of 10
+                a version failing twice as often is caught within more than 1h in 9 of 10
+                ⚠ max_duration 5m and max_extension 10m cannot be enough at today's traffic: a good version needs 20m30s to pass in 9 analyses of 10
+            """)
+        #expect(AnalysisCommand.Plan.text(service: "payin", target: "dc2", rate: 0, errorRate: 0, plans: []).hasSuffix("no analysis step runs in dc2"))
     }
 
     static func view(phase: RolloutPhase, reason: String?) throws -> API.RolloutView {

@@ -1,0 +1,66 @@
+import Foundation
+import PaymentsDemo
+import RailyardAdapters
+import RailyardCore
+import RailyardPorts
+import Testing
+
+/// `railyard analysis plan` on the binary against a real `railyard serve`: today's traffic measured
+/// through the dc1 router's counters while real pay-ins flow, each analysis step predicted, and a step
+/// whose max_duration cannot be enough named (exit 1).
+@Suite("railyard analysis plan", .serialized)
+struct AnalysisPlanCLITests {
+    static let waves = """
+            - name: canary
+              target: dc1
+              steps:
+                - deploy
+                - setWeight: 25
+                - analysis: { interval: 1s, max_duration: 10m, metrics: [{ name: error-rate, kind: error_rate, acceptable_rate: 0.05 }] }
+                - analysis: { interval: 1s, max_duration: 1s, metrics: [{ name: error-rate, kind: error_rate, acceptable_rate: 0.05 }] }
+                - promote
+        """
+
+    @Test func measuresTodaysTrafficAndPredictsEachAnalysisStep() async throws {
+        let folder = try RailyardBinary.temporaryFolder("analysis-plan")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "payin: {}\n".write(toFile: folder + "/behaviour.yml", atomically: true, encoding: .utf8)
+        let config = folder + "/railyard.yml"
+        try RailyardBinary.singleServiceConfig(behaviour: folder + "/behaviour.yml", instances: "{ dc1: 1 }", waves: Self.waves)
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let server = try ServerProcess(config: config, stateDirectory: folder + "/state", port: try FreePort.next(), log: folder + "/serve.log")
+        try await server.waitReady()
+        let status = try await server.call("POST", "fleet/up")
+        let router = try #require(routerURL(status, target: "dc1"))
+        let traffic = PaymentTraffic(routers: [router])
+        let sender = Task { await traffic.run(loops: 1, interval: .milliseconds(20)) }
+        try await traffic.waitFor(requests: 20, timeout: .seconds(120))
+        let owner = server.tokens[.releaseOwner]
+
+        let run = try await CLIExitCodeTests.railyard(["analysis", "plan", "payin", "--target", "dc1", "--config", config, "--window", "3",
+                                                      "--output", "json", "--server", server.url], token: owner, limit: .seconds(120))
+        sender.cancel()
+        await sender.value
+        let sent = traffic.counts
+        _ = try? await server.call("POST", "fleet/down")
+        await server.exited()
+
+        #expect(run.status == 1, "the 1 s analysis cannot be enough: \(run.out) \(run.err)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as? [String: Any], "\(run.out) \(run.err)")
+        let rate = report["requests_per_second"] as? Double ?? 0
+        #expect(rate > 0 && report["error_rate"] as? Double == 0, "\(report)")
+        #expect(sent.failed == 0)
+        let steps = report["steps"] as? [[String: Any]] ?? []
+        #expect(steps.map { $0["weight"] as? Int } == [25, 25])
+        let prediction = steps.first?["prediction"] as? [String: Any] ?? [:]
+        // No pay-in fails: the pass is the canary's own rate shown under 5%, about 110 requests at a quarter of the rate.
+        let pass = prediction["pass_within"] as? Double ?? -1
+        let expected = 110 / (rate / 4)
+        #expect(pass > 0.6 * expected && pass < 1.6 * expected + 2, "pass within \(pass) s at \(rate) requests/s; about \(expected) s expected")
+        #expect(steps.first?["warning"] == nil || steps.first?["warning"] is NSNull, "\(steps.first ?? [:])")
+        #expect((steps.last?["warning"] as? String ?? "").hasPrefix("max_duration 1s cannot be enough at today's traffic: a good version needs "), "\(steps.last ?? [:])")
+
+        let bad = try await CLIExitCodeTests.railyard(["analysis", "plan", "payout", "--target", "dc1", "--config", config, "--server", server.url], token: owner)
+        #expect(bad.status != 0 && bad.err.contains("no service 'payout' in \(config) (services: payin)"), "\(bad.out) \(bad.err)")
+    }
+}
