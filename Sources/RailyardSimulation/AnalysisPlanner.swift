@@ -40,9 +40,10 @@ public enum AnalysisPlanner {
         // α stays split over every metric the analysis judges, as the real one does.
         errorsOnly.alpha = spec.alpha * Double(errorMetrics.count) / Double(max(1, spec.metrics.count))
         let watched = (spec.maxDuration + spec.maxExtension).timeInterval
-        let horizon = min(max(4 * watched, 3600), 86_400)
-        // At most 1,000 looks a run: a confidence sequence holds at any looks, so coarser ones only round the time up.
-        let step = max(spec.interval.timeInterval, horizon / 1000)
+        let horizon = min(max(4 * watched, 1800), 86_400)
+        // At most 250 looks within what the analysis watches and 250 beyond it: a confidence sequence holds
+        // at any looks, so coarser ones only round the time up, and a plan takes seconds, not minutes.
+        let fine = max(spec.interval.timeInterval, watched / 250), coarse = max(spec.interval.timeInterval, horizon / 250)
         func within(ratio: Double, want: VerdictKind, seedOffset: UInt64) -> Double? {
             var times: [Double] = []
             for run in 0..<runs {
@@ -51,7 +52,7 @@ public enum AnalysisPlanner {
                 var tracker = SequentialJudge(spec: errorsOnly).tracker()
                 var decidedAt = Double.infinity
                 while simulator.look.elapsed < horizon {
-                    tracker.observe(simulator.step(seconds: step))
+                    tracker.observe(simulator.step(seconds: simulator.look.elapsed < watched ? fine : coarse))
                     if let verdict = tracker.decided {
                         if verdict == want { decidedAt = simulator.look.elapsed }
                         break

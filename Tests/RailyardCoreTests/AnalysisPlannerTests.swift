@@ -23,15 +23,15 @@ struct AnalysisPlannerTests {
         #expect(prediction.catchWithin == nil, "twice no error is no error: nothing to catch")
     }
 
-    @Test("the predicted durations match analyses simulated apart within 20%, at 0.5% errors and 200 requests a second")
+    @Test("the predicted durations match analyses simulated apart within 20%, at 0.5% errors and 400 requests a second")
     func matchesAnIndependentSimulation() async throws {
         let spec = AnalysisSpec(maxDuration: .seconds(600), interval: .seconds(5), metrics: Self.errorsOnly)
         let (prediction, measuredPass, measuredCatch) = await OffPool.run { () -> (AnalysisPlanner.Prediction?, Double, Double) in
-            let prediction = AnalysisPlanner.predict(spec: spec, requestsPerSecondPerGroup: 200, baselineErrorRate: 0.005, runs: 200)
+            let prediction = AnalysisPlanner.predict(spec: spec, requestsPerSecondPerGroup: 400, baselineErrorRate: 0.005, runs: 200)
             func ninetieth(_ ratio: Double, _ want: VerdictKind) -> Double {
                 var times: [Double] = []
                 for run in 0..<200 {
-                    var simulator = CanaryStreamSimulator(model: CanaryTrafficModel(requestsPerSecond: 200, baselineErrorRate: 0.005, errorRatio: ratio),
+                    var simulator = CanaryStreamSimulator(model: CanaryTrafficModel(requestsPerSecond: 400, baselineErrorRate: 0.005, errorRatio: ratio),
                                                           seed: 0x5EED_0000 &+ UInt64(run))
                     var tracker = SequentialJudge(spec: spec).tracker()
                     var at = Double.infinity
@@ -47,7 +47,7 @@ struct AnalysisPlannerTests {
         }
         let predicted = try #require(prediction)
         let pass = try #require(predicted.passWithin), caught = try #require(predicted.catchWithin)
-        print("at 200 req/s a group, 0.5% errors: pass predicted \(pass) s, measured \(measuredPass) s; 2× caught predicted \(caught) s, measured \(measuredCatch) s")
+        print("at 400 req/s a group, 0.5% errors: pass predicted \(pass) s, measured \(measuredPass) s; 2× caught predicted \(caught) s, measured \(measuredCatch) s")
         #expect(abs(pass - measuredPass) <= 0.2 * measuredPass, "pass: predicted \(pass) s, measured \(measuredPass) s")
         #expect(abs(caught - measuredCatch) <= 0.2 * measuredCatch, "2×: predicted \(caught) s, measured \(measuredCatch) s")
     }

@@ -315,6 +315,22 @@ struct JudgeSequentialTests {
         #expect(SequentialJudge(spec: errorSpec).judge(badReset, final: true).verdict == .fail)
     }
 
+    @Test("latency buckets too coarse for the tolerance: never a pass nor a fail against a dropped tolerance, with the reason")
+    func bucketsTooCoarseForTheTolerance() {
+        // Every request between 1 ms and 10 s: one bucket holds them all, no spread to read +10% against.
+        let coarse = CanaryTrafficModel(requestsPerSecond: 50, baselineErrorRate: 0, latencyShift: 0.05, bounds: [0.001, 10])
+        var spec = Self.latencySpec
+        spec.metrics[0].allowedIncrease = 0.1
+        let looks = Self.stream(coarse, seed: 0xC0A, seconds: 600, every: 10)
+        let judgement = SequentialJudge(spec: spec).judge(looks, final: true)
+        #expect(judgement.verdict == .inconclusive)
+        #expect(judgement.reason.hasPrefix("latency: the latency buckets (0.001, 10, +Inf) are too coarse for the +10% tolerance: fewer than two bounds"),
+                "\(judgement.reason)")
+        // The demo fleet's buckets resolve it: the same +5% canary, within +10%, earns its pass.
+        let fine = CanaryTrafficModel(requestsPerSecond: 50, baselineErrorRate: 0, latencyShift: 0.05, bounds: CanaryTrafficModel.demoBounds)
+        #expect(SequentialJudge(spec: spec).judge(Self.stream(fine, seed: 0xC0A, seconds: 600, every: 10), final: true).verdict == .pass)
+    }
+
     @Test("judging all looks at once equals following them one by one")
     func incremental() {
         let looks = Self.stream(CanaryTrafficModel(requestsPerSecond: 20, errorRatio: 1.5, latencyShift: 0.1, bounds: CanaryTrafficModel.demoBounds),

@@ -165,12 +165,15 @@ struct RateRatioSequenceTests {
 }
 
 /// CPU-bound simulation on a thread of its own, off Swift's cooperative pool (two threads on a 2-core CI
-/// machine): the integration tests running beside it keep their threads, and the kernel shares the
-/// cores. No `#expect` inside: results come back and are checked in the test's task.
+/// machine), one simulation at a time: the integration tests running beside them keep their threads and at
+/// least one core, whatever number of suites simulate at once. No `#expect` inside: results come back and
+/// are checked in the test's task.
 enum OffPool {
+    static let queue = DispatchQueue(label: "railyard.tests.simulations", qos: .utility)
+
     static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: body()) }.start()
+            queue.async { continuation.resume(returning: body()) }
         }
     }
 }

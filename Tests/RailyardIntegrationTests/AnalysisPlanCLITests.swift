@@ -38,7 +38,7 @@ struct AnalysisPlanCLITests {
         let owner = server.tokens[.releaseOwner]
 
         let run = try await CLIExitCodeTests.railyard(["analysis", "plan", "payin", "--target", "dc1", "--config", config, "--window", "3",
-                                                      "--output", "json", "--server", server.url], token: owner, limit: .seconds(120))
+                                                      "--output", "json", "--server", server.url], token: owner, limit: .seconds(300))
         sender.cancel()
         await sender.value
         let sent = traffic.counts

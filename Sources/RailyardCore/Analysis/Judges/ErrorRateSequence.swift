@@ -11,9 +11,12 @@ public struct ErrorRateSequence: Sendable, Equatable {
     public private(set) var mixture: GridMixture
     public private(set) var requests = 0.0
     public private(set) var errors = 0.0
+    /// log(1 − q) of each grid point, computed once: an update is then two multiply-adds a point.
+    private let logComplement: [Double]
 
     public init(low: Double = 1e-6, high: Double = 0.99, points: Int = 481) {
         mixture = GridMixture(low: low, high: high, count: points) { _ in 0 }
+        logComplement = mixture.logGrid.map { log1p(-exp($0)) }
     }
 
     public mutating func add(requests n: Double, errors x: Double) {
@@ -21,10 +24,12 @@ public struct ErrorRateSequence: Sendable, Equatable {
         let failed = min(max(x, 0), n)
         requests += n
         errors += failed
-        let grid = mixture.logGrid
+        let grid = mixture.logGrid, complement = logComplement
         grid.withUnsafeBufferPointer { grid in
-            mixture.logLikelihood.withUnsafeMutableBufferPointer { likelihood in
-                for j in 0..<grid.count { likelihood[j] += failed * grid[j] + (n - failed) * log1p(-exp(grid[j])) }
+            complement.withUnsafeBufferPointer { complement in
+                mixture.logLikelihood.withUnsafeMutableBufferPointer { likelihood in
+                    for j in 0..<grid.count { likelihood[j] += failed * grid[j] + (n - failed) * complement[j] }
+                }
             }
         }
     }

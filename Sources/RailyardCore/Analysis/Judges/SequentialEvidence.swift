@@ -33,6 +33,9 @@ struct MetricEvidence: Sendable {
     private(set) var passLog: [Double]
     /// Intervals that contributed.
     private(set) var intervals = 0
+    /// The last interval's histogram had too few bounds where the requests are to measure a shift against
+    /// the allowance (see `logSpread`): its evidence was not counted.
+    private(set) var tooCoarse = false
 
     /// Mixing priors: equal weights on log-spaced effect sizes, chosen to cover the regressions worth
     /// catching (latency shifts of 0.05 … 1.5 σ). See docs/judges.md.
@@ -65,7 +68,18 @@ struct MetricEvidence: Sendable {
         let count = canary.buckets.count
         guard count > 1, baseline.buckets.count == count, pooled.count == count else { return }
         let scores = Self.normalScores(pooled)
-        let nullShift = allowedIncrease > 0 ? (Self.logSpread(bounds: canary.bounds, pooled: pooled).map { log(1 + allowedIncrease) / $0 } ?? 0) : 0
+        var nullShift = 0.0
+        if allowedIncrease > 0 {
+            // The tolerance is a shift in log-latency, read against the histogram's spread: with fewer than
+            // two bounds inside the central 98% of requests there is none to read it against. Dropping the
+            // tolerance would fail canaries within it, so the interval is not counted, and says why.
+            guard let spread = Self.logSpread(bounds: canary.bounds, pooled: pooled) else {
+                tooCoarse = true
+                return
+            }
+            tooCoarse = false
+            nullShift = log(1 + allowedIncrease) / spread
+        }
         var totals = [Int](repeating: 0, count: count)
         var canaries = [Int](repeating: 0, count: count)
         for j in 0..<count {
