@@ -24,10 +24,7 @@ struct AnalysisPlanCLITests {
     @Test func measuresTodaysTrafficAndPredictsEachAnalysisStep() async throws {
         let folder = try RailyardBinary.temporaryFolder("analysis-plan")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try "payin: {}\n".write(toFile: folder + "/behaviour.yml", atomically: true, encoding: .utf8)
-        let config = folder + "/railyard.yml"
-        try RailyardBinary.singleServiceConfig(behaviour: folder + "/behaviour.yml", instances: "{ dc1: 1 }", waves: Self.waves)
-            .write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try RailyardBinary.writePayinFleet(in: folder, instances: "{ dc1: 1 }", waves: Self.waves)
         let server = try ServerProcess(config: config, stateDirectory: folder + "/state", port: try FreePort.next(), log: folder + "/serve.log")
         try await server.waitReady()
         let status = try await server.call("POST", "fleet/up")

@@ -47,10 +47,7 @@ import Glibc
     @Test func killedDuringAnAnalysisResumesItWithItsEvidence() async throws {
         let folder = try RailyardBinary.temporaryFolder("analysis-resume")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try "payin: {}\n".write(toFile: folder + "/behaviour.yml", atomically: true, encoding: .utf8)
-        let config = folder + "/railyard.yml"
-        try RailyardBinary.singleServiceConfig(behaviour: folder + "/behaviour.yml", instances: "{ dc1: 2 }", waves: Self.waves)
-            .write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try RailyardBinary.writePayinFleet(in: folder, instances: "{ dc1: 2 }", waves: Self.waves)
         let state = folder + "/state", port = try FreePort.next()
 
         var server = try ServerProcess(config: config, stateDirectory: state, port: port, log: folder + "/serve.log")

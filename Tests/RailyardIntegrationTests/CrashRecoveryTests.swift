@@ -22,10 +22,7 @@ import Glibc
     @Test func killedDuringCanaryKeepsTrafficAndResumes() async throws {
         let folder = try RailyardBinary.temporaryFolder("crash")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try "payin: {}\n".write(toFile: folder + "/behaviour.yml", atomically: true, encoding: .utf8)
-        let config = folder + "/railyard.yml"
-        try RailyardBinary.singleServiceConfig(behaviour: folder + "/behaviour.yml", waves: Self.waves)
-            .write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try RailyardBinary.writePayinFleet(in: folder, waves: Self.waves)
         let state = folder + "/state", port = try FreePort.next()
 
         var server = try ServerProcess(config: config, stateDirectory: state, port: port, log: folder + "/serve.log")
@@ -80,10 +77,7 @@ import Glibc
     @Test func routerChangedWhileDownIsReconciledToTheStoredWeight() async throws {
         let folder = try RailyardBinary.temporaryFolder("reconcile")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try "payin: {}\n".write(toFile: folder + "/behaviour.yml", atomically: true, encoding: .utf8)
-        let config = folder + "/railyard.yml"
-        try RailyardBinary.singleServiceConfig(behaviour: folder + "/behaviour.yml", instances: "{ dc1: 1, dc2: 1 }", waves: Self.waves)
-            .write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try RailyardBinary.writePayinFleet(in: folder, instances: "{ dc1: 1, dc2: 1 }", waves: Self.waves)
         let state = folder + "/state", port = try FreePort.next()
         var server = try ServerProcess(config: config, stateDirectory: state, port: port, log: folder + "/serve.log")
         try await server.waitReady()

@@ -55,14 +55,19 @@ enum RailyardBinary {
         """
     }
 
+    /// Writes, into `folder`, a healthy payin fleet (`behaviour.yml`) and its railyard.yml with `waves`;
+    /// returns the path of the railyard.yml.
+    static func writePayinFleet(in folder: String, instances: String = "{ staging: 1, dc1: 2, dc2: 1 }", waves: String) throws -> String {
+        try "payin: {}\n".write(toFile: folder + "/behaviour.yml", atomically: true, encoding: .utf8)
+        let config = folder + "/railyard.yml"
+        try singleServiceConfig(behaviour: folder + "/behaviour.yml", instances: instances, waves: waves)
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        return config
+    }
+
     /// Writes, into `folder`, one payin instance in dc1 and a wave that deploys it and waits for an
     /// approval (`steps` to change that); returns the path of its railyard.yml.
     static func writeDC1Fleet(in folder: String, steps: String = "[deploy, pause: approval, promote]") throws -> String {
-        try "payin: {}\n".write(toFile: folder + "/behaviour.yml", atomically: true, encoding: .utf8)
-        let config = folder + "/railyard.yml"
-        try singleServiceConfig(behaviour: folder + "/behaviour.yml", instances: "{ dc1: 1 }",
-                                waves: "    - name: dc1\n      target: dc1\n      steps: \(steps)")
-            .write(toFile: config, atomically: true, encoding: .utf8)
-        return config
+        try writePayinFleet(in: folder, instances: "{ dc1: 1 }", waves: "    - name: dc1\n      target: dc1\n      steps: \(steps)")
     }
 }

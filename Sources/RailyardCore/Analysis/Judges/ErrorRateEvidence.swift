@@ -52,7 +52,8 @@ struct ErrorRateEvidence: Sendable {
         var text: String
     }
 
-    func reading() -> Reading {
+    /// `undecided` opens the text when neither is shown ("no decision yet", or what the deadline says).
+    func reading(undecided: String = "no decision yet") -> Reading {
         let ratioInterval = ratio.interval(alpha: sequenceAlpha)
         let rateInterval = acceptableRate > 0 ? canaryRate.interval(alpha: sequenceAlpha) : nil
         let confidence = JudgeText.confidence(sequenceAlpha)
@@ -80,7 +81,7 @@ struct ErrorRateEvidence: Sendable {
                          ?? "no canary request yet")
         }
         return Reading(verdict: nil, ratio: ratioInterval, rate: rateInterval,
-                       text: "no decision yet: " + parts.joined(separator: ", ") + " (\(confidence) confidence)")
+                       text: "\(undecided): " + parts.joined(separator: ", ") + " (\(confidence) confidence)")
     }
 
     static func ratioRange(_ r: (low: Double, high: Double)) -> String { "[\(JudgeText.fixed(r.low, 2)), \(JudgeText.fixed(r.high, 2))]" }

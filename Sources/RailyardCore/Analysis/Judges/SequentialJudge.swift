@@ -230,7 +230,7 @@ public struct SequentialTracker: Sendable {
                 verdict = .inconclusive
                 let open = final ? "not shown either way by the deadline" : "no decision yet"
                 if let errors = m.errors {
-                    reason = compared + "; " + errors.reading().text.replacingOccurrences(of: "no decision yet", with: open)
+                    reason = compared + "; " + errors.reading(undecided: open).text
                 } else {
                     reason = compared + "; \(open): log Bayes factor \(JudgeText.fixed(statistic, 2)) of \(boundaryText) either way (\(alphaText))"
                 }
