@@ -80,6 +80,9 @@ public struct CanaryTrafficModel: Sendable, Equatable {
     public var latencyShift: Double
     /// Finite histogram bounds (+Inf is added); empty for no histogram.
     public var bounds: [Double]
+    /// One of the canary's two instances (half its traffic) is slower by this much more than the other;
+    /// 0 for instances alike.
+    public var oddInstanceShift: Double = 0
 
     /// The demo fleet's histogram bounds (PaymentsDemo's MetricsRegistry).
     public static let demoBounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
@@ -97,10 +100,25 @@ public struct CanaryTrafficModel: Sendable, Equatable {
 
     public func errorRate(canary: Bool) -> Double { min(1, baselineErrorRate * (canary ? errorRatio : 1)) }
 
-    /// P(latency in each bucket), the last one +Inf; [1] without a histogram.
+    /// P(latency in each bucket), the last one +Inf; [1] without a histogram. With an odd canary
+    /// instance, the canary's is the even mixture of its two instances'.
     public func bucketProbabilities(canary: Bool) -> [Double] {
         guard !bounds.isEmpty else { return [1] }
-        let median = latencyMedian * (canary ? 1 + latencyShift : 1)
+        guard canary, oddInstanceShift != 0 else {
+            return bucketProbabilities(median: latencyMedian * (canary ? 1 + latencyShift : 1))
+        }
+        let even = bucketProbabilities(median: latencyMedian * (1 + latencyShift))
+        let odd = bucketProbabilities(median: latencyMedian * (1 + latencyShift) * (1 + oddInstanceShift))
+        return zip(even, odd).map { ($0 + $1) / 2 }
+    }
+
+    /// P(request in each cell): bucket j's errors at 2j, its successes at 2j + 1.
+    public func cells(canary: Bool) -> [Double] {
+        let q = errorRate(canary: canary)
+        return bucketProbabilities(canary: canary).flatMap { [$0 * q, $0 * (1 - q)] }
+    }
+
+    func bucketProbabilities(median: Double) -> [Double] {
         var previous = 0.0
         var out: [Double] = []
         for bound in bounds {
@@ -115,44 +133,55 @@ public struct CanaryTrafficModel: Sendable, Equatable {
 
 /// Simulates an analysis: both groups' cumulative counters, one look after another.
 public struct CanaryStreamSimulator: Sendable {
-    public let model: CanaryTrafficModel
+    public private(set) var model: CanaryTrafficModel
     private var random: Xoshiro256StarStar
     private var baselineCells: [Double]
     private var canaryCells: [Double]
     public private(set) var look: AnalysisLook
     private var baselineCounts: [Double]
     private var canaryCounts: [Double]
+    /// Requests served so far in each cell (`CanaryTrafficModel.cells`), per group.
+    public private(set) var baselineCellCounts: [Double]
+    public private(set) var canaryCellCounts: [Double]
 
     public init(model: CanaryTrafficModel, seed: UInt64) {
         self.model = model
         random = Xoshiro256StarStar(seed: seed)
-        func cells(_ canary: Bool) -> [Double] {
-            let q = model.errorRate(canary: canary)
-            return model.bucketProbabilities(canary: canary).flatMap { [$0 * q, $0 * (1 - q)] }
-        }
-        baselineCells = cells(false)
-        canaryCells = cells(true)
+        baselineCells = model.cells(canary: false)
+        canaryCells = model.cells(canary: true)
+        baselineCellCounts = Array(repeating: 0, count: baselineCells.count)
+        canaryCellCounts = baselineCellCounts
         let histogram = model.bounds.isEmpty ? [] : (model.bounds + [.infinity]).map { LatencyBucket(le: $0, count: 0) }
         look = AnalysisLook(elapsed: 0, baseline: GroupCounters(latencyBuckets: histogram), canary: GroupCounters(latencyBuckets: histogram))
         baselineCounts = Array(repeating: 0, count: baselineCells.count / 2)
         canaryCounts = baselineCounts
     }
 
+    /// From now on the canary serves as `canary`'s canary does (a regression that starts late); the
+    /// baseline and the histogram stay as they were.
+    public mutating func changeCanary(to canary: CanaryTrafficModel) {
+        precondition(canary.bounds == model.bounds, "a canary cannot change its histogram mid-analysis")
+        model = canary
+        canaryCells = canary.cells(canary: true)
+    }
+
     /// Advances the clock by `seconds` and returns the new look (cumulative counters).
     public mutating func step(seconds: Double) -> AnalysisLook {
         let expected = model.requestsPerSecond * seconds
-        Self.advance(&look.baseline, &baselineCounts, cells: baselineCells, expected: expected, random: &random)
-        Self.advance(&look.canary, &canaryCounts, cells: canaryCells, expected: expected, random: &random)
+        Self.advance(&look.baseline, &baselineCounts, &baselineCellCounts, cells: baselineCells, expected: expected, random: &random)
+        Self.advance(&look.canary, &canaryCounts, &canaryCellCounts, cells: canaryCells, expected: expected, random: &random)
         look.elapsed += seconds
         return look
     }
 
-    private static func advance(_ group: inout GroupCounters, _ counts: inout [Double], cells: [Double], expected: Double,
-                                random: inout Xoshiro256StarStar) {
+    private static func advance(_ group: inout GroupCounters, _ counts: inout [Double], _ cellCounts: inout [Double], cells: [Double],
+                                expected: Double, random: inout Xoshiro256StarStar) {
         var cumulative = 0.0
         for j in 0..<(cells.count / 2) {
             let errors = Double(random.poisson(expected * cells[2 * j]))
             let ok = Double(random.poisson(expected * cells[2 * j + 1]))
+            cellCounts[2 * j] += errors
+            cellCounts[2 * j + 1] += ok
             group.errors += errors
             group.requests += errors + ok
             counts[j] += errors + ok

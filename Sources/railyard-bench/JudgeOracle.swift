@@ -2,60 +2,55 @@ import Foundation
 import RailyardCore
 import RailyardSimulation
 
-/// The limit the judges are measured against: Wald's sequential probability ratio test that knows the
-/// true effect. It watches the same data as the sequential judge — which group each request came from,
-/// given its category (error or ok; latency bucket) — and knows the true per-category canary/baseline
-/// ratio r_j and the true traffic split (½). Given the category, a request is the canary's with
-/// probability r_j / (1 + r_j) under the alternative and ½ under the null, independently of the others,
-/// so its log-likelihood ratio is exact; it rejects at log(1/α). No test with the same false-positive
-/// rate needs fewer requests on average (Wald–Wolfowitz), so the ratio of a judge's requests to the
-/// oracle's is what it pays for not knowing the effect in advance.
+/// The limit the judges are measured against: Wald's sequential probability ratio test between two
+/// canaries it knows exactly — the canary at the tolerance (`null`) and another (`alternative`) — on the
+/// same data as the judges: given a request's cell (error or success, latency bucket), which group served
+/// it. With canary cell probability c_j and baseline b_j (equal traffic), a request in cell j is the
+/// canary's with probability r_j / (1 + r_j), r_j = c_j / b_j, independently of the others, so each
+/// request's log-likelihood ratio is exact. It stops at log((1 − α)/α) for the alternative or log(α/(1 − α))
+/// for the null. No test with these error rates needs fewer requests on average (Wald–Wolfowitz), so a
+/// judge's requests over the oracle's are what it pays for not knowing the effect in advance.
 struct JudgeOracle: Sendable {
-    /// Per category: log-likelihood-ratio contribution of one canary request and of one baseline request.
     private let canaryStep: [Double]
     private let baselineStep: [Double]
-    private let byBucket: Bool
     private(set) var statistic = 0.0
-    private var previous = AnalysisLook(elapsed: 0, baseline: .zero, canary: .zero)
+    private var previousCanary: [Double]
+    private var previousBaseline: [Double]
+    let upper: Double
+    let lower: Double
 
-    /// The oracle for the alternative `alternative` (its canary) against `model`'s baseline.
-    init(baseline model: CanaryTrafficModel, alternative: CanaryTrafficModel, byBucket: Bool) {
-        self.byBucket = byBucket
-        var ratios: [Double] = []
-        if byBucket {
-            let fb = model.bucketProbabilities(canary: false)
-            let fc = alternative.bucketProbabilities(canary: true)
-            ratios = zip(fb, fc).map { b, c in b > 0 && c > 0 ? c / b : 1 }
-        } else {
-            let qb = model.errorRate(canary: false), qc = alternative.errorRate(canary: true)
-            ratios = [qc / qb, (1 - qc) / (1 - qb)]
-        }
-        canaryStep = ratios.map { log(2 * $0 / (1 + $0)) }
-        baselineStep = ratios.map { log(2 / (1 + $0)) }
-    }
-
-    mutating func observe(_ look: AnalysisLook) {
-        let c = categories(look.canary, previous.canary)
-        let b = categories(look.baseline, previous.baseline)
-        for j in canaryStep.indices {
-            statistic += c[j] * canaryStep[j] + b[j] * baselineStep[j]
-        }
-        previous = look
-    }
-
-    private func categories(_ now: GroupCounters, _ before: GroupCounters) -> [Double] {
-        if byBucket {
-            var out: [Double] = []
-            var lastNow = 0.0, lastBefore = 0.0
-            for (i, bucket) in now.latencyBuckets.enumerated() {
-                let was = before.latencyBuckets.isEmpty ? 0 : before.latencyBuckets[i].count
-                out.append((bucket.count - lastNow) - (was - lastBefore))
-                lastNow = bucket.count
-                lastBefore = was
+    init(baseline: CanaryTrafficModel, null: CanaryTrafficModel, alternative: CanaryTrafficModel, alpha: Double) {
+        let b = baseline.cells(canary: false), c0 = null.cells(canary: true), c1 = alternative.cells(canary: true)
+        var canaryStep: [Double] = [], baselineStep: [Double] = []
+        for j in b.indices {
+            guard b[j] > 1e-300, c0[j] > 1e-300, c1[j] > 1e-300 else {
+                canaryStep.append(0); baselineStep.append(0); continue
             }
-            return out
+            let r0 = c0[j] / b[j], r1 = c1[j] / b[j]
+            canaryStep.append(log(r1 / (1 + r1)) - log(r0 / (1 + r0)))
+            baselineStep.append(log((1 + r0) / (1 + r1)))
         }
-        let errors = now.errors - before.errors
-        return [errors, now.requests - before.requests - errors]
+        self.canaryStep = canaryStep
+        self.baselineStep = baselineStep
+        previousCanary = Array(repeating: 0, count: b.count)
+        previousBaseline = previousCanary
+        upper = log((1 - alpha) / alpha)
+        lower = -upper
+    }
+
+    /// Starts counting from these cumulative cell counts (a regression that starts late: the oracle knows when).
+    mutating func start(canary: [Double], baseline: [Double]) {
+        previousCanary = canary
+        previousBaseline = baseline
+    }
+
+    /// The alternative (+1), the null (−1), or undecided (0), after the requests up to these cumulative cell counts.
+    mutating func observe(canary: [Double], baseline: [Double]) -> Int {
+        for j in canaryStep.indices {
+            statistic += (canary[j] - previousCanary[j]) * canaryStep[j] + (baseline[j] - previousBaseline[j]) * baselineStep[j]
+        }
+        previousCanary = canary
+        previousBaseline = baseline
+        return statistic >= upper ? 1 : statistic <= lower ? -1 : 0
     }
 }

@@ -3,191 +3,177 @@ import RailyardCore
 import RailyardSimulation
 import Synchronization
 
-/// One benchmark scenario: a baseline and a canary that is the same (A/A) or worse by a known effect.
-struct JudgeScenario: Sendable {
-    enum Family: String, Sendable { case error, latency }
-    var name: String
-    var family: Family
-    /// Error-rate ratio (error family) or latency shift (latency family).
-    var effect: Double
-    var isNull: Bool { family == .error ? effect == 1 : effect == 0 }
-
-    static let all: [JudgeScenario] = [
-        JudgeScenario(name: "error-1.0x", family: .error, effect: 1),
-        JudgeScenario(name: "error-1.5x", family: .error, effect: 1.5),
-        JudgeScenario(name: "error-2x", family: .error, effect: 2),
-        JudgeScenario(name: "error-4x", family: .error, effect: 4),
-        JudgeScenario(name: "latency-0", family: .latency, effect: 0),
-        JudgeScenario(name: "latency-10", family: .latency, effect: 0.1),
-        JudgeScenario(name: "latency-20", family: .latency, effect: 0.2),
-    ]
-
-    func model(_ settings: JudgeSettings) -> CanaryTrafficModel {
-        switch family {
-        case .error:
-            return CanaryTrafficModel(requestsPerSecond: settings.rate, baselineErrorRate: settings.baselineErrorRate, errorRatio: effect)
-        case .latency:
-            return CanaryTrafficModel(requestsPerSecond: settings.rate, baselineErrorRate: 0, latencyMedian: settings.latencyMedian,
-                                      latencySigma: settings.latencySigma, latencyShift: effect, bounds: CanaryTrafficModel.demoBounds)
-        }
-    }
-
-    /// The effects the oracle is built for: the true one, or for an A/A scenario every regression of its family.
-    func oracleEffects() -> [Double] {
-        guard isNull else { return [effect] }
-        return Self.all.filter { $0.family == family && !$0.isNull }.map(\.effect)
-    }
-
-    /// The analysis spec every judge gets: the scenario's one metric, α, no allowance, Flagger-style ranges.
-    func spec(_ judge: AnalysisSpec.JudgeKind, _ settings: JudgeSettings) -> AnalysisSpec {
-        let metric = family == .error
-            ? AnalysisMetricSpec(name: "error-rate", kind: .errorRate, critical: true, allowedIncrease: 0, max: settings.errorMax, failureLimit: 2)
-            : AnalysisMetricSpec(name: "latency", kind: .latency, critical: true, allowedIncrease: 0, max: settings.latencyMax, failureLimit: 2)
-        return AnalysisSpec(judge: judge, alpha: settings.alpha, minSamples: 100, maxDuration: .seconds(settings.horizon),
-                            interval: .seconds(settings.look), metrics: [metric])
-    }
+/// The judges the bench compares, in the order of its rows.
+enum BenchJudge: String, CaseIterable, Sendable {
+    case sequential, kayenta, kayentaInterval = "kayenta-interval", threshold, oracle
 }
 
-struct JudgeSettings: Sendable {
-    var nullRuns: Int
-    var regressionRuns: Int
-    var rate: Double
-    var alpha: Double
-    var horizon: Double
-    var look: Double
-    var window: Double
-    var baselineErrorRate = 0.005
-    var latencyMedian = 0.12
-    var latencySigma = 0.5
-    var errorMax = 0.01
-    var latencyMax = 0.5
-    var power = 0.9
-    var seed: UInt64
+/// How one judge ended one simulated analysis: its verdict (nil: none by the horizon), when, after how
+/// many requests (both groups).
+struct JudgeOutcome: Sendable {
+    var verdict: VerdictKind?
+    var requests: Double
+    var seconds: Double
 }
 
-/// What happened in the runs of one scenario, summed.
-struct ScenarioTally: Sendable {
+/// What the runs of one scenario at one rate came to, per judge.
+struct JudgeTally: Sendable {
     var runs = 0
-    var sequentialDetections = 0
-    var sequentialRequests = 0.0
-    /// Per oracle effect.
-    var oracleDetections: [Int]
-    var oracleRequests: [Double]
-    /// Per Mann-Whitney horizon in windows (index = number of windows).
-    var mannWhitneyDetections: [Int]
-    var mannWhitneyRequests: [Double]
-    var thresholdDetections = 0
-    var thresholdRequests = 0.0
+    var fails = 0
+    var passes = 0
+    /// Requests to the correct verdict (a fail when the scenario is harmful, else a pass), the horizon's
+    /// requests when it never came.
+    var requestsToVerdict = 0.0
+    /// Seconds to the correct verdict in each run, infinity when it never came (for the plan's comparison).
+    var secondsToVerdict: [Double] = []
 
-    init(oracles: Int, windows: Int) {
-        oracleDetections = Array(repeating: 0, count: oracles)
-        oracleRequests = Array(repeating: 0, count: oracles)
-        mannWhitneyDetections = Array(repeating: 0, count: windows + 1)
-        mannWhitneyRequests = Array(repeating: 0, count: windows + 1)
+    mutating func add(_ outcome: JudgeOutcome, harmful: Bool, horizonRequests: Double) {
+        runs += 1
+        if outcome.verdict == .fail { fails += 1 }
+        if outcome.verdict == .pass { passes += 1 }
+        let correct = outcome.verdict == (harmful ? .fail : .pass)
+        requestsToVerdict += correct ? outcome.requests : horizonRequests
+        secondsToVerdict.append(correct ? outcome.seconds : .infinity)
     }
 
-    mutating func merge(_ other: ScenarioTally) {
+    mutating func merge(_ other: JudgeTally) {
         runs += other.runs
-        sequentialDetections += other.sequentialDetections
-        sequentialRequests += other.sequentialRequests
-        for i in oracleDetections.indices {
-            oracleDetections[i] += other.oracleDetections[i]
-            oracleRequests[i] += other.oracleRequests[i]
-        }
-        for i in mannWhitneyDetections.indices {
-            mannWhitneyDetections[i] += other.mannWhitneyDetections[i]
-            mannWhitneyRequests[i] += other.mannWhitneyRequests[i]
-        }
-        thresholdDetections += other.thresholdDetections
-        thresholdRequests += other.thresholdRequests
+        fails += other.fails
+        passes += other.passes
+        requestsToVerdict += other.requestsToVerdict
+        secondsToVerdict += other.secondsToVerdict
     }
 }
 
 enum JudgeSimulation {
     static func requests(_ look: AnalysisLook) -> Double { look.baseline.requests + look.canary.requests }
 
-    /// Simulates one analysis of `scenario` and judges it with every judge, adding the outcome to `tally`.
-    static func run(_ scenario: JudgeScenario, _ settings: JudgeSettings, seed: UInt64, into tally: inout ScenarioTally) {
-        let model = scenario.model(settings)
-        var simulator = CanaryStreamSimulator(model: model, seed: seed)
+    /// One simulated analysis of `scenario` at `rate`, judged by every judge.
+    static func run(_ scenario: JudgeScenario, rate: Double, _ settings: JudgeSettings, seed: UInt64) -> [BenchJudge: JudgeOutcome] {
+        let harmful = scenario.harmful(settings)
+        let startsLate = scenario.startsAfter > 0
+        var simulator = CanaryStreamSimulator(model: scenario.model(settings, rate: rate, regressed: !startsLate), seed: seed)
+        var noise = Xoshiro256StarStar(seed: seed ^ 0x5EED_0F_4A7E)
+        var outcomes: [BenchJudge: JudgeOutcome] = [:]
+        func decide(_ judge: BenchJudge, _ verdict: VerdictKind, _ look: AnalysisLook) {
+            if outcomes[judge] == nil { outcomes[judge] = JudgeOutcome(verdict: verdict, requests: requests(look), seconds: look.elapsed) }
+        }
+
+        var tracker = SequentialJudge(spec: JudgeScenario.spec(.sequential, settings)).tracker()
+        let truth = scenario.model(settings, rate: rate)
+        let null = scenario.boundary(settings, rate: rate)
+        var alternative = truth
+        var reference = scenario
+        if !harmful && truth.cells(canary: true) == null.cells(canary: true) {
+            // At the boundary the truth is the null: test it against a canary as far beyond the tolerance.
+            if scenario.family == .error { reference.errorRatio = 1 + 2 * settings.errorTolerance } else { reference.latencyShift = 2 * settings.latencyTolerance }
+            alternative = reference.model(settings, rate: rate)
+        }
+        let alternativeIsWorse = harmful || alternative != truth
+        var oracle = JudgeOracle(baseline: truth, null: null, alternative: alternative, alpha: settings.alpha)
+        var oracleStarted = !startsLate
+
         let looksPerWindow = max(1, Int((settings.window / settings.look).rounded()))
-        let windows = max(1, Int((settings.horizon / settings.window).rounded(.down)))
-        var tracker = SequentialJudge(spec: scenario.spec(.sequential, settings)).tracker()
-        var sequentialOpen = true
-        let effects = scenario.oracleEffects()
-        var oracles = effects.map { effect -> JudgeOracle in
-            var alternative = scenario
-            alternative.effect = effect
-            return JudgeOracle(baseline: model, alternative: alternative.model(settings), byBucket: scenario.family == .latency)
-        }
-        var oracleOpen = Array(repeating: true, count: oracles.count)
-        let boundary = log(1 / settings.alpha)
+        let windowsPerInterval = max(1, Int((settings.interval / settings.window).rounded()))
+        let steps = Int((settings.horizon / settings.look).rounded(.down))
         var windowLooks: [AnalysisLook] = []
-        windowLooks.reserveCapacity(windows)
-        tally.runs += 1
-        for step in 1...(windows * looksPerWindow) {
-            let look = simulator.step(seconds: settings.look)
-            if sequentialOpen {
+        let kayenta = KayentaClassifier()
+        let metrics = [
+            KayentaClassifier.Metric(name: "error-rate", critical: true, allowedIncrease: 1 + settings.errorTolerance),
+            KayentaClassifier.Metric(name: "latency", critical: false, allowedIncrease: 1 + settings.latencyTolerance),
+        ]
+        var look = simulator.look
+        for step in 1...max(1, steps) {
+            if startsLate && !oracleStarted && simulator.look.elapsed >= scenario.startsAfter {
+                simulator.changeCanary(to: truth)
+                // The oracle knows when the regression starts: it counts the requests from then on.
+                oracle.start(canary: simulator.canaryCellCounts, baseline: simulator.baselineCellCounts)
+                oracleStarted = true
+            }
+            look = simulator.step(seconds: settings.look)
+            if outcomes[.sequential] == nil {
                 tracker.observe(look)
-                if let decided = tracker.decided {
-                    sequentialOpen = false
-                    if decided == .fail {
-                        tally.sequentialDetections += 1
-                        tally.sequentialRequests += requests(look)
-                    }
-                }
+                if let decided = tracker.decided { decide(.sequential, decided, look) }
             }
-            for k in oracles.indices where oracleOpen[k] {
-                oracles[k].observe(look)
-                if oracles[k].statistic >= boundary {
-                    oracleOpen[k] = false
-                    tally.oracleDetections[k] += 1
-                    tally.oracleRequests[k] += requests(look)
-                }
+            if oracleStarted && outcomes[.oracle] == nil {
+                let side = oracle.observe(canary: simulator.canaryCellCounts, baseline: simulator.baselineCellCounts)
+                if side != 0 { decide(.oracle, (side > 0) == alternativeIsWorse ? .fail : .pass, look) }
             }
-            if step % looksPerWindow == 0 { windowLooks.append(look) }
-        }
-        // Kayenta: one fixed-horizon judgement per candidate horizon of whole windows.
-        let mannWhitney = MannWhitneyJudge(spec: scenario.spec(.mannWhitney, settings))
-        for horizon in 2...max(2, windows) where horizon <= windows {
-            if mannWhitney.judge(Array(windowLooks.prefix(horizon)), final: true).verdict == .fail {
-                tally.mannWhitneyDetections[horizon] += 1
-                tally.mannWhitneyRequests[horizon] += requests(windowLooks[horizon - 1])
+            guard step % looksPerWindow == 0 else { continue }
+            windowLooks.append(look)
+            // Spinnaker's canary stage: a judgement every interval on the windows so far; below the marginal score it stops.
+            if windowLooks.count % windowsPerInterval == 0 && outcomes[.kayentaInterval] == nil {
+                let score = kayentaScore(kayenta, metrics, windowLooks, &noise)
+                let last = step + looksPerWindow > steps
+                if score < kayenta.marginalScore { decide(.kayentaInterval, .fail, look) } else if last { decide(.kayentaInterval, score >= kayenta.passScore ? .pass : .fail, look) }
             }
         }
+        let kayentaFinal = kayentaScore(kayenta, metrics, windowLooks, &noise)
+        decide(.kayenta, kayentaFinal >= kayenta.passScore ? .pass : .fail, look)
+        if outcomes[.kayentaInterval] == nil { decide(.kayentaInterval, kayentaFinal >= kayenta.passScore ? .pass : .fail, look) }
+
         // Flagger: failures only accumulate, so the first failing window is found by bisection.
-        let threshold = ThresholdJudge(spec: scenario.spec(.threshold, settings))
+        let threshold = ThresholdJudge(spec: JudgeScenario.spec(.threshold, settings))
         func failsBy(_ h: Int) -> Bool { threshold.judge(Array(windowLooks.prefix(h)), final: false).verdict == .fail }
-        if failsBy(windows) {
-            var low = 1, high = windows
+        if !windowLooks.isEmpty && failsBy(windowLooks.count) {
+            var low = 1, high = windowLooks.count
             while low < high {
                 let mid = (low + high) / 2
                 if failsBy(mid) { high = mid } else { low = mid + 1 }
             }
-            tally.thresholdDetections += 1
-            tally.thresholdRequests += requests(windowLooks[low - 1])
+            decide(.threshold, .fail, windowLooks[low - 1])
+        } else {
+            decide(.threshold, .pass, look)
         }
+        for judge in BenchJudge.allCases where outcomes[judge] == nil {
+            outcomes[judge] = JudgeOutcome(verdict: nil, requests: requests(look), seconds: look.elapsed)
+        }
+        return outcomes
     }
 
-    /// All runs of one scenario, spread over the cores.
-    static func tally(_ scenario: JudgeScenario, index: Int, _ settings: JudgeSettings, report: @Sendable (Int, Int) -> Void) -> ScenarioTally {
-        let runs = scenario.isNull ? settings.nullRuns : settings.regressionRuns
-        let windows = max(1, Int((settings.horizon / settings.window).rounded(.down)))
-        let oracles = scenario.oracleEffects().count
-        let chunks = max(1, min(runs, ProcessInfo.processInfo.activeProcessorCount * 8))
-        let total = Mutex(ScenarioTally(oracles: oracles, windows: windows))
-        let done = Mutex(0)
+    /// Kayenta's score of the analysis so far: per-window error rate and mean latency of each group.
+    static func kayentaScore(_ kayenta: KayentaClassifier, _ metrics: [KayentaClassifier.Metric], _ windows: [AnalysisLook],
+                             _ noise: inout Xoshiro256StarStar) -> Double {
+        var errors: (control: [Double], experiment: [Double]) = ([], [])
+        var latency: (control: [Double], experiment: [Double]) = ([], [])
+        var previous = AnalysisLook(elapsed: 0, baseline: .zero, canary: .zero)
+        for window in windows {
+            func values(_ now: GroupCounters, _ before: GroupCounters) -> (Double, Double) {
+                let served = now.requests - before.requests
+                let rate = served > 0 ? (now.errors - before.errors) / served : .nan
+                let b = HistogramMath.perBucket(now.latencyBuckets), a = HistogramMath.perBucket(before.latencyBuckets)
+                let counts = a.counts.isEmpty ? b.counts : zip(b.counts, a.counts).map { $0 - $1 }
+                return (rate, HistogramMath.mean(bounds: b.bounds, counts: counts))
+            }
+            let c = values(window.baseline, previous.baseline), e = values(window.canary, previous.canary)
+            errors.control.append(c.0); errors.experiment.append(e.0)
+            latency.control.append(c.1); latency.experiment.append(e.1)
+            previous = window
+        }
+        let labels = [
+            kayenta.classify(metrics[0], control: errors.control, experiment: errors.experiment, random: &noise),
+            kayenta.classify(metrics[1], control: latency.control, experiment: latency.experiment, random: &noise),
+        ]
+        return kayenta.score(metrics, labels)
+    }
+
+    /// All runs of one scenario at one rate, spread over the cores.
+    static func tally(_ scenario: JudgeScenario, index: Int, rate: Double, _ settings: JudgeSettings) -> [BenchJudge: JudgeTally] {
+        let harmful = scenario.harmful(settings)
+        let runs = harmful ? settings.regressionRuns : settings.nullRuns
+        let chunks = max(1, min(runs, ProcessInfo.processInfo.activeProcessorCount * 4))
+        let total = Mutex([BenchJudge: JudgeTally]())
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            var partial = ScenarioTally(oracles: oracles, windows: windows)
+            var partial: [BenchJudge: JudgeTally] = [:]
             var run = chunk
             while run < runs {
-                let seed = settings.seed ^ (UInt64(index) << 40) ^ UInt64(run)
-                JudgeSimulation.run(scenario, settings, seed: seed, into: &partial)
+                let seed = settings.seed ^ (UInt64(index) << 40) ^ (UInt64(rate * 1000) << 20) ^ UInt64(run)
+                let outcomes = JudgeSimulation.run(scenario, rate: rate, settings, seed: seed)
+                let horizon = outcomes[.kayenta]?.requests ?? 0
+                for (judge, outcome) in outcomes { partial[judge, default: JudgeTally()].add(outcome, harmful: harmful, horizonRequests: horizon) }
                 run += chunks
             }
-            total.withLock { $0.merge(partial) }
-            let finished = done.withLock { value -> Int in value += 1; return value }
-            report(finished, chunks)
+            total.withLock { all in for (judge, tally) in partial { all[judge, default: JudgeTally()].merge(tally) } }
         }
         return total.withLock { $0 }
     }

@@ -49,7 +49,7 @@ struct IntervalCounts: Sendable, Equatable {
 }
 
 /// Latency figures read from a histogram the way Prometheus reads them.
-enum HistogramMath {
+public enum HistogramMath {
     /// `histogram_quantile`: linear interpolation inside the bucket holding the q-quantile; the lower
     /// edge of the first bucket is 0; a quantile in the +Inf bucket is the largest finite bound.
     /// `counts` are per bucket (not cumulative). NaN when the histogram is empty.
@@ -72,7 +72,7 @@ enum HistogramMath {
     }
 
     /// The mean latency estimated from bucket midpoints (the +Inf bucket counts at the largest finite bound).
-    static func mean(bounds: [Double], counts: [Double]) -> Double {
+    public static func mean(bounds: [Double], counts: [Double]) -> Double {
         let total = counts.reduce(0, +)
         guard total > 0, bounds.count == counts.count else { return .nan }
         var sum = 0.0
@@ -85,7 +85,7 @@ enum HistogramMath {
     }
 
     /// Per-bucket counts from cumulative buckets.
-    static func perBucket(_ cumulative: [LatencyBucket]) -> (bounds: [Double], counts: [Double]) {
+    public static func perBucket(_ cumulative: [LatencyBucket]) -> (bounds: [Double], counts: [Double]) {
         var previous = 0.0
         var counts: [Double] = []
         for bucket in cumulative {

@@ -3,7 +3,7 @@ import Foundation
 /// Small numerical routines the judges share: the normal distribution, log-sum-exp, and the
 /// log-moment-generating function of the hypergeometric distribution that the sequential judge's
 /// e-values are built on. Pure functions; `Foundation` only for `exp`, `log`, `erfc`, `lgamma`.
-enum JudgeMath {
+public enum JudgeMath {
     /// P(Z ≤ z) for a standard normal Z.
     static func normalCDF(_ z: Double) -> Double { 0.5 * erfc(-z / 2.0.squareRoot()) }
 
@@ -11,7 +11,7 @@ enum JudgeMath {
     static func normalSF(_ z: Double) -> Double { 0.5 * erfc(z / 2.0.squareRoot()) }
 
     /// The standard normal quantile, Wichura's algorithm AS 241 (PPND16), relative error about 1e-16.
-    static func normalQuantile(_ p: Double) -> Double {
+    public static func normalQuantile(_ p: Double) -> Double {
         if p <= 0 { return -.infinity }
         if p >= 1 { return .infinity }
         let q = p - 0.5

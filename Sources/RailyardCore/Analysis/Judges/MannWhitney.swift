@@ -56,7 +56,7 @@ public enum MannWhitney {
     }
 
     /// Average ranks (1-based) and the sizes of the groups of tied values (1 for an untied value).
-    static func averageRanks(_ values: [Double]) -> (ranks: [Double], ties: [Double]) {
+    public static func averageRanks(_ values: [Double]) -> (ranks: [Double], ties: [Double]) {
         let order = values.indices.sorted { values[$0] < values[$1] }
         var ranks = [Double](repeating: 0, count: values.count)
         var ties: [Double] = []
