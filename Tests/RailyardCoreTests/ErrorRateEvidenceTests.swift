@@ -116,8 +116,9 @@ struct ErrorRateEvidenceTests {
         #expect(reading.ratio == nil)
         // 700 requests without an error: the fixed-sample exact bound at 99.5% is 1 − 0.005^(1/700) = 0.75%.
         let high = try! #require(reading.rate?.high)
+        print("no error in 700 canary requests: at most \(JudgeText.percent(high)) (the one-look exact bound: 0.75%)")
         #expect(high >= 0.0075 && high <= 0.0095, "\(high)")
-        #expect(reading.text == "canary error rate at most \(JudgeText.percent(high)) (in [0.0%, \(JudgeText.percent(high))], 99.5% confidence sequence), within the acceptable 2.0%")
+        #expect(reading.text == "canary error rate at most \(JudgeText.percent(high)) (99.5% one-sided confidence sequence), within the acceptable 2.0%")
 
         var strict = ErrorRateEvidence(allowedIncrease: 0.5, acceptableRate: 0, alpha: 0.01)
         strict.add(baseline: Self.counts(2_100, 0), canary: Self.counts(700, 0))
@@ -131,9 +132,34 @@ struct ErrorRateEvidenceTests {
         for _ in 0..<6 { evidence.add(baseline: Self.counts(300, 0), canary: Self.counts(100, 8)) }
         let reading = evidence.reading()
         #expect(reading.verdict == .fail, "\(reading.text)")
-        #expect(reading.text.hasPrefix("regression shown: error-rate ratio in ["), "\(reading.text)")
-        #expect(reading.text.contains(", ∞], above the tolerated +50% (1.50×), and canary error rate in ["), "\(reading.text)")
-        #expect(reading.text.hasSuffix("], above the acceptable 0.10% (99.5% confidence sequences)"), "\(reading.text)")
+        #expect(reading.text.hasPrefix("regression shown: error-rate ratio ≥ "), "\(reading.text)")
+        #expect(reading.text.contains(", above the tolerated +50% (1.50×), and canary error rate ≥ "), "\(reading.text)")
+        #expect(reading.text.hasSuffix(", above the acceptable 0.10% (99% one-sided confidence sequences)"), "\(reading.text)")
+        #expect((reading.ratio?.low ?? 0) > 1.5 && reading.ratio?.high == .infinity)
         #expect(evidence.failStatistic >= evidence.boundary - 0.2)
+    }
+
+    @Test("a one-sided mixture keeps expectation exactly 1 at each grid rate (binomial enumerated), and bounds tighter than the two-sided one")
+    func oneSided() {
+        let sequence = ErrorRateSequence()
+        for (n, k) in [(20, 300), (50, 200), (200, 120)] {
+            let q = exp(sequence.mixture.logGrid[k])
+            for (cut, above) in [(0.001, true), (0.02, false), (0.0001, true)] {
+                var expectation = 0.0
+                for x in 0...n {
+                    let logPMF = JudgeMath.logChoose(n, x) + Double(x) * log(q) + Double(n - x) * log1p(-q)
+                    var s = ErrorRateSequence()
+                    s.add(requests: Double(n), errors: Double(x))
+                    // In logs: a far tail has a vanishing probability and a huge e-value.
+                    expectation += exp(logPMF + s.mixture.oneSidedLogEValues(beyond: cut, above: above)![k])
+                }
+                #expect(abs(expectation - 1) < 1e-9, "n \(n) q \(q) cut \(cut): \(expectation)")
+            }
+        }
+        var ratio = RateRatioSequence()
+        for _ in 0..<10 { ratio.add(canaryRequests: 1000, canaryErrors: 12, baselineRequests: 1000, baselineErrors: 5) }
+        let twoSided = ratio.interval(alpha: 0.01)!, lower = ratio.lowerBound(alpha: 0.01, beyond: 1.25)!, upper = ratio.upperBound(alpha: 0.01, beyond: 3)!
+        #expect(lower > twoSided.low && lower < 2.4, "one-sided \(lower) against two-sided \(twoSided)")
+        #expect(upper < twoSided.high && upper > 2.4, "one-sided \(upper) against two-sided \(twoSided)")
     }
 }

@@ -60,7 +60,7 @@ import Testing
             #expect(looks.count < 12, "the sequential judge failed before the deadline, after \(looks.count) looks")
             #expect(looks.dropLast().allSatisfy { $0.judgement.verdict == .inconclusive } && looks.last?.judgement.verdict == .fail)
             let reason = try #require(ended.reason)
-            #expect(reason.hasPrefix("analysis failed: error-rate") && reason.contains("vs 0.0% on baseline") && reason.contains("; regression shown: error-rate ratio in ["), "reason: \(reason)")
+            #expect(reason.hasPrefix("analysis failed: error-rate") && reason.contains("vs 0.0% on baseline") && reason.contains("; regression shown: error-rate ratio ≥ "), "reason: \(reason)")
             #expect(ended.rollbackPlan.first == .routeToStable(target: "dc1"), "traffic first: \(ended.rollbackPlan)")
 
             let analysis = try #require(try await harness.engine.rollouts.analyses(rolloutID: rollout.id).first)

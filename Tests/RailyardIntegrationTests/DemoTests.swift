@@ -49,7 +49,7 @@ import Testing
         let payin = rollouts.first { $0["service"] as? String == "payin" && $0["version"] as? String == "v2" }?["analysis"] as? String ?? ""
         #expect(payin.hasPrefix("pass: error-rate ") && payin.contains("; canary error rate at most ") && payin.contains("within the acceptable 2.0%"), "\(payin)")
         let v3 = rollouts.last?["analysis"] as? String ?? ""
-        #expect(v3.hasPrefix("fail: error-rate ") && v3.contains("regression shown: error-rate ratio in ["), "\(v3)")
+        #expect(v3.hasPrefix("fail: error-rate ") && v3.contains("regression shown: error-rate ratio ≥ "), "\(v3)")
         let trains = try #require(summary["trains"] as? [[String: Any]])
         #expect(trains.map { "\($0["id"] as? String ?? "?") \($0["kind"] as? String ?? "?") \($0["state"] as? String ?? "?")" }
                 == ["2026.48 regular done", "2026.48-hotfix.1 hotfix done"])

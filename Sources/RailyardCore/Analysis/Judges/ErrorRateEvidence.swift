@@ -4,28 +4,30 @@ import Foundation
 ///
 /// A regression is harm on both counts: the canary-to-baseline error-rate ratio θ above the tolerated
 /// θ_max = 1 + `allowed_increase`, *and* the canary's own error rate q above `acceptable_rate` (a rate
-/// that is fine whatever the baseline; 0 switches that count off). Two sequences, each at α/2 (α when
-/// there is no acceptable rate):
+/// that is fine whatever the baseline; 0 switches that count off). Each decision reads one-sided
+/// sequences whose mixture weighs only the side it is looking for (`GridMixture.oneSidedBound`):
 ///
-/// - **fail** when the ratio's interval is wholly above θ_max and the rate's wholly above the acceptable
-///   rate. A canary that is not a regression has one of the two true values on the other side, so the
-///   interval that holds it must have missed: probability ≤ α/2.
-/// - **pass** when the ratio's interval is wholly at or below θ_max, or the rate's at or below the
-///   acceptable rate. A regression has both true values above, so either pass path is a miss of its
-///   sequence: probability ≤ α in all.
-/// - otherwise undecided, with both intervals in numbers. The deadline changes nothing.
+/// - **fail** when the ratio's lower bound is above θ_max and the rate's above the acceptable rate, each
+///   at level α. A canary that is not a regression has one of its two true values at or below its limit,
+///   so that sequence must have missed: probability ≤ α, whichever it is.
+/// - **pass** when the ratio's upper bound is at or below θ_max, or the rate's at or below the acceptable
+///   rate, each at α/2 (α without an acceptable rate). A regression has both true values above, so either
+///   pass path is a miss of its sequence: probability ≤ α in all.
+/// - otherwise undecided, with both two-sided intervals (at α/2) in numbers. The deadline changes nothing.
 struct ErrorRateEvidence: Sendable {
     let maxRatio: Double
     let acceptableRate: Double
-    /// The level each sequence is read at.
-    let sequenceAlpha: Double
+    /// The level of each fail-side sequence, and of each pass-side one (and of the intervals shown while undecided).
+    let failAlpha: Double
+    let passAlpha: Double
     private(set) var ratio = RateRatioSequence()
     private(set) var canaryRate = ErrorRateSequence()
 
     init(allowedIncrease: Double, acceptableRate: Double, alpha: Double) {
         maxRatio = 1 + max(0, allowedIncrease)
         self.acceptableRate = max(0, acceptableRate)
-        sequenceAlpha = self.acceptableRate > 0 ? alpha / 2 : alpha
+        failAlpha = alpha
+        passAlpha = self.acceptableRate > 0 ? alpha / 2 : alpha
     }
 
     mutating func add(baseline: IntervalCounts, canary: IntervalCounts) {
@@ -33,47 +35,52 @@ struct ErrorRateEvidence: Sendable {
         canaryRate.add(requests: canary.requests, errors: canary.errors)
     }
 
-    /// log(1/α') that each sequence's e-values are compared with.
-    var boundary: Double { log(1 / sequenceAlpha) }
+    /// log(1/α) that the fail side's e-values are compared with.
+    var boundary: Double { log(1 / failAlpha) }
 
     /// The weakest evidence against "no regression": the fail side's statistic, reaching `boundary` when
-    /// (up to the grid's step) a fail is shown. For plots and the live view; the verdict reads the intervals.
+    /// (up to the grid's step) a fail is shown. For plots and the live view; the verdict reads the bounds.
     var failStatistic: Double {
-        let againstRatio = ratio.intervals > 0 ? ratio.mixture.weakestEvidence(against: maxRatio, above: false) : 0
+        let againstRatio = ratio.intervals > 0 ? ratio.mixture.weakestOneSidedEvidence(against: maxRatio, above: false) : 0
         guard acceptableRate > 0 else { return againstRatio }
-        return min(againstRatio, canaryRate.mixture.weakestEvidence(against: acceptableRate, above: false))
+        return min(againstRatio, canaryRate.requests > 0 ? canaryRate.mixture.weakestOneSidedEvidence(against: acceptableRate, above: false) : 0)
     }
 
     struct Reading: Sendable {
         var verdict: VerdictKind?
+        /// The bounds the verdict rests on (one-sided, the open end at 0 or ∞), or the two-sided intervals while undecided.
         var ratio: (low: Double, high: Double)?
         var rate: (low: Double, high: Double)?
-        /// What the intervals say, in numbers, after the metric's observed rates.
+        /// What the bounds say, in numbers, after the metric's observed rates.
         var text: String
     }
 
     /// `undecided` opens the text when neither is shown ("no decision yet", or what the deadline says).
     func reading(undecided: String = "no decision yet") -> Reading {
-        let ratioInterval = ratio.interval(alpha: sequenceAlpha)
-        let rateInterval = acceptableRate > 0 ? canaryRate.interval(alpha: sequenceAlpha) : nil
-        let confidence = JudgeText.confidence(sequenceAlpha)
-        let ratioAbove = ratioInterval.map { $0.low > maxRatio } ?? false
-        let rateAbove = acceptableRate > 0 ? rateInterval.map { $0.low > acceptableRate } ?? false : true
-        if ratioAbove && rateAbove, let r = ratioInterval {
-            var text = "regression shown: error-rate ratio in \(Self.ratioRange(r)), above the tolerated \(Self.tolerance(maxRatio))"
-            if let q = rateInterval { text += ", and canary error rate in \(Self.rateRange(q)), above the acceptable \(JudgeText.percent(acceptableRate))" }
-            return Reading(verdict: .fail, ratio: ratioInterval, rate: rateInterval, text: text + " (\(confidence) confidence sequences)")
+        let ratioLow = ratio.lowerBound(alpha: failAlpha, beyond: maxRatio)
+        let rateLow = acceptableRate > 0 ? canaryRate.lowerBound(alpha: failAlpha, beyond: acceptableRate) : nil
+        let ratioAbove = ratioLow.map { $0 > maxRatio } ?? false
+        let rateAbove = acceptableRate > 0 ? rateLow.map { $0 > acceptableRate } ?? false : true
+        if ratioAbove && rateAbove, let r = ratioLow {
+            var text = "regression shown: error-rate ratio ≥ \(JudgeText.fixed(r, 2)), above the tolerated \(Self.tolerance(maxRatio))"
+            if let q = rateLow { text += ", and canary error rate ≥ \(JudgeText.percent(q)), above the acceptable \(JudgeText.percent(acceptableRate))" }
+            let sequences = acceptableRate > 0 ? "sequences" : "sequence"
+            return Reading(verdict: .fail, ratio: (r, .infinity), rate: rateLow.map { ($0, 1) },
+                           text: text + " (\(JudgeText.confidence(failAlpha)) one-sided confidence \(sequences))")
         }
-        if let r = ratioInterval, r.high <= maxRatio {
-            return Reading(verdict: .pass, ratio: ratioInterval, rate: rateInterval,
-                           text: "error rate at most \(Self.relative(r.high)) (ratio in \(Self.ratioRange(r)), \(confidence) confidence sequence), "
+        let confidence = JudgeText.confidence(passAlpha)
+        if let high = ratio.upperBound(alpha: passAlpha, beyond: maxRatio), high <= maxRatio {
+            return Reading(verdict: .pass, ratio: (0, high), rate: nil,
+                           text: "error rate at most \(Self.relative(high)) (ratio ≤ \(JudgeText.fixed(high, 2)), \(confidence) one-sided confidence sequence), "
                                + "within the tolerated \(Self.tolerance(maxRatio))")
         }
-        if let q = rateInterval, q.high <= acceptableRate {
-            return Reading(verdict: .pass, ratio: ratioInterval, rate: rateInterval,
-                           text: "canary error rate at most \(JudgeText.percent(q.high)) (in \(Self.rateRange(q)), \(confidence) confidence sequence), "
+        if acceptableRate > 0, let high = canaryRate.upperBound(alpha: passAlpha, beyond: acceptableRate), high <= acceptableRate {
+            return Reading(verdict: .pass, ratio: nil, rate: (0, high),
+                           text: "canary error rate at most \(JudgeText.percent(high)) (\(confidence) one-sided confidence sequence), "
                                + "within the acceptable \(JudgeText.percent(acceptableRate))")
         }
+        let ratioInterval = ratio.interval(alpha: passAlpha)
+        let rateInterval = acceptableRate > 0 ? canaryRate.interval(alpha: passAlpha) : nil
         var parts = [ratioInterval.map { "error-rate ratio in \(Self.ratioRange($0)) against the tolerated \(Self.tolerance(maxRatio))" }
                      ?? "error-rate ratio not bounded yet (no errors in either group)"]
         if acceptableRate > 0 {

@@ -39,4 +39,16 @@ public struct ErrorRateSequence: Sendable, Equatable {
         guard requests > 0 else { return nil }
         return mixture.interval(alpha: alpha, floor: 0, ceiling: 1)
     }
+
+    /// The one-sided lower bound at level 1 − α, its prior above `cut`; nil before any request.
+    public func lowerBound(alpha: Double, beyond cut: Double) -> Double? {
+        guard requests > 0 else { return nil }
+        return mixture.oneSidedBound(alpha: alpha, beyond: cut, above: true, floor: 0, ceiling: 1)
+    }
+
+    /// The one-sided upper bound at level 1 − α, its prior below `cut`; nil before any request.
+    public func upperBound(alpha: Double, beyond cut: Double) -> Double? {
+        guard requests > 0 else { return nil }
+        return mixture.oneSidedBound(alpha: alpha, beyond: cut, above: false, floor: 0, ceiling: 1)
+    }
 }

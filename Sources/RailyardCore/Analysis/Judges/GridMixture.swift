@@ -59,4 +59,45 @@ public struct GridMixture: Sendable, Equatable {
         for (j, v) in values.enumerated() where above ? logGrid[j] >= cut : logGrid[j] <= cut { weakest = min(weakest, v) }
         return weakest
     }
+
+    /// log e-values of the one-sided mixture: the prior kept only on the grid points beyond `cut` (above
+    /// it, or below it) and renormalised. Each is still a likelihood-ratio mixture with mean 1 under its
+    /// parameter, but all its weight sits where the alternative lives, so it rules out the other side
+    /// sooner than the two-sided mixture. nil when no grid point is beyond `cut`.
+    public func oneSidedLogEValues(beyond cut: Double, above: Bool) -> [Double]? {
+        let logCut = log(cut)
+        var terms: [Double] = []
+        var prior: [Double] = []
+        for j in logGrid.indices where above ? logGrid[j] > logCut : logGrid[j] < logCut {
+            terms.append(logLikelihood[j] + logPrior[j])
+            prior.append(logPrior[j])
+        }
+        guard !terms.isEmpty else { return nil }
+        let mixture = JudgeMath.logSumExp(terms) - JudgeMath.logSumExp(prior)
+        return logLikelihood.map { mixture - $0 }
+    }
+
+    /// The one-sided bound at level 1 − α from the mixture whose prior lies beyond `cut`: a lower bound
+    /// (`above`: every parameter below it ruled out) or an upper bound, taken one grid point outward;
+    /// `floor` and `ceiling` stand for the ends beyond the grid.
+    public func oneSidedBound(alpha: Double, beyond cut: Double, above: Bool, floor: Double, ceiling: Double) -> Double? {
+        guard let values = oneSidedLogEValues(beyond: cut, above: above) else { return nil }
+        let threshold = log(1 / min(max(alpha, 1e-12), 1))
+        if above {
+            guard let first = values.firstIndex(where: { $0 < threshold }) else { return exp(logGrid[logGrid.count - 1]) }
+            return first == 0 ? floor : exp(logGrid[first - 1])
+        }
+        guard let last = values.lastIndex(where: { $0 < threshold }) else { return exp(logGrid[0]) }
+        return last == logGrid.count - 1 ? ceiling : exp(logGrid[last + 1])
+    }
+
+    /// The smallest one-sided log e-value over the grid points at or below `value` (prior above it), or at
+    /// or above it (prior below it): how strongly that whole side is ruled out. 0 when it cannot be said.
+    public func weakestOneSidedEvidence(against value: Double, above: Bool) -> Double {
+        guard let values = oneSidedLogEValues(beyond: value, above: !above) else { return 0 }
+        let cut = log(value)
+        var weakest = Double.infinity
+        for (j, v) in values.enumerated() where above ? logGrid[j] >= cut : logGrid[j] <= cut { weakest = min(weakest, v) }
+        return weakest.isFinite ? weakest : 0
+    }
 }

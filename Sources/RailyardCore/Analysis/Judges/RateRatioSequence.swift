@@ -78,6 +78,19 @@ public struct RateRatioSequence: Sendable, Equatable {
         return mixture.interval(alpha: alpha, floor: 0, ceiling: .infinity)
     }
 
+    /// The one-sided lower bound (every ratio below it ruled out) at level 1 − α, its prior above `cut`
+    /// (the tolerated ratio: where a regression lives); nil before any error.
+    public func lowerBound(alpha: Double, beyond cut: Double) -> Double? {
+        guard intervals > 0 else { return nil }
+        return mixture.oneSidedBound(alpha: alpha, beyond: cut, above: true, floor: 0, ceiling: .infinity)
+    }
+
+    /// The one-sided upper bound at level 1 − α, its prior below `cut`; nil before any error.
+    public func upperBound(alpha: Double, beyond cut: Double) -> Double? {
+        guard intervals > 0 else { return nil }
+        return mixture.oneSidedBound(alpha: alpha, beyond: cut, above: false, floor: 0, ceiling: .infinity)
+    }
+
     /// Where the interval stands against the tolerated ratio `maxRatio`.
     public enum Standing: Sendable, Equatable {
         /// The whole interval is above the tolerance: a regression beyond it, at this confidence.
