@@ -84,6 +84,11 @@ extension AnalysisPlanner {
         /// Why this step cannot be enough at today's traffic, or why it cannot be predicted; nil when it is.
         public var warning: String?
 
+        /// The planner cannot say (another judge, no error-rate metric): not a sign the step is too short.
+        public var unpredictable: Bool {
+            prediction == nil && (warning == AnalysisPlanner.noErrorMetric || warning?.hasPrefix(AnalysisPlanner.otherJudge) == true)
+        }
+
         public init(wave: String, weight: Int, maxDuration: Double, maxExtension: Double, prediction: Prediction?, warning: String? = nil) {
             self.wave = wave
             self.weight = weight
@@ -115,13 +120,16 @@ extension AnalysisPlanner {
         return plans
     }
 
+    static let noErrorMetric = "no error-rate metric to predict"
+    static let otherJudge = "predicted for the sequential judge only"
+
     static func warning(_ plan: StepPlan, spec: AnalysisSpec, rate: Double) -> String? {
         let watched = plan.maxDuration + plan.maxExtension
         let limit = "max_duration \(DurationText.format(spec.maxDuration))" + (plan.maxExtension > 0 ? " and max_extension \(DurationText.format(spec.maxExtension))" : "")
         if plan.weight == 0 { return "the analysis runs at 0% canary weight (no setWeight before it in wave '\(plan.wave)'): it sees no traffic" }
         if rate <= 0 { return "no traffic measured: an analysis cannot pass at today's traffic" }
         guard let prediction = plan.prediction else {
-            return spec.judge == .sequential ? "no error-rate metric to predict" : "predicted for the sequential judge only (this one is \(spec.judge.rawValue))"
+            return spec.judge == .sequential ? noErrorMetric : otherJudge + " (this one is \(spec.judge.rawValue))"
         }
         guard let pass = prediction.passWithin else {
             return "\(limit) cannot be enough at today's traffic: a good version does not pass within \(DurationText.format(.seconds(Int(prediction.horizon)))) in 9 analyses of 10"

@@ -7,16 +7,33 @@ struct DeployCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deploy",
         abstract: "Roll out VERSION of SERVICE through the deployment process of railyard.yml.",
-        discussion: "Refused, with the reason, while another rollout of the same service is in flight.")
+        discussion: """
+            Refused, with the reason, while another rollout of the same service is in flight. Once the rollout \
+            has started, measures the service's traffic through each target's router for --traffic-window \
+            seconds and warns when an analysis step cannot decide within its max_duration and max_extension \
+            at that traffic (as `railyard analysis plan` predicts); the rollout goes on either way.
+            """)
     @OptionGroup var options: ClientOptions
     @Argument(help: "A service of railyard.yml.") var service: String
     @Argument(help: "The version to roll out.") var version: String
     @Flag(help: "Follow the rollout until it ends (exit 2 if it is rolled back).") var watch = false
+    @Option(help: "The config file whose analysis steps are checked against today's traffic.") var config: String = Defaults.configPath
+    @Option(help: "Seconds of live traffic measured for that check (0 skips it).") var trafficWindow: Double = 10
+
+    func validate() throws {
+        guard trafficWindow >= 0 else { throw ValidationError("--traffic-window must be a number of seconds, 0 to skip the check") }
+    }
 
     func run() async throws {
         let view = try await clientCall { try await options.client.deploy(service: service, version: version) }
-        if options.output == .json && !watch { try printJSON(view); return }
+        let check = DeployTrafficCheck(service: service, config: config, window: trafficWindow)
+        if options.output == .json && !watch {
+            try printJSON(view)
+            if trafficWindow > 0 { for line in await check.run(try options.client) { FileHandle.standardError.write(Data((line + "\n").utf8)) } }
+            return
+        }
         print("rollout \(view.id) started: \(view.service) \(view.version)")
+        if trafficWindow > 0 { for line in await check.run(try options.client) { print(line) } }
         if watch { try await RolloutWatcher(client: try await clientCall { try options.client }, output: options.output).follow(view.id) }
     }
 }

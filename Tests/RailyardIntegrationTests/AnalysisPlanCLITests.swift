@@ -7,7 +7,7 @@ import Testing
 
 /// `railyard analysis plan` on the binary against a real `railyard serve`: today's traffic measured
 /// through the dc1 router's counters while real pay-ins flow, each analysis step predicted, and a step
-/// whose max_duration cannot be enough named (exit 1).
+/// whose max_duration cannot be enough named (exit 1); `deploy` warns of the same step once the rollout started.
 @Suite("railyard analysis plan", .serialized)
 struct AnalysisPlanCLITests {
     static let waves = """
@@ -36,6 +36,9 @@ struct AnalysisPlanCLITests {
 
         let run = try await CLIExitCodeTests.railyard(["analysis", "plan", "payin", "--target", "dc1", "--config", config, "--window", "3",
                                                       "--output", "json", "--server", server.url], token: owner, limit: .seconds(300))
+        // deploy starts the rollout, then says the same of its steps: a warning, not a refusal (exit 0).
+        let deploy = try await CLIExitCodeTests.railyard(["deploy", "payin", "v2", "--config", config, "--traffic-window", "3", "--server", server.url],
+                                                         token: owner, limit: .seconds(300))
         sender.cancel()
         await sender.value
         let sent = traffic.counts
@@ -56,6 +59,13 @@ struct AnalysisPlanCLITests {
         #expect(pass > 0.6 * expected && pass < 1.6 * expected + 2, "pass within \(pass) s at \(rate) requests/s; about \(expected) s expected")
         #expect(steps.first?["warning"] == nil || steps.first?["warning"] is NSNull, "\(steps.first ?? [:])")
         #expect((steps.last?["warning"] as? String ?? "").hasPrefix("max_duration 1s cannot be enough at today's traffic: a good version needs "), "\(steps.last ?? [:])")
+
+        #expect(deploy.status == 0, "\(deploy.out) \(deploy.err)")
+        #expect(deploy.out.hasPrefix("rollout payin-v2-") && deploy.out.contains(" started: payin v2\n"), "\(deploy.out)")
+        #expect(deploy.out.contains("  ⚠ wave 'canary' (dc1, canary at 25%): max_duration 1s cannot be enough at today's traffic: a good version needs "),
+                "\(deploy.out)")
+        #expect(deploy.out.contains("    see: railyard analysis plan payin --target dc1"), "\(deploy.out)")
+        #expect(deploy.out.components(separatedBy: "⚠").count == 2, "only the 1 s step is too short: \(deploy.out)")
 
         let bad = try await CLIExitCodeTests.railyard(["analysis", "plan", "payout", "--target", "dc1", "--config", config, "--server", server.url], token: owner)
         #expect(bad.status != 0 && bad.err.contains("no service 'payout' in \(config) (services: payin)"), "\(bad.out) \(bad.err)")
