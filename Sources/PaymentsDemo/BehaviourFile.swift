@@ -7,6 +7,7 @@ import Yams
 /// payin:
 ///   v2: { failure_rate: 0.04 }
 ///   v3: {}
+///   v4: { failure_rate: 0.3, healthy_requests: 500 }   # each instance fails only after 500 good payments
 /// fx:
 ///   v2: { extra_latency_ms: 30 }
 /// ```
@@ -100,6 +101,10 @@ public enum BehaviourFile {
                 guard value.tag.rawValue == Tag.Name.int.rawValue, let ms = value.int, ms >= 0
                 else { throw field.error("expected a non-negative integer (milliseconds)", path: path) }
                 behaviour.extraLatencyMs = ms
+            case .healthyRequests:
+                guard value.tag.rawValue == Tag.Name.int.rawValue, let count = value.int, count >= 0
+                else { throw field.error("expected a non-negative integer (payment requests served well before the faults begin)", path: path) }
+                behaviour.healthyRequests = count
             case nil:
                 let known = VersionBehaviour.CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
                 throw field.error("unknown key (expected one of: \(known))", path: path)

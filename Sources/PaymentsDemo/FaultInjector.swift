@@ -32,7 +32,8 @@ final class FaultInjector: Sendable {
             count += 1
             return count
         }
-        if shouldFail(request: n) {
+        // The first `healthyRequests` are served well: the faults start late.
+        if n > behaviour.healthyRequests, shouldFail(request: n - behaviour.healthyRequests) {
             throw DemoHTTPError(
                 .internalServerError,
                 "injected fault: \(label) fails \(behaviour.failureRate * 100)% of payment requests (request \(n))"

@@ -7,24 +7,29 @@ public struct VersionBehaviour: Sendable, Equatable, Codable {
     public var failureRate: Double
     /// Added to every payment request, faulty or not.
     public var extraLatencyMs: Int
+    /// Payment requests each instance serves well before its faults begin: a regression that starts late.
+    public var healthyRequests: Int
 
     /// No injected faults, no added latency: what a missing entry in the behaviour file means.
     public static let healthy = VersionBehaviour()
 
-    public init(failureRate: Double = 0, extraLatencyMs: Int = 0) {
+    public init(failureRate: Double = 0, extraLatencyMs: Int = 0, healthyRequests: Int = 0) {
         self.failureRate = failureRate
         self.extraLatencyMs = extraLatencyMs
+        self.healthyRequests = healthyRequests
     }
 
     // Snake case to match the behaviour file; both keys optional because absent means healthy.
     enum CodingKeys: String, CodingKey, CaseIterable {
         case failureRate = "failure_rate"
         case extraLatencyMs = "extra_latency_ms"
+        case healthyRequests = "healthy_requests"
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.failureRate = try container.decodeIfPresent(Double.self, forKey: .failureRate) ?? 0
         self.extraLatencyMs = try container.decodeIfPresent(Int.self, forKey: .extraLatencyMs) ?? 0
+        self.healthyRequests = try container.decodeIfPresent(Int.self, forKey: .healthyRequests) ?? 0
     }
 }

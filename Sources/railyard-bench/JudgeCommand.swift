@@ -22,7 +22,8 @@ struct JudgeCommand: ParsableCommand {
             two 40% slower).
 
             Judges:
-              sequential        Railyard's default, looking every --look seconds; a verdict once earned
+              sequential        Railyard's default, looking every --look seconds; after a pass its late-regression
+                                watch goes on until the horizon (the promotion), and an alarm turns it into a fail
               kayenta           Kayenta's NetflixACAJudge as written (Mann-Whitney at 98%, Hodges-Lehmann
                                 tolerance 0.25, IQR outlier removal, effect sizes at the tolerances), once at
                                 the horizon on --window-second steps

@@ -59,7 +59,9 @@ enum JudgeSimulation {
             if outcomes[judge] == nil { outcomes[judge] = JudgeOutcome(verdict: verdict, requests: requests(look), seconds: look.elapsed) }
         }
 
-        var tracker = SequentialJudge(spec: JudgeScenario.spec(.sequential, settings)).tracker()
+        let sequentialSpec = JudgeScenario.spec(.sequential, settings)
+        var tracker = SequentialJudge(spec: sequentialSpec).tracker()
+        var lateWatch: LateWatchState?
         let truth = scenario.model(settings, rate: rate)
         let null = scenario.boundary(settings, rate: rate)
         var alternative = truth
@@ -93,7 +95,20 @@ enum JudgeSimulation {
             look = simulator.step(seconds: settings.look)
             if outcomes[.sequential] == nil {
                 tracker.observe(look)
-                if let decided = tracker.decided { decide(.sequential, decided, look) }
+                if let decided = tracker.decided {
+                    decide(.sequential, decided, look)
+                    // As the product does: a pass ends the analysis, and the canary stays watched until promotion (the horizon here).
+                    if decided == .pass, let watch = LateWatchState.watch(for: sequentialSpec) {
+                        lateWatch = LateWatchState(watch: watch, baseline: look.baseline, canary: look.canary, at: Date(timeIntervalSince1970: look.elapsed))
+                    }
+                }
+            } else if var watching = lateWatch {
+                watching.look(baseline: look.baseline, canary: look.canary, at: Date(timeIntervalSince1970: look.elapsed))
+                lateWatch = watching
+                if watching.watch.alarmed {
+                    outcomes[.sequential] = JudgeOutcome(verdict: .fail, requests: requests(look), seconds: look.elapsed)
+                    lateWatch = nil
+                }
             }
             if oracleStarted && outcomes[.oracle] == nil {
                 let side = oracle.observe(canary: simulator.canaryCellCounts, baseline: simulator.baselineCellCounts)

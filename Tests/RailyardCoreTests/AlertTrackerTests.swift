@@ -140,6 +140,21 @@ struct AnalysisAlertsConfigTests {
         let config = try ConfigLoader.parse(sequential, file: "r.yml", baseDirectory: "/")
         guard case .analysis(let spec) = config.deployment.waves[0].steps[1] else { Issue.record("not an analysis"); return }
         #expect(spec.maxExtension == .seconds(300) && spec.maxDuration == .seconds(600))
+        #expect(spec.watchAfterPass == .seconds(3600), "watched an hour after a pass unless said otherwise")
+        let watched = try ConfigLoader.parse(sequential.replacingOccurrences(of: "max_extension: 5m", with: "watch_after_pass: 20m"), file: "r.yml", baseDirectory: "/")
+        guard case .analysis(let watchedSpec) = watched.deployment.waves[0].steps[1] else { Issue.record("not an analysis"); return }
+        #expect(watchedSpec.watchAfterPass == .seconds(1200))
+        #expect(LateWatchState.watch(for: watchedSpec)?.maxLooks == Int((1200 / watchedSpec.interval.timeInterval).rounded(.up)))
+        var off = watchedSpec
+        off.watchAfterPass = .zero
+        #expect(LateWatchState.watch(for: off) == nil)
+        do {
+            _ = try ConfigLoader.parse(sequential.replacingOccurrences(of: "max_extension: 5m", with: "watch_after_pass: forever"), file: "r.yml", baseDirectory: "/")
+            Issue.record("expected an error")
+        } catch let errors as ConfigErrors {
+            #expect(errors.diagnostics.map { "\($0.line): \($0.message)" }.contains("19: wave 'canary': analysis: 'watch_after_pass' must be a duration such as 500ms, 30s, 5m or 1h"),
+                    "\(errors.diagnostics.map(\.message))")
+        }
         // An error rate named without tolerances gets the sequential judge's: +50%, or 0.1% whatever the baseline.
         #expect(spec.metrics == [AnalysisMetricSpec(name: "errors", kind: .errorRate, allowedIncrease: 0.5, acceptableRate: 0.001),
                                  AnalysisMetricSpec(name: "pays", kind: .errorRate, allowedIncrease: 0.2, acceptableRate: 0.002)])

@@ -20,11 +20,13 @@ public struct AnalysisRecord: Codable, Sendable, Equatable {
     public var canaryStart: GroupCounters?
     /// The rollout step that runs it: a restart at that step resumes this analysis, or keeps its verdict.
     public var cursor: StepCursor?
+    /// After a pass, the canary still watched until its wave promotes.
+    public var lateWatch: LateWatchState?
 
     /// Spelt so that snake_case JSON (`rollout_id`) round-trips.
     enum CodingKeys: String, CodingKey {
         case id, rolloutID = "rolloutId", service, target, baselineVersion, canaryVersion, spec, startedAt, endedAt, verdict, reason,
-             baselineStart, canaryStart, cursor
+             baselineStart, canaryStart, cursor, lateWatch
     }
 
     public init(id: String, rolloutID: String, service: String, target: String, baselineVersion: String, canaryVersion: String,

@@ -16,9 +16,13 @@ public struct AnalysisSpec: Sendable, Equatable, Codable {
     /// How often metrics are read and judged.
     public var interval: Duration
     public var metrics: [AnalysisMetricSpec]
+    /// After a pass, how long the canary's error rate is still watched against its baseline, until the
+    /// wave promotes (`LateRegressionWatch`); 0: not at all.
+    public var watchAfterPass: Duration
 
     public init(judge: JudgeKind = .sequential, alpha: Double = 0.01, minSamples: Int = 100, maxDuration: Duration = .seconds(300),
-                interval: Duration = .seconds(5), metrics: [AnalysisMetricSpec] = AnalysisMetricSpec.defaults, maxExtension: Duration = .zero) {
+                interval: Duration = .seconds(5), metrics: [AnalysisMetricSpec] = AnalysisMetricSpec.defaults, maxExtension: Duration = .zero,
+                watchAfterPass: Duration = AnalysisSpec.defaultWatch) {
         self.judge = judge
         self.alpha = alpha
         self.minSamples = minSamples
@@ -26,11 +30,13 @@ public struct AnalysisSpec: Sendable, Equatable, Codable {
         self.maxExtension = maxExtension
         self.interval = interval
         self.metrics = metrics
+        self.watchAfterPass = watchAfterPass
     }
 
     public static let `default` = AnalysisSpec()
+    public static let defaultWatch: Duration = .seconds(3600)
 
-    enum CodingKeys: String, CodingKey { case judge, alpha, minSamples, maxDuration, maxExtension, interval, metrics }
+    enum CodingKeys: String, CodingKey { case judge, alpha, minSamples, maxDuration, maxExtension, interval, metrics, watchAfterPass }
 
     // Durations as seconds in JSON, not Swift's internal pair of integers.
     public init(from decoder: any Decoder) throws {
@@ -40,7 +46,8 @@ public struct AnalysisSpec: Sendable, Equatable, Codable {
                   maxDuration: .milliseconds(Int((try c.decode(Double.self, forKey: .maxDuration) * 1000).rounded())),
                   interval: .milliseconds(Int((try c.decode(Double.self, forKey: .interval) * 1000).rounded())),
                   metrics: try c.decode([AnalysisMetricSpec].self, forKey: .metrics),
-                  maxExtension: .milliseconds(Int(((try c.decodeIfPresent(Double.self, forKey: .maxExtension) ?? 0) * 1000).rounded())))
+                  maxExtension: .milliseconds(Int(((try c.decodeIfPresent(Double.self, forKey: .maxExtension) ?? 0) * 1000).rounded())),
+                  watchAfterPass: .milliseconds(Int(((try c.decodeIfPresent(Double.self, forKey: .watchAfterPass) ?? Self.defaultWatch.timeInterval) * 1000).rounded())))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -52,6 +59,7 @@ public struct AnalysisSpec: Sendable, Equatable, Codable {
         try c.encode(maxExtension.timeInterval, forKey: .maxExtension)
         try c.encode(interval.timeInterval, forKey: .interval)
         try c.encode(metrics, forKey: .metrics)
+        try c.encode(watchAfterPass.timeInterval, forKey: .watchAfterPass)
     }
 }
 

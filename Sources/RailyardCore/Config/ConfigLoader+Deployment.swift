@@ -95,7 +95,7 @@ extension ConfigLoader {
         return nil
     }
 
-    static let analysisKeys = ["judge", "alpha", "min_samples", "max_duration", "max_extension", "interval", "metrics"]
+    static let analysisKeys = ["judge", "alpha", "min_samples", "max_duration", "max_extension", "interval", "metrics", "watch_after_pass"]
     static let analysisMetricKeys = ["name", "kind", "critical", "allowed_increase", "acceptable_rate", "direction", "allowed_decrease", "min", "max",
                                      "failure_limit"]
 
@@ -122,6 +122,7 @@ extension ConfigLoader {
         }
         if let value = duration(fields, "max_duration", context: context) { spec.maxDuration = value }
         if let value = duration(fields, "max_extension", context: context) { spec.maxExtension = value }
+        if let value = duration(fields, "watch_after_pass", context: context) { spec.watchAfterPass = value }
         if let value = duration(fields, "interval", context: context) { spec.interval = value }
         if let metricsNode = fields["metrics"] {
             guard case .sequence(let items) = metricsNode, !items.isEmpty else {

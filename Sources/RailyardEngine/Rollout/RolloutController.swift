@@ -98,10 +98,17 @@ public actor RolloutController: Service {
         await withCheckedContinuation { waiter in slots[id]?.waiters.append(waiter) }
     }
 
+    /// How one round of driving a rollout ended.
+    enum DriveEnd: Sendable {
+        case done
+        /// The late-regression watch showed a regression after a pass: roll back, then drive on.
+        case lateRegression(String)
+    }
+
     func driveUntilStopped(_ id: String) async {
         guard let signal = slots[id]?.stopSignal else { return }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.drive(id) }
+            group.addTask { await self.driveAndWatch(id) }
             group.addTask { for await _ in signal { return } }
             await group.next()
             group.cancelAll()
@@ -109,6 +116,41 @@ public actor RolloutController: Service {
         for waiter in slots.removeValue(forKey: id)?.waiters ?? [] { waiter.resume() }
         // Listeners (`settle`) learn that nothing drives this rollout any more.
         if let record = try? await ports.store.rollout(id: id) { feed.publish(record) }
+    }
+
+    /// Drives the rollout beside its late-regression watch; when the watch shows a regression after a
+    /// pass, the steps are stopped, the failure stored, and the rollout driven on (its rollback).
+    func driveAndWatch(_ id: String) async {
+        let watcher = lateWatcher
+        while !Task.isCancelled {
+            let end = await withTaskGroup(of: DriveEnd.self) { group -> DriveEnd in
+                group.addTask { await self.drive(id); return .done }
+                group.addTask {
+                    // Ends on its own only with an alarm: the first child to end stops the other.
+                    if let reason = await watcher.run(id) { return .lateRegression(reason) }
+                    while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+                    return .done
+                }
+                let first = await group.next() ?? .done
+                group.cancelAll()
+                return first
+            }
+            guard !Task.isCancelled else { return }
+            guard case .lateRegression(let reason) = end else {
+                // The rollout ended: a watch still on is ended with why (its wave promoted, or the rollout rolled back).
+                _ = try? await watcher.watched(id)
+                return
+            }
+            // The steps have stopped (the group waited for them): the failure is stored, then the rollback runs.
+            do {
+                let current = try await ledger.existing(id)
+                try await ledger.transition(current, .stepFailed(reason: reason), message: "a late regression after the analysis passed: rolling back",
+                                            reason: reason)
+            } catch {
+                try? await ledger.audit(kind: "rollout.stalled", subject: id, message: "could not roll back after a late regression", reason: "\(error)")
+                return
+            }
+        }
     }
 
     /// Runs the rollout's next actions until it ends, waits for a person, or is cancelled (abort, shutdown).
@@ -199,6 +241,12 @@ public actor RolloutController: Service {
         case .promote:
             PromoteStep(fleet: fleet, ledger: ledger)
         }
+    }
+
+    var lateWatcher: LateRegressionWatcher {
+        let step = AnalysisStep(spec: .default, fleet: fleet, store: ports.store, metrics: ports.metrics, extractor: extractor, clock: ports.clock,
+                                feed: feed, ledger: ledger, telemetry: ports.telemetry)
+        return LateRegressionWatcher(analysisStep: step, machine: machine, store: ports.store, clock: ports.clock, feed: feed, ledger: ledger)
     }
 
     var rollbackExecutor: RollbackExecutor {

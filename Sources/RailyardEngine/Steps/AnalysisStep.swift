@@ -125,10 +125,16 @@ struct AnalysisStep: StepExecutor {
             analysis.endedAt = clock.now()
             analysis.verdict = judgement.verdict
             analysis.reason = judgement.reason
+            if judgement.verdict == .pass, let watch = LateWatchState.watch(for: spec) {
+                // A pass ends the analysis, not the looking: the canary stays watched until its wave promotes.
+                analysis.lateWatch = LateWatchState(watch: watch, baseline: now.baseline, canary: now.canary, at: clock.now())
+            }
             try await store.save(analysis)
             telemetry.analysisEnded(judgement.verdict)
             try await ledger.audit(kind: "analysis.\(judgement.verdict.rawValue)", subject: record.id,
-                                   message: "analysis \(analysis.id): \(judgement.verdict.rawValue)", reason: judgement.reason)
+                                   message: "analysis \(analysis.id): \(judgement.verdict.rawValue)"
+                                       + (analysis.lateWatch.map { "; its error rate stays watched against the baseline until the wave promotes (at most \(DurationText.format(spec.watchAfterPass)), \($0.watch.maxLooks) looks)" } ?? ""),
+                                   reason: judgement.reason)
             return try outcome(judgement.verdict, reason: judgement.reason, spec: spec, extended: extended)
         }
     }

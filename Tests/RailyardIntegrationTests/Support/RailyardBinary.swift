@@ -55,10 +55,11 @@ enum RailyardBinary {
         """
     }
 
-    /// Writes, into `folder`, a healthy payin fleet (`behaviour.yml`) and its railyard.yml with `waves`;
-    /// returns the path of the railyard.yml.
-    static func writePayinFleet(in folder: String, instances: String = "{ staging: 1, dc1: 2, dc2: 1 }", waves: String) throws -> String {
-        try "payin: {}\n".write(toFile: folder + "/behaviour.yml", atomically: true, encoding: .utf8)
+    /// Writes, into `folder`, a payin fleet (`behaviour.yml`: healthy unless said otherwise) and its railyard.yml
+    /// with `waves`; returns the path of the railyard.yml.
+    static func writePayinFleet(in folder: String, instances: String = "{ staging: 1, dc1: 2, dc2: 1 }", waves: String,
+                                behaviour: String = "payin: {}\n") throws -> String {
+        try behaviour.write(toFile: folder + "/behaviour.yml", atomically: true, encoding: .utf8)
         let config = folder + "/railyard.yml"
         try singleServiceConfig(behaviour: folder + "/behaviour.yml", instances: instances, waves: waves)
             .write(toFile: config, atomically: true, encoding: .utf8)

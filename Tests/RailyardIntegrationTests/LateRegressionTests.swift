@@ -1,0 +1,166 @@
+import Foundation
+import PaymentsDemo
+import RailyardAdapters
+import RailyardPorts
+import RailyardSimulation
+import Testing
+
+/// A canary that passes its analysis and turns bad afterwards, on real processes under real pay-ins:
+/// each v2 instance serves its first payments well, then fails 30% of them. The analysis passes on the
+/// good ones; the late-regression watch, still reading canary and baseline during the pause before
+/// promote, shows the regression and rolls back, with the numbers. Killed with SIGKILL in the middle of
+/// the watch, the restarted server resumes it from its stored state.
+@Suite(.serialized) struct LateRegressionTests {
+    static func waves(pause: String) -> String {
+        """
+            - name: canary
+              target: dc1
+              steps:
+                - deploy
+                - setWeight: 25
+                - analysis:
+                    interval: 1s
+                    max_duration: 2m
+                    watch_after_pass: 10m
+                    metrics:
+                      - { name: error-rate, kind: error_rate, acceptable_rate: 0.05 }
+                - pause: \(pause)
+                - promote
+        """
+    }
+
+    struct Watch {
+        var verdict: String?
+        var looks: Int
+        var ended: String?
+    }
+
+    static func watch(_ server: ServerProcess, rollout id: String) async throws -> Watch? {
+        let items = try await server.call("GET", "rollouts/\(id)/analyses")["items"] as? [[String: Any]] ?? []
+        guard let analysis = items.last else { return nil }
+        let late = analysis["late_watch"] as? [String: Any]
+        return Watch(verdict: analysis["verdict"] as? String, looks: (late?["watch"] as? [String: Any])?["looks"] as? Int ?? 0,
+                     ended: late?["ended"] as? String)
+    }
+
+    func run(healthyRequests: Int, killDuringWatch: Bool) async throws {
+        let folder = try RailyardBinary.temporaryFolder("late-regression")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let config = try RailyardBinary.writePayinFleet(in: folder, instances: "{ dc1: 2 }", waves: Self.waves(pause: "10m"),
+                                                        behaviour: "payin:\n  v2: { failure_rate: 0.3, healthy_requests: \(healthyRequests) }\n")
+        let state = folder + "/state", port = try FreePort.next()
+        var server = try ServerProcess(config: config, stateDirectory: state, port: port, log: folder + "/serve.log")
+        try await server.waitReady()
+        let status = try await server.call("POST", "fleet/up")
+        let router = try #require(routerURL(status, target: "dc1"))
+        let traffic = PaymentTraffic(routers: [router])
+        let sender = Task { await traffic.run(loops: 2, interval: .zero) }
+        let rollout = try await server.call("POST", "rollouts", body: #"{"service":"payin","version":"v2"}"#)
+        let id = try #require(rollout["id"] as? String)
+
+        var looksAtKill = 0
+        if killDuringWatch {
+            // The analysis has passed and the watch has looked a few times, before the faults begin: then the kill.
+            let deadline = ContinuousClock.now + .seconds(240)
+            while ContinuousClock.now < deadline {
+                if let watch = try await Self.watch(server, rollout: id), watch.verdict == "pass", watch.looks >= 3 { looksAtKill = watch.looks; break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            server.killHard()
+            #expect(looksAtKill >= 3, "killed during the watch")
+            try await Task.sleep(for: .seconds(2))
+            server = try ServerProcess(config: config, stateDirectory: state, port: port, log: folder + "/serve.log")
+            try await server.waitReady()
+        }
+        let done = try await server.waitForPhase(id, ["promoted", "rolled_back"], timeout: .seconds(400))
+        let watch = try await Self.watch(server, rollout: id)
+        let events = try await server.call("GET", "history?subject=\(id)&limit=500")["items"] as? [[String: Any]] ?? []
+        // After the rollback every payment goes to v1 again: they all succeed.
+        let failedBefore = traffic.counts.failed, sentBefore = traffic.counts.sent
+        try await traffic.waitFor(requests: sentBefore + 200, timeout: .seconds(120))
+        sender.cancel()
+        await sender.value
+        let ours = Set(RailyardBinary.processes(mentioning: folder))
+        let v2Left = RailyardBinary.processes(mentioning: "--version v2 ").filter(ours.contains)
+        let v1Running = RailyardBinary.processes(mentioning: "--version v1 ").filter(ours.contains)
+        _ = try? await server.call("POST", "fleet/down")
+        await server.exited()
+
+        let reason = done["reason"] as? String ?? ""
+        #expect(done["phase"] as? String == "rolled_back", "\(done["phase"] ?? "?"): \(reason)")
+        #expect(reason.contains("late regression after the pass: canary error rate ") && reason.contains(" since the pass vs "), "\(reason)")
+        #expect(watch?.verdict == "pass", "the analysis itself passed, on the good payments")
+        #expect((watch?.ended ?? "").contains("after the late regression"), "the watch ended with the rollback: \(watch?.ended ?? "nil")")
+        let kinds = events.compactMap { $0["kind"] as? String }
+        #expect(kinds.contains("analysis.pass") && kinds.contains("analysis.late_regression") && kinds.contains("rollout.step_failed"), "\(kinds)")
+        #expect(traffic.counts.failed == failedBefore, "after the rollback no payment failed (v1 serves them all)")
+        #expect(v2Left.isEmpty, "no v2 instance left (ps)")
+        #expect(v1Running.count == 2, "v1's two stable instances serve dc1 (ps): \(v1Running.count)")
+        if killDuringWatch {
+            #expect((watch?.looks ?? 0) > looksAtKill, "the watch went on from its stored looks: \(looksAtKill) at the kill, \(watch?.looks ?? 0) at the end")
+            #expect(!kinds.filter { $0 == "analysis.started" }.isEmpty && kinds.filter { $0 == "analysis.started" }.count == 1)
+        }
+    }
+
+    @Test func aRegressionAfterThePassIsCaughtBeforePromotionAndRolledBack() async throws {
+        try await run(healthyRequests: 400, killDuringWatch: false)
+    }
+
+    @Test func killedDuringTheWatchTheRestartedServerResumesItAndStillCatchesTheRegression() async throws {
+        try await run(healthyRequests: 2500, killDuringWatch: true)
+    }
+}
+
+/// SIGKILL of `railyard serve` at seeded random moments of the late-regression watch (after a pass,
+/// during the pause before promote), under payment traffic, one kill per rollout of a good version.
+/// After each: the rollout promoted, its watch ended at the promote (resumed, not lost), exactly the new
+/// version's instances run (`ps`), and no payment failed. `RAILYARD_WATCH_CRASH_KILLS` sizes it (3 in CI).
+@Suite(.serialized) struct LateWatchCrashSweepTests {
+    @Test func killedAtRandomMomentsOfTheWatchEachRolloutEndsPromotedWithNothingLost() async throws {
+        let kills = Int(ProcessInfo.processInfo.environment["RAILYARD_WATCH_CRASH_KILLS"] ?? "") ?? 3
+        var rng = Xoshiro256StarStar(seed: 20261201)
+        let folder = try RailyardBinary.temporaryFolder("watch-sweep")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let config = try RailyardBinary.writePayinFleet(in: folder, instances: "{ dc1: 2 }", waves: LateRegressionTests.waves(pause: "6s"))
+        let state = folder + "/state", port = try FreePort.next()
+        var server = try ServerProcess(config: config, stateDirectory: state, port: port, log: folder + "/serve.log")
+        try await server.waitReady()
+        let status = try await server.call("POST", "fleet/up")
+        let router = try #require(routerURL(status, target: "dc1"))
+        let traffic = PaymentTraffic(routers: [router])
+        let sender = Task { await traffic.run(loops: 2, interval: .zero) }
+        var previous = "v1"
+        for round in 0..<kills {
+            let version = "v\(round + 2)"
+            let rollout = try await server.call("POST", "rollouts", body: #"{"service":"payin","version":"\#(version)"}"#)
+            let id = try #require(rollout["id"] as? String)
+            let deadline = ContinuousClock.now + .seconds(240)
+            while ContinuousClock.now < deadline {
+                if let watch = try await LateRegressionTests.watch(server, rollout: id), watch.verdict == "pass", watch.looks >= 1 { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let delay = Double(rng.next() % 1000) / 1000 * 4
+            try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+            server.killHard()
+            #expect(RailyardBinary.processes(mentioning: "serve --config \(config)").isEmpty)
+            server = try ServerProcess(config: config, stateDirectory: state, port: port, log: folder + "/serve.log")
+            try await server.waitReady()
+            let done = try await server.waitForPhase(id, ["promoted", "rolled_back"], timeout: .seconds(300))
+            let watch = try await LateRegressionTests.watch(server, rollout: id)
+            let ours = Set(RailyardBinary.processes(mentioning: folder))
+            let running = RailyardBinary.processes(mentioning: "--version \(version) ").filter(ours.contains)
+            let old = RailyardBinary.processes(mentioning: "--version \(previous) ").filter(ours.contains)
+            #expect(done["phase"] as? String == "promoted", "round \(round), killed \(delay) s into the watch: \(done["reason"] ?? "")")
+            #expect(watch?.ended == "wave 'canary' reached its promote", "the watch was resumed and ended at the promote: \(watch?.ended ?? "nil")")
+            #expect(running.count == 2 && old.isEmpty, "round \(round): \(running.count) \(version) and \(old.count) \(previous) instances (ps)")
+            previous = version
+        }
+        try await traffic.waitFor(requests: traffic.counts.sent + 100, timeout: .seconds(60))
+        sender.cancel()
+        await sender.value
+        _ = try? await server.call("POST", "fleet/down")
+        await server.exited()
+        #expect(traffic.counts.failed == 0, "no payment failed through \(kills) kills")
+        #expect(RailyardBinary.processes(mentioning: folder).isEmpty, "nothing left running")
+    }
+}
