@@ -30,17 +30,10 @@ import Testing
 
     @Test func aVersionLikeTheStableOneIsNeverFailed() async throws {
         let count = Self.analyses
-        let folder = try RailyardBinary.temporaryFolder("analysis-aa")
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let config = try RailyardBinary.writePayinFleet(in: folder, instances: "{ dc1: 2 }", waves: Self.waves(count))
-        let server = try ServerProcess(config: config, stateDirectory: folder + "/state", port: try FreePort.next(), log: folder + "/serve.log")
-        try await server.waitReady()
-        let status = try await server.call("POST", "fleet/up")
-        let router = try #require(routerURL(status, target: "dc1"))
-        let traffic = PaymentTraffic(routers: [router])
-        let sender = Task { await traffic.run(loops: 2, interval: .zero) }
-        let rollout = try await server.call("POST", "rollouts", body: #"{"service":"payin","version":"v2"}"#)
-        let id = try #require(rollout["id"] as? String)
+        let run = try await PayinFleetUnderTraffic.start("analysis-aa", waves: Self.waves(count))
+        defer { try? FileManager.default.removeItem(atPath: run.folder) }
+        let (server, traffic, folder) = (run.server, run.traffic, run.folder)
+        let id = try await run.deploy("v2")
 
         var approvals = 0
         var phase = ""
@@ -55,8 +48,7 @@ import Testing
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        sender.cancel()
-        await sender.value
+        await run.stopTraffic()
         let items = try await server.call("GET", "rollouts/\(id)/analyses")["items"] as? [[String: Any]] ?? []
         _ = try? await server.call("POST", "fleet/down")
         await server.exited()

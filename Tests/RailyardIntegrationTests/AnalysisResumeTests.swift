@@ -45,29 +45,20 @@ import Glibc
     }
 
     @Test func killedDuringAnAnalysisResumesItWithItsEvidence() async throws {
-        let folder = try RailyardBinary.temporaryFolder("analysis-resume")
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let config = try RailyardBinary.writePayinFleet(in: folder, instances: "{ dc1: 2 }", waves: Self.waves)
-        let state = folder + "/state", port = try FreePort.next()
-
-        var server = try ServerProcess(config: config, stateDirectory: state, port: port, log: folder + "/serve.log")
-        try await server.waitReady()
-        let status = try await server.call("POST", "fleet/up")
-        let dc1Router = try #require(routerURL(status, target: "dc1"))
-        let traffic = PaymentTraffic(routers: [dc1Router])
-        let sender = Task { await traffic.run(loops: 2, interval: .zero) }
-        let rollout = try await server.call("POST", "rollouts", body: #"{"service":"payin","version":"v2"}"#)
-        let id = try #require(rollout["id"] as? String)
+        var run = try await PayinFleetUnderTraffic.start("analysis-resume", waves: Self.waves)
+        defer { try? FileManager.default.removeItem(atPath: run.folder) }
+        let (config, state, folder, traffic) = (run.config, run.state, run.folder, run.traffic)
+        let id = try await run.deploy("v2")
 
         // Three looks with canary traffic, still undecided: then the kill.
         var before: [Look] = []
         let deadline = ContinuousClock.now + .seconds(240)
         while ContinuousClock.now < deadline {
-            before = try await report(server, rollout: id).looks
+            before = try await report(run.server, rollout: id).looks
             if before.count >= 3, before.last?.canary ?? 0 > 0 { break }
             try await Task.sleep(for: .milliseconds(200))
         }
-        server.killHard()
+        run.server.killHard()
         // What the dead server left in its store.
         let store = try await StoreFactory.open(.sqlite(path: state + "/railyard.sqlite"))
         let stored = try #require(try await store.analyses(rolloutID: id).last, "the analysis is stored")
@@ -78,14 +69,13 @@ import Glibc
         let sentAtKill = traffic.counts.sent
         try await traffic.waitFor(requests: sentAtKill + 100, timeout: .seconds(240))
 
-        server = try ServerProcess(config: config, stateDirectory: state, port: port, log: folder + "/serve.log")
-        try await server.waitReady()
-        let done = try await server.waitForPhase(id, ["promoted", "rolled_back", "awaiting_approval"], timeout: .seconds(400))
+        run.server = try ServerProcess(config: config, stateDirectory: state, port: run.port, log: folder + "/serve.log")
+        try await run.server.waitReady()
+        let done = try await run.server.waitForPhase(id, ["promoted", "rolled_back", "awaiting_approval"], timeout: .seconds(400))
         #expect(done["phase"] as? String == "promoted", "\(done["reason"] as? String ?? "")")
-        sender.cancel()
-        await sender.value
+        await run.stopTraffic()
 
-        let (analyses, after) = try await report(server, rollout: id)
+        let (analyses, after) = try await report(run.server, rollout: id)
         #expect(analyses.count == 1, "one analysis, resumed, not a second one started over: \(analyses.map { $0["id"] ?? "?" })")
         #expect(analyses.first?["verdict"] as? String == "pass")
         let reason = analyses.first?["reason"] as? String ?? ""
@@ -95,7 +85,7 @@ import Glibc
         #expect(atKill.looks >= before.count && Array(after.prefix(before.count)) == before && after.count > atKill.looks,
                 "\(before.count) looks seen and \(atKill.looks) stored at the kill; after: \(after.prefix(6))")
         #expect(zip(after, after.dropFirst()).allSatisfy { $0.elapsed < $1.elapsed && $0.canary <= $1.canary }, "looks in order, counters growing")
-        let events = try await server.call("GET", "history?subject=\(id)&limit=500")["items"] as? [[String: Any]] ?? []
+        let events = try await run.server.call("GET", "history?subject=\(id)&limit=500")["items"] as? [[String: Any]] ?? []
         let resumed = events.filter { $0["kind"] as? String == "analysis.resumed" }
         #expect(resumed.count == 1 && (resumed.first?["message"] as? String ?? "").contains("resumed after a restart with its \(atKill.looks) looks"),
                 "\(resumed.map { $0["message"] ?? "" })")
@@ -103,13 +93,13 @@ import Glibc
         #expect(traffic.counts.failed == 0, "no payment failed, before, during or after the kill")
 
         // What runs is what should: v2 alone in dc1, no baseline left (ps, not only the store).
-        let groups = groupsOf(try await server.call("GET", "status"), target: "dc1", service: "payin")
+        let groups = groupsOf(try await run.server.call("GET", "status"), target: "dc1", service: "payin")
         #expect(groups.count == 1 && groups.first?["version"] as? String == "v2" && groups.first?["weight"] as? Int == 100, "\(groups)")
         let ours = Set(RailyardBinary.processes(mentioning: folder))
         #expect(RailyardBinary.processes(mentioning: "--version v1 ").filter(ours.contains).isEmpty, "no v1 instance (stable or baseline) left running")
         #expect(RailyardBinary.processes(mentioning: "--version v2 ").filter(ours.contains).count == 2, "v2's two instances run")
-        _ = try? await server.call("POST", "fleet/down")
-        await server.exited()
+        _ = try? await run.server.call("POST", "fleet/down")
+        await run.server.exited()
         #expect(RailyardBinary.processes(mentioning: folder).isEmpty, "nothing left running")
     }
 }

@@ -44,42 +44,31 @@ import Testing
     }
 
     func run(healthyRequests: Int, killDuringWatch: Bool) async throws {
-        let folder = try RailyardBinary.temporaryFolder("late-regression")
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let config = try RailyardBinary.writePayinFleet(in: folder, instances: "{ dc1: 2 }", waves: Self.waves(pause: "10m"),
-                                                        behaviour: "payin:\n  v2: { failure_rate: 0.3, healthy_requests: \(healthyRequests) }\n")
-        let state = folder + "/state", port = try FreePort.next()
-        var server = try ServerProcess(config: config, stateDirectory: state, port: port, log: folder + "/serve.log")
-        try await server.waitReady()
-        let status = try await server.call("POST", "fleet/up")
-        let router = try #require(routerURL(status, target: "dc1"))
-        let traffic = PaymentTraffic(routers: [router])
-        let sender = Task { await traffic.run(loops: 2, interval: .zero) }
-        let rollout = try await server.call("POST", "rollouts", body: #"{"service":"payin","version":"v2"}"#)
-        let id = try #require(rollout["id"] as? String)
+        var run = try await PayinFleetUnderTraffic.start("late-regression", waves: Self.waves(pause: "10m"),
+                                                         behaviour: "payin:\n  v2: { failure_rate: 0.3, healthy_requests: \(healthyRequests) }\n")
+        defer { try? FileManager.default.removeItem(atPath: run.folder) }
+        let (folder, traffic) = (run.folder, run.traffic)
+        let id = try await run.deploy("v2")
 
         var looksAtKill = 0
         if killDuringWatch {
             // The analysis has passed and the watch has looked a few times, before the faults begin: then the kill.
             let deadline = ContinuousClock.now + .seconds(240)
             while ContinuousClock.now < deadline {
-                if let watch = try await Self.watch(server, rollout: id), watch.verdict == "pass", watch.looks >= 3 { looksAtKill = watch.looks; break }
+                if let watch = try await Self.watch(run.server, rollout: id), watch.verdict == "pass", watch.looks >= 3 { looksAtKill = watch.looks; break }
                 try await Task.sleep(for: .milliseconds(100))
             }
-            server.killHard()
             #expect(looksAtKill >= 3, "killed during the watch")
-            try await Task.sleep(for: .seconds(2))
-            server = try ServerProcess(config: config, stateDirectory: state, port: port, log: folder + "/serve.log")
-            try await server.waitReady()
+            try await run.killAndRestart()
         }
+        let server = run.server
         let done = try await server.waitForPhase(id, ["promoted", "rolled_back"], timeout: .seconds(400))
         let watch = try await Self.watch(server, rollout: id)
         let events = try await server.call("GET", "history?subject=\(id)&limit=500")["items"] as? [[String: Any]] ?? []
         // After the rollback every payment goes to v1 again: they all succeed.
         let failedBefore = traffic.counts.failed, sentBefore = traffic.counts.sent
         try await traffic.waitFor(requests: sentBefore + 200, timeout: .seconds(120))
-        sender.cancel()
-        await sender.value
+        await run.stopTraffic()
         let ours = Set(RailyardBinary.processes(mentioning: folder))
         let v2Left = RailyardBinary.processes(mentioning: "--version v2 ").filter(ours.contains)
         let v1Running = RailyardBinary.processes(mentioning: "--version v1 ").filter(ours.contains)
@@ -119,34 +108,23 @@ import Testing
     @Test func killedAtRandomMomentsOfTheWatchEachRolloutEndsPromotedWithNothingLost() async throws {
         let kills = Int(ProcessInfo.processInfo.environment["RAILYARD_WATCH_CRASH_KILLS"] ?? "") ?? 3
         var rng = Xoshiro256StarStar(seed: 20261201)
-        let folder = try RailyardBinary.temporaryFolder("watch-sweep")
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let config = try RailyardBinary.writePayinFleet(in: folder, instances: "{ dc1: 2 }", waves: LateRegressionTests.waves(pause: "6s"))
-        let state = folder + "/state", port = try FreePort.next()
-        var server = try ServerProcess(config: config, stateDirectory: state, port: port, log: folder + "/serve.log")
-        try await server.waitReady()
-        let status = try await server.call("POST", "fleet/up")
-        let router = try #require(routerURL(status, target: "dc1"))
-        let traffic = PaymentTraffic(routers: [router])
-        let sender = Task { await traffic.run(loops: 2, interval: .zero) }
+        var run = try await PayinFleetUnderTraffic.start("watch-sweep", waves: LateRegressionTests.waves(pause: "6s"))
+        defer { try? FileManager.default.removeItem(atPath: run.folder) }
+        let (folder, traffic) = (run.folder, run.traffic)
         var previous = "v1"
         for round in 0..<kills {
             let version = "v\(round + 2)"
-            let rollout = try await server.call("POST", "rollouts", body: #"{"service":"payin","version":"\#(version)"}"#)
-            let id = try #require(rollout["id"] as? String)
+            let id = try await run.deploy(version)
             let deadline = ContinuousClock.now + .seconds(240)
             while ContinuousClock.now < deadline {
-                if let watch = try await LateRegressionTests.watch(server, rollout: id), watch.verdict == "pass", watch.looks >= 1 { break }
+                if let watch = try await LateRegressionTests.watch(run.server, rollout: id), watch.verdict == "pass", watch.looks >= 1 { break }
                 try await Task.sleep(for: .milliseconds(50))
             }
             let delay = Double(rng.next() % 1000) / 1000 * 4
             try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
-            server.killHard()
-            #expect(RailyardBinary.processes(mentioning: "serve --config \(config)").isEmpty)
-            server = try ServerProcess(config: config, stateDirectory: state, port: port, log: folder + "/serve.log")
-            try await server.waitReady()
-            let done = try await server.waitForPhase(id, ["promoted", "rolled_back"], timeout: .seconds(300))
-            let watch = try await LateRegressionTests.watch(server, rollout: id)
+            try await run.killAndRestart()
+            let done = try await run.server.waitForPhase(id, ["promoted", "rolled_back"], timeout: .seconds(300))
+            let watch = try await LateRegressionTests.watch(run.server, rollout: id)
             let ours = Set(RailyardBinary.processes(mentioning: folder))
             let running = RailyardBinary.processes(mentioning: "--version \(version) ").filter(ours.contains)
             let old = RailyardBinary.processes(mentioning: "--version \(previous) ").filter(ours.contains)
@@ -156,10 +134,9 @@ import Testing
             previous = version
         }
         try await traffic.waitFor(requests: traffic.counts.sent + 100, timeout: .seconds(60))
-        sender.cancel()
-        await sender.value
-        _ = try? await server.call("POST", "fleet/down")
-        await server.exited()
+        await run.stopTraffic()
+        _ = try? await run.server.call("POST", "fleet/down")
+        await run.server.exited()
         #expect(traffic.counts.failed == 0, "no payment failed through \(kills) kills")
         #expect(RailyardBinary.processes(mentioning: folder).isEmpty, "nothing left running")
     }
