@@ -4,7 +4,7 @@ import RailyardPorts
 
 /// After an analysis passed, until its wave promotes: reads the canary and its baseline at every
 /// analysis interval and feeds the stored `LateWatchState`, saving it before anything is done about it.
-/// Runs beside the rollout's steps (the controller's `driveUntilStopped`); returns the reason when the
+/// Runs beside the rollout's steps (the controller's `driveAndWatch`); returns the reason when the
 /// watch shows a late regression, for the controller to roll back.
 struct LateRegressionWatcher {
     let analysisStep: AnalysisStep
