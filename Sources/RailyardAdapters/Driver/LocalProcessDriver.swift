@@ -67,7 +67,16 @@ public struct LocalProcessDriver: InstanceDriver {
             try? await Task.sleep(for: .milliseconds(20))
         }
         kill(-process.pid, SIGKILL)
-        for _ in 0..<100 where isAlive(process) { try? await Task.sleep(for: .milliseconds(10)) }
+        // The signal reaches the group's members when the kernel gets to them: wait until none runs, not only the leader.
+        for _ in 0..<200 where isAlive(process) || Self.groupRuns(process.pid) { try? await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    /// Whether a process of group `group` still runs (zombies, dead and awaiting a parent's wait, do not).
+    static func groupRuns(_ group: Int32) -> Bool {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).contains { name in
+            guard let pid = Int32(name), let stat = stat(of: pid) else { return false }
+            return stat.group == group && stat.state != "Z" && stat.state != "X"
+        }
     }
 
     // MARK: Owned processes
@@ -88,15 +97,15 @@ public struct LocalProcessDriver: InstanceDriver {
 
     // MARK: /proc
 
-    struct ProcStat { var state: String; var startTime: String }
+    struct ProcStat { var state: String; var group: Int32; var startTime: String }
 
     static func stat(of pid: Int32) -> ProcStat? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = text.lastIndex(of: ")") else { return nil }
-        // Fields after the command name (which may hold spaces): state is field 3, starttime field 22.
+        // Fields after the command name (which may hold spaces): state is field 3, the process group field 5, starttime field 22.
         let fields = text[text.index(after: close)...].split(separator: " ")
         guard fields.count > 19 else { return nil }
-        return ProcStat(state: String(fields[0]), startTime: String(fields[19]))
+        return ProcStat(state: String(fields[0]), group: Int32(fields[2]) ?? -1, startTime: String(fields[19]))
     }
 
     static func startTime(of pid: Int32) -> String? { stat(of: pid)?.startTime }
