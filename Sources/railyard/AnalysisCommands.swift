@@ -76,9 +76,7 @@ extension AnalysisCommand {
             guard window > 0 else { throw ValidationError("--window must be a number of seconds above 0") }
             let client = try options.client
             if options.output == .text { print("measuring \(service) through \(target)'s router for \(JudgeWords.seconds(window))…") }
-            let first = try await clientCall { try await client.status() }
-            try await Task.sleep(for: .milliseconds(Int(window * 1000)))
-            let second = try await clientCall { try await client.status() }
+            let (first, second) = try await clientCall { try await Self.twoReadings(client, window: window) }
             let (requests, errors) = Self.delta(first, second, service: service, target: target)
             let rate = requests / window, errorRate = requests > 0 ? errors / requests : 0
             let plans = AnalysisPlanner.plan(loaded.deployment, target: target, totalRate: rate, errorRate: errorRate)
@@ -94,6 +92,13 @@ extension AnalysisCommand {
             var service, target: String
             var requestsPerSecond, errorRate: Double
             var steps: [AnalysisPlanner.StepPlan]
+        }
+
+        /// Two readings of the routers' counters, `window` seconds apart: today's traffic is their difference.
+        static func twoReadings(_ client: RailyardClient, window: Double) async throws -> (FleetStatus, FleetStatus) {
+            let first = try await client.status()
+            try await Task.sleep(for: .milliseconds(Int(window * 1000)))
+            return (first, try await client.status())
         }
 
         /// Requests and errors the service's groups served through `target`'s router between two readings.

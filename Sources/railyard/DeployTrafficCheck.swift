@@ -25,9 +25,7 @@ struct DeployTrafficCheck {
         var lines = ["checking the analysis steps against today's traffic (\(JudgeWords.seconds(window)); --traffic-window 0 skips)…"]
         let first: FleetStatus, second: FleetStatus
         do {
-            first = try await client.status()
-            try await Task.sleep(for: .milliseconds(Int(window * 1000)))
-            second = try await client.status()
+            (first, second) = try await AnalysisCommand.Plan.twoReadings(client, window: window)
         } catch {
             return lines + ["traffic check skipped: \(error)"]
         }

@@ -54,7 +54,7 @@ public struct LateWatchState: Codable, Sendable, Equatable {
             + "\(rate(y, b)) of \(JudgeText.count(b)) on baseline; the watch's evidence for a ratio of \(JudgeText.fixed(watch.alternativeRatio, 2))× "
             + "over the tolerated \(JudgeText.fixed(watch.maxRatio, 2))× reached \(JudgeText.fixed(watch.ratioEvidence, 1))"
         if watch.acceptableRate > 0 {
-            text += ", and for a rate of \(JudgeText.percent(min(2 * watch.acceptableRate, 0.999))) over the acceptable \(JudgeText.percent(watch.acceptableRate)) "
+            text += ", and for a rate of \(JudgeText.percent(watch.alternativeRate)) over the acceptable \(JudgeText.percent(watch.acceptableRate)) "
                 + "\(JudgeText.fixed(watch.rateEvidence, 1))"
         }
         return text + " (log(1 + R), against log(1 + \(watch.maxLooks) looks / α \(watch.alpha)) = \(JudgeText.fixed(watch.threshold, 1)))"

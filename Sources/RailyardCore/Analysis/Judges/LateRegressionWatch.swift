@@ -42,6 +42,9 @@ public struct LateRegressionWatch: Sendable, Codable, Equatable {
         self.maxLooks = max(1, maxLooks)
     }
 
+    /// The canary's own rate its rate detector tests for: twice the acceptable one.
+    public var alternativeRate: Double { min(2 * acceptableRate, 0.999) }
+
     /// log(1 + N/α): what both statistics must reach (R_t ≥ N/α).
     public var threshold: Double { log1p(Double(maxLooks) / alpha) }
 
@@ -69,7 +72,7 @@ public struct LateRegressionWatch: Sendable, Codable, Equatable {
         if acceptableRate > 0 {
             var rateE = 0.0
             if m > 0 {
-                let q0 = acceptableRate, q1 = min(2 * acceptableRate, 0.999)
+                let q0 = acceptableRate, q1 = alternativeRate
                 let failed = min(max(x, 0), m)
                 rateE = failed * log(q1 / q0) + (m - failed) * (log1p(-q1) - log1p(-q0))
             }
