@@ -8,6 +8,7 @@ import Yams
 ///   v2: { failure_rate: 0.04 }
 ///   v3: {}
 ///   v4: { failure_rate: 0.3, healthy_requests: 500 }   # each instance fails only after 500 good payments
+///   v5: { slow_rate: 0.05, slow_latency_ms: 300 }      # one payment in 20 takes 300 ms more: a slower tail
 /// fx:
 ///   v2: { extra_latency_ms: 30 }
 /// ```
@@ -90,13 +91,22 @@ public enum BehaviourFile {
     private static func behaviour(from node: Node, key: String, path: String) throws -> VersionBehaviour {
         var behaviour = VersionBehaviour.healthy
         for (field, value) in try entries(of: node, key: key, path: path) {
-            switch VersionBehaviour.CodingKeys(rawValue: field.name) {
-            case .failureRate:
-                // Quoted numbers are strings in YAML; accepting them would hide a typo-prone file.
+            // Quoted numbers are strings in YAML; accepting them would hide a typo-prone file.
+            let fraction = { () throws -> Double in
                 guard value.tag.rawValue == Tag.Name.float.rawValue || value.tag.rawValue == Tag.Name.int.rawValue, let rate = value.float,
                       rate.isFinite, (0...1).contains(rate)
                 else { throw field.error("expected a number between 0 and 1", path: path) }
-                behaviour.failureRate = rate
+                return rate
+            }
+            switch VersionBehaviour.CodingKeys(rawValue: field.name) {
+            case .failureRate:
+                behaviour.failureRate = try fraction()
+            case .slowRate:
+                behaviour.slowRate = try fraction()
+            case .slowLatencyMs:
+                guard value.tag.rawValue == Tag.Name.int.rawValue, let ms = value.int, ms >= 0
+                else { throw field.error("expected a non-negative integer (milliseconds)", path: path) }
+                behaviour.slowLatencyMs = ms
             case .extraLatencyMs:
                 guard value.tag.rawValue == Tag.Name.int.rawValue, let ms = value.int, ms >= 0
                 else { throw field.error("expected a non-negative integer (milliseconds)", path: path) }

@@ -13,24 +13,27 @@ final class FaultInjector: Sendable {
 
     private let behaviour: VersionBehaviour
     private let ratePPM: Int
+    private let slowPPM: Int
     private let label: String
     private let requestCount = Mutex(0)
 
     init(behaviour: VersionBehaviour, service: DemoService, version: String) {
         self.behaviour = behaviour
         self.ratePPM = Int((min(max(behaviour.failureRate, 0), 1) * Double(Self.scale)).rounded())
+        self.slowPPM = Int((min(max(behaviour.slowRate, 0), 1) * Double(Self.scale)).rounded())
         self.label = "\(service.rawValue) \(version)"
     }
 
-    /// Call first thing in a payment handler: sleeps the extra latency, then throws a 500 if this request is
-    /// one of those that fail.
+    /// Call first thing in a payment handler: sleeps the extra latency (more for the slow ones, spread
+    /// evenly like the faults), then throws a 500 if this request is one of those that fail.
     func apply() async throws {
-        if behaviour.extraLatencyMs > 0 {
-            try await Task.sleep(for: .milliseconds(behaviour.extraLatencyMs))
-        }
         let n = requestCount.withLock { count in
             count += 1
             return count
+        }
+        let slow = behaviour.slowLatencyMs > 0 && Self.hit(n, ppm: slowPPM) ? behaviour.slowLatencyMs : 0
+        if behaviour.extraLatencyMs + slow > 0 {
+            try await Task.sleep(for: .milliseconds(behaviour.extraLatencyMs + slow))
         }
         // The first `healthyRequests` are served well: the faults start late.
         if n > behaviour.healthyRequests, shouldFail(request: n - behaviour.healthyRequests) {
@@ -41,7 +44,10 @@ final class FaultInjector: Sendable {
         }
     }
 
-    func shouldFail(request n: Int) -> Bool {
-        n * ratePPM / Self.scale > (n - 1) * ratePPM / Self.scale
+    func shouldFail(request n: Int) -> Bool { Self.hit(n, ppm: ratePPM) }
+
+    /// Request n is one of a rate's: floor(n · rate) steps up at n.
+    static func hit(_ n: Int, ppm: Int) -> Bool {
+        n * ppm / scale > (n - 1) * ppm / scale
     }
 }

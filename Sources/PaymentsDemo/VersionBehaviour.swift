@@ -9,14 +9,19 @@ public struct VersionBehaviour: Sendable, Equatable, Codable {
     public var extraLatencyMs: Int
     /// Payment requests each instance serves well before its faults begin: a regression that starts late.
     public var healthyRequests: Int
+    /// Fraction (0...1) of payment requests delayed by `slowLatencyMs` more: a slower tail, the median unmoved.
+    public var slowRate: Double
+    public var slowLatencyMs: Int
 
     /// No injected faults, no added latency: what a missing entry in the behaviour file means.
     public static let healthy = VersionBehaviour()
 
-    public init(failureRate: Double = 0, extraLatencyMs: Int = 0, healthyRequests: Int = 0) {
+    public init(failureRate: Double = 0, extraLatencyMs: Int = 0, healthyRequests: Int = 0, slowRate: Double = 0, slowLatencyMs: Int = 0) {
         self.failureRate = failureRate
         self.extraLatencyMs = extraLatencyMs
         self.healthyRequests = healthyRequests
+        self.slowRate = slowRate
+        self.slowLatencyMs = slowLatencyMs
     }
 
     // Snake case to match the behaviour file; both keys optional because absent means healthy.
@@ -24,6 +29,8 @@ public struct VersionBehaviour: Sendable, Equatable, Codable {
         case failureRate = "failure_rate"
         case extraLatencyMs = "extra_latency_ms"
         case healthyRequests = "healthy_requests"
+        case slowRate = "slow_rate"
+        case slowLatencyMs = "slow_latency_ms"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -31,5 +38,7 @@ public struct VersionBehaviour: Sendable, Equatable, Codable {
         self.failureRate = try container.decodeIfPresent(Double.self, forKey: .failureRate) ?? 0
         self.extraLatencyMs = try container.decodeIfPresent(Int.self, forKey: .extraLatencyMs) ?? 0
         self.healthyRequests = try container.decodeIfPresent(Int.self, forKey: .healthyRequests) ?? 0
+        self.slowRate = try container.decodeIfPresent(Double.self, forKey: .slowRate) ?? 0
+        self.slowLatencyMs = try container.decodeIfPresent(Int.self, forKey: .slowLatencyMs) ?? 0
     }
 }

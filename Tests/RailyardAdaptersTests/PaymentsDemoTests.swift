@@ -146,6 +146,26 @@ struct PaymentsDemoTests {
         }
     }
 
+    @Test func slowRateDelaysExactlyThatShareAndTheHistogramShowsTheTail() async throws {
+        // One payment in 10 takes 300 ms more: requests 10 and 20 of 20; the histogram's tail holds exactly those.
+        try await withDemoServer(.payin, "v2", behaviour: VersionBehaviour(slowRate: 0.1, slowLatencyMs: 300)) { base in
+            for _ in 0..<20 {
+                let reply = try await Self.send(.POST, "\(base)/payins", json: #"{"wallet":"w-1","amount":1000,"currency":"EUR"}"#)
+                #expect(reply.status == 201, "slow, not failed")
+            }
+            let metrics = try await Self.send(.GET, "\(base)/metrics").body
+            let bucket = { (le: String) in
+                metrics.split(separator: "\n").first { $0.hasPrefix("http_request_duration_seconds_bucket{") && $0.contains(#"route="/payins""#)
+                    && $0.contains(#"le="\#(le)""#) }.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
+            }
+            #expect(bucket("0.25") == 18, "18 fast payments:\n\(metrics)")
+            #expect(bucket("0.5") == 20, "2 between 300 and 500 ms")
+        }
+        let table = try BehaviourFile.parse("payin:\n  v5: { slow_rate: 0.05, slow_latency_ms: 300 }\n", path: "b.yml")
+        #expect(BehaviourFile.behaviour(for: .payin, version: "v5", in: table) == VersionBehaviour(slowRate: 0.05, slowLatencyMs: 300))
+        #expect(throws: BehaviourFileError.self) { try BehaviourFile.parse("payin: { v5: { slow_rate: 2 } }", path: "b.yml") }
+    }
+
     @Test func metricsTextParsesLineByLine() async throws {
         try await withDemoServer(.wallet, "v1") { base in
             _ = try await Self.send(.POST, "\(base)/wallets", json: #"{"owner":"alice","currency":"EUR"}"#)

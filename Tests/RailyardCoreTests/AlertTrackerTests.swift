@@ -180,6 +180,42 @@ struct AnalysisAlertsConfigTests {
         }
     }
 
+    @Test func aLatencyQuantileIsReadWithTheTailsToleranceAndChecked() throws {
+        let sequential = Self.base.replacingOccurrences(of: "judge: mann-whitney", with: "judge: sequential")
+            .replacingOccurrences(of: "min_samples: 50", with: "max_extension: 5m")
+            .replacingOccurrences(of: "kind: error_rate, critical: true", with: "kind: error_rate")
+        let tail = sequential.replacingOccurrences(of: "- { name: slow, kind: latency, allowed_increase: 0.2 }", with: "- { name: p99, kind: latency, quantile: 0.99 }")
+        guard case .analysis(let spec) = try ConfigLoader.parse(tail, file: "r.yml", baseDirectory: "/").deployment.waves[0].steps[1] else {
+            Issue.record("not an analysis"); return
+        }
+        #expect(spec.metrics[1] == AnalysisMetricSpec(name: "p99", kind: .latency, allowedIncrease: 0.5, quantile: 0.99), "+50% more slow requests unless said otherwise")
+        let tight = sequential.replacingOccurrences(of: "- { name: slow, kind: latency, allowed_increase: 0.2 }",
+                                                    with: "- { name: p99, kind: latency, quantile: 0.999, allowed_increase: 0.2 }")
+        guard case .analysis(let tightSpec) = try ConfigLoader.parse(tight, file: "r.yml", baseDirectory: "/").deployment.waves[0].steps[1] else { return }
+        #expect(tightSpec.metrics[1].allowedIncrease == 0.2 && tightSpec.metrics[1].quantile == 0.999)
+        let stored = try JSONDecoder().decode(AnalysisMetricSpec.self, from: try JSONEncoder().encode(tightSpec.metrics[1]))
+        #expect(stored == tightSpec.metrics[1], "stored and read back with its quantile")
+
+        let bad = sequential.replacingOccurrences(of: "- { name: slow, kind: latency, allowed_increase: 0.2 }", with: "- { name: p99, kind: latency, quantile: 99 }")
+            .replacingOccurrences(of: "- { name: errors, kind: error_rate }", with: "- { name: errors, kind: error_rate, quantile: 0.99 }")
+        do {
+            _ = try ConfigLoader.parse(bad, file: "r.yml", baseDirectory: "/")
+            Issue.record("expected errors")
+        } catch let errors as ConfigErrors {
+            let lines = errors.diagnostics.map { "\($0.line): \($0.message)" }
+            #expect(lines.contains("23: wave 'canary': analysis metric 'errors': quantile reads the latency tail; an error rate has none"), "\(lines)")
+            #expect(lines.contains("24: wave 'canary': analysis metric 'p99': quantile must be a fraction from 0.5 to below 1 (0.99 = p99)"), "\(lines)")
+        }
+        let mannWhitney = Self.base.replacingOccurrences(of: "- { name: slow, kind: latency, allowed_increase: 0.2 }", with: "- { name: p99, kind: latency, quantile: 0.99 }")
+        do {
+            _ = try ConfigLoader.parse(mannWhitney, file: "r.yml", baseDirectory: "/")
+            Issue.record("expected an error")
+        } catch let errors as ConfigErrors {
+            #expect(errors.diagnostics.map(\.message).contains("wave 'canary': analysis metric 'p99': 'quantile' is read by the sequential judge only; this analysis uses mann-whitney"),
+                    "\(errors.diagnostics.map(\.message))")
+        }
+    }
+
     @Test func metricsStoredBeforeDirectionAndMinExistedStillRead() throws {
         // As the store wrote an analysis's metrics before `direction`, `allowedDecrease` and `min`.
         let stored = #"{"name":"latency","kind":"latency","critical":false,"allowedIncrease":0.1,"max":0.5,"failureLimit":2}"#

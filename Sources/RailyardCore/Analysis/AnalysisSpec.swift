@@ -79,6 +79,10 @@ public struct AnalysisMetricSpec: Sendable, Equatable, Codable {
     /// sequential, error rate only: a canary error rate at or below this is acceptable whatever the
     /// baseline's (0.001 = 0.1%; 0: none). What a service with no errors at all earns its pass on.
     public var acceptableRate: Double
+    /// sequential, latency only: judge the tail at this quantile (0.99: p99) instead of the whole
+    /// distribution's shift; `allowedIncrease` then tolerates that many more requests beyond the baseline's
+    /// quantile (`TailEvidence`). nil: the whole distribution.
+    public var quantile: Double?
     /// mann-whitney only: which way is worse; the sequential judge fails upward only (`increase`).
     public var direction: Direction
     /// mann-whitney only: relative decrease tolerated when `direction` is decrease or either (0.3 = −30%).
@@ -91,8 +95,10 @@ public struct AnalysisMetricSpec: Sendable, Equatable, Codable {
     public var failureLimit: Int
 
     public init(name: String, kind: Kind, critical: Bool = true, allowedIncrease: Double = 0, acceptableRate: Double = 0,
-                direction: Direction = .increase, allowedDecrease: Double = 0, min: Double? = nil, max: Double? = nil, failureLimit: Int = 2) {
+                direction: Direction = .increase, allowedDecrease: Double = 0, min: Double? = nil, max: Double? = nil, failureLimit: Int = 2,
+                quantile: Double? = nil) {
         self.name = name
+        self.quantile = quantile
         self.kind = kind
         self.critical = critical
         self.allowedIncrease = allowedIncrease
@@ -104,7 +110,7 @@ public struct AnalysisMetricSpec: Sendable, Equatable, Codable {
         self.failureLimit = failureLimit
     }
 
-    /// Analyses stored before `direction`, `allowedDecrease`, `min` and `acceptableRate` existed read with their defaults.
+    /// Analyses stored before `direction`, `allowedDecrease`, `min`, `acceptableRate` and `quantile` existed read with their defaults.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(name: try c.decode(String.self, forKey: .name), kind: try c.decode(Kind.self, forKey: .kind),
@@ -113,7 +119,8 @@ public struct AnalysisMetricSpec: Sendable, Equatable, Codable {
                   direction: try c.decodeIfPresent(Direction.self, forKey: .direction) ?? .increase,
                   allowedDecrease: try c.decodeIfPresent(Double.self, forKey: .allowedDecrease) ?? 0,
                   min: try c.decodeIfPresent(Double.self, forKey: .min), max: try c.decodeIfPresent(Double.self, forKey: .max),
-                  failureLimit: try c.decode(Int.self, forKey: .failureLimit))
+                  failureLimit: try c.decode(Int.self, forKey: .failureLimit),
+                  quantile: try c.decodeIfPresent(Double.self, forKey: .quantile))
     }
 
     /// The sequential judge's error-rate tolerance when the config names none: a canary may fail up to
@@ -121,6 +128,9 @@ public struct AnalysisMetricSpec: Sendable, Equatable, Codable {
     /// tolerance a pass needs a canary shown *better*, which a good version rarely is.
     public static let sequentialErrorAllowance = 0.5
     public static let defaultAcceptableRate = 0.001
+    /// The tail's tolerance when the config names none: +50% more canary requests beyond the baseline's
+    /// quantile (at p99: the canary's p98.5 may reach the baseline's p99).
+    public static let tailAllowance = 0.5
 
     public static let defaults = [
         AnalysisMetricSpec(name: "error-rate", kind: .errorRate, critical: true, allowedIncrease: Self.sequentialErrorAllowance,

@@ -96,8 +96,8 @@ extension ConfigLoader {
     }
 
     static let analysisKeys = ["judge", "alpha", "min_samples", "max_duration", "max_extension", "interval", "metrics", "watch_after_pass"]
-    static let analysisMetricKeys = ["name", "kind", "critical", "allowed_increase", "acceptable_rate", "direction", "allowed_decrease", "min", "max",
-                                     "failure_limit"]
+    static let analysisMetricKeys = ["name", "kind", "critical", "allowed_increase", "acceptable_rate", "quantile", "direction", "allowed_decrease",
+                                     "min", "max", "failure_limit"]
 
     mutating func readAnalysis(_ node: Node, wave: String) -> AnalysisSpec? {
         if case .scalar = node, node.string?.isEmpty ?? true { return .default }
@@ -147,6 +147,16 @@ extension ConfigLoader {
         if kind == .errorRate && judge == .sequential {
             metric.allowedIncrease = AnalysisMetricSpec.sequentialErrorAllowance
             metric.acceptableRate = AnalysisMetricSpec.defaultAcceptableRate
+        }
+        if let node = fields["quantile"] {
+            if kind != .latency {
+                error(at: node, "\(context) metric '\(name)': quantile reads the latency tail; an error rate has none")
+            } else if let value = node.float, value >= 0.5, value < 1 {
+                metric.quantile = value
+                metric.allowedIncrease = AnalysisMetricSpec.tailAllowance
+            } else {
+                error(at: node, "\(context) metric '\(name)': quantile must be a fraction from 0.5 to below 1 (0.99 = p99)")
+            }
         }
         if let node = fields["critical"] {
             if let value = node.bool { metric.critical = value } else { error(at: node, "\(context) metric '\(name)': critical must be true or false") }
@@ -198,7 +208,7 @@ extension ConfigLoader {
 
     /// Which judges read each metric setting: one the chosen judge ignores is an error, never silently dropped.
     static let metricKeyReaders: [String: [AnalysisSpec.JudgeKind]] = [
-        "allowed_increase": [.sequential, .mannWhitney], "acceptable_rate": [.sequential], "direction": [.mannWhitney], "allowed_decrease": [.mannWhitney],
+        "allowed_increase": [.sequential, .mannWhitney], "acceptable_rate": [.sequential], "quantile": [.sequential], "direction": [.mannWhitney], "allowed_decrease": [.mannWhitney],
         "min": [.threshold], "max": [.threshold], "failure_limit": [.threshold],
     ]
 

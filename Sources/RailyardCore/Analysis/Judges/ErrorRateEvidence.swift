@@ -15,6 +15,19 @@ import Foundation
 ///   pass path is a miss of its sequence: probability ≤ α in all.
 /// - otherwise undecided, with both two-sided intervals (at α/2) in numbers. The deadline changes nothing.
 struct ErrorRateEvidence: Sendable {
+    /// How the texts name what is counted: errors, or the requests slower than a latency bound (`TailEvidence`).
+    struct Wording: Sendable {
+        /// "error rate"
+        var rate: String
+        /// "error-rate ratio"
+        var ratio: String
+        /// Why no ratio is bounded yet: "no errors in either group".
+        var nothingCounted: String
+
+        static let errors = Wording(rate: "error rate", ratio: "error-rate ratio", nothingCounted: "no errors in either group")
+    }
+
+    let wording: Wording
     let maxRatio: Double
     let acceptableRate: Double
     /// The level of each fail-side sequence, and of each pass-side one (and of the intervals shown while undecided).
@@ -23,7 +36,8 @@ struct ErrorRateEvidence: Sendable {
     private(set) var ratio = RateRatioSequence()
     private(set) var canaryRate = ErrorRateSequence()
 
-    init(allowedIncrease: Double, acceptableRate: Double, alpha: Double) {
+    init(allowedIncrease: Double, acceptableRate: Double, alpha: Double, wording: Wording = .errors) {
+        self.wording = wording
         maxRatio = 1 + max(0, allowedIncrease)
         self.acceptableRate = max(0, acceptableRate)
         failAlpha = alpha
@@ -62,8 +76,8 @@ struct ErrorRateEvidence: Sendable {
         let ratioAbove = ratioLow.map { $0 > maxRatio } ?? false
         let rateAbove = acceptableRate > 0 ? rateLow.map { $0 > acceptableRate } ?? false : true
         if ratioAbove && rateAbove, let r = ratioLow {
-            var text = "regression shown: error-rate ratio ≥ \(JudgeText.fixed(r, 2)), above the tolerated \(Self.tolerance(maxRatio))"
-            if let q = rateLow { text += ", and canary error rate ≥ \(JudgeText.percent(q)), above the acceptable \(JudgeText.percent(acceptableRate))" }
+            var text = "regression shown: \(wording.ratio) ≥ \(JudgeText.fixed(r, 2)), above the tolerated \(Self.tolerance(maxRatio))"
+            if let q = rateLow { text += ", and canary \(wording.rate) ≥ \(JudgeText.percent(q)), above the acceptable \(JudgeText.percent(acceptableRate))" }
             let sequences = acceptableRate > 0 ? "sequences" : "sequence"
             return Reading(verdict: .fail, ratio: (r, .infinity), rate: rateLow.map { ($0, 1) },
                            text: text + " (\(JudgeText.confidence(failAlpha)) one-sided confidence \(sequences))")
@@ -71,20 +85,20 @@ struct ErrorRateEvidence: Sendable {
         let confidence = JudgeText.confidence(passAlpha)
         if let high = ratio.upperBound(alpha: passAlpha, beyond: maxRatio), high <= maxRatio {
             return Reading(verdict: .pass, ratio: (0, high), rate: nil,
-                           text: "error rate at most \(Self.relative(high)) (ratio ≤ \(JudgeText.fixed(high, 2)), \(confidence) one-sided confidence sequence), "
+                           text: "\(wording.rate) at most \(Self.relative(high)) (ratio ≤ \(JudgeText.fixed(high, 2)), \(confidence) one-sided confidence sequence), "
                                + "within the tolerated \(Self.tolerance(maxRatio))")
         }
         if acceptableRate > 0, let high = canaryRate.upperBound(alpha: passAlpha, beyond: acceptableRate), high <= acceptableRate {
             return Reading(verdict: .pass, ratio: nil, rate: (0, high),
-                           text: "canary error rate at most \(JudgeText.percent(high)) (\(confidence) one-sided confidence sequence), "
+                           text: "canary \(wording.rate) at most \(JudgeText.percent(high)) (\(confidence) one-sided confidence sequence), "
                                + "within the acceptable \(JudgeText.percent(acceptableRate))")
         }
         let ratioInterval = ratio.interval(alpha: passAlpha)
         let rateInterval = acceptableRate > 0 ? canaryRate.interval(alpha: passAlpha) : nil
-        var parts = [ratioInterval.map { "error-rate ratio in \(Self.ratioRange($0)) against the tolerated \(Self.tolerance(maxRatio))" }
-                     ?? "error-rate ratio not bounded yet (no errors in either group)"]
+        var parts = [ratioInterval.map { "\(wording.ratio) in \(Self.ratioRange($0)) against the tolerated \(Self.tolerance(maxRatio))" }
+                     ?? "\(wording.ratio) not bounded yet (\(wording.nothingCounted))"]
         if acceptableRate > 0 {
-            parts.append(rateInterval.map { "canary error rate in \(Self.rateRange($0)) against the acceptable \(JudgeText.percent(acceptableRate))" }
+            parts.append(rateInterval.map { "canary \(wording.rate) in \(Self.rateRange($0)) against the acceptable \(JudgeText.percent(acceptableRate))" }
                          ?? "no canary request yet")
         }
         return Reading(verdict: nil, ratio: ratioInterval, rate: rateInterval,

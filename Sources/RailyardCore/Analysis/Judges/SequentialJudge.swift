@@ -7,6 +7,8 @@ import Foundation
 ///   1 + `allowed_increase`, rate above `acceptable_rate`); pass when either shows the canary within it.
 /// - **Latency** (`MetricEvidence`): mixture e-processes on the shift of the whole distribution; fail when
 ///   "worse beyond the allowance" reaches log(1/α'), pass when its mirror rules that out.
+/// - **Latency at a quantile** (`TailEvidence`, a metric with `quantile`): the share of requests slower than
+///   the baseline's p99 bound, read with the error rate's confidence sequences.
 /// - α' = α / (number of metrics), so the whole analysis is wrong with probability at most α, however
 ///   many looks. Every look counts, from the first request: no minimum sample gate.
 /// - The deadline (`final`) never passes: an undecided metric stays **inconclusive**, with its numbers,
@@ -55,9 +57,11 @@ public struct SequentialTracker: Sendable {
         var evidence: MetricEvidence?
         /// Error-rate metrics.
         var errors: ErrorRateEvidence?
+        /// Latency metrics with a quantile.
+        var tail: TailEvidence?
         var decision: Decision?
 
-        var failStatistic: Double { errors?.failStatistic ?? evidence?.failStatistic ?? 0 }
+        var failStatistic: Double { errors?.failStatistic ?? tail?.failStatistic ?? evidence?.failStatistic ?? 0 }
     }
 
     private(set) var metrics: [MetricState]
@@ -80,9 +84,13 @@ public struct SequentialTracker: Sendable {
         self.metricAlpha = metricAlpha
         boundary = log(1 / metricAlpha)
         metrics = spec.metrics.map { m in
-            m.kind == .errorRate
-                ? MetricState(spec: m, errors: ErrorRateEvidence(allowedIncrease: m.allowedIncrease, acceptableRate: m.acceptableRate, alpha: metricAlpha))
-                : MetricState(spec: m, evidence: MetricEvidence(allowedIncrease: m.allowedIncrease))
+            if m.kind == .errorRate {
+                return MetricState(spec: m, errors: ErrorRateEvidence(allowedIncrease: m.allowedIncrease, acceptableRate: m.acceptableRate, alpha: metricAlpha))
+            }
+            if let quantile = m.quantile {
+                return MetricState(spec: m, tail: TailEvidence(quantile: quantile, allowedIncrease: m.allowedIncrease, alpha: metricAlpha))
+            }
+            return MetricState(spec: m, evidence: MetricEvidence(allowedIncrease: m.allowedIncrease))
         }
     }
 
@@ -122,6 +130,16 @@ public struct SequentialTracker: Sendable {
                 verdict = decided
                 statistic = errors.failStatistic
                 text = reading.text
+            } else if var tail = metrics[i].tail {
+                let reference = pooled.isEmpty ? [] : HistogramMath.perBucket(look.baseline.latencyBuckets).counts
+                tail.add(baseline: baseline, canary: canary, reference: reference, bounds: look.baseline.latencyBuckets.map(\.le))
+                metrics[i].tail = tail
+                guard metrics[i].decision == nil else { continue }
+                let reading = tail.reading(undecided: "no decision yet", baselineRequests: reference.reduce(0, +))
+                guard let decided = reading.verdict else { continue }
+                verdict = decided
+                statistic = tail.failStatistic
+                text = reading.text
             } else if var evidence = metrics[i].evidence {
                 evidence.add(baseline: baseline, canary: canary, pooled: pooled)
                 metrics[i].evidence = evidence
@@ -140,7 +158,7 @@ public struct SequentialTracker: Sendable {
                     statistic = evidence.passStatistic
                 } else { continue }
             } else { continue }
-            let values = Self.values(metrics[i].spec.kind, look)
+            let values = Self.values(metrics[i].spec, look)
             metrics[i].decision = Decision(verdict: verdict, statistic: statistic, baselineValue: values.baseline,
                                            canaryValue: values.canary, baseline: look.baseline, canary: look.canary,
                                            elapsed: look.elapsed, text: text)
@@ -167,16 +185,17 @@ public struct SequentialTracker: Sendable {
     /// The current fail-side statistic of each metric (a log e-value), in spec order.
     public var statistics: [Double] { metrics.map(\.failStatistic) }
 
-    static func values(_ kind: AnalysisMetricSpec.Kind, _ look: AnalysisLook) -> (baseline: Double, canary: Double) {
-        switch kind {
+    static func values(_ metric: AnalysisMetricSpec, _ look: AnalysisLook) -> (baseline: Double, canary: Double) {
+        switch metric.kind {
         case .errorRate:
             return (look.baseline.requests > 0 ? look.baseline.errors / look.baseline.requests : .nan,
                     look.canary.requests > 0 ? look.canary.errors / look.canary.requests : .nan)
         case .latency:
             let b = HistogramMath.perBucket(look.baseline.latencyBuckets)
             let c = HistogramMath.perBucket(look.canary.latencyBuckets)
-            return (HistogramMath.quantile(0.5, bounds: b.bounds, counts: b.counts),
-                    HistogramMath.quantile(0.5, bounds: c.bounds, counts: c.counts))
+            let q = metric.quantile ?? 0.5
+            return (HistogramMath.quantile(q, bounds: b.bounds, counts: b.counts),
+                    HistogramMath.quantile(q, bounds: c.bounds, counts: c.counts))
         }
     }
 
@@ -191,9 +210,9 @@ public struct SequentialTracker: Sendable {
         for m in metrics {
             let name = m.spec.name
             let kind = m.spec.kind
-            let metricBoundary = m.errors?.boundary ?? boundary
+            let metricBoundary = m.errors?.boundary ?? m.tail?.counts?.boundary ?? boundary
             if let d = m.decision, d.verdict == .fail || gap(for: kind) == nil {
-                let compared = Self.comparison(kind, name: name, baseline: d.baselineValue, canary: d.canaryValue,
+                let compared = Self.comparison(m.spec, baseline: d.baselineValue, canary: d.canaryValue,
                                                baselineCounters: d.baseline, canaryCounters: d.canary)
                 let reason: String
                 if let text = d.text {
@@ -209,9 +228,9 @@ public struct SequentialTracker: Sendable {
                                               boundary: metricBoundary))
                 continue
             }
-            let values = Self.values(kind, look)
+            let values = Self.values(m.spec, look)
             let statistic = m.failStatistic
-            let compared = Self.comparison(kind, name: name, baseline: values.baseline, canary: values.canary,
+            let compared = Self.comparison(m.spec, baseline: values.baseline, canary: values.canary,
                                            baselineCounters: look.baseline, canaryCounters: look.canary)
             let hasHistogram = kind == .errorRate || (!look.canary.latencyBuckets.isEmpty && !look.baseline.latencyBuckets.isEmpty)
             let verdict: VerdictKind
@@ -231,6 +250,8 @@ public struct SequentialTracker: Sendable {
                 let open = final ? "not shown either way by the deadline" : "no decision yet"
                 if let errors = m.errors {
                     reason = compared + "; " + errors.reading(undecided: open).text
+                } else if let tail = m.tail {
+                    reason = compared + "; " + tail.reading(undecided: open, baselineRequests: look.baseline.latencyBuckets.last?.count ?? 0).text
                 } else {
                     reason = compared + "; \(open): log Bayes factor \(JudgeText.fixed(statistic, 2)) of \(boundaryText) either way (\(alphaText))"
                 }
@@ -261,10 +282,15 @@ public struct SequentialTracker: Sendable {
         return Judgement(verdict: .inconclusive, reason: reasons.joined(separator: "; "), metrics: verdicts)
     }
 
-    static func comparison(_ kind: AnalysisMetricSpec.Kind, name: String, baseline: Double, canary: Double,
+    static func comparison(_ metric: AnalysisMetricSpec, baseline: Double, canary: Double,
                            baselineCounters: GroupCounters, canaryCounters: GroupCounters) -> String {
         let after = "after \(JudgeText.count(canaryCounters.requests)) canary and \(JudgeText.count(baselineCounters.requests)) baseline requests"
-        switch kind {
+        let name = metric.name
+        if let quantile = metric.quantile {
+            let p = TailEvidence.name(quantile)
+            return "\(name) \(p) \(JudgeText.latency(canary)) vs \(JudgeText.latency(baseline)) on baseline \(after)"
+        }
+        switch metric.kind {
         case .errorRate:
             return "\(name) \(JudgeText.percent(canary)) vs \(JudgeText.percent(baseline)) on baseline \(after)"
         case .latency:

@@ -1,0 +1,50 @@
+import Foundation
+import PaymentsDemo
+import RailyardAdapters
+import Testing
+
+/// The tail test on real processes under real pay-ins through the dc1 router: v2 delays one payment in
+/// 20 by 300 ms (its median unmoved, no payment failed). The analysis reads the p99 (`quantile: 0.99`)
+/// from the instances' own histograms, shows more requests slower than the baseline's p99 bound than
+/// the +50% tolerated, and rolls back with the numbers.
+@Suite(.serialized) struct TailLatencyTests {
+    static let waves = """
+            - name: canary
+              target: dc1
+              steps:
+                - deploy
+                - setWeight: 50
+                - analysis:
+                    interval: 1s
+                    max_duration: 2m
+                    metrics:
+                      - { name: latency-p99, kind: latency, quantile: 0.99 }
+                - promote
+        """
+
+    @Test func aSlowerTailIsCaughtAtItsQuantileAndRolledBackWithItsBound() async throws {
+        let run = try await PayinFleetUnderTraffic.start("tail", waves: Self.waves,
+                                                         behaviour: "payin:\n  v2: { slow_rate: 0.05, slow_latency_ms: 300 }\n")
+        defer { try? FileManager.default.removeItem(atPath: run.folder) }
+        let id = try await run.deploy("v2")
+        let done = (try? await run.server.waitForPhase(id, ["promoted", "rolled_back"], timeout: .seconds(200))) ?? [:]
+        let analyses = try await run.server.call("GET", "rollouts/\(id)/analyses")["items"] as? [[String: Any]] ?? []
+        if done.isEmpty { Issue.record("no verdict in 200 s; the analysis says: \(analyses.last ?? [:])") }
+        let spec = (analyses.last?["spec"] as? [String: Any])?["metrics"] as? [[String: Any]]
+        await run.stopTraffic()
+        let ours = Set(RailyardBinary.processes(mentioning: run.folder))
+        let v2Left = RailyardBinary.processes(mentioning: "--version v2 ").filter(ours.contains)
+        _ = try? await run.server.call("POST", "fleet/down")
+        await run.server.exited()
+
+        let reason = done["reason"] as? String ?? ""
+        print("tail rollback: \(reason)")
+        #expect(done["phase"] as? String == "rolled_back", "\(done["phase"] ?? "?"): \(reason)")
+        #expect(reason.contains("latency-p99 p99 ") && reason.contains("regression shown: ratio of requests slower than ")
+                && reason.contains("above the tolerated +50% (1.50×)") && reason.contains("the tail read at "), "\(reason)")
+        #expect(spec?.first?["quantile"] as? Double == 0.99 && spec?.first?["allowed_increase"] as? Double == 0.5,
+                "the stored spec carries the quantile and its default tolerance: \(String(describing: spec))")
+        #expect(run.traffic.counts.failed == 0, "slow, never failed: no payment failed")
+        #expect(v2Left.isEmpty, "no v2 instance left (ps)")
+    }
+}
