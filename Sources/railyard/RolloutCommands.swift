@@ -26,7 +26,7 @@ struct DeployCommand: AsyncParsableCommand {
 
     func run() async throws {
         let view = try await clientCall { try await options.client.deploy(service: service, version: version) }
-        let check = DeployTrafficCheck(service: service, config: config, window: trafficWindow)
+        let check = TrafficCheck(services: [service], config: config, window: trafficWindow)
         if options.output == .json && !watch {
             try printJSON(view)
             if trafficWindow > 0 { for line in await check.run(try options.client) { FileHandle.standardError.write(Data((line + "\n").utf8)) } }

@@ -36,6 +36,12 @@ struct AnalysisPlanCLITests {
 
         let run = try await CLIExitCodeTests.railyard(["analysis", "plan", "payin", "--target", "dc1", "--config", config, "--window", "3",
                                                       "--output", "json", "--server", server.url], token: owner, limit: .seconds(300))
+        // validate --traffic says the same of a valid file, for every service, and changes nothing (exit 0).
+        let validated = try await CLIExitCodeTests.railyard(["validate", "--config", config, "--traffic", "--traffic-window", "3", "--server", server.url],
+                                                            token: owner, limit: .seconds(300))
+        let offline = try await CLIExitCodeTests.railyard(["validate", "--config", config])
+        let unreachable = try await CLIExitCodeTests.railyard(["validate", "--config", config, "--traffic", "--traffic-window", "1",
+                                                              "--server", "http://127.0.0.1:\(try FreePort.next())"], token: owner)
         // deploy starts the rollout, then says the same of its steps: a warning, not a refusal (exit 0).
         let deploy = try await CLIExitCodeTests.railyard(["deploy", "payin", "v2", "--config", config, "--traffic-window", "3", "--server", server.url],
                                                          token: owner, limit: .seconds(300))
@@ -59,6 +65,14 @@ struct AnalysisPlanCLITests {
         #expect(pass > 0.6 * expected && pass < 1.6 * expected + 2, "pass within \(pass) s at \(rate) requests/s; about \(expected) s expected")
         #expect(steps.first?["warning"] == nil || steps.first?["warning"] is NSNull, "\(steps.first ?? [:])")
         #expect((steps.last?["warning"] as? String ?? "").hasPrefix("max_duration 1s cannot be enough at today's traffic: a good version needs "), "\(steps.last ?? [:])")
+
+        #expect(validated.status == 0, "\(validated.out) \(validated.err)")
+        #expect(validated.out.hasPrefix("\(config): ok — 1 services"), "\(validated.out)")
+        #expect(validated.out.contains("  ⚠ wave 'canary' (dc1, canary at 25%): max_duration 1s cannot be enough at today's traffic: a good version needs "),
+                "\(validated.out)")
+        #expect(validated.out.components(separatedBy: "⚠").count == 2, "only the 1 s step is too short: \(validated.out)")
+        #expect(offline.status == 0 && !offline.out.contains("traffic"), "without --traffic no server is read: \(offline.out) \(offline.err)")
+        #expect(unreachable.status == 1 && unreachable.out.contains("traffic check skipped: "), "asked for and not done: \(unreachable.out) \(unreachable.err)")
 
         #expect(deploy.status == 0, "\(deploy.out) \(deploy.err)")
         #expect(deploy.out.hasPrefix("rollout payin-v2-") && deploy.out.contains(" started: payin v2\n"), "\(deploy.out)")
