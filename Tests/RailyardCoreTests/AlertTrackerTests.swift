@@ -216,6 +216,33 @@ struct AnalysisAlertsConfigTests {
         }
     }
 
+    @Test func stableAsControlIsReadOffByDefaultAndChecked() throws {
+        let sequential = Self.base.replacingOccurrences(of: "judge: mann-whitney", with: "judge: sequential")
+            .replacingOccurrences(of: "kind: error_rate, critical: true", with: "kind: error_rate")
+            .replacingOccurrences(of: "- { name: slow, kind: latency, allowed_increase: 0.2 }", with: "- { name: slow, kind: latency, allowed_increase: 0.2 }")
+        guard case .analysis(let off) = try ConfigLoader.parse(sequential.replacingOccurrences(of: "min_samples: 50", with: "max_extension: 1m"),
+                                                              file: "r.yml", baseDirectory: "/").deployment.waves[0].steps[1] else { return }
+        #expect(off.stableAsControl == false)
+        guard case .analysis(let on) = try ConfigLoader.parse(sequential.replacingOccurrences(of: "min_samples: 50", with: "stable_as_control: true"),
+                                                             file: "r.yml", baseDirectory: "/").deployment.waves[0].steps[1] else { return }
+        #expect(on.stableAsControl)
+        let stored = try JSONDecoder().decode(AnalysisSpec.self, from: try JSONEncoder().encode(on))
+        #expect(stored == on)
+        let older = try JSONDecoder().decode(AnalysisSpec.self, from: Data(#"{"judge":"sequential","alpha":0.01,"minSamples":100,"maxDuration":300,"interval":5,"metrics":[]}"#.utf8))
+        #expect(older.stableAsControl == false, "an analysis stored before the setting reads it off")
+        for (text, message) in [(sequential.replacingOccurrences(of: "min_samples: 50", with: "stable_as_control: maybe"),
+                                 "19: wave 'canary': analysis: stable_as_control must be true or false"),
+                                (Self.base.replacingOccurrences(of: "min_samples: 50", with: "stable_as_control: true"),
+                                 "19: wave 'canary': analysis: stable_as_control is read by the sequential judge only; this analysis uses mann-whitney")] {
+            do {
+                _ = try ConfigLoader.parse(text, file: "r.yml", baseDirectory: "/")
+                Issue.record("expected an error")
+            } catch let errors as ConfigErrors {
+                #expect(errors.diagnostics.map { "\($0.line): \($0.message)" }.contains(message), "\(errors.diagnostics.map(\.message))")
+            }
+        }
+    }
+
     @Test func metricsStoredBeforeDirectionAndMinExistedStillRead() throws {
         // As the store wrote an analysis's metrics before `direction`, `allowedDecrease` and `min`.
         let stored = #"{"name":"latency","kind":"latency","critical":false,"allowedIncrease":0.1,"max":0.5,"failureLimit":2}"#

@@ -18,6 +18,8 @@ public struct AnalysisRecord: Codable, Sendable, Equatable {
     /// so that a restarted server resumes the analysis, its evidence and its α, instead of starting over.
     public var baselineStart: GroupCounters?
     public var canaryStart: GroupCounters?
+    /// The stable group's, when it is counted as an extra control.
+    public var stableStart: GroupCounters?
     /// The rollout step that runs it: a restart at that step resumes this analysis, or keeps its verdict.
     public var cursor: StepCursor?
     /// After a pass, the canary still watched until its wave promotes.
@@ -26,7 +28,7 @@ public struct AnalysisRecord: Codable, Sendable, Equatable {
     /// Spelt so that snake_case JSON (`rollout_id`) round-trips.
     enum CodingKeys: String, CodingKey {
         case id, rolloutID = "rolloutId", service, target, baselineVersion, canaryVersion, spec, startedAt, endedAt, verdict, reason,
-             baselineStart, canaryStart, cursor, lateWatch
+             baselineStart, canaryStart, stableStart, cursor, lateWatch
     }
 
     public init(id: String, rolloutID: String, service: String, target: String, baselineVersion: String, canaryVersion: String,

@@ -19,10 +19,15 @@ public struct AnalysisSpec: Sendable, Equatable, Codable {
     /// After a pass, how long the canary's error rate is still watched against its baseline, until the
     /// wave promotes (`LateRegressionWatch`); 0: not at all.
     public var watchAfterPass: Duration
+    /// sequential, error rates only: the stable group's requests count as control beside the baseline's
+    /// (Lindon et al., KDD 2022). More evidence at a small canary weight; but stable instances are not
+    /// freshly started like the canary and its baseline, so off by default (docs/judges.md).
+    public var stableAsControl: Bool
 
     public init(judge: JudgeKind = .sequential, alpha: Double = 0.01, minSamples: Int = 100, maxDuration: Duration = .seconds(300),
                 interval: Duration = .seconds(5), metrics: [AnalysisMetricSpec] = AnalysisMetricSpec.defaults, maxExtension: Duration = .zero,
-                watchAfterPass: Duration = AnalysisSpec.defaultWatch) {
+                watchAfterPass: Duration = AnalysisSpec.defaultWatch, stableAsControl: Bool = false) {
+        self.stableAsControl = stableAsControl
         self.judge = judge
         self.alpha = alpha
         self.minSamples = minSamples
@@ -36,7 +41,7 @@ public struct AnalysisSpec: Sendable, Equatable, Codable {
     public static let `default` = AnalysisSpec()
     public static let defaultWatch: Duration = .seconds(3600)
 
-    enum CodingKeys: String, CodingKey { case judge, alpha, minSamples, maxDuration, maxExtension, interval, metrics, watchAfterPass }
+    enum CodingKeys: String, CodingKey { case judge, alpha, minSamples, maxDuration, maxExtension, interval, metrics, watchAfterPass, stableAsControl }
 
     // Durations as seconds in JSON, not Swift's internal pair of integers.
     public init(from decoder: any Decoder) throws {
@@ -47,7 +52,8 @@ public struct AnalysisSpec: Sendable, Equatable, Codable {
                   interval: .milliseconds(Int((try c.decode(Double.self, forKey: .interval) * 1000).rounded())),
                   metrics: try c.decode([AnalysisMetricSpec].self, forKey: .metrics),
                   maxExtension: .milliseconds(Int(((try c.decodeIfPresent(Double.self, forKey: .maxExtension) ?? 0) * 1000).rounded())),
-                  watchAfterPass: .milliseconds(Int(((try c.decodeIfPresent(Double.self, forKey: .watchAfterPass) ?? Self.defaultWatch.timeInterval) * 1000).rounded())))
+                  watchAfterPass: .milliseconds(Int(((try c.decodeIfPresent(Double.self, forKey: .watchAfterPass) ?? Self.defaultWatch.timeInterval) * 1000).rounded())),
+                  stableAsControl: try c.decodeIfPresent(Bool.self, forKey: .stableAsControl) ?? false)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -60,6 +66,7 @@ public struct AnalysisSpec: Sendable, Equatable, Codable {
         try c.encode(interval.timeInterval, forKey: .interval)
         try c.encode(metrics, forKey: .metrics)
         try c.encode(watchAfterPass.timeInterval, forKey: .watchAfterPass)
+        try c.encode(stableAsControl, forKey: .stableAsControl)
     }
 }
 

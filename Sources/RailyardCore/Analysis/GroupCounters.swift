@@ -56,9 +56,13 @@ public struct AnalysisLook: Sendable, Codable, Equatable {
     public var elapsed: Double
     public var baseline: GroupCounters
     public var canary: GroupCounters
-    public init(elapsed: Double, baseline: GroupCounters, canary: GroupCounters) {
+    /// The stable group, when the analysis counts it as an extra control (`stable_as_control`); nil otherwise,
+    /// or while no stable instance runs.
+    public var stable: GroupCounters?
+    public init(elapsed: Double, baseline: GroupCounters, canary: GroupCounters, stable: GroupCounters? = nil) {
         self.elapsed = elapsed
         self.baseline = baseline
         self.canary = canary
+        self.stable = stable
     }
 }

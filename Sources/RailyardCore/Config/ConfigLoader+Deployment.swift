@@ -95,7 +95,7 @@ extension ConfigLoader {
         return nil
     }
 
-    static let analysisKeys = ["judge", "alpha", "min_samples", "max_duration", "max_extension", "interval", "metrics", "watch_after_pass"]
+    static let analysisKeys = ["judge", "alpha", "min_samples", "max_duration", "max_extension", "interval", "metrics", "watch_after_pass", "stable_as_control"]
     static let analysisMetricKeys = ["name", "kind", "critical", "allowed_increase", "acceptable_rate", "quantile", "direction", "allowed_decrease",
                                      "min", "max", "failure_limit"]
 
@@ -124,6 +124,16 @@ extension ConfigLoader {
         if let value = duration(fields, "max_extension", context: context) { spec.maxExtension = value }
         if let value = duration(fields, "watch_after_pass", context: context) { spec.watchAfterPass = value }
         if let value = duration(fields, "interval", context: context) { spec.interval = value }
+        if let node = fields["stable_as_control"] {
+            if let value = node.bool {
+                spec.stableAsControl = value
+                if value && spec.judge != .sequential {
+                    error(at: node, "\(context): stable_as_control is read by the sequential judge only; this analysis uses \(spec.judge.rawValue)")
+                }
+            } else {
+                error(at: node, "\(context): stable_as_control must be true or false")
+            }
+        }
         if let metricsNode = fields["metrics"] {
             guard case .sequence(let items) = metricsNode, !items.isEmpty else {
                 error(at: metricsNode, "\(context): metrics must be a non-empty list")

@@ -33,7 +33,7 @@ struct LateRegressionWatcher {
                 let record = try await ledger.existing(id)
                 let service = try analysisStep.fleet.spec(of: record)
                 let stable = record.targets[analysis.target]?.stableVersion ?? service.initialVersion
-                let now: (baseline: GroupCounters, canary: GroupCounters)
+                let now: AnalysisStep.Reading
                 do {
                     now = try await analysisStep.readGroups(service: service, stable: stable, version: record.version, target: analysis.target)
                 } catch let error as CancellationError {

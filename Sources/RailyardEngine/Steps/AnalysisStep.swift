@@ -45,7 +45,7 @@ struct AnalysisStep: StepExecutor {
         let stable = record.targets[target]?.stableVersion ?? service.initialVersion
         var analysis: AnalysisRecord
         var looks: [AnalysisLook]
-        let first: (baseline: GroupCounters, canary: GroupCounters)
+        let first: Reading
         let earlier = try await store.analyses(rolloutID: record.id).last { $0.cursor == record.cursor && $0.target == target }
         if let earlier, let verdict = earlier.verdict {
             // Decided before a kill, not yet acted on: the verdict stands.
@@ -56,17 +56,18 @@ struct AnalysisStep: StepExecutor {
         if let resumed = earlier, let baseline = resumed.baselineStart, let canary = resumed.canaryStart,
            resumed.canaryVersion == record.version, resumed.baselineVersion == stable {
             // The same sequential test goes on from its stored looks: its evidence is kept, its α not spent again.
-            (analysis, looks, first) = (resumed, try await store.looks(analysisID: resumed.id).map(\.look), (baseline, canary))
+            (analysis, looks, first) = (resumed, try await store.looks(analysisID: resumed.id).map(\.look), (baseline, canary, resumed.stableStart))
             try await ledger.audit(kind: "analysis.resumed", subject: record.id,
                                    message: "analysis \(analysis.id) resumed after a restart with its \(looks.count) looks: its evidence is kept and its α is not spent again")
         } else {
-            first = try await readGroups(service: service, stable: stable, version: record.version, target: target)
+            first = try await readGroups(service: service, stable: stable, version: record.version, target: target, withStable: spec.stableAsControl)
             let startedAt = clock.now()
             analysis = AnalysisRecord(id: "\(record.id)-\(target)-\(Int(startedAt.timeIntervalSince1970))", rolloutID: record.id,
                                       service: service.name, target: target, baselineVersion: stable, canaryVersion: record.version,
                                       spec: spec, startedAt: startedAt)
             analysis.baselineStart = first.baseline
             analysis.canaryStart = first.canary
+            analysis.stableStart = first.stable
             analysis.cursor = record.cursor
             looks = []
             try await store.save(analysis)
@@ -89,9 +90,9 @@ struct AnalysisStep: StepExecutor {
             step += 1
             let isFinal = elapsed >= deadline
             let lastLook = elapsed >= extendedDeadline
-            let now: (baseline: GroupCounters, canary: GroupCounters)
+            let now: Reading
             do {
-                now = try await readGroups(service: service, stable: stable, version: record.version, target: target)
+                now = try await readGroups(service: service, stable: stable, version: record.version, target: target, withStable: spec.stableAsControl)
                 lastReading = now
             } catch let error as CancellationError {
                 throw error
@@ -101,7 +102,9 @@ struct AnalysisStep: StepExecutor {
                 if !lastLook { continue }
                 now = lastReading
             }
-            let look = AnalysisLook(elapsed: elapsed, baseline: now.baseline.since(first.baseline), canary: now.canary.since(first.canary))
+            // The stable group counts from its own start; with none at the start (or none now) it sits this look out.
+            let stableSince = now.stable.flatMap { current in first.stable.map { current.since($0) } }
+            let look = AnalysisLook(elapsed: elapsed, baseline: now.baseline.since(first.baseline), canary: now.canary.since(first.canary), stable: stableSince)
             looks.append(look)
             var judgement = judge.judge(looks, final: isFinal)
             if isFinal, judgement.verdict == .inconclusive, look.baseline.requests == 0 || look.canary.requests == 0 {
@@ -149,17 +152,23 @@ struct AnalysisStep: StepExecutor {
         }
     }
 
-    /// Cumulative counters of the baseline and the canary groups, each summed over its instances.
-    func readGroups(service: ServiceSpec, stable: String, version: String, target: String) async throws -> (baseline: GroupCounters, canary: GroupCounters) {
+    /// One reading of the groups an analysis compares.
+    typealias Reading = (baseline: GroupCounters, canary: GroupCounters, stable: GroupCounters?)
+
+    /// Cumulative counters of the baseline and the canary groups, each summed over its instances, and of the
+    /// stable group `withStable` (nil when none of its instances runs).
+    func readGroups(service: ServiceSpec, stable: String, version: String, target: String, withStable: Bool = false) async throws -> Reading {
         let baseline = try await fleet.liveInstances(service: service.name, version: stable, target: target, role: .baseline).map(\.address)
         let canary = try await fleet.liveInstances(service: service.name, version: version, target: target).map(\.address)
         guard !baseline.isEmpty, !canary.isEmpty else {
             throw StepFailure("analysis needs baseline and canary instances in \(target): \(baseline.count) baseline, \(canary.count) canary running")
         }
+        let stableGroup = withStable ? try await fleet.liveInstances(service: service.name, version: stable, target: target).map(\.address) : []
         let extractor = extractor.ignoringProbes(of: service)
         async let b = metrics.read(instances: baseline, metricsPath: service.metricsPath, extractor: extractor)
         async let c = metrics.read(instances: canary, metricsPath: service.metricsPath, extractor: extractor)
-        return (try await b, try await c)
+        let s = stableGroup.isEmpty ? nil : try await metrics.read(instances: stableGroup, metricsPath: service.metricsPath, extractor: extractor)
+        return (try await b, try await c, s)
     }
 
     /// What the router really does now, for the live view: a failed read shows no weights rather than

@@ -77,6 +77,8 @@ public struct SequentialTracker: Sendable {
     }
     /// Looks observed so far.
     public private(set) var lookCount = 0
+    /// Stable requests counted as control for the error rates (`stableAsControl`).
+    public private(set) var stableRequests = 0.0
 
     init(spec: AnalysisSpec) {
         self.spec = spec
@@ -110,6 +112,15 @@ public struct SequentialTracker: Sendable {
                      + "that interval's requests and errors cannot be counted, so no metric can pass; a restart is itself a warning"))
         }
         guard let baseline, let canary else { return }
+        // The error rates' control: the baseline, and the stable group beside it when asked for and readable
+        // over this interval (which group serves as control is known before the interval's outcomes).
+        var control = baseline
+        if spec.stableAsControl, let now = look.stable, let before = lookCount == 0 ? GroupCounters.zero : last.stable,
+           let stable = IntervalCounts.between(before, now) {
+            control.requests += stable.requests
+            control.errors += stable.errors
+            stableRequests += stable.requests
+        }
         var pooled: [Double] = []
         if metrics.contains(where: { $0.spec.kind == .latency }),
            look.baseline.latencyBuckets.map(\.le) == look.canary.latencyBuckets.map(\.le) {
@@ -122,7 +133,7 @@ public struct SequentialTracker: Sendable {
             let statistic: Double
             var text: String?
             if var errors = metrics[i].errors {
-                errors.add(baseline: baseline, canary: canary)
+                errors.add(baseline: control, canary: canary)
                 metrics[i].errors = errors
                 guard metrics[i].decision == nil else { continue }
                 let reading = errors.reading()
@@ -158,9 +169,10 @@ public struct SequentialTracker: Sendable {
                     statistic = evidence.passStatistic
                 } else { continue }
             } else { continue }
-            let values = Self.values(metrics[i].spec, look)
+            let seen = view(look, for: metrics[i].spec)
+            let values = Self.values(metrics[i].spec, seen)
             metrics[i].decision = Decision(verdict: verdict, statistic: statistic, baselineValue: values.baseline,
-                                           canaryValue: values.canary, baseline: look.baseline, canary: look.canary,
+                                           canaryValue: values.canary, baseline: seen.baseline, canary: look.canary,
                                            elapsed: look.elapsed, text: text)
         }
     }
@@ -213,7 +225,7 @@ public struct SequentialTracker: Sendable {
             let metricBoundary = m.errors?.boundary ?? m.tail?.counts?.boundary ?? boundary
             if let d = m.decision, d.verdict == .fail || gap(for: kind) == nil {
                 let compared = Self.comparison(m.spec, baseline: d.baselineValue, canary: d.canaryValue,
-                                               baselineCounters: d.baseline, canaryCounters: d.canary)
+                                               baselineCounters: d.baseline, canaryCounters: d.canary, control: control(for: m.spec))
                 let reason: String
                 if let text = d.text {
                     reason = compared + "; " + text
@@ -228,10 +240,11 @@ public struct SequentialTracker: Sendable {
                                               boundary: metricBoundary))
                 continue
             }
-            let values = Self.values(m.spec, look)
+            let seen = view(look, for: m.spec)
+            let values = Self.values(m.spec, seen)
             let statistic = m.failStatistic
             let compared = Self.comparison(m.spec, baseline: values.baseline, canary: values.canary,
-                                           baselineCounters: look.baseline, canaryCounters: look.canary)
+                                           baselineCounters: seen.baseline, canaryCounters: look.canary, control: control(for: m.spec))
             let hasHistogram = kind == .errorRate || (!look.canary.latencyBuckets.isEmpty && !look.baseline.latencyBuckets.isEmpty)
             let verdict: VerdictKind
             let reason: String
@@ -282,9 +295,24 @@ public struct SequentialTracker: Sendable {
         return Judgement(verdict: .inconclusive, reason: reasons.joined(separator: "; "), metrics: verdicts)
     }
 
+    /// The error rates' control group, in words: "baseline", or "baseline and stable" once stable requests count.
+    func control(for metric: AnalysisMetricSpec) -> String {
+        metric.kind == .errorRate && stableRequests > 0 ? "baseline and stable" : "baseline"
+    }
+
+    /// The look as a metric sees it: an error rate's baseline with the stable group's requests and errors
+    /// added, when they are counted as control (for the figures shown; the evidence counts per interval).
+    func view(_ look: AnalysisLook, for metric: AnalysisMetricSpec) -> AnalysisLook {
+        guard metric.kind == .errorRate, spec.stableAsControl, stableRequests > 0, let stable = look.stable else { return look }
+        var seen = look
+        seen.baseline.requests += stable.requests
+        seen.baseline.errors += stable.errors
+        return seen
+    }
+
     static func comparison(_ metric: AnalysisMetricSpec, baseline: Double, canary: Double,
-                           baselineCounters: GroupCounters, canaryCounters: GroupCounters) -> String {
-        let after = "after \(JudgeText.count(canaryCounters.requests)) canary and \(JudgeText.count(baselineCounters.requests)) baseline requests"
+                           baselineCounters: GroupCounters, canaryCounters: GroupCounters, control: String = "baseline") -> String {
+        let after = "after \(JudgeText.count(canaryCounters.requests)) canary and \(JudgeText.count(baselineCounters.requests)) \(control) requests"
         let name = metric.name
         if let quantile = metric.quantile {
             let p = TailEvidence.name(quantile)
@@ -292,7 +320,7 @@ public struct SequentialTracker: Sendable {
         }
         switch metric.kind {
         case .errorRate:
-            return "\(name) \(JudgeText.percent(canary)) vs \(JudgeText.percent(baseline)) on baseline \(after)"
+            return "\(name) \(JudgeText.percent(canary)) vs \(JudgeText.percent(baseline)) on \(control) \(after)"
         case .latency:
             return "\(name) p50 \(JudgeText.latency(canary)) vs \(JudgeText.latency(baseline)) on baseline (whole distribution compared) \(after)"
         }
