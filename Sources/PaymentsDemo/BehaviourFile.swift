@@ -9,6 +9,7 @@ import Yams
 ///   v3: {}
 ///   v4: { failure_rate: 0.3, healthy_requests: 500 }   # each instance fails only after 500 good payments
 ///   v5: { slow_rate: 0.05, slow_latency_ms: 300 }      # one payment in 20 takes 300 ms more: a slower tail
+///   v6: { decline_rate: 0.2 }                          # one pay-in in 5 declined (402): failed, yet no 5xx
 /// fx:
 ///   v2: { extra_latency_ms: 30 }
 /// ```
@@ -103,6 +104,8 @@ public enum BehaviourFile {
                 behaviour.failureRate = try fraction()
             case .slowRate:
                 behaviour.slowRate = try fraction()
+            case .declineRate:
+                behaviour.declineRate = try fraction()
             case .slowLatencyMs:
                 guard value.tag.rawValue == Tag.Name.int.rawValue, let ms = value.int, ms >= 0
                 else { throw field.error("expected a non-negative integer (milliseconds)", path: path) }

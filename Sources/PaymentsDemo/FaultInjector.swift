@@ -14,6 +14,7 @@ final class FaultInjector: Sendable {
     private let behaviour: VersionBehaviour
     private let ratePPM: Int
     private let slowPPM: Int
+    private let declinePPM: Int
     private let label: String
     private let requestCount = Mutex(0)
 
@@ -21,12 +22,15 @@ final class FaultInjector: Sendable {
         self.behaviour = behaviour
         self.ratePPM = Int((min(max(behaviour.failureRate, 0), 1) * Double(Self.scale)).rounded())
         self.slowPPM = Int((min(max(behaviour.slowRate, 0), 1) * Double(Self.scale)).rounded())
+        self.declinePPM = Int((min(max(behaviour.declineRate, 0), 1) * Double(Self.scale)).rounded())
         self.label = "\(service.rawValue) \(version)"
     }
 
     /// Call first thing in a payment handler: sleeps the extra latency (more for the slow ones, spread
-    /// evenly like the faults), then throws a 500 if this request is one of those that fail.
-    func apply() async throws {
+    /// evenly like the faults), then throws a 500 if this request is one of those that fail. Returns whether
+    /// the payment is one of those to decline (pay-in only: the route answers 402).
+    @discardableResult
+    func apply() async throws -> Bool {
         let n = requestCount.withLock { count in
             count += 1
             return count
@@ -42,6 +46,7 @@ final class FaultInjector: Sendable {
                 "injected fault: \(label) fails \(behaviour.failureRate * 100)% of payment requests (request \(n))"
             )
         }
+        return Self.hit(n, ppm: declinePPM)
     }
 
     func shouldFail(request n: Int) -> Bool { Self.hit(n, ppm: ratePPM) }

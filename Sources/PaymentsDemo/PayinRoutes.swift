@@ -1,4 +1,5 @@
 import Hummingbird
+import Metrics
 import Synchronization
 
 /// The pay-in service: captures money into a wallet and books it in its own ledger.
@@ -39,12 +40,27 @@ enum PayinRoutes {
         }
     }
 
-    static func register(on router: Router<BasicRequestContext>, faults: FaultInjector) {
+    static func register(on router: Router<BasicRequestContext>, faults: FaultInjector, metrics: MetricsRegistry) {
         let payins = RecordStore<Payin>(idPrefix: "pi")
         let ledger = Ledger()
+        // The business's own count: every pay-in attempted, and those that did not capture money, whatever
+        // the HTTP status said (a decline is a 402, not a 5xx). Exposed from the start, at 0.
+        let attempted = Counter(label: "payins_total", factory: metrics.factory)
+        let failed = Counter(label: "payins_failed_total", factory: metrics.factory)
+        attempted.increment(by: 0)
+        failed.increment(by: 0)
 
         router.post("payins") { request, _ -> Response in
-            try await faults.apply()
+            attempted.increment()
+            let declined: Bool
+            do { declined = try await faults.apply() } catch {
+                failed.increment()
+                throw error
+            }
+            if declined {
+                failed.increment()
+                throw DemoHTTPError(.init(code: 402, reasonPhrase: "Payment Required"), "pay-in declined", reason: "declined by the acquirer (injected by the behaviour file)")
+            }
             let body = try await DemoJSON.decode(CreateRequest.self, from: request)
             guard body.amount > 0 else {
                 throw DemoHTTPError(.unprocessableContent, "pay-in refused", reason: "amount must be greater than zero")

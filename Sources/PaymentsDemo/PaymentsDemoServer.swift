@@ -23,7 +23,7 @@ public enum PaymentsDemoServer {
         switch options.service {
         case .core: CoreRoutes.register(on: router, faults: faults)
         case .wallet: WalletRoutes.register(on: router, faults: faults)
-        case .payin: PayinRoutes.register(on: router, faults: faults)
+        case .payin: PayinRoutes.register(on: router, faults: faults, metrics: metrics)
         case .payout: PayoutRoutes.register(on: router, faults: faults)
         case .fx: FXRoutes.register(on: router, faults: faults)
         }

@@ -12,11 +12,15 @@ public struct VersionBehaviour: Sendable, Equatable, Codable {
     /// Fraction (0...1) of payment requests delayed by `slowLatencyMs` more: a slower tail, the median unmoved.
     public var slowRate: Double
     public var slowLatencyMs: Int
+    /// pay-in only: fraction (0...1) of pay-ins declined (HTTP 402), a failed payment no 5xx shows.
+    public var declineRate: Double
 
     /// No injected faults, no added latency: what a missing entry in the behaviour file means.
     public static let healthy = VersionBehaviour()
 
-    public init(failureRate: Double = 0, extraLatencyMs: Int = 0, healthyRequests: Int = 0, slowRate: Double = 0, slowLatencyMs: Int = 0) {
+    public init(failureRate: Double = 0, extraLatencyMs: Int = 0, healthyRequests: Int = 0, slowRate: Double = 0, slowLatencyMs: Int = 0,
+                declineRate: Double = 0) {
+        self.declineRate = declineRate
         self.failureRate = failureRate
         self.extraLatencyMs = extraLatencyMs
         self.healthyRequests = healthyRequests
@@ -31,6 +35,7 @@ public struct VersionBehaviour: Sendable, Equatable, Codable {
         case healthyRequests = "healthy_requests"
         case slowRate = "slow_rate"
         case slowLatencyMs = "slow_latency_ms"
+        case declineRate = "decline_rate"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -40,5 +45,6 @@ public struct VersionBehaviour: Sendable, Equatable, Codable {
         self.healthyRequests = try container.decodeIfPresent(Int.self, forKey: .healthyRequests) ?? 0
         self.slowRate = try container.decodeIfPresent(Double.self, forKey: .slowRate) ?? 0
         self.slowLatencyMs = try container.decodeIfPresent(Int.self, forKey: .slowLatencyMs) ?? 0
+        self.declineRate = try container.decodeIfPresent(Double.self, forKey: .declineRate) ?? 0
     }
 }

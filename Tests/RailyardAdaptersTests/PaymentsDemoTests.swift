@@ -166,6 +166,23 @@ struct PaymentsDemoTests {
         #expect(throws: BehaviourFileError.self) { try BehaviourFile.parse("payin: { v5: { slow_rate: 2 } }", path: "b.yml") }
     }
 
+    @Test func declineRateDeclinesPayinsWith402AndTheBusinessCountersCountThem() async throws {
+        // One pay-in in 5 declined: requests 5 and 10 of 10. No 5xx, yet 2 failed payments.
+        try await withDemoServer(.payin, "v2", behaviour: VersionBehaviour(declineRate: 0.2)) { base in
+            let before = try await Self.send(.GET, "\(base)/metrics").body
+            #expect(before.contains("payins_total 0") && before.contains("payins_failed_total 0"), "exposed from the start:\n\(before)")
+            var statuses: [Int: Int] = [:]
+            for _ in 0..<10 {
+                let reply = try await Self.send(.POST, "\(base)/payins", json: #"{"wallet":"w-1","amount":1000,"currency":"EUR"}"#)
+                statuses[reply.status, default: 0] += 1
+            }
+            #expect(statuses == [201: 8, 402: 2])
+            let metrics = try await Self.send(.GET, "\(base)/metrics").body
+            #expect(metrics.contains("payins_total 10") && metrics.contains("payins_failed_total 2"), "\(metrics)")
+            #expect(!metrics.contains(#"status="5"#), "no 5xx")
+        }
+    }
+
     @Test func metricsTextParsesLineByLine() async throws {
         try await withDemoServer(.wallet, "v1") { base in
             _ = try await Self.send(.POST, "\(base)/wallets", json: #"{"owner":"alice","currency":"EUR"}"#)

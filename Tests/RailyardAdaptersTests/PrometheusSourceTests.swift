@@ -29,6 +29,12 @@ struct PrometheusSourceTests {
         #expect(bare.requests == #"sum(payments_total{pod=~"10\\.0\\.0\\.7:80"})"#)
         #expect(bare.latencyBuckets == nil)
 
+        // The service's own counters: every series of the name, the instances selected, no route.
+        let business = try PrometheusQuery(instances: ["a:1"], extractor: CountersExtractor(routes: ["/payins"]).reading(counters: ["payins_failed_total", "payins_total"]))
+        #expect(business.namedCounters == ["payins_failed_total": #"sum(payins_failed_total{instance=~"a:1"})"#,
+                                           "payins_total": #"sum(payins_total{instance=~"a:1"})"#])
+        #expect(throws: PrometheusQueryError.self) { try PrometheusQuery(instances: ["a:1"], extractor: CountersExtractor().reading(counters: ["payins{x}"])) }
+
         let withoutScrapes = try PrometheusQuery(instances: ["a:1"], extractor: CountersExtractor(excludedRoutes: ["/metrics", "/health"]))
         #expect(withoutScrapes.requests == #"sum(http_requests_total{instance=~"a:1",route!~"/health|/metrics"})"#)
 

@@ -216,6 +216,37 @@ struct AnalysisAlertsConfigTests {
         }
     }
 
+    @Test func theServicesOwnCountersAreReadAsAPairAndChecked() throws {
+        let sequential = Self.base.replacingOccurrences(of: "judge: mann-whitney", with: "judge: sequential")
+            .replacingOccurrences(of: "min_samples: 50", with: "max_extension: 1m")
+            .replacingOccurrences(of: "kind: error_rate, critical: true", with: "kind: error_rate")
+        let pair = sequential.replacingOccurrences(of: "- { name: slow, kind: latency, allowed_increase: 0.2 }",
+                                                   with: "- { name: payin-failures, kind: error_rate, failed: payins_failed_total, total: payins_total }")
+        guard case .analysis(let spec) = try ConfigLoader.parse(pair, file: "r.yml", baseDirectory: "/").deployment.waves[0].steps[1] else { return }
+        #expect(spec.metrics[1] == AnalysisMetricSpec(name: "payin-failures", kind: .errorRate, allowedIncrease: 0.5, acceptableRate: 0.001,
+                                                      failedCounter: "payins_failed_total", totalCounter: "payins_total"))
+        #expect(spec.namedCounters == ["payins_failed_total", "payins_total"])
+        let bad = sequential.replacingOccurrences(of: "- { name: slow, kind: latency, allowed_increase: 0.2 }", with: "- { name: slow, kind: latency, failed: x_total, total: y_total }")
+            .replacingOccurrences(of: "- { name: errors, kind: error_rate }", with: "- { name: errors, kind: error_rate, failed: \"payins failed\" }")
+        do {
+            _ = try ConfigLoader.parse(bad, file: "r.yml", baseDirectory: "/")
+            Issue.record("expected errors")
+        } catch let errors as ConfigErrors {
+            let lines = errors.diagnostics.map { "\($0.line): \($0.message)" }
+            #expect(lines.contains("23: wave 'canary': analysis metric 'errors': failed must be a metric name of the service's exposition, such as payins_failed_total"), "\(lines)")
+            #expect(lines.contains("23: wave 'canary': analysis metric 'errors': failed and total go together (failures out of attempts, e.g. failed: payins_failed_total, total: payins_total)"), "\(lines)")
+            #expect(lines.contains("24: wave 'canary': analysis metric 'slow': failed names a counter of failures or of attempts; a latency metric has none"), "\(lines)")
+        }
+        let mannWhitney = Self.base.replacingOccurrences(of: "kind: error_rate, critical: true", with: "kind: error_rate, failed: a_total, total: b_total")
+        do {
+            _ = try ConfigLoader.parse(mannWhitney, file: "r.yml", baseDirectory: "/")
+            Issue.record("expected an error")
+        } catch let errors as ConfigErrors {
+            #expect(errors.diagnostics.map(\.message).contains("wave 'canary': analysis metric 'errors': 'failed' is read by the sequential judge only; this analysis uses mann-whitney"),
+                    "\(errors.diagnostics.map(\.message))")
+        }
+    }
+
     @Test func stableAsControlIsReadOffByDefaultAndChecked() throws {
         let sequential = Self.base.replacingOccurrences(of: "judge: mann-whitney", with: "judge: sequential")
             .replacingOccurrences(of: "kind: error_rate, critical: true", with: "kind: error_rate")

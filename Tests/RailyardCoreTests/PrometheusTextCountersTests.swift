@@ -1,3 +1,4 @@
+import Foundation
 import RailyardCore
 import Testing
 
@@ -31,6 +32,31 @@ struct PrometheusTextCountersTests {
             demo_build_info{service="payin",version="v2"} 1
 
             """
+    }
+
+    @Test func namedCountersAreSummedOverSeriesAndInstancesAndAbsentOnesReadZero() throws {
+        let business = """
+            # TYPE payins_total counter
+            payins_total{method="card"} 70
+            payins_total{method="sepa"} 30
+            # TYPE payins_failed_total counter
+            payins_failed_total{method="card"} 6
+
+            """
+        let one = try PrometheusText.parse(Self.demoExposition(payinsOK: 96, payinsFailed: 4, notFound: 2, fast: 80, slow: 5) + business)
+        let two = try PrometheusText.parse(Self.demoExposition(payinsOK: 10, payinsFailed: 0, notFound: 0, fast: 10, slow: 0))
+        let extractor = CountersExtractor().reading(counters: ["payins_failed_total", "payins_total", "refunds_total"])
+        let counters = try extractor.counters(instances: [one, two])
+        #expect(counters.counters == ["payins_failed_total": 6, "payins_total": 100, "refunds_total": 0], "\(counters.counters)")
+        #expect(counters.requests == 105 + 13 && counters.errors == 4, "the HTTP counts unchanged")
+        #expect(try CountersExtractor().counters(from: one).counters.isEmpty, "none read unless asked for")
+        // Stored before `counters` existed: read with none, written without the key when there are none.
+        let old = try JSONDecoder().decode(GroupCounters.self, from: Data(#"{"requests":5,"errors":1,"latencyBuckets":[]}"#.utf8))
+        #expect(old == GroupCounters(requests: 5, errors: 1))
+        #expect(!String(decoding: try JSONEncoder().encode(old), as: UTF8.self).contains("counters"))
+        #expect(try JSONDecoder().decode(GroupCounters.self, from: try JSONEncoder().encode(counters)) == counters)
+        #expect(counters.since(GroupCounters(counters: ["payins_total": 40, "payins_failed_total": 1])).counters
+                == ["payins_failed_total": 5, "payins_total": 60, "refunds_total": 0])
     }
 
     @Test func oneInstanceDefaults() throws {

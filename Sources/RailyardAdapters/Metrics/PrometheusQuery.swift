@@ -13,6 +13,9 @@ public struct PrometheusQuery: Sendable, Equatable {
     public var latencyCount: String?
     /// `up{instance=~…}`: which of the instances Prometheus scrapes, and whether the last scrape worked.
     public var up: String
+    /// The extractor's named counters: `sum(name{instance=~…})` by name, every series (no route matcher:
+    /// a business counter has no route).
+    public var namedCounters: [String: String] = [:]
 
     /// - Parameters:
     ///   - instances: values of `instanceLabel`, e.g. `127.0.0.1:4001`; matched exactly (regex metacharacters
@@ -20,7 +23,7 @@ public struct PrometheusQuery: Sendable, Equatable {
     ///   - instanceLabel: the label naming an instance, `instance` in a standard Prometheus setup.
     public init(instances: [String], extractor: CountersExtractor, instanceLabel: String = "instance") throws(PrometheusQueryError) {
         guard !instances.isEmpty else { throw .noInstances }
-        for name in [extractor.requestsMetric] + (extractor.latencyMetric.map { [$0] } ?? []) {
+        for name in [extractor.requestsMetric] + (extractor.latencyMetric.map { [$0] } ?? []) + extractor.namedCounters {
             guard Self.isMetricName(name) else { throw .invalidMetricName(name) }
         }
         guard Self.isLabelName(instanceLabel) else { throw .invalidLabelName(instanceLabel) }
@@ -44,6 +47,7 @@ public struct PrometheusQuery: Sendable, Equatable {
             latencyCount = nil
         }
         up = "up{\(matchers[0])}"
+        for name in extractor.namedCounters { namedCounters[name] = "sum(\(name){\(matchers[0])})" }
     }
 
     /// RE2 matching exactly one of `values`: each escaped, joined by `|`. (Prometheus anchors label regexes.)

@@ -61,6 +61,9 @@ public struct PrometheusSource: MetricSource {
             requests: Self.single(try await requests.vector()),
             errors: Self.single(try await errors.vector())
         )
+        for (name, promql) in query.namedCounters.sorted(by: { $0.key < $1.key }) {
+            counters.counters[name] = Self.single(try await client.query(promql, at: time).vector())
+        }
         if let buckets = try await buckets {
             counters.latencyBuckets = Self.buckets(try buckets.vector().map { ($0.labels["le"], $0.point.value) })
             if counters.latencyBuckets.last?.le != .infinity, let countQuery = query.latencyCount {

@@ -39,6 +39,9 @@ public struct AnalysisSpec: Sendable, Equatable, Codable {
     }
 
     public static let `default` = AnalysisSpec()
+
+    /// Every counter of the service's own its metrics read.
+    public var namedCounters: [String] { metrics.flatMap(\.namedCounters).reduce(into: []) { if !$0.contains($1) { $0.append($1) } } }
     public static let defaultWatch: Duration = .seconds(3600)
 
     enum CodingKeys: String, CodingKey { case judge, alpha, minSamples, maxDuration, maxExtension, interval, metrics, watchAfterPass, stableAsControl }
@@ -90,6 +93,11 @@ public struct AnalysisMetricSpec: Sendable, Equatable, Codable {
     /// distribution's shift; `allowedIncrease` then tolerates that many more requests beyond the baseline's
     /// quantile (`TailEvidence`). nil: the whole distribution.
     public var quantile: Double?
+    /// sequential, error rate only: the service's own counters to judge instead of HTTP 5xx over requests,
+    /// e.g. `payins_failed_total` over `payins_total` (a declined payment is a failed one whatever its
+    /// HTTP status). Both or neither.
+    public var failedCounter: String?
+    public var totalCounter: String?
     /// mann-whitney only: which way is worse; the sequential judge fails upward only (`increase`).
     public var direction: Direction
     /// mann-whitney only: relative decrease tolerated when `direction` is decrease or either (0.3 = −30%).
@@ -103,9 +111,11 @@ public struct AnalysisMetricSpec: Sendable, Equatable, Codable {
 
     public init(name: String, kind: Kind, critical: Bool = true, allowedIncrease: Double = 0, acceptableRate: Double = 0,
                 direction: Direction = .increase, allowedDecrease: Double = 0, min: Double? = nil, max: Double? = nil, failureLimit: Int = 2,
-                quantile: Double? = nil) {
+                quantile: Double? = nil, failedCounter: String? = nil, totalCounter: String? = nil) {
         self.name = name
         self.quantile = quantile
+        self.failedCounter = failedCounter
+        self.totalCounter = totalCounter
         self.kind = kind
         self.critical = critical
         self.allowedIncrease = allowedIncrease
@@ -127,7 +137,9 @@ public struct AnalysisMetricSpec: Sendable, Equatable, Codable {
                   allowedDecrease: try c.decodeIfPresent(Double.self, forKey: .allowedDecrease) ?? 0,
                   min: try c.decodeIfPresent(Double.self, forKey: .min), max: try c.decodeIfPresent(Double.self, forKey: .max),
                   failureLimit: try c.decode(Int.self, forKey: .failureLimit),
-                  quantile: try c.decodeIfPresent(Double.self, forKey: .quantile))
+                  quantile: try c.decodeIfPresent(Double.self, forKey: .quantile),
+                  failedCounter: try c.decodeIfPresent(String.self, forKey: .failedCounter),
+                  totalCounter: try c.decodeIfPresent(String.self, forKey: .totalCounter))
     }
 
     /// The sequential judge's error-rate tolerance when the config names none: a canary may fail up to
@@ -138,6 +150,15 @@ public struct AnalysisMetricSpec: Sendable, Equatable, Codable {
     /// The tail's tolerance when the config names none: +50% more canary requests beyond the baseline's
     /// quantile (at p99: the canary's p98.5 may reach the baseline's p99).
     public static let tailAllowance = 0.5
+
+    /// The service's own counters this metric reads (none for HTTP requests).
+    public var namedCounters: [String] { [failedCounter, totalCounter].compactMap { $0 } }
+
+    /// Failed and total as this metric counts them: the named counters when it has them, else 5xx and requests.
+    public func failedAndTotal(_ counters: GroupCounters) -> (failed: Double, total: Double) {
+        guard let failedCounter, let totalCounter else { return (counters.errors, counters.requests) }
+        return (counters.counters[failedCounter] ?? 0, counters.counters[totalCounter] ?? 0)
+    }
 
     public static let defaults = [
         AnalysisMetricSpec(name: "error-rate", kind: .errorRate, critical: true, allowedIncrease: Self.sequentialErrorAllowance,

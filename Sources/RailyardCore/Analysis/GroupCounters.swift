@@ -7,11 +7,34 @@ public struct GroupCounters: Sendable, Codable, Equatable {
     public var errors: Double
     /// Cumulative latency histogram: ascending upper bounds in seconds, the last one +Inf.
     public var latencyBuckets: [LatencyBucket]
+    /// The service's own counters an analysis asked for (`failed` and `total` of a metric), by metric
+    /// name, each summed over the group's instances and all its series; a counter no instance exposes
+    /// reads 0.
+    public var counters: [String: Double]
 
-    public init(requests: Double = 0, errors: Double = 0, latencyBuckets: [LatencyBucket] = []) {
+    public init(requests: Double = 0, errors: Double = 0, latencyBuckets: [LatencyBucket] = [], counters: [String: Double] = [:]) {
         self.requests = requests
         self.errors = errors
         self.latencyBuckets = latencyBuckets
+        self.counters = counters
+    }
+
+    enum CodingKeys: String, CodingKey { case requests, errors, latencyBuckets, counters }
+
+    /// Counters stored before `counters` existed read with none; none are written when there are none.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(requests: try c.decode(Double.self, forKey: .requests), errors: try c.decode(Double.self, forKey: .errors),
+                  latencyBuckets: try c.decode([LatencyBucket].self, forKey: .latencyBuckets),
+                  counters: try c.decodeIfPresent([String: Double].self, forKey: .counters) ?? [:])
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(requests, forKey: .requests)
+        try c.encode(errors, forKey: .errors)
+        try c.encode(latencyBuckets, forKey: .latencyBuckets)
+        if !counters.isEmpty { try c.encode(counters, forKey: .counters) }
     }
 
     public static let zero = GroupCounters()

@@ -96,8 +96,8 @@ extension ConfigLoader {
     }
 
     static let analysisKeys = ["judge", "alpha", "min_samples", "max_duration", "max_extension", "interval", "metrics", "watch_after_pass", "stable_as_control"]
-    static let analysisMetricKeys = ["name", "kind", "critical", "allowed_increase", "acceptable_rate", "quantile", "direction", "allowed_decrease",
-                                     "min", "max", "failure_limit"]
+    static let analysisMetricKeys = ["name", "kind", "critical", "allowed_increase", "acceptable_rate", "quantile", "failed", "total", "direction",
+                                     "allowed_decrease", "min", "max", "failure_limit"]
 
     mutating func readAnalysis(_ node: Node, wave: String) -> AnalysisSpec? {
         if case .scalar = node, node.string?.isEmpty ?? true { return .default }
@@ -168,6 +168,19 @@ extension ConfigLoader {
                 error(at: node, "\(context) metric '\(name)': quantile must be a fraction from 0.5 to below 1 (0.99 = p99)")
             }
         }
+        for key in ["failed", "total"] {
+            guard let node = fields[key] else { continue }
+            if kind != .errorRate {
+                error(at: node, "\(context) metric '\(name)': \(key) names a counter of failures or of attempts; a latency metric has none")
+            } else if let value = node.string, Self.isMetricName(value) {
+                if key == "failed" { metric.failedCounter = value } else { metric.totalCounter = value }
+            } else {
+                error(at: node, "\(context) metric '\(name)': \(key) must be a metric name of the service's exposition, such as payins_failed_total")
+            }
+        }
+        if (fields["failed"] == nil) != (fields["total"] == nil), let node = fields["failed"] ?? fields["total"] {
+            error(at: node, "\(context) metric '\(name)': failed and total go together (failures out of attempts, e.g. failed: payins_failed_total, total: payins_total)")
+        }
         if let node = fields["critical"] {
             if let value = node.bool { metric.critical = value } else { error(at: node, "\(context) metric '\(name)': critical must be true or false") }
         }
@@ -216,9 +229,15 @@ extension ConfigLoader {
         return metric
     }
 
+    /// A Prometheus metric name: [a-zA-Z_:][a-zA-Z0-9_:]*.
+    static func isMetricName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, first.isASCII, first.properties.isAlphabetic || first == "_" || first == ":" else { return false }
+        return name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == ":") }
+    }
+
     /// Which judges read each metric setting: one the chosen judge ignores is an error, never silently dropped.
     static let metricKeyReaders: [String: [AnalysisSpec.JudgeKind]] = [
-        "allowed_increase": [.sequential, .mannWhitney], "acceptable_rate": [.sequential], "quantile": [.sequential], "direction": [.mannWhitney], "allowed_decrease": [.mannWhitney],
+        "allowed_increase": [.sequential, .mannWhitney], "acceptable_rate": [.sequential], "quantile": [.sequential], "failed": [.sequential], "total": [.sequential], "direction": [.mannWhitney], "allowed_decrease": [.mannWhitney],
         "min": [.threshold], "max": [.threshold], "failure_limit": [.threshold],
     ]
 

@@ -19,6 +19,9 @@ public struct CountersExtractor: Sendable, Equatable, Codable {
     public var routes: Set<String>
     /// Routes never judged: Railyard's own requests to an instance are not customer traffic.
     public var excludedRoutes: Set<String>
+    /// The service's own counters to read too (`GroupCounters.counters`), by sample name: every series of
+    /// that name summed, whatever its labels (a business counter has no route).
+    public var namedCounters: [String] = []
 
     public init(requests: String = "http_requests_total", latency: String? = "http_request_duration_seconds", routes: Set<String> = [],
                 excludedRoutes: Set<String> = []) {
@@ -39,6 +42,13 @@ public struct CountersExtractor: Sendable, Equatable, Codable {
 
     public static let `default` = CountersExtractor()
 
+    /// The same extractor, reading `names` too.
+    public func reading(counters names: [String]) -> CountersExtractor {
+        var copy = self
+        for name in names where !copy.namedCounters.contains(name) { copy.namedCounters.append(name) }
+        return copy
+    }
+
     /// One instance's counters.
     public func counters(from families: [MetricFamily]) throws(CountersExtractionError) -> GroupCounters {
         try counters(instances: [families])
@@ -58,6 +68,9 @@ public struct CountersExtractor: Sendable, Equatable, Codable {
             var declared = false
             for family in families {
                 if family.name == requestsMetric { declared = true }
+                for sample in family.samples where !namedCounters.isEmpty && namedCounters.contains(sample.name) {
+                    counters.counters[sample.name, default: 0] += sample.value
+                }
                 for sample in family.samples where counts(sample) {
                     if sample.name == requestsMetric {
                         declared = true
@@ -87,6 +100,7 @@ public struct CountersExtractor: Sendable, Equatable, Codable {
             }
             series += seriesOrder.compactMap { bucketsBySeries[$0] }
         }
+        for name in namedCounters where counters.counters[name] == nil { counters.counters[name] = 0 }
         counters.latencyBuckets = Self.merge(series)
         if !sawInfinity, countSamples > 0 || !counters.latencyBuckets.isEmpty {
             counters.latencyBuckets.append(LatencyBucket(le: .infinity, count: countSamples))

@@ -133,7 +133,11 @@ public struct SequentialTracker: Sendable {
             let statistic: Double
             var text: String?
             if var errors = metrics[i].errors {
-                errors.add(baseline: control, canary: canary)
+                if metrics[i].spec.failedCounter == nil {
+                    errors.add(baseline: control, canary: canary)
+                } else if let counted = namedCounts(metrics[i].spec, look, window: window) {
+                    errors.add(baseline: counted.control, canary: counted.canary)
+                }
                 metrics[i].errors = errors
                 guard metrics[i].decision == nil else { continue }
                 let reading = errors.reading()
@@ -177,6 +181,32 @@ public struct SequentialTracker: Sendable {
         }
     }
 
+    /// An error-rate metric on the service's own counters over this interval: failures and attempts as
+    /// it counts them, the stable group's added as for the HTTP counts; nil (with the gap noted) when one
+    /// of the canary's or the baseline's went back.
+    mutating func namedCounts(_ metric: AnalysisMetricSpec, _ look: AnalysisLook, window: String) -> (control: IntervalCounts, canary: IntervalCounts)? {
+        func delta(_ earlier: GroupCounters, _ later: GroupCounters) -> IntervalCounts? {
+            let before = metric.failedAndTotal(earlier), after = metric.failedAndTotal(later)
+            let failed = after.failed - before.failed, total = after.total - before.total
+            guard failed >= 0, total >= 0 else { return nil }
+            return IntervalCounts(requests: total, errors: min(failed, total), buckets: [], bounds: [])
+        }
+        let names = metric.namedCounters.joined(separator: " or ")
+        guard let canary = delta(last.canary, look.canary) else {
+            note(Gap(latencyOnly: false, reason: "the canary's \(names) went back \(window) (an instance restarted): that interval cannot be counted, so no metric can pass"))
+            return nil
+        }
+        guard var control = delta(last.baseline, look.baseline) else {
+            note(Gap(latencyOnly: false, reason: "the baseline's \(names) went back \(window) (an instance restarted): that interval cannot be counted, so no metric can pass"))
+            return nil
+        }
+        if spec.stableAsControl, let now = look.stable, let before = lookCount == 0 ? GroupCounters.zero : last.stable, let stable = delta(before, now) {
+            control.requests += stable.requests
+            control.errors += stable.errors
+        }
+        return (control, canary)
+    }
+
     mutating func note(_ gap: Gap) {
         if !gaps.contains(gap) { gaps.append(gap) }
     }
@@ -200,8 +230,8 @@ public struct SequentialTracker: Sendable {
     static func values(_ metric: AnalysisMetricSpec, _ look: AnalysisLook) -> (baseline: Double, canary: Double) {
         switch metric.kind {
         case .errorRate:
-            return (look.baseline.requests > 0 ? look.baseline.errors / look.baseline.requests : .nan,
-                    look.canary.requests > 0 ? look.canary.errors / look.canary.requests : .nan)
+            let b = metric.failedAndTotal(look.baseline), c = metric.failedAndTotal(look.canary)
+            return (b.total > 0 ? b.failed / b.total : .nan, c.total > 0 ? c.failed / c.total : .nan)
         case .latency:
             let b = HistogramMath.perBucket(look.baseline.latencyBuckets)
             let c = HistogramMath.perBucket(look.canary.latencyBuckets)
@@ -307,12 +337,18 @@ public struct SequentialTracker: Sendable {
         var seen = look
         seen.baseline.requests += stable.requests
         seen.baseline.errors += stable.errors
+        seen.baseline.counters.merge(stable.counters, uniquingKeysWith: +)
         return seen
     }
 
     static func comparison(_ metric: AnalysisMetricSpec, baseline: Double, canary: Double,
                            baselineCounters: GroupCounters, canaryCounters: GroupCounters, control: String = "baseline") -> String {
-        let after = "after \(JudgeText.count(canaryCounters.requests)) canary and \(JudgeText.count(baselineCounters.requests)) \(control) requests"
+        // An error rate on the service's own counters counts its attempts; everything else counts requests.
+        let named = metric.kind == .errorRate && metric.totalCounter != nil
+        let canaryTotal = named ? metric.failedAndTotal(canaryCounters).total : canaryCounters.requests
+        let baselineTotal = named ? metric.failedAndTotal(baselineCounters).total : baselineCounters.requests
+        let unit = named ? metric.totalCounter ?? "" : "requests"
+        let after = "after \(JudgeText.count(canaryTotal)) canary and \(JudgeText.count(baselineTotal)) \(control) \(unit)"
         let name = metric.name
         if let quantile = metric.quantile {
             let p = TailEvidence.name(quantile)
