@@ -42,7 +42,7 @@ public struct ScrapeSource: MetricSource {
         var expositions: [[MetricFamily]] = []
         for case let result? in results { expositions.append(try result.get()) }
         do throws(CountersExtractionError) {
-            return try extractor.counters(instances: expositions)
+            return try extractor.counters(instances: expositions, addresses: instances)
         } catch {
             throw ScrapeError(url: urls[error.instance], reason: .missingMetric(error))
         }

@@ -7,7 +7,8 @@ extension GroupCounters {
             requests: max(0, requests - start.requests),
             errors: max(0, errors - start.errors),
             latencyBuckets: latencyBuckets.map { LatencyBucket(le: $0.le, count: max(0, $0.count - (startBuckets[$0.le] ?? 0))) },
-            counters: counters.reduce(into: [:]) { $0[$1.key] = max(0, $1.value - (start.counters[$1.key] ?? 0)) })
+            counters: counters.reduce(into: [:]) { $0[$1.key] = max(0, $1.value - (start.counters[$1.key] ?? 0)) },
+            instances: instances)  // raw, as read: resets are found look to look
     }
 
     /// Failed requests over requests, 0 with no requests.

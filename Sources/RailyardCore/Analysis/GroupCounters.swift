@@ -11,22 +11,28 @@ public struct GroupCounters: Sendable, Codable, Equatable {
     /// name, each summed over the group's instances and all its series; a counter no instance exposes
     /// reads 0.
     public var counters: [String: Double]
+    /// Each instance's own requests, errors and counters by address, raw as read (never "since" anything:
+    /// a restart shows as one instance going back); empty when the source sums instances itself.
+    public var instances: [String: InstanceCounters]
 
-    public init(requests: Double = 0, errors: Double = 0, latencyBuckets: [LatencyBucket] = [], counters: [String: Double] = [:]) {
+    public init(requests: Double = 0, errors: Double = 0, latencyBuckets: [LatencyBucket] = [], counters: [String: Double] = [:],
+                instances: [String: InstanceCounters] = [:]) {
         self.requests = requests
         self.errors = errors
         self.latencyBuckets = latencyBuckets
         self.counters = counters
+        self.instances = instances
     }
 
-    enum CodingKeys: String, CodingKey { case requests, errors, latencyBuckets, counters }
+    enum CodingKeys: String, CodingKey { case requests, errors, latencyBuckets, counters, instances }
 
     /// Counters stored before `counters` existed read with none; none are written when there are none.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(requests: try c.decode(Double.self, forKey: .requests), errors: try c.decode(Double.self, forKey: .errors),
                   latencyBuckets: try c.decode([LatencyBucket].self, forKey: .latencyBuckets),
-                  counters: try c.decodeIfPresent([String: Double].self, forKey: .counters) ?? [:])
+                  counters: try c.decodeIfPresent([String: Double].self, forKey: .counters) ?? [:],
+                  instances: try c.decodeIfPresent([String: InstanceCounters].self, forKey: .instances) ?? [:])
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -35,6 +41,7 @@ public struct GroupCounters: Sendable, Codable, Equatable {
         try c.encode(errors, forKey: .errors)
         try c.encode(latencyBuckets, forKey: .latencyBuckets)
         if !counters.isEmpty { try c.encode(counters, forKey: .counters) }
+        if !instances.isEmpty { try c.encode(instances, forKey: .instances) }
     }
 
     public static let zero = GroupCounters()

@@ -58,27 +58,33 @@ public struct CountersExtractor: Sendable, Equatable, Codable {
     ///
     /// Throws when an instance declares no `requestsMetric` at all (neither a family nor a sample of that name),
     /// which means a wrong metric name or a wrong endpoint rather than no traffic; `instance` is its index.
-    /// A declared family without samples (no request served yet) counts zero.
-    public func counters(instances: [[MetricFamily]]) throws(CountersExtractionError) -> GroupCounters {
+    /// A declared family without samples (no request served yet) counts zero. With `addresses` (one per
+    /// exposition), each instance's own requests, errors and named counters are kept too (`instances`).
+    public func counters(instances: [[MetricFamily]], addresses: [String] = []) throws(CountersExtractionError) -> GroupCounters {
         var counters = GroupCounters()
         var series: [[LatencyBucket]] = []
         var countSamples = 0.0
         var sawInfinity = false
         for (instance, families) in instances.enumerated() {
             var declared = false
+            var own = InstanceCounters(counters: Dictionary(uniqueKeysWithValues: namedCounters.map { ($0, 0.0) }))
             for family in families {
                 if family.name == requestsMetric { declared = true }
                 for sample in family.samples where !namedCounters.isEmpty && namedCounters.contains(sample.name) {
-                    counters.counters[sample.name, default: 0] += sample.value
+                    own.counters[sample.name, default: 0] += sample.value
                 }
                 for sample in family.samples where counts(sample) {
                     if sample.name == requestsMetric {
                         declared = true
-                        counters.requests += sample.value
-                        if sample.labels["status"]?.hasPrefix("5") == true { counters.errors += sample.value }
+                        own.requests += sample.value
+                        if sample.labels["status"]?.hasPrefix("5") == true { own.errors += sample.value }
                     }
                 }
             }
+            counters.requests += own.requests
+            counters.errors += own.errors
+            counters.counters.merge(own.counters, uniquingKeysWith: +)
+            if addresses.count == instances.count { counters.instances[addresses[instance]] = own }
             guard declared else {
                 throw CountersExtractionError(instance: instance, metric: requestsMetric, available: families.map(\.name))
             }
@@ -100,7 +106,6 @@ public struct CountersExtractor: Sendable, Equatable, Codable {
             }
             series += seriesOrder.compactMap { bucketsBySeries[$0] }
         }
-        for name in namedCounters where counters.counters[name] == nil { counters.counters[name] = 0 }
         counters.latencyBuckets = Self.merge(series)
         if !sawInfinity, countSamples > 0 || !counters.latencyBuckets.isEmpty {
             counters.latencyBuckets.append(LatencyBucket(le: .infinity, count: countSamples))

@@ -33,6 +33,41 @@ struct IntervalCounts: Sendable, Equatable {
         return IntervalCounts(requests: requests, errors: min(errors, requests), buckets: buckets, bounds: bounds)
     }
 
+    /// Requests, errors and the service's own counters over one interval, instance by instance: nil unless
+    /// both readings tell instances apart. An instance whose counters went back restarted, and what it counts
+    /// now it served since (as Prometheus's `increase()` reads a reset); one not read before started since
+    /// and counts whole. Either is a restart.
+    static func increase(_ earlier: GroupCounters, _ later: GroupCounters) -> Increase? {
+        guard !earlier.instances.isEmpty, !later.instances.isEmpty else { return nil }
+        var total = Increase()
+        for (address, now) in later.instances {
+            var before = earlier.instances[address] ?? InstanceCounters()
+            if earlier.instances[address] == nil || now.wentBack(from: before) {
+                total.restarts += 1
+                before = InstanceCounters()
+            }
+            total.requests += now.requests - before.requests
+            total.errors += now.errors - before.errors
+            for (name, value) in now.counters { total.counters[name, default: 0] += value - (before.counters[name] ?? 0) }
+        }
+        return total
+    }
+
+    /// What `increase` finds over one interval.
+    struct Increase: Sendable, Equatable {
+        var requests = 0.0
+        var errors = 0.0
+        var counters: [String: Double] = [:]
+        /// Instances that restarted in the interval: their counters went back, or they were not there before.
+        var restarts = 0
+
+        /// As an error rate counts it: each restart one more failed request (what it had in flight, and why it
+        /// restarted, no counter of its own can say).
+        var errorCounts: IntervalCounts {
+            IntervalCounts(requests: requests + Double(restarts), errors: min(errors, requests) + Double(restarts), buckets: [], bounds: [])
+        }
+    }
+
     /// All intervals of an analysis: the first from zero to the first look, then between looks.
     /// Each pair is (look index, baseline interval, canary interval); unusable intervals are left out.
     static func of(_ looks: [AnalysisLook]) -> [(look: Int, baseline: IntervalCounts, canary: IntervalCounts)] {

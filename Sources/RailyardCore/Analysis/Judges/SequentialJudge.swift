@@ -15,8 +15,11 @@ import Foundation
 ///   for the analysis step to extend or hand to a person. A group that served no request at all by then
 ///   fails the analysis ("no data").
 /// - Evidence that could not be counted is never a pass: latency buckets that differ between canary and
-///   baseline keep latency inconclusive, and counters that went back (a restart) keep every metric
-///   inconclusive, each with the reason, for a person to decide. A fail already shown still fails.
+///   baseline keep latency inconclusive, and so does an instance's restart (its histogram's interval is
+///   lost). Where the source reads instances apart, a restart costs the error rates nothing: what the
+///   instance counts after it is what it served since, and the restart counts as a failed request
+///   (`IntervalCounts.increase`). Where it does not, counters that went back keep every metric
+///   inconclusive. Each with the reason, for a person to decide; a fail already shown still fails.
 public struct SequentialJudge: CanaryJudge {
     public let spec: AnalysisSpec
 
@@ -49,6 +52,8 @@ public struct SequentialTracker: Sendable {
         var elapsed: Double
         /// The error rate's intervals in words, as they stood when it was decided.
         var text: String?
+        /// The restarts counted by then.
+        var restarts: [String: Int] = [:]
     }
 
     struct MetricState: Sendable {
@@ -79,6 +84,8 @@ public struct SequentialTracker: Sendable {
     public private(set) var lookCount = 0
     /// Stable requests counted as control for the error rates (`stableAsControl`).
     public private(set) var stableRequests = 0.0
+    /// Restarts seen so far, by group ("canary", "baseline"), each counted as a failed request.
+    public private(set) var restarts: [String: Int] = [:]
 
     init(spec: AnalysisSpec) {
         self.spec = spec
@@ -105,18 +112,36 @@ public struct SequentialTracker: Sendable {
                      + "(\(JudgeText.bounds(baselineBounds))): latency cannot be compared, so it cannot pass"))
         }
         let window = "between \(JudgeText.fixed(last.elapsed, 0)) s and \(JudgeText.fixed(look.elapsed, 0)) s"
-        let baseline = IntervalCounts.between(last.baseline, look.baseline)
-        let canary = IntervalCounts.between(last.canary, look.canary)
-        for (group, counts) in [("canary", canary), ("baseline", baseline)] where counts == nil {
-            note(Gap(latencyOnly: false, reason: "the \(group)'s counters went back \(window) (an instance restarted, or its histogram changed): "
-                     + "that interval's requests and errors cannot be counted, so no metric can pass; a restart is itself a warning"))
+        // Latency reads the groups' histograms over the interval; the error rates read requests and errors
+        // instance by instance where the source tells instances apart, so that a restart costs nothing but
+        // counts as a failure (`IntervalCounts.increase`), and the group's sums otherwise.
+        let histograms = (baseline: IntervalCounts.between(last.baseline, look.baseline), canary: IntervalCounts.between(last.canary, look.canary))
+        var counted: [String: IntervalCounts] = [:]
+        var restarted = false
+        for (group, between, earlier, later) in [("canary", histograms.canary, last.canary, look.canary),
+                                                 ("baseline", histograms.baseline, last.baseline, look.baseline)] {
+            if let increase = IntervalCounts.increase(earlier, later) {
+                counted[group] = increase.errorCounts
+                guard increase.restarts > 0 else { continue }
+                restarted = true
+                restarts[group, default: 0] += increase.restarts
+                note(Gap(latencyOnly: true, reason: "the \(group) restarted \(window) (\(increase.restarts) instance\(increase.restarts == 1 ? "" : "s")): "
+                         + "its latency over that interval cannot be counted, so latency cannot pass; for the error rates each restart counts as a failed request"))
+            } else if let between {
+                counted[group] = between
+            } else {
+                note(Gap(latencyOnly: false, reason: "the \(group)'s counters went back \(window) (an instance restarted, or its histogram changed): "
+                         + "that interval's requests and errors cannot be counted, so no metric can pass; a restart is itself a warning"))
+            }
         }
-        guard let baseline, let canary else { return }
+        guard let baselineCounts = counted["baseline"], let canary = counted["canary"] else { return }
+        // Latency over an interval where an instance restarted is lost with its histogram.
+        let latency = restarted ? nil : histograms.baseline.flatMap { b in histograms.canary.map { (baseline: b, canary: $0) } }
         // The error rates' control: the baseline, and the stable group beside it when asked for and readable
         // over this interval (which group serves as control is known before the interval's outcomes).
-        var control = baseline
+        var control = baselineCounts
         if spec.stableAsControl, let now = look.stable, let before = lookCount == 0 ? GroupCounters.zero : last.stable,
-           let stable = IntervalCounts.between(before, now) {
+           let stable = IntervalCounts.increase(before, now)?.errorCounts ?? IntervalCounts.between(before, now) {
             control.requests += stable.requests
             control.errors += stable.errors
             stableRequests += stable.requests
@@ -147,7 +172,9 @@ public struct SequentialTracker: Sendable {
                 text = reading.text
             } else if var tail = metrics[i].tail {
                 let reference = pooled.isEmpty ? [] : HistogramMath.perBucket(look.baseline.latencyBuckets).counts
-                tail.add(baseline: baseline, canary: canary, reference: reference, bounds: look.baseline.latencyBuckets.map(\.le))
+                if let latency {
+                    tail.add(baseline: latency.baseline, canary: latency.canary, reference: reference, bounds: look.baseline.latencyBuckets.map(\.le))
+                }
                 metrics[i].tail = tail
                 guard metrics[i].decision == nil else { continue }
                 let reading = tail.reading(undecided: "no decision yet", baselineRequests: reference.reduce(0, +))
@@ -156,7 +183,7 @@ public struct SequentialTracker: Sendable {
                 statistic = tail.failStatistic
                 text = reading.text
             } else if var evidence = metrics[i].evidence {
-                evidence.add(baseline: baseline, canary: canary, pooled: pooled)
+                if let latency { evidence.add(baseline: latency.baseline, canary: latency.canary, pooled: pooled) }
                 metrics[i].evidence = evidence
                 if evidence.tooCoarse {
                     let tolerance = "+\(JudgeText.fixed(metrics[i].spec.allowedIncrease * 100, 0))%"
@@ -177,7 +204,7 @@ public struct SequentialTracker: Sendable {
             let values = Self.values(metrics[i].spec, seen)
             metrics[i].decision = Decision(verdict: verdict, statistic: statistic, baselineValue: values.baseline,
                                            canaryValue: values.canary, baseline: seen.baseline, canary: look.canary,
-                                           elapsed: look.elapsed, text: text)
+                                           elapsed: look.elapsed, text: text, restarts: restarts)
         }
     }
 
@@ -186,6 +213,11 @@ public struct SequentialTracker: Sendable {
     /// of the canary's or the baseline's went back.
     mutating func namedCounts(_ metric: AnalysisMetricSpec, _ look: AnalysisLook, window: String) -> (control: IntervalCounts, canary: IntervalCounts)? {
         func delta(_ earlier: GroupCounters, _ later: GroupCounters) -> IntervalCounts? {
+            if let increase = IntervalCounts.increase(earlier, later), let failedName = metric.failedCounter, let totalName = metric.totalCounter {
+                // Instance by instance, each restart one more failed attempt, as for the HTTP counts.
+                let restarts = Double(increase.restarts), total = (increase.counters[totalName] ?? 0) + restarts
+                return IntervalCounts(requests: total, errors: min((increase.counters[failedName] ?? 0) + restarts, total), buckets: [], bounds: [])
+            }
             let before = metric.failedAndTotal(earlier), after = metric.failedAndTotal(later)
             let failed = after.failed - before.failed, total = after.total - before.total
             guard failed >= 0, total >= 0 else { return nil }
@@ -256,6 +288,7 @@ public struct SequentialTracker: Sendable {
             if let d = m.decision, d.verdict == .fail || gap(for: kind) == nil {
                 let compared = Self.comparison(m.spec, baseline: d.baselineValue, canary: d.canaryValue,
                                                baselineCounters: d.baseline, canaryCounters: d.canary, control: control(for: m.spec))
+                    + Self.restartNote(m.spec, d.restarts)
                 let reason: String
                 if let text = d.text {
                     reason = compared + "; " + text
@@ -275,6 +308,7 @@ public struct SequentialTracker: Sendable {
             let statistic = m.failStatistic
             let compared = Self.comparison(m.spec, baseline: values.baseline, canary: values.canary,
                                            baselineCounters: seen.baseline, canaryCounters: look.canary, control: control(for: m.spec))
+                + Self.restartNote(m.spec, restarts)
             let hasHistogram = kind == .errorRate || (!look.canary.latencyBuckets.isEmpty && !look.baseline.latencyBuckets.isEmpty)
             let verdict: VerdictKind
             let reason: String
@@ -323,6 +357,15 @@ public struct SequentialTracker: Sendable {
         var reasons: [String] = []
         for reason in open.map(\.reason) where !reasons.contains(reason) { reasons.append(reason) }
         return Judgement(verdict: .inconclusive, reason: reasons.joined(separator: "; "), metrics: verdicts)
+    }
+
+    /// For an error rate, the restarts it counted as failures: " (1 canary restart counted as a failure)".
+    static func restartNote(_ metric: AnalysisMetricSpec, _ restarts: [String: Int]) -> String {
+        guard metric.kind == .errorRate, !restarts.isEmpty else { return "" }
+        let parts = ["canary", "baseline"].compactMap { group in
+            restarts[group].map { "\($0) \(group) restart\($0 == 1 ? "" : "s")" }
+        }
+        return " (\(parts.joined(separator: " and ")) counted as failures)"
     }
 
     /// The error rates' control group, in words: "baseline", or "baseline and stable" once stable requests count.

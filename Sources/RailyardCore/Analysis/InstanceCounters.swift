@@ -1,0 +1,35 @@
+/// One instance's own counters, as read (raw cumulative values, not since the analysis began): kept per
+/// instance so that a restart, which sends one instance's counters back to zero, is told apart from the
+/// rest of its group (`GroupCounters.increase`).
+public struct InstanceCounters: Sendable, Codable, Equatable {
+    public var requests: Double
+    public var errors: Double
+    /// The service's own counters an analysis reads, by name.
+    public var counters: [String: Double]
+
+    public init(requests: Double = 0, errors: Double = 0, counters: [String: Double] = [:]) {
+        self.requests = requests
+        self.errors = errors
+        self.counters = counters
+    }
+
+    enum CodingKeys: String, CodingKey { case requests, errors, counters }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(requests: try c.decode(Double.self, forKey: .requests), errors: try c.decode(Double.self, forKey: .errors),
+                  counters: try c.decodeIfPresent([String: Double].self, forKey: .counters) ?? [:])
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(requests, forKey: .requests)
+        try c.encode(errors, forKey: .errors)
+        if !counters.isEmpty { try c.encode(counters, forKey: .counters) }
+    }
+
+    /// Whether any counter is below `earlier`'s: the instance restarted in between.
+    func wentBack(from earlier: InstanceCounters) -> Bool {
+        requests < earlier.requests || errors < earlier.errors || counters.contains { $0.value < (earlier.counters[$0.key] ?? 0) }
+    }
+}
