@@ -33,6 +33,9 @@ struct PrometheusSourceTests {
         let business = try PrometheusQuery(instances: ["a:1"], extractor: CountersExtractor(routes: ["/payins"]).reading(counters: ["payins_failed_total", "payins_total"]))
         #expect(business.namedCounters == ["payins_failed_total": #"sum(payins_failed_total{instance=~"a:1"})"#,
                                            "payins_total": #"sum(payins_total{instance=~"a:1"})"#])
+        #expect(business.namedCountersByInstance["payins_total"] == #"sum by (instance) (payins_total{instance=~"a:1"})"#)
+        #expect(business.requestsByInstance == #"sum by (instance) (http_requests_total{instance=~"a:1",route=~"/payins"})"#)
+        #expect(business.errorsByInstance == #"sum by (instance) (http_requests_total{instance=~"a:1",route=~"/payins",status=~"5.*"})"#)
         #expect(throws: PrometheusQueryError.self) { try PrometheusQuery(instances: ["a:1"], extractor: CountersExtractor().reading(counters: ["payins{x}"])) }
 
         let withoutScrapes = try PrometheusQuery(instances: ["a:1"], extractor: CountersExtractor(excludedRoutes: ["/metrics", "/health"]))
@@ -147,7 +150,9 @@ struct PrometheusSourceTests {
         }
         let noLatency = CountersExtractor(latency: nil, routes: ["/payins"])
         let countsOnly = try await Self.settledRead(source, group, noLatency)
-        #expect(countsOnly == RailyardCore.GroupCounters(requests: 80, errors: 4))
+        #expect(countsOnly == RailyardCore.GroupCounters(requests: 80, errors: 4, instances: truth.instances))
+        // Each instance's own counts, as the scrape source keeps them: A 40 requests, B 40 with 4 failed.
+        #expect(countsOnly.instances == [group[0]: InstanceCounters(requests: 40, errors: 0), group[1]: InstanceCounters(requests: 40, errors: 4)])
 
         // An instance Prometheus does not scrape, and one it fails to scrape, are errors naming them.
         await #expect(throws: PrometheusSourceError.notScraped(instance: "127.0.0.1:1", prometheus: prometheus.baseURL)) {
@@ -172,7 +177,8 @@ struct PrometheusSourceTests {
         #expect(requests.first == 30, "range read: \(requests)")
         #expect(requests.last == 80, "range read: \(requests)")
         #expect(zip(requests, requests.dropFirst()).allSatisfy { $0 <= $1 }, "range read: \(requests)")
-        #expect(history.last?.counters == truth)
+        // Ranges are for plots: the group's sums, not each instance's.
+        #expect(history.last?.counters == RailyardCore.GroupCounters(requests: truth.requests, errors: truth.errors, latencyBuckets: truth.latencyBuckets))
         #expect(history.first?.counters.errors == 2)
         let times = history.map { $0.time.timeIntervalSince1970 }
         #expect(zip(times, times.dropFirst()).allSatisfy { abs($1 - $0 - 0.5) < 0.001 })

@@ -16,6 +16,11 @@ public struct PrometheusQuery: Sendable, Equatable {
     /// The extractor's named counters: `sum(name{instance=~…})` by name, every series (no route matcher:
     /// a business counter has no route).
     public var namedCounters: [String: String] = [:]
+    /// The same sums kept apart by instance (`sum by (instance) (…)`), so that one instance's restart shows
+    /// as that instance going back (`GroupCounters.instances`): requests, errors and each named counter.
+    public var requestsByInstance = ""
+    public var errorsByInstance = ""
+    public var namedCountersByInstance: [String: String] = [:]
 
     /// - Parameters:
     ///   - instances: values of `instanceLabel`, e.g. `127.0.0.1:4001`; matched exactly (regex metacharacters
@@ -48,6 +53,9 @@ public struct PrometheusQuery: Sendable, Equatable {
         }
         up = "up{\(matchers[0])}"
         for name in extractor.namedCounters { namedCounters[name] = "sum(\(name){\(matchers[0])})" }
+        requestsByInstance = "sum by (\(instanceLabel)) (\(extractor.requestsMetric)\(selector))"
+        errorsByInstance = "sum by (\(instanceLabel)) (\(extractor.requestsMetric)\(errorSelector))"
+        for name in extractor.namedCounters { namedCountersByInstance[name] = "sum by (\(instanceLabel)) (\(name){\(matchers[0])})" }
     }
 
     /// RE2 matching exactly one of `values`: each escaped, joined by `|`. (Prometheus anchors label regexes.)

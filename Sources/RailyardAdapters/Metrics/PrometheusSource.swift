@@ -8,7 +8,8 @@ import RailyardPorts
 /// group's instances by their `instance` label (`host:port`, as a static scrape config names targets).
 ///
 /// The counters are those `CountersExtractor` computes from the instances' expositions (the same metric names,
-/// routes, and errors as statuses starting with 5), but summed by Prometheus from what it last scraped, so they
+/// routes, and errors as statuses starting with 5, each instance's requests, errors and named counters kept
+/// apart with `sum by (instance)`), but summed by Prometheus from what it last scraped, so they
 /// lag the instances by up to one scrape interval. Latency buckets are summed per `le`, which equals the
 /// extractor's merge when the instances share one bucket layout (the usual case).
 ///
@@ -52,17 +53,27 @@ public struct PrometheusSource: MetricSource {
         let query = try makeQuery(instances, extractor)
 
         async let targets: Void = checkTargets ? checkUp(instances, query: query, at: time) : ()
-        async let requests = client.query(query.requests, at: time)
-        async let errors = client.query(query.errors, at: time)
+        async let requests = client.query(query.requestsByInstance, at: time)
+        async let errors = client.query(query.errorsByInstance, at: time)
         async let buckets = optionally(query.latencyBuckets) { try await client.query($0, at: time) }
         try await targets
 
-        var counters = RailyardCore.GroupCounters(
-            requests: Self.single(try await requests.vector()),
-            errors: Self.single(try await errors.vector())
-        )
-        for (name, promql) in query.namedCounters.sorted(by: { $0.key < $1.key }) {
-            counters.counters[name] = Self.single(try await client.query(promql, at: time).vector())
+        // Kept apart by instance, as the scrape source keeps them (a restart shows as one going back), and summed.
+        var own = Dictionary(instances.map {
+            ($0, InstanceCounters(counters: Dictionary(extractor.namedCounters.map { ($0, 0.0) }, uniquingKeysWith: { first, _ in first })))
+        }, uniquingKeysWith: { first, _ in first })
+        for sample in try await requests.vector() { if let name = sample.labels[instanceLabel] { own[name]?.requests += sample.point.value } }
+        for sample in try await errors.vector() { if let name = sample.labels[instanceLabel] { own[name]?.errors += sample.point.value } }
+        for (counter, promql) in query.namedCountersByInstance.sorted(by: { $0.key < $1.key }) {
+            for sample in try await client.query(promql, at: time).vector() {
+                if let name = sample.labels[instanceLabel] { own[name]?.counters[counter, default: 0] += sample.point.value }
+            }
+        }
+        var counters = RailyardCore.GroupCounters(instances: own)
+        for instance in own.values {
+            counters.requests += instance.requests
+            counters.errors += instance.errors
+            counters.counters.merge(instance.counters, uniquingKeysWith: +)
         }
         if let buckets = try await buckets {
             counters.latencyBuckets = Self.buckets(try buckets.vector().map { ($0.labels["le"], $0.point.value) })
