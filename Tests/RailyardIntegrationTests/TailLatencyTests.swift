@@ -4,7 +4,8 @@ import RailyardAdapters
 import Testing
 
 /// The tail test on real processes under real pay-ins through the dc1 router: v2 delays one payment in
-/// 20 by 300 ms (its median unmoved, no payment failed). The analysis reads the p99 (`quantile: 0.99`)
+/// 5 by 300 ms (its median unmoved, no payment failed). One in 5, not fewer: on a loaded machine the
+/// baseline's own p99 reaches a few milliseconds, and the test must decide within its 2 minutes there too. The analysis reads the p99 (`quantile: 0.99`)
 /// from the instances' own histograms, shows more requests slower than the baseline's p99 bound than
 /// the +50% tolerated, and rolls back with the numbers.
 @Suite(.serialized) struct TailLatencyTests {
@@ -24,7 +25,7 @@ import Testing
 
     @Test func aSlowerTailIsCaughtAtItsQuantileAndRolledBackWithItsBound() async throws {
         let run = try await PayinFleetUnderTraffic.start("tail", waves: Self.waves,
-                                                         behaviour: "payin:\n  v2: { slow_rate: 0.05, slow_latency_ms: 300 }\n")
+                                                         behaviour: "payin:\n  v2: { slow_rate: 0.2, slow_latency_ms: 300 }\n", loops: 4)
         defer { try? FileManager.default.removeItem(atPath: run.folder) }
         let id = try await run.deploy("v2")
         let done = (try? await run.server.waitForPhase(id, ["promoted", "rolled_back"], timeout: .seconds(200))) ?? [:]
