@@ -147,19 +147,23 @@ struct PaymentsDemoTests {
     }
 
     @Test func slowRateDelaysExactlyThatShareAndTheHistogramShowsTheTail() async throws {
-        // One payment in 10 takes 300 ms more: requests 10 and 20 of 20; the histogram's tail holds exactly those.
+        // One payment in 10 takes 300 ms more: requests 10 and 20 of 20. Only lower bounds on time are
+        // asserted (a loaded machine may make anything slower, never faster).
         try await withDemoServer(.payin, "v2", behaviour: VersionBehaviour(slowRate: 0.1, slowLatencyMs: 300)) { base in
-            for _ in 0..<20 {
+            let clock = ContinuousClock()
+            for n in 1...20 {
+                let started = clock.now
                 let reply = try await Self.send(.POST, "\(base)/payins", json: #"{"wallet":"w-1","amount":1000,"currency":"EUR"}"#)
                 #expect(reply.status == 201, "slow, not failed")
+                if n % 10 == 0 { #expect(clock.now - started >= .milliseconds(300), "request \(n) is one of the slow ones") }
             }
             let metrics = try await Self.send(.GET, "\(base)/metrics").body
             let bucket = { (le: String) in
                 metrics.split(separator: "\n").first { $0.hasPrefix("http_request_duration_seconds_bucket{") && $0.contains(#"route="/payins""#)
                     && $0.contains(#"le="\#(le)""#) }.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
             }
-            #expect(bucket("0.25") == 18, "18 fast payments:\n\(metrics)")
-            #expect(bucket("0.5") == 20, "2 between 300 and 500 ms")
+            #expect(bucket("+Inf") == 20)
+            #expect((bucket("+Inf") ?? 0) - (bucket("0.25") ?? 0) >= 2, "the 2 slow ones above 250 ms in the histogram:\n\(metrics)")
         }
         let table = try BehaviourFile.parse("payin:\n  v5: { slow_rate: 0.05, slow_latency_ms: 300 }\n", path: "b.yml")
         #expect(BehaviourFile.behaviour(for: .payin, version: "v5", in: table) == VersionBehaviour(slowRate: 0.05, slowLatencyMs: 300))

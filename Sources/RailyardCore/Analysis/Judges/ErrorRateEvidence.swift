@@ -14,6 +14,13 @@ import Foundation
 ///   rate, each at α/2 (α without an acceptable rate). A regression has both true values above, so either
 ///   pass path is a miss of its sequence: probability ≤ α in all.
 /// - otherwise undecided, with both two-sided intervals (at α/2) in numbers. The deadline changes nothing.
+///
+/// **One odd instance.** Where the canary's instances are read apart, the fail needs the regression in the
+/// canary without any one of them too: for every instance, the ratio of the others' error rate is shown
+/// above θ_max as well (`complements`). One instance on a bad host carries a pooled regression alone; a
+/// version's fault shows in all. Only more is asked of a fail, so its error stays ≤ α; such a canary
+/// stays undecided, its odd instance named, for a person. An instance that restarted is no excuse: a
+/// crash is the version's until shown otherwise, so the others need not show it.
 struct ErrorRateEvidence: Sendable {
     /// How the texts name what is counted: errors, or the requests slower than a latency bound (`TailEvidence`).
     struct Wording: Sendable {
@@ -35,6 +42,15 @@ struct ErrorRateEvidence: Sendable {
     let passAlpha: Double
     private(set) var ratio = RateRatioSequence()
     private(set) var canaryRate = ErrorRateSequence()
+    /// By canary instance: the ratio's sequence for the canary without that instance. One first seen later
+    /// starts from the whole canary's, which it was not part of until then (the first interval, which no
+    /// source splits by instance, stays in every one: a small lean toward the whole, never toward a fail
+    /// the whole does not show).
+    private(set) var complements: [String: RateRatioSequence] = [:]
+    /// Each canary instance's own requests and errors so far, for the words.
+    private(set) var perInstance: [String: (requests: Double, errors: Double)] = [:]
+    /// Canary instances that restarted: never the odd one out.
+    private(set) var restarted: Set<String> = []
 
     init(allowedIncrease: Double, acceptableRate: Double, alpha: Double, wording: Wording = .errors) {
         self.wording = wording
@@ -44,7 +60,21 @@ struct ErrorRateEvidence: Sendable {
         passAlpha = self.acceptableRate > 0 ? alpha / 2 : alpha
     }
 
-    mutating func add(baseline: IntervalCounts, canary: IntervalCounts) {
+    /// `instances`: the canary's counts over the interval by instance, when the source reads them apart.
+    mutating func add(baseline: IntervalCounts, canary: IntervalCounts, instances: [String: IntervalCounts] = [:], restarted: Set<String> = []) {
+        self.restarted.formUnion(restarted)
+        if instances.count > 1 || !complements.isEmpty {
+            for address in instances.keys where complements[address] == nil { complements[address] = ratio }
+            for address in complements.keys {
+                let own = instances[address]
+                complements[address]!.add(canaryRequests: max(0, canary.requests - (own?.requests ?? 0)), canaryErrors: max(0, canary.errors - (own?.errors ?? 0)),
+                                          baselineRequests: baseline.requests, baselineErrors: baseline.errors)
+            }
+        }
+        for (address, own) in instances {
+            perInstance[address, default: (0, 0)].requests += own.requests
+            perInstance[address, default: (0, 0)].errors += own.errors
+        }
         ratio.add(canaryRequests: canary.requests, canaryErrors: canary.errors, baselineRequests: baseline.requests, baselineErrors: baseline.errors)
         canaryRate.add(requests: canary.requests, errors: canary.errors)
     }
@@ -75,6 +105,22 @@ struct ErrorRateEvidence: Sendable {
         let rateLow = acceptableRate > 0 ? canaryRate.lowerBound(alpha: failAlpha, beyond: acceptableRate) : nil
         let ratioAbove = ratioLow.map { $0 > maxRatio } ?? false
         let rateAbove = acceptableRate > 0 ? rateLow.map { $0 > acceptableRate } ?? false : true
+        // The regression must not rest on one instance: without each, the others still show it.
+        let carrier = ratioAbove && rateAbove
+            ? complements.sorted { $0.key < $1.key }.first {
+                !restarted.contains($0.key) && !($0.value.lowerBound(alpha: failAlpha, beyond: maxRatio).map { $0 > maxRatio } ?? false)
+            }
+            : nil
+        if let carrier, let r = ratioLow {
+            let (address, others) = (carrier.key, carrier.value)
+            let own = perInstance[address] ?? (0, 0)
+            let othersRange = others.interval(alpha: passAlpha).map(Self.ratioRange) ?? "not bounded yet"
+            return Reading(verdict: nil, ratio: others.interval(alpha: passAlpha), rate: nil,
+                           text: "\(undecided): the canary as a whole is shown worse (\(wording.ratio) ≥ \(JudgeText.fixed(r, 2))), but not without its instance "
+                               + "\(address) (\(JudgeText.percent(own.requests > 0 ? own.errors / own.requests : .nan)) of \(JudgeText.count(own.requests))): "
+                               + "the others' \(wording.ratio) is in \(othersRange) against the tolerated \(Self.tolerance(maxRatio)) "
+                               + "(\(JudgeText.confidence(passAlpha)) confidence); one instance carries it, a host rather than the version, for a person to judge")
+        }
         if ratioAbove && rateAbove, let r = ratioLow {
             var text = "regression shown: \(wording.ratio) ≥ \(JudgeText.fixed(r, 2)), above the tolerated \(Self.tolerance(maxRatio))"
             if let q = rateLow { text += ", and canary \(wording.rate) ≥ \(JudgeText.percent(q)), above the acceptable \(JudgeText.percent(acceptableRate))" }

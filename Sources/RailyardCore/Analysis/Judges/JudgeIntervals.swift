@@ -38,19 +38,34 @@ struct IntervalCounts: Sendable, Equatable {
     /// now it served since (as Prometheus's `increase()` reads a reset); one not read before started since
     /// and counts whole. Either is a restart.
     static func increase(_ earlier: GroupCounters, _ later: GroupCounters) -> Increase? {
-        guard !earlier.instances.isEmpty, !later.instances.isEmpty else { return nil }
+        guard let each = increases(earlier, later) else { return nil }
         var total = Increase()
-        for (address, now) in later.instances {
-            var before = earlier.instances[address] ?? InstanceCounters()
-            if earlier.instances[address] == nil || now.wentBack(from: before) {
-                total.restarts += 1
-                before = InstanceCounters()
-            }
-            total.requests += now.requests - before.requests
-            total.errors += now.errors - before.errors
-            for (name, value) in now.counters { total.counters[name, default: 0] += value - (before.counters[name] ?? 0) }
+        for one in each.values {
+            total.requests += one.requests
+            total.errors += one.errors
+            total.counters.merge(one.counters, uniquingKeysWith: +)
+            total.restarts += one.restarts
         }
         return total
+    }
+
+    /// `increase`, instance by instance (by address).
+    static func increases(_ earlier: GroupCounters, _ later: GroupCounters) -> [String: Increase]? {
+        guard !earlier.instances.isEmpty, !later.instances.isEmpty else { return nil }
+        var each: [String: Increase] = [:]
+        for (address, now) in later.instances {
+            var before = earlier.instances[address] ?? InstanceCounters()
+            var one = Increase()
+            if earlier.instances[address] == nil || now.wentBack(from: before) {
+                one.restarts = 1
+                before = InstanceCounters()
+            }
+            one.requests = now.requests - before.requests
+            one.errors = now.errors - before.errors
+            for (name, value) in now.counters { one.counters[name] = value - (before.counters[name] ?? 0) }
+            each[address] = one
+        }
+        return each
     }
 
     /// What `increase` finds over one interval.

@@ -158,10 +158,19 @@ public struct SequentialTracker: Sendable {
             let statistic: Double
             var text: String?
             if var errors = metrics[i].errors {
-                if metrics[i].spec.failedCounter == nil {
-                    errors.add(baseline: control, canary: canary)
-                } else if let counted = namedCounts(metrics[i].spec, look, window: window) {
-                    errors.add(baseline: counted.control, canary: counted.canary)
+                let spec = metrics[i].spec
+                // The canary's instances apart, for the fail that must not rest on one of them.
+                let increases = IntervalCounts.increases(last.canary, look.canary) ?? [:]
+                let restartedInstances = Set(increases.filter { $0.value.restarts > 0 }.keys)
+                let instances = increases.mapValues { one -> IntervalCounts in
+                    guard let failedName = spec.failedCounter, let totalName = spec.totalCounter else { return one.errorCounts }
+                    let restarts = Double(one.restarts), total = (one.counters[totalName] ?? 0) + restarts
+                    return IntervalCounts(requests: total, errors: min((one.counters[failedName] ?? 0) + restarts, total), buckets: [], bounds: [])
+                }
+                if spec.failedCounter == nil {
+                    errors.add(baseline: control, canary: canary, instances: instances, restarted: restartedInstances)
+                } else if let counted = namedCounts(spec, look, window: window) {
+                    errors.add(baseline: counted.control, canary: counted.canary, instances: instances, restarted: restartedInstances)
                 }
                 metrics[i].errors = errors
                 guard metrics[i].decision == nil else { continue }
