@@ -56,6 +56,7 @@ struct OddInstanceTests {
         #expect(blind[.fail, default: 0] >= 45, "as one group the odd host fails the version: \(blind)")
         let judgement = SequentialJudge(spec: Self.spec).judge(Self.looks(canary: [0.005, 0.04], seed: 1), final: true)
         #expect(judgement.verdict == .inconclusive)
+        print("odd instance: \(judgement.reason)")
         #expect(judgement.reason.contains("the canary as a whole is shown worse (error-rate ratio ≥ ") && judgement.reason.contains("but not without its instance 10.0.0.2:8080 (4."),
                 "\(judgement.reason)")
         #expect(judgement.reason.contains("one instance carries it, a host rather than the version, for a person to judge"), "\(judgement.reason)")
