@@ -100,4 +100,26 @@ struct LateRegressionWatchTests {
         #expect(quiet.looks == 3 && quiet.ended && !quiet.alarmed)
         #expect(abs(quiet.threshold - log(301)) < 1e-12)
     }
+
+    @Test("a canary instance restarting during the watch: read apart, what it served since counts and the restart is a failure; as one group the interval is lost")
+    func restartDuringTheWatch() throws {
+        let watch = try #require(LateWatchState.watch(for: AnalysisSpec(interval: .seconds(10), metrics: [AnalysisMetricSpec(name: "e", kind: .errorRate, allowedIncrease: 0.5, acceptableRate: 0.001)])))
+        func group(_ a: (Double, Double), _ b: (Double, Double), apart: Bool) -> GroupCounters {
+            GroupCounters(requests: a.0 + b.0, errors: a.1 + b.1,
+                          instances: apart ? ["c1": InstanceCounters(requests: a.0, errors: a.1), "c2": InstanceCounters(requests: b.0, errors: b.1)] : [:])
+        }
+        for apart in [true, false] {
+            var state = LateWatchState(watch: watch, baseline: group((500, 2), (500, 2), apart: apart), canary: group((500, 2), (500, 2), apart: apart), at: Date())
+            // c2 restarts: it served 40 requests since, 6 of them failed; c1 served 100 more, none failed.
+            state.look(baseline: group((600, 2), (600, 3), apart: apart), canary: group((600, 2), (40, 6), apart: apart), at: Date())
+            if apart {
+                var expected = watch
+                expected.add(canaryRequests: 100 + 40 + 1, canaryErrors: 6 + 1, baselineRequests: 200, baselineErrors: 1)
+                #expect(state.watch == expected, "the interval counted: \(state.watch)")
+                #expect(state.watch.looks == 1)
+            } else {
+                #expect(state.watch.looks == 0, "the group's sums went back: the interval is not counted")
+            }
+        }
+    }
 }

@@ -32,13 +32,19 @@ public struct LateWatchState: Codable, Sendable, Equatable {
         return LateRegressionWatch(allowedIncrease: metric.allowedIncrease, acceptableRate: metric.acceptableRate, alpha: spec.alpha, maxLooks: looks)
     }
 
-    /// Adds the counters read at `at` (absolute, as the instances report them). An interval where a counter
-    /// went back (an instance restarted) is not counted; the next one starts from the new values.
+    /// Adds the counters read at `at` (absolute, as the instances report them). Where the source reads
+    /// instances apart, a restarted instance counts what it served since and the restart as a failed request,
+    /// as in the analysis (`IntervalCounts.increase`); otherwise an interval where a counter went back is
+    /// not counted, and the next one starts from the new values.
     public mutating func look(baseline now: GroupCounters, canary nowCanary: GroupCounters, at: Date) {
-        let m = nowCanary.requests - canary.requests, x = nowCanary.errors - canary.errors
-        let b = now.requests - baseline.requests, y = now.errors - baseline.errors
-        if m >= 0, x >= 0, b >= 0, y >= 0 {
-            watch.add(canaryRequests: m, canaryErrors: x, baselineRequests: b, baselineErrors: y)
+        if let c = IntervalCounts.increase(canary, nowCanary)?.errorCounts, let b = IntervalCounts.increase(baseline, now)?.errorCounts {
+            watch.add(canaryRequests: c.requests, canaryErrors: c.errors, baselineRequests: b.requests, baselineErrors: b.errors)
+        } else {
+            let m = nowCanary.requests - canary.requests, x = nowCanary.errors - canary.errors
+            let b = now.requests - baseline.requests, y = now.errors - baseline.errors
+            if m >= 0, x >= 0, b >= 0, y >= 0 {
+                watch.add(canaryRequests: m, canaryErrors: x, baselineRequests: b, baselineErrors: y)
+            }
         }
         baseline = now
         canary = nowCanary
