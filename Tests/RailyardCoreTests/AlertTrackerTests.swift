@@ -180,98 +180,86 @@ struct AnalysisAlertsConfigTests {
         }
     }
 
-    @Test func aLatencyQuantileIsReadWithTheTailsToleranceAndChecked() throws {
-        let sequential = Self.base.replacingOccurrences(of: "judge: mann-whitney", with: "judge: sequential")
-            .replacingOccurrences(of: "min_samples: 50", with: "max_extension: 5m")
+    /// `base` with the sequential judge, its errors metric without `critical` and `min_samples: 50` (which
+    /// the sequential judge does not read) replaced by `setting` (on line 19).
+    static func sequential(_ setting: String) -> String {
+        base.replacingOccurrences(of: "judge: mann-whitney", with: "judge: sequential")
+            .replacingOccurrences(of: "min_samples: 50", with: setting)
             .replacingOccurrences(of: "kind: error_rate, critical: true", with: "kind: error_rate")
-        let tail = sequential.replacingOccurrences(of: "- { name: slow, kind: latency, allowed_increase: 0.2 }", with: "- { name: p99, kind: latency, quantile: 0.99 }")
-        guard case .analysis(let spec) = try ConfigLoader.parse(tail, file: "r.yml", baseDirectory: "/").deployment.waves[0].steps[1] else {
-            Issue.record("not an analysis"); return
+    }
+
+    /// The analysis step of a file that loads.
+    static func analysis(_ yaml: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> AnalysisSpec? {
+        guard case .analysis(let spec) = try ConfigLoader.parse(yaml, file: "r.yml", baseDirectory: "/").deployment.waves[0].steps[1] else {
+            Issue.record("not an analysis", sourceLocation: sourceLocation)
+            return nil
         }
+        return spec
+    }
+
+    /// The problems of a file that must be rejected, as "line: message" (an issue recorded if it loads).
+    static func problems(_ yaml: String, sourceLocation: SourceLocation = #_sourceLocation) -> [String] {
+        do {
+            _ = try ConfigLoader.parse(yaml, file: "r.yml", baseDirectory: "/")
+            Issue.record("expected errors", sourceLocation: sourceLocation)
+        } catch let errors as ConfigErrors {
+            return errors.diagnostics.map { "\($0.line): \($0.message)" }
+        } catch {
+            Issue.record("expected ConfigErrors, got \(error)", sourceLocation: sourceLocation)
+        }
+        return []
+    }
+
+    static let slow = "- { name: slow, kind: latency, allowed_increase: 0.2 }"
+
+    @Test func aLatencyQuantileIsReadWithTheTailsToleranceAndChecked() throws {
+        let sequential = Self.sequential("max_extension: 5m")
+        let spec = try #require(try Self.analysis(sequential.replacingOccurrences(of: Self.slow, with: "- { name: p99, kind: latency, quantile: 0.99 }")))
         #expect(spec.metrics[1] == AnalysisMetricSpec(name: "p99", kind: .latency, allowedIncrease: 0.5, quantile: 0.99), "+50% more slow requests unless said otherwise")
-        let tight = sequential.replacingOccurrences(of: "- { name: slow, kind: latency, allowed_increase: 0.2 }",
-                                                    with: "- { name: p99, kind: latency, quantile: 0.999, allowed_increase: 0.2 }")
-        guard case .analysis(let tightSpec) = try ConfigLoader.parse(tight, file: "r.yml", baseDirectory: "/").deployment.waves[0].steps[1] else { return }
+        let tightSpec = try #require(try Self.analysis(sequential.replacingOccurrences(of: Self.slow, with: "- { name: p99, kind: latency, quantile: 0.999, allowed_increase: 0.2 }")))
         #expect(tightSpec.metrics[1].allowedIncrease == 0.2 && tightSpec.metrics[1].quantile == 0.999)
         let stored = try JSONDecoder().decode(AnalysisMetricSpec.self, from: try JSONEncoder().encode(tightSpec.metrics[1]))
         #expect(stored == tightSpec.metrics[1], "stored and read back with its quantile")
 
-        let bad = sequential.replacingOccurrences(of: "- { name: slow, kind: latency, allowed_increase: 0.2 }", with: "- { name: p99, kind: latency, quantile: 99 }")
-            .replacingOccurrences(of: "- { name: errors, kind: error_rate }", with: "- { name: errors, kind: error_rate, quantile: 0.99 }")
-        do {
-            _ = try ConfigLoader.parse(bad, file: "r.yml", baseDirectory: "/")
-            Issue.record("expected errors")
-        } catch let errors as ConfigErrors {
-            let lines = errors.diagnostics.map { "\($0.line): \($0.message)" }
-            #expect(lines.contains("23: wave 'canary': analysis metric 'errors': quantile reads the latency tail; an error rate has none"), "\(lines)")
-            #expect(lines.contains("24: wave 'canary': analysis metric 'p99': quantile must be a fraction from 0.5 to below 1 (0.99 = p99)"), "\(lines)")
-        }
-        let mannWhitney = Self.base.replacingOccurrences(of: "- { name: slow, kind: latency, allowed_increase: 0.2 }", with: "- { name: p99, kind: latency, quantile: 0.99 }")
-        do {
-            _ = try ConfigLoader.parse(mannWhitney, file: "r.yml", baseDirectory: "/")
-            Issue.record("expected an error")
-        } catch let errors as ConfigErrors {
-            #expect(errors.diagnostics.map(\.message).contains("wave 'canary': analysis metric 'p99': 'quantile' is read by the sequential judge only; this analysis uses mann-whitney"),
-                    "\(errors.diagnostics.map(\.message))")
-        }
+        let lines = Self.problems(sequential.replacingOccurrences(of: Self.slow, with: "- { name: p99, kind: latency, quantile: 99 }")
+            .replacingOccurrences(of: "- { name: errors, kind: error_rate }", with: "- { name: errors, kind: error_rate, quantile: 0.99 }"))
+        #expect(lines.contains("23: wave 'canary': analysis metric 'errors': quantile reads the latency tail; an error rate has none"), "\(lines)")
+        #expect(lines.contains("24: wave 'canary': analysis metric 'p99': quantile must be a fraction from 0.5 to below 1 (0.99 = p99)"), "\(lines)")
+        let mannWhitney = Self.problems(Self.base.replacingOccurrences(of: Self.slow, with: "- { name: p99, kind: latency, quantile: 0.99 }"))
+        #expect(mannWhitney.contains("24: wave 'canary': analysis metric 'p99': 'quantile' is read by the sequential judge only; this analysis uses mann-whitney"),
+                "\(mannWhitney)")
     }
 
     @Test func theServicesOwnCountersAreReadAsAPairAndChecked() throws {
-        let sequential = Self.base.replacingOccurrences(of: "judge: mann-whitney", with: "judge: sequential")
-            .replacingOccurrences(of: "min_samples: 50", with: "max_extension: 1m")
-            .replacingOccurrences(of: "kind: error_rate, critical: true", with: "kind: error_rate")
-        let pair = sequential.replacingOccurrences(of: "- { name: slow, kind: latency, allowed_increase: 0.2 }",
-                                                   with: "- { name: payin-failures, kind: error_rate, failed: payins_failed_total, total: payins_total }")
-        guard case .analysis(let spec) = try ConfigLoader.parse(pair, file: "r.yml", baseDirectory: "/").deployment.waves[0].steps[1] else { return }
+        let sequential = Self.sequential("max_extension: 1m")
+        let spec = try #require(try Self.analysis(sequential.replacingOccurrences(of: Self.slow,
+                                                                                  with: "- { name: payin-failures, kind: error_rate, failed: payins_failed_total, total: payins_total }")))
         #expect(spec.metrics[1] == AnalysisMetricSpec(name: "payin-failures", kind: .errorRate, allowedIncrease: 0.5, acceptableRate: 0.001,
                                                       failedCounter: "payins_failed_total", totalCounter: "payins_total"))
         #expect(spec.namedCounters == ["payins_failed_total", "payins_total"])
-        let bad = sequential.replacingOccurrences(of: "- { name: slow, kind: latency, allowed_increase: 0.2 }", with: "- { name: slow, kind: latency, failed: x_total, total: y_total }")
-            .replacingOccurrences(of: "- { name: errors, kind: error_rate }", with: "- { name: errors, kind: error_rate, failed: \"payins failed\" }")
-        do {
-            _ = try ConfigLoader.parse(bad, file: "r.yml", baseDirectory: "/")
-            Issue.record("expected errors")
-        } catch let errors as ConfigErrors {
-            let lines = errors.diagnostics.map { "\($0.line): \($0.message)" }
-            #expect(lines.contains("23: wave 'canary': analysis metric 'errors': failed must be a metric name of the service's exposition, such as payins_failed_total"), "\(lines)")
-            #expect(lines.contains("23: wave 'canary': analysis metric 'errors': failed and total go together (failures out of attempts, e.g. failed: payins_failed_total, total: payins_total)"), "\(lines)")
-            #expect(lines.contains("24: wave 'canary': analysis metric 'slow': failed names a counter of failures or of attempts; a latency metric has none"), "\(lines)")
-        }
-        let mannWhitney = Self.base.replacingOccurrences(of: "kind: error_rate, critical: true", with: "kind: error_rate, failed: a_total, total: b_total")
-        do {
-            _ = try ConfigLoader.parse(mannWhitney, file: "r.yml", baseDirectory: "/")
-            Issue.record("expected an error")
-        } catch let errors as ConfigErrors {
-            #expect(errors.diagnostics.map(\.message).contains("wave 'canary': analysis metric 'errors': 'failed' is read by the sequential judge only; this analysis uses mann-whitney"),
-                    "\(errors.diagnostics.map(\.message))")
-        }
+        let lines = Self.problems(sequential.replacingOccurrences(of: Self.slow, with: "- { name: slow, kind: latency, failed: x_total, total: y_total }")
+            .replacingOccurrences(of: "- { name: errors, kind: error_rate }", with: "- { name: errors, kind: error_rate, failed: \"payins failed\" }"))
+        #expect(lines.contains("23: wave 'canary': analysis metric 'errors': failed must be a metric name of the service's exposition, such as payins_failed_total"), "\(lines)")
+        #expect(lines.contains("23: wave 'canary': analysis metric 'errors': failed and total go together (failures out of attempts, e.g. failed: payins_failed_total, total: payins_total)"), "\(lines)")
+        #expect(lines.contains("24: wave 'canary': analysis metric 'slow': failed names a counter of failures or of attempts; a latency metric has none"), "\(lines)")
+        let mannWhitney = Self.problems(Self.base.replacingOccurrences(of: "kind: error_rate, critical: true", with: "kind: error_rate, failed: a_total, total: b_total"))
+        #expect(mannWhitney.contains("23: wave 'canary': analysis metric 'errors': 'failed' is read by the sequential judge only; this analysis uses mann-whitney"),
+                "\(mannWhitney)")
     }
 
     @Test func stableAsControlIsReadOffByDefaultAndChecked() throws {
-        let sequential = Self.base.replacingOccurrences(of: "judge: mann-whitney", with: "judge: sequential")
-            .replacingOccurrences(of: "kind: error_rate, critical: true", with: "kind: error_rate")
-            .replacingOccurrences(of: "- { name: slow, kind: latency, allowed_increase: 0.2 }", with: "- { name: slow, kind: latency, allowed_increase: 0.2 }")
-        guard case .analysis(let off) = try ConfigLoader.parse(sequential.replacingOccurrences(of: "min_samples: 50", with: "max_extension: 1m"),
-                                                              file: "r.yml", baseDirectory: "/").deployment.waves[0].steps[1] else { return }
+        let off = try #require(try Self.analysis(Self.sequential("max_extension: 1m")))
         #expect(off.stableAsControl == false)
-        guard case .analysis(let on) = try ConfigLoader.parse(sequential.replacingOccurrences(of: "min_samples: 50", with: "stable_as_control: true"),
-                                                             file: "r.yml", baseDirectory: "/").deployment.waves[0].steps[1] else { return }
+        let on = try #require(try Self.analysis(Self.sequential("stable_as_control: true")))
         #expect(on.stableAsControl)
         let stored = try JSONDecoder().decode(AnalysisSpec.self, from: try JSONEncoder().encode(on))
         #expect(stored == on)
         let older = try JSONDecoder().decode(AnalysisSpec.self, from: Data(#"{"judge":"sequential","alpha":0.01,"minSamples":100,"maxDuration":300,"interval":5,"metrics":[]}"#.utf8))
         #expect(older.stableAsControl == false, "an analysis stored before the setting reads it off")
-        for (text, message) in [(sequential.replacingOccurrences(of: "min_samples: 50", with: "stable_as_control: maybe"),
-                                 "19: wave 'canary': analysis: stable_as_control must be true or false"),
-                                (Self.base.replacingOccurrences(of: "min_samples: 50", with: "stable_as_control: true"),
-                                 "19: wave 'canary': analysis: stable_as_control is read by the sequential judge only; this analysis uses mann-whitney")] {
-            do {
-                _ = try ConfigLoader.parse(text, file: "r.yml", baseDirectory: "/")
-                Issue.record("expected an error")
-            } catch let errors as ConfigErrors {
-                #expect(errors.diagnostics.map { "\($0.line): \($0.message)" }.contains(message), "\(errors.diagnostics.map(\.message))")
-            }
-        }
+        #expect(Self.problems(Self.sequential("stable_as_control: maybe")).contains("19: wave 'canary': analysis: stable_as_control must be true or false"))
+        let mannWhitney = Self.problems(Self.base.replacingOccurrences(of: "min_samples: 50", with: "stable_as_control: true"))
+        #expect(mannWhitney.contains("19: wave 'canary': analysis: stable_as_control is read by the sequential judge only; this analysis uses mann-whitney"),
+                "\(mannWhitney)")
     }
 
     @Test func metricsStoredBeforeDirectionAndMinExistedStillRead() throws {

@@ -20,7 +20,7 @@ struct RestartEvidenceTests {
                                                                          "c": InstanceCounters(requests: 5, errors: 0)])
         let two = try #require(IntervalCounts.increase(earlier, reset))
         #expect(two == IntervalCounts.Increase(requests: 30 + 12 + 5, errors: 1 + 4, restarts: 2))
-        #expect(two.errorCounts.requests == 49 && two.errorCounts.errors == 7, "each restart one more failed request")
+        #expect(two.errorCounts().requests == 49 && two.errorCounts().errors == 7, "each restart one more failed request")
         #expect(IntervalCounts.between(earlier, reset) == nil, "the group's sums went back: without instances the interval is lost")
         #expect(IntervalCounts.increase(GroupCounters(requests: 300, errors: 3), reset) == nil, "no per-instance counts before: nothing to compare")
     }

@@ -25,21 +25,14 @@ import Testing
     @Test func theStableGroupIsReadAndStoredAsControlAndTheVerdictSaysSo() async throws {
         let run = try await PayinFleetUnderTraffic.start("stable-control", waves: Self.waves)
         defer { try? FileManager.default.removeItem(atPath: run.folder) }
-        let id = try await run.deploy("v2")
-        let done = try await run.server.waitForPhase(id, ["promoted", "rolled_back"], timeout: .seconds(200))
-        let analyses = try await run.server.call("GET", "rollouts/\(id)/analyses")["items"] as? [[String: Any]] ?? []
-        let analysisID = analyses.last?["id"] as? String ?? ""
-        let report = try await run.server.call("GET", "analyses/\(analysisID)")
-        await run.stopTraffic()
-        _ = try? await run.server.call("POST", "fleet/down")
-        await run.server.exited()
+        let ended = try await run.end(try await run.deploy("v2"), version: "v2", timeout: .seconds(200))
 
-        #expect(done["phase"] as? String == "promoted", "\(done["phase"] ?? "?"): \(done["reason"] ?? "")")
-        let analysis = try #require(report["analysis"] as? [String: Any])
+        #expect(ended.rollout["phase"] as? String == "promoted", "\(ended.rollout["phase"] ?? "?"): \(ended.reason)")
+        let analysis = try #require(ended.report["analysis"] as? [String: Any])
         #expect((analysis["spec"] as? [String: Any])?["stable_as_control"] as? Bool == true)
         #expect(analysis["stable_start"] is [String: Any], "the stable group's start counters are stored: \(analysis.keys.sorted())")
         #expect((analysis["reason"] as? String ?? "").contains(" on baseline and stable after "), "\(analysis["reason"] ?? "")")
-        let last = try #require((report["looks"] as? [[String: Any]])?.last?["look"] as? [String: Any])
+        let last = try #require(ended.looks.last?["look"] as? [String: Any])
         let stable = (last["stable"] as? [String: Any])?["requests"] as? Double ?? 0
         let baseline = (last["baseline"] as? [String: Any])?["requests"] as? Double ?? 0
         // 80% of the traffic against the baseline's 10%: several times the baseline's requests.

@@ -27,25 +27,17 @@ import Testing
         let run = try await PayinFleetUnderTraffic.start("tail", waves: Self.waves,
                                                          behaviour: "payin:\n  v2: { slow_rate: 0.2, slow_latency_ms: 300 }\n", loops: 4)
         defer { try? FileManager.default.removeItem(atPath: run.folder) }
-        let id = try await run.deploy("v2")
-        let done = (try? await run.server.waitForPhase(id, ["promoted", "rolled_back"], timeout: .seconds(200))) ?? [:]
-        let analyses = try await run.server.call("GET", "rollouts/\(id)/analyses")["items"] as? [[String: Any]] ?? []
-        if done.isEmpty { Issue.record("no verdict in 200 s; the analysis says: \(analyses.last ?? [:])") }
-        let spec = (analyses.last?["spec"] as? [String: Any])?["metrics"] as? [[String: Any]]
-        await run.stopTraffic()
-        let ours = Set(RailyardBinary.processes(mentioning: run.folder))
-        let v2Left = RailyardBinary.processes(mentioning: "--version v2 ").filter(ours.contains)
-        _ = try? await run.server.call("POST", "fleet/down")
-        await run.server.exited()
+        let ended = try await run.end(try await run.deploy("v2"), version: "v2", timeout: .seconds(200))
+        let spec = (ended.analysis["spec"] as? [String: Any])?["metrics"] as? [[String: Any]]
 
-        let reason = done["reason"] as? String ?? ""
+        let reason = ended.reason
         print("tail rollback: \(reason)")
-        #expect(done["phase"] as? String == "rolled_back", "\(done["phase"] ?? "?"): \(reason)")
+        #expect(ended.rollout["phase"] as? String == "rolled_back", "\(ended.rollout["phase"] ?? "?"): \(reason)")
         #expect(reason.contains("latency-p99 p99 ") && reason.contains("regression shown: ratio of requests slower than ")
                 && reason.contains("above the tolerated +50% (1.50×)") && reason.contains("the tail read at "), "\(reason)")
         #expect(spec?.first?["quantile"] as? Double == 0.99 && spec?.first?["allowed_increase"] as? Double == 0.5,
                 "the stored spec carries the quantile and its default tolerance: \(String(describing: spec))")
         #expect(run.traffic.counts.failed == 0, "slow, never failed: no payment failed")
-        #expect(v2Left.isEmpty, "no v2 instance left (ps)")
+        #expect(ended.left.isEmpty, "no v2 instance left (ps)")
     }
 }

@@ -13,11 +13,9 @@ public struct PrometheusQuery: Sendable, Equatable {
     public var latencyCount: String?
     /// `up{instance=~…}`: which of the instances Prometheus scrapes, and whether the last scrape worked.
     public var up: String
-    /// The extractor's named counters: `sum(name{instance=~…})` by name, every series (no route matcher:
-    /// a business counter has no route).
-    public var namedCounters: [String: String] = [:]
-    /// The same sums kept apart by instance (`sum by (instance) (…)`), so that one instance's restart shows
-    /// as that instance going back (`GroupCounters.instances`): requests, errors and each named counter.
+    /// Requests, errors and the extractor's named counters kept apart by instance (`sum by (instance) (…)`),
+    /// so that one instance's restart shows as that instance going back (`GroupCounters.instances`). A named
+    /// counter sums every series of its name, with no route matcher: a business counter has no route.
     public var requestsByInstance = ""
     public var errorsByInstance = ""
     public var namedCountersByInstance: [String: String] = [:]
@@ -52,7 +50,6 @@ public struct PrometheusQuery: Sendable, Equatable {
             latencyCount = nil
         }
         up = "up{\(matchers[0])}"
-        for name in extractor.namedCounters { namedCounters[name] = "sum(\(name){\(matchers[0])})" }
         requestsByInstance = "sum by (\(instanceLabel)) (\(extractor.requestsMetric)\(selector))"
         errorsByInstance = "sum by (\(instanceLabel)) (\(extractor.requestsMetric)\(errorSelector))"
         for name in extractor.namedCounters { namedCountersByInstance[name] = "sum by (\(instanceLabel)) (\(name){\(matchers[0])})" }

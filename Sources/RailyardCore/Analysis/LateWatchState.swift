@@ -37,7 +37,7 @@ public struct LateWatchState: Codable, Sendable, Equatable {
     /// as in the analysis (`IntervalCounts.increase`); otherwise an interval where a counter went back is
     /// not counted, and the next one starts from the new values.
     public mutating func look(baseline now: GroupCounters, canary nowCanary: GroupCounters, at: Date) {
-        if let c = IntervalCounts.increase(canary, nowCanary)?.errorCounts, let b = IntervalCounts.increase(baseline, now)?.errorCounts {
+        if let c = IntervalCounts.increase(canary, nowCanary)?.errorCounts(), let b = IntervalCounts.increase(baseline, now)?.errorCounts() {
             watch.add(canaryRequests: c.requests, canaryErrors: c.errors, baselineRequests: b.requests, baselineErrors: b.errors)
         } else {
             let m = nowCanary.requests - canary.requests, x = nowCanary.errors - canary.errors

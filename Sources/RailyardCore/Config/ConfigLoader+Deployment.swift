@@ -172,7 +172,7 @@ extension ConfigLoader {
             guard let node = fields[key] else { continue }
             if kind != .errorRate {
                 error(at: node, "\(context) metric '\(name)': \(key) names a counter of failures or of attempts; a latency metric has none")
-            } else if let value = node.string, Self.isMetricName(value) {
+            } else if let value = node.string, PrometheusText.isMetricName(value) {
                 if key == "failed" { metric.failedCounter = value } else { metric.totalCounter = value }
             } else {
                 error(at: node, "\(context) metric '\(name)': \(key) must be a metric name of the service's exposition, such as payins_failed_total")
@@ -227,12 +227,6 @@ extension ConfigLoader {
         }
         checkJudgeReads(fields, metric: metric, judge: judge, context: "\(context) metric '\(name)'")
         return metric
-    }
-
-    /// A Prometheus metric name: [a-zA-Z_:][a-zA-Z0-9_:]*.
-    static func isMetricName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, first.isASCII, first.properties.isAlphabetic || first == "_" || first == ":" else { return false }
-        return name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == ":") }
     }
 
     /// Which judges read each metric setting: one the chosen judge ignores is an error, never silently dropped.

@@ -288,6 +288,14 @@ struct LineScanner {
     static func isMetricNameChar(_ byte: UInt8) -> Bool { isLabelNameChar(byte) || byte == UInt8(ascii: ":") }
 }
 
+extension PrometheusText {
+    /// A whole metric name as the exposition format spells one: [a-zA-Z_:][a-zA-Z0-9_:]*.
+    static func isMetricName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, LineScanner.isMetricNameStart(first) else { return false }
+        return name.utf8.allSatisfy(LineScanner.isMetricNameChar)
+    }
+}
+
 // MARK: - Grouping into families
 
 /// Families in order of first appearance, with the rules that tie HELP, TYPE and samples together.

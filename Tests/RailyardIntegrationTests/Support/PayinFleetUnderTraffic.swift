@@ -47,4 +47,33 @@ struct PayinFleetUnderTraffic {
         sender.cancel()
         await sender.value
     }
+
+    /// How a rollout ended, read before the fleet went down.
+    struct Ended {
+        /// The rollout when it reached promoted or rolled_back; empty if it did not within the timeout.
+        var rollout: [String: Any]
+        /// Its last analysis, with its looks (`analysis`, `looks`).
+        var report: [String: Any]
+        /// Processes of `version` of this fleet still running after the traffic stopped (`ps`).
+        var left: [Int32]
+
+        var reason: String { rollout["reason"] as? String ?? "" }
+        var analysis: [String: Any] { report["analysis"] as? [String: Any] ?? [:] }
+        var looks: [[String: Any]] { report["looks"] as? [[String: Any]] ?? [] }
+    }
+
+    /// Waits up to `timeout` for rollout `id` to end, reads its last analysis, stops the traffic, notes which
+    /// processes of `version` still run, and takes the fleet and the server down.
+    func end(_ id: String, version: String, timeout: Duration) async throws -> Ended {
+        let rollout = (try? await server.waitForPhase(id, ["promoted", "rolled_back"], timeout: timeout)) ?? [:]
+        let analyses = try await server.call("GET", "rollouts/\(id)/analyses")["items"] as? [[String: Any]] ?? []
+        let report = try await server.call("GET", "analyses/\(analyses.last?["id"] as? String ?? "")")
+        if rollout.isEmpty { Issue.record("rollout \(id) did not end in \(timeout); its last analysis: \(analyses.last ?? [:])") }
+        await stopTraffic()
+        let ours = Set(RailyardBinary.processes(mentioning: folder))
+        let left = RailyardBinary.processes(mentioning: "--version \(version) ").filter(ours.contains)
+        _ = try? await server.call("POST", "fleet/down")
+        await server.exited()
+        return Ended(rollout: rollout, report: report, left: left)
+    }
 }

@@ -38,15 +38,7 @@ struct IntervalCounts: Sendable, Equatable {
     /// now it served since (as Prometheus's `increase()` reads a reset); one not read before started since
     /// and counts whole. Either is a restart.
     static func increase(_ earlier: GroupCounters, _ later: GroupCounters) -> Increase? {
-        guard let each = increases(earlier, later) else { return nil }
-        var total = Increase()
-        for one in each.values {
-            total.requests += one.requests
-            total.errors += one.errors
-            total.counters.merge(one.counters, uniquingKeysWith: +)
-            total.restarts += one.restarts
-        }
-        return total
+        increases(earlier, later).map(Increase.init(summing:))
     }
 
     /// `increase`, instance by instance (by address).
@@ -76,10 +68,29 @@ struct IntervalCounts: Sendable, Equatable {
         /// Instances that restarted in the interval: their counters went back, or they were not there before.
         var restarts = 0
 
-        /// As an error rate counts it: each restart one more failed request (what it had in flight, and why it
-        /// restarted, no counter of its own can say).
-        var errorCounts: IntervalCounts {
-            IntervalCounts(requests: requests + Double(restarts), errors: min(errors, requests) + Double(restarts), buckets: [], bounds: [])
+        init(requests: Double = 0, errors: Double = 0, counters: [String: Double] = [:], restarts: Int = 0) {
+            (self.requests, self.errors, self.counters, self.restarts) = (requests, errors, counters, restarts)
+        }
+
+        /// The group's: its instances' summed.
+        init(summing each: [String: Increase]) {
+            for one in each.values {
+                requests += one.requests
+                errors += one.errors
+                counters.merge(one.counters, uniquingKeysWith: +)
+                restarts += one.restarts
+            }
+        }
+
+        /// As an error rate counts it (5xx over requests, or `metric`'s own failed and total counters): each
+        /// restart one more failed attempt (what it had in flight, and why it restarted, no counter of its
+        /// own can say).
+        func errorCounts(for metric: AnalysisMetricSpec? = nil) -> IntervalCounts {
+            var failed = errors, total = requests
+            if let failedName = metric?.failedCounter, let totalName = metric?.totalCounter {
+                (failed, total) = (counters[failedName] ?? 0, counters[totalName] ?? 0)
+            }
+            return IntervalCounts(requests: total + Double(restarts), errors: min(failed, total) + Double(restarts), buckets: [], bounds: [])
         }
     }
 

@@ -116,12 +116,14 @@ public struct SequentialTracker: Sendable {
         // instance by instance where the source tells instances apart, so that a restart costs nothing but
         // counts as a failure (`IntervalCounts.increase`), and the group's sums otherwise.
         let histograms = (baseline: IntervalCounts.between(last.baseline, look.baseline), canary: IntervalCounts.between(last.canary, look.canary))
+        let canaryInstances = IntervalCounts.increases(last.canary, look.canary)
         var counted: [String: IntervalCounts] = [:]
         var restarted = false
-        for (group, between, earlier, later) in [("canary", histograms.canary, last.canary, look.canary),
-                                                 ("baseline", histograms.baseline, last.baseline, look.baseline)] {
-            if let increase = IntervalCounts.increase(earlier, later) {
-                counted[group] = increase.errorCounts
+        for (group, between, each) in [("canary", histograms.canary, canaryInstances),
+                                       ("baseline", histograms.baseline, IntervalCounts.increases(last.baseline, look.baseline))] {
+            if let each {
+                let increase = IntervalCounts.Increase(summing: each)
+                counted[group] = increase.errorCounts()
                 guard increase.restarts > 0 else { continue }
                 restarted = true
                 restarts[group, default: 0] += increase.restarts
@@ -141,11 +143,13 @@ public struct SequentialTracker: Sendable {
         // over this interval (which group serves as control is known before the interval's outcomes).
         var control = baselineCounts
         if spec.stableAsControl, let now = look.stable, let before = lookCount == 0 ? GroupCounters.zero : last.stable,
-           let stable = IntervalCounts.increase(before, now)?.errorCounts ?? IntervalCounts.between(before, now) {
+           let stable = IntervalCounts.increase(before, now)?.errorCounts() ?? IntervalCounts.between(before, now) {
             control.requests += stable.requests
             control.errors += stable.errors
             stableRequests += stable.requests
         }
+        // The canary's instances apart, for an error-rate fail that must not rest on one of them.
+        let restartedInstances = Set((canaryInstances ?? [:]).filter { $0.value.restarts > 0 }.keys)
         var pooled: [Double] = []
         if metrics.contains(where: { $0.spec.kind == .latency }),
            look.baseline.latencyBuckets.map(\.le) == look.canary.latencyBuckets.map(\.le) {
@@ -159,14 +163,7 @@ public struct SequentialTracker: Sendable {
             var text: String?
             if var errors = metrics[i].errors {
                 let spec = metrics[i].spec
-                // The canary's instances apart, for the fail that must not rest on one of them.
-                let increases = IntervalCounts.increases(last.canary, look.canary) ?? [:]
-                let restartedInstances = Set(increases.filter { $0.value.restarts > 0 }.keys)
-                let instances = increases.mapValues { one -> IntervalCounts in
-                    guard let failedName = spec.failedCounter, let totalName = spec.totalCounter else { return one.errorCounts }
-                    let restarts = Double(one.restarts), total = (one.counters[totalName] ?? 0) + restarts
-                    return IntervalCounts(requests: total, errors: min((one.counters[failedName] ?? 0) + restarts, total), buckets: [], bounds: [])
-                }
+                let instances = (canaryInstances ?? [:]).mapValues { $0.errorCounts(for: spec) }
                 if spec.failedCounter == nil {
                     errors.add(baseline: control, canary: canary, instances: instances, restarted: restartedInstances)
                 } else if let counted = namedCounts(spec, look, window: window) {
@@ -222,11 +219,8 @@ public struct SequentialTracker: Sendable {
     /// of the canary's or the baseline's went back.
     mutating func namedCounts(_ metric: AnalysisMetricSpec, _ look: AnalysisLook, window: String) -> (control: IntervalCounts, canary: IntervalCounts)? {
         func delta(_ earlier: GroupCounters, _ later: GroupCounters) -> IntervalCounts? {
-            if let increase = IntervalCounts.increase(earlier, later), let failedName = metric.failedCounter, let totalName = metric.totalCounter {
-                // Instance by instance, each restart one more failed attempt, as for the HTTP counts.
-                let restarts = Double(increase.restarts), total = (increase.counters[totalName] ?? 0) + restarts
-                return IntervalCounts(requests: total, errors: min((increase.counters[failedName] ?? 0) + restarts, total), buckets: [], bounds: [])
-            }
+            // Instance by instance, each restart one more failed attempt, as for the HTTP counts.
+            if let increase = IntervalCounts.increase(earlier, later) { return increase.errorCounts(for: metric) }
             let before = metric.failedAndTotal(earlier), after = metric.failedAndTotal(later)
             let failed = after.failed - before.failed, total = after.total - before.total
             guard failed >= 0, total >= 0 else { return nil }
