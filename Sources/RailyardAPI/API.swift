@@ -286,6 +286,25 @@ public enum API {
         }
     }
 
+    /// What a service's stable version serves in one target, read through the metric source as the analysis
+    /// reads it: `validate --traffic` and `deploy` check the latency buckets against the analysis steps.
+    public struct ServiceCounters: Codable, Sendable {
+        public var service: String
+        public var target: String
+        public var version: String
+        /// The live instances read.
+        public var instances: Int
+        /// Cumulative since those instances started.
+        public var counters: GroupCounters
+        public init(service: String, target: String, version: String, instances: Int, counters: GroupCounters) {
+            self.service = service
+            self.target = target
+            self.version = version
+            self.instances = instances
+            self.counters = counters
+        }
+    }
+
     /// A rollout as people read it: its record plus where it stands in words.
     public struct RolloutView: Codable, Sendable {
         public var id: String

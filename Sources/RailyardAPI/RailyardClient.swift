@@ -60,6 +60,10 @@ public struct RailyardClient: Sendable {
 
     public func health() async throws { _ = try await send("GET", "health") }
     public func status() async throws -> FleetStatus { try await get("status") }
+    /// The stable version's counters of `service` in `target`, read through the server's metric source.
+    public func serviceCounters(service: String, target: String) async throws -> API.ServiceCounters {
+        try await get("targets/\(escaped(target))/services/\(escaped(service))/counters")
+    }
     public func up() async throws -> FleetStatus { try await post("fleet/up", body: [String: String]()) }
     /// Rolls back what is in flight and stops everything; the server stops after answering.
     public func down() async throws { let _: [String: String] = try await post("fleet/down", body: [String: String]()) }

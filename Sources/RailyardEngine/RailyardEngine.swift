@@ -54,7 +54,7 @@ public struct RailyardEngine: Sendable {
         self.nightlyScheduler = NightlyScheduler(config: config, store: ports.store, clock: ports.clock, controller: nightlyController)
         self.nightly = NightlyRequests(config: config, store: ports.store, clock: ports.clock, controller: nightlyController, trains: trains)
         self.operations = FleetOperations(config: config, store: ports.store, fleet: fleet, driver: ports.driver, requests: rollouts,
-                                          nightly: nightlyController)
+                                          nightly: nightlyController, metrics: ports.metrics, extractor: extractor)
     }
 
     public var store: any RailyardStore { ports.store }

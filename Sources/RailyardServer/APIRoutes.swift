@@ -31,6 +31,14 @@ public enum APIRoutes {
 
         api.get("status") { request, context in try await respond(request, context, access: engine.access) { _ in try await engine.operations.status() } }
 
+        api.get("targets/:target/services/:service/counters") { request, context in
+            try await respond(request, context, access: engine.access) { _ in
+                let target = try context.parameters.require("target"), service = try context.parameters.require("service")
+                let read = try await engine.operations.stableCounters(service: service, target: target)
+                return API.ServiceCounters(service: service, target: target, version: read.version, instances: read.instances, counters: read.counters)
+            }
+        }
+
         api.post("fleet/up") { request, context in
             try await respond(request, context, access: engine.access) { identity in
                 try await engine.operations.up(actor: identity.name)

@@ -26,6 +26,7 @@ public enum EndpointAccess {
             "GET /metrics": anyone,
             "GET /api/v1/whoami": anyone,
             "GET /api/v1/status": anyone,
+            "GET /api/v1/targets/{target}/services/{service}/counters": anyone,
             "GET /api/v1/rollouts": anyone,
             "GET /api/v1/rollouts/{id}": anyone,
             "GET /api/v1/rollouts/{id}/stream": anyone,

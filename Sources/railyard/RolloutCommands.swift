@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RailyardAPI
+import RailyardAdapters
 import RailyardCore
 
 struct DeployCommand: AsyncParsableCommand {
@@ -12,6 +13,10 @@ struct DeployCommand: AsyncParsableCommand {
             has started, measures the service's traffic through each target's router for --traffic-window \
             seconds and warns when an analysis step cannot decide within its max_duration and max_extension \
             at that traffic (as `railyard analysis plan` predicts); the rollout goes on either way.
+
+            Before anything starts, the service's latency buckets (as its stable version fills them today) are \
+            checked against the analysis steps' latency metrics: a metric that could never pass on them is a \
+            config error, and nothing is deployed (exit 1; --traffic-window 0 skips both checks).
             """)
     @OptionGroup var options: ClientOptions
     @Argument(help: "A service of railyard.yml.") var service: String
@@ -25,8 +30,18 @@ struct DeployCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let view = try await clientCall { try await options.client.deploy(service: service, version: version) }
         let check = TrafficCheck(services: [service], config: config, window: trafficWindow)
+        if trafficWindow > 0, let loaded = try? ConfigFile.load(path: config) {
+            let layout = await check.layout(try options.client, loaded: loaded)
+            if layout.errors > 0 {
+                let say = { (line: String) in options.output == .json ? FileHandle.standardError.write(Data((line + "\n").utf8)) : print(line) }
+                layout.lines.forEach(say)
+                say("not deployed: \(layout.errors) latency metric\(layout.errors == 1 ? "" : "s") of \(config) could never pass on \(service)'s "
+                    + "buckets; fix the config or the buckets (--traffic-window 0 skips the check)")
+                throw ExitStatus.refused
+            }
+        }
+        let view = try await clientCall { try await options.client.deploy(service: service, version: version) }
         if options.output == .json && !watch {
             try printJSON(view)
             if trafficWindow > 0 { for line in await check.run(try options.client) { FileHandle.standardError.write(Data((line + "\n").utf8)) } }

@@ -6,7 +6,9 @@ import RailyardSimulation
 
 /// What `deploy` and `validate --traffic` say about the analysis steps at today's traffic: the same
 /// measurement and prediction as `railyard analysis plan`, for every target where the deployment analyses
-/// and every service asked about (a warning, not a refusal: the people who deploy decide).
+/// and every service asked about (a warning, not a refusal: the people who deploy decide); and whether each
+/// service's latency buckets can carry the steps' latency metrics at all (an error: no latency pass could
+/// ever be earned on them).
 struct TrafficCheck {
     var services: [String]
     var config: String
@@ -19,6 +21,47 @@ struct TrafficCheck {
             return ["traffic check skipped: \(error)"]
         }
         return await run(client, loaded: loaded).lines
+    }
+
+    /// Each service's latency histogram in each target where an analysis step watches latency, checked against
+    /// those metrics (`LatencyLayoutCheck`); `errors` counts the metrics that could never pass on it.
+    func layout(_ client: RailyardClient, loaded: RailyardConfig) async -> (lines: [String], errors: Int) {
+        var steps: [(wave: String, target: String, spec: AnalysisSpec)] = []
+        for wave in loaded.deployment.waves {
+            guard let target = wave.target else { continue }
+            for case .analysis(let spec) in wave.steps where spec.judge == .sequential && spec.metrics.contains(where: { $0.kind == .latency }) {
+                steps.append((wave.name, target, spec))
+            }
+        }
+        let targets = steps.map(\.target).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        guard !targets.isEmpty else { return ([], 0) }
+        var lines = ["checking the latency buckets against the analysis steps' latency metrics…"]
+        var errors = 0
+        for service in services {
+            let named = services.count > 1 ? "\(service), " : ""
+            for target in targets {
+                let read: API.ServiceCounters
+                do { read = try await client.serviceCounters(service: service, target: target) } catch {
+                    lines.append("  \(named)\(target): latency buckets not checked: \(error)")
+                    continue
+                }
+                for step in steps where step.target == target {
+                    switch LatencyLayoutCheck.check(step.spec, histogram: read.counters.latencyBuckets) {
+                    case .fine: continue
+                    case .tooFewRequests(let requests):
+                        lines.append("  \(named)wave '\(step.wave)' (\(target)): latency buckets not checked: \(read.version) has served "
+                                     + "\(Int(requests)) requests, \(Int(LatencyLayoutCheck.minimumRequests)) are needed to see where they fall")
+                    case .problems(let problems):
+                        errors += problems.count
+                        for problem in problems {
+                            lines.append("  ✘ \(named)wave '\(step.wave)' (\(target)), metric '\(problem.metric)': \(problem.reason)")
+                        }
+                    }
+                }
+            }
+        }
+        if errors == 0 { lines.append("  ✔ the latency buckets can carry every latency metric") }
+        return (lines, errors)
     }
 
     /// The lines, and whether today's traffic could be read at all (false: the lines say why not).

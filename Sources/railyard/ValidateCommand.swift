@@ -15,7 +15,10 @@ struct ValidateCommand: AsyncParsableCommand {
             server's routers are read twice, --traffic-window seconds apart, and every step whose max_duration \
             (and max_extension) cannot be enough for a good version to earn its pass at that traffic is named, \
             for each service (as `railyard analysis plan` predicts). A warning, not an error: the exit stays 0, \
-            unless the server could not be read (exit 1, with the reason).
+            unless the server could not be read (exit 1, with the reason). Each service's latency buckets, as \
+            its stable version fills them today, are checked against the steps' latency metrics too: a metric \
+            that could never pass on them (every request in one bucket, a tolerance finer than the buckets \
+            around the usual latency, a quantile above the last finite bucket) is an error (exit 1).
             """)
 
     @Option(name: .long, help: "The config file.")
@@ -54,6 +57,12 @@ struct ValidateCommand: AsyncParsableCommand {
         let check = TrafficCheck(services: loaded.services.map(\.name), config: config, window: trafficWindow)
         let report = await check.run(client, loaded: loaded)
         for line in report.lines { print(line) }
+        let layout = await check.layout(client, loaded: loaded)
+        for line in layout.lines { print(line) }
+        if layout.errors > 0 {
+            print("\(layout.errors) error\(layout.errors == 1 ? "" : "s") against today's traffic: a latency metric that could never pass on these buckets")
+            throw ExitStatus.refused
+        }
         // Asked for and not done: the file is valid, the check is not.
         if !report.measured { throw ExitStatus.refused }
     }

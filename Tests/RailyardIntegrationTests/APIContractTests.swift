@@ -244,6 +244,13 @@ struct APIContractTests {
              status: 409, errorContains: "already the stable version"),
         Call(operation: "POST /api/v1/rollouts", path: "/api/v1/rollouts", body: #"{"service": "payin", "version": "v2"}"#,
              status: 409, errorContains: "railyard up"),
+        // What validate --traffic and deploy read: nothing runs yet, and names not in railyard.yml are named.
+        Call(operation: "GET /api/v1/targets/{target}/services/{service}/counters", path: "/api/v1/targets/dc1/services/payin/counters",
+             status: 409, errorContains: "payin has no stable version in dc1 yet"),
+        Call(operation: "GET /api/v1/targets/{target}/services/{service}/counters", path: "/api/v1/targets/dc1/services/payn/counters",
+             status: 404, errorContains: "no service 'payn' in railyard.yml"),
+        Call(operation: "GET /api/v1/targets/{target}/services/{service}/counters", path: "/api/v1/targets/mars/services/payin/counters",
+             status: 404, errorContains: "no target 'mars' in railyard.yml (targets: staging, dc1, dc2)"),
         // The router command is /bin/false: `up` cannot start a router and says why.
         Call(operation: "POST /api/v1/fleet/up", path: "/api/v1/fleet/up", status: 500, errorContains: "exited before it was healthy"),
         Call(operation: "GET /api/v1/status", path: "/api/v1/status", status: 200),

@@ -8,6 +8,8 @@ import Testing
 /// `railyard analysis plan` on the binary against a real `railyard serve`: today's traffic measured
 /// through the dc1 router's counters while real pay-ins flow, each analysis step predicted, and a step
 /// whose max_duration cannot be enough named (exit 1); `deploy` warns of the same step once the rollout started.
+/// And a latency metric the service's buckets could never pass is a config error for `validate --traffic`,
+/// and `deploy` starts nothing.
 @Suite("railyard analysis plan", .serialized)
 struct AnalysisPlanCLITests {
     static let waves = """
@@ -83,5 +85,56 @@ struct AnalysisPlanCLITests {
 
         let bad = try await CLIExitCodeTests.railyard(["analysis", "plan", "payout", "--target", "dc1", "--config", config, "--server", server.url], token: owner)
         #expect(bad.status != 0 && bad.err.contains("no service 'payout' in \(config) (services: payin)"), "\(bad.out) \(bad.err)")
+    }
+
+    @Test func latencyBucketsTooCoarseForTheToleranceAreAConfigError() async throws {
+        let folder = try RailyardBinary.temporaryFolder("analysis-layout")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // v1 answers every pay-in 30 ms late: today's requests fill the (25 ms, 50 ms] bucket, with no bound
+        // inside the central 98% to read a +10% shift against.
+        let waves = Self.waves.replacingOccurrences(of: "max_duration: 10m, metrics: [{ name: error-rate, kind: error_rate, acceptable_rate: 0.05 }]",
+                                                    with: "max_duration: 10m, metrics: [{ name: error-rate, kind: error_rate, acceptable_rate: 0.05 }, "
+                                                        + "{ name: latency, kind: latency, allowed_increase: 0.1 }]")
+        #expect(waves != Self.waves)
+        let config = try RailyardBinary.writePayinFleet(in: folder, instances: "{ dc1: 1 }", waves: waves, behaviour: "payin: { v1: { extra_latency_ms: 30 } }\n")
+        let server = try ServerProcess(config: config, stateDirectory: folder + "/state", port: try FreePort.next(), log: folder + "/serve.log")
+        try await server.waitReady()
+        let status = try await server.call("POST", "fleet/up")
+        let router = try #require(routerURL(status, target: "dc1"))
+        let traffic = PaymentTraffic(routers: [router])
+        let sender = Task { await traffic.run(loops: 2, interval: .milliseconds(5)) }
+        try await traffic.waitFor(requests: 300, timeout: .seconds(120))
+        sender.cancel()
+        await sender.value
+        let owner = server.tokens[.releaseOwner]
+
+        // What the server reads: v1's counters through the metric source, every request in one bucket.
+        let read = try await server.call("GET", "targets/dc1/services/payin/counters")
+        let counters = read["counters"] as? [String: Any] ?? [:]
+        #expect(read["version"] as? String == "v1" && read["instances"] as? Int == 1, "\(read)")
+        #expect((counters["requests"] as? Double ?? 0) >= 300, "\(read)")
+        let (unknownStatus, unknown) = try await ServerProcess.request("GET", server.url + "/api/v1/targets/dc1/services/payout/counters", token: owner)
+        #expect(unknownStatus == 404 && (unknown as? [String: Any])?["detail"] as? String == "no service 'payout' in railyard.yml (services: payin)",
+                "\(unknownStatus) \(unknown)")
+
+        let validated = try await CLIExitCodeTests.railyard(["validate", "--config", config, "--traffic", "--traffic-window", "1", "--server", server.url],
+                                                            token: owner, limit: .seconds(300))
+        let deploy = try await CLIExitCodeTests.railyard(["deploy", "payin", "v2", "--config", config, "--traffic-window", "1", "--server", server.url],
+                                                         token: owner, limit: .seconds(300))
+        let rollouts = try await server.call("GET", "rollouts")
+        _ = try? await server.call("POST", "fleet/down")
+        await server.exited()
+
+        #expect(validated.status == 1, "\(validated.out) \(validated.err)")
+        // Every request in (25 ms, 50 ms], or a few spilling over on a loaded machine: either way no +10% shift can be read.
+        let line = validated.out.components(separatedBy: "\n").first { $0.hasPrefix("  ✘ wave 'canary' (dc1), metric 'latency': ") } ?? ""
+        #expect(line.contains("every one of today's ") && line.contains(" requests falls in one latency bucket (they answered in 25 ms to 50 ms)")
+                || line.contains("are too coarse for the +10% tolerance: fewer than two bounds fall inside the central 98% of requests"), "\(validated.out)")
+        #expect(line.contains("latency cannot pass (finer buckets around the usual latency fix it)"), "\(validated.out)")
+        #expect(validated.out.contains("1 error against today's traffic: a latency metric that could never pass on these buckets"), "\(validated.out)")
+        #expect(deploy.status == 1, "\(deploy.out) \(deploy.err)")
+        #expect(deploy.out.contains("not deployed: 1 latency metric of \(config) could never pass on payin's buckets"), "\(deploy.out)")
+        #expect(!deploy.out.contains("started"), "nothing starts: \(deploy.out)")
+        #expect((rollouts["items"] as? [Any])?.isEmpty == true, "no rollout was created: \(rollouts)")
     }
 }

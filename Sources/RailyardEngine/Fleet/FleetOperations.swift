@@ -10,6 +10,8 @@ public struct FleetOperations: Sendable {
     let driver: any InstanceDriver
     let requests: RolloutRequests
     let nightly: NightlyController
+    let metrics: any MetricSource
+    let extractor: CountersExtractor
 
     /// Brings every service up at its stable version (or `version` from railyard.yml) in every target, with its router.
     public func up(actor: String) async throws {
@@ -50,6 +52,24 @@ public struct FleetOperations: Sendable {
             try await fleet.audit(actor: actor, kind: "process.stopped", subject: found.label,
                                   message: "stopped pid \(found.process.pid) (\(found.label)), which no record accounted for", reason: "railyard down")
         }
+    }
+
+    /// What `service`'s stable version has served in `target` since its instances started, read through the
+    /// metric source as an analysis reads its baseline (probes left out).
+    public func stableCounters(service name: String, target: String) async throws -> (version: String, instances: Int, counters: GroupCounters) {
+        guard let service = config.services.first(where: { $0.name == name }) else {
+            throw Refusal(.notFound, "no service '\(name)' in railyard.yml (services: \(config.services.map(\.name).joined(separator: ", ")))")
+        }
+        guard config.targets.contains(where: { $0.name == target }) else {
+            throw Refusal(.notFound, "no target '\(target)' in railyard.yml (targets: \(config.targets.map(\.name).joined(separator: ", ")))")
+        }
+        guard let version = try await store.stableVersions()[name]?[target] else {
+            throw Refusal(.conflict, "\(name) has no stable version in \(target) yet: bring the fleet up first")
+        }
+        let instances = try await fleet.liveInstances(service: name, version: version, target: target).map(\.address)
+        guard !instances.isEmpty else { throw Refusal(.conflict, "no live instance of \(name) \(version) in \(target) to read") }
+        let counters = try await metrics.read(instances: instances, metricsPath: service.metricsPath, extractor: extractor.ignoringProbes(of: service))
+        return (version, instances.count, counters)
     }
 
     public func status() async throws -> FleetStatus {

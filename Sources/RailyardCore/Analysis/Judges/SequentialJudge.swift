@@ -192,10 +192,8 @@ public struct SequentialTracker: Sendable {
                 if let latency { evidence.add(baseline: latency.baseline, canary: latency.canary, pooled: pooled) }
                 metrics[i].evidence = evidence
                 if evidence.tooCoarse {
-                    let tolerance = "+\(JudgeText.fixed(metrics[i].spec.allowedIncrease * 100, 0))%"
-                    note(Gap(latencyOnly: true, reason: "the latency buckets (\(JudgeText.bounds(look.canary.latencyBuckets.map(\.le)))) are too coarse for "
-                             + "the \(tolerance) tolerance: fewer than two bounds fall inside the central 98% of requests, so a shift cannot be "
-                             + "measured against it; latency cannot pass (finer buckets around the usual latency fix it)"))
+                    note(Gap(latencyOnly: true, reason: LatencyLayoutCheck.coarseReason(bounds: look.canary.latencyBuckets.map(\.le),
+                                                                                       allowedIncrease: metrics[i].spec.allowedIncrease)))
                 }
                 guard metrics[i].decision == nil else { continue }
                 if evidence.failStatistic >= boundary {

@@ -61,25 +61,38 @@ struct TailEvidence: Sendable {
     }
 
     private mutating func choose(reference: [Double], bounds: [Double]) {
-        let total = reference.reduce(0, +)
-        guard total >= minimumPool, reference.count == bounds.count else { return }
-        var cumulative = 0.0
-        for (i, count) in reference.enumerated() {
-            cumulative += count
-            let above = (total - cumulative) / total
-            guard bounds[i].isFinite, above <= 1 - quantile else { continue }
-            bound = bounds[i]
-            boundIndex = i
-            shareAbove = above
-            unreadable = nil
-            let slower = "requests slower than \(JudgeText.latency(bounds[i]))"
-            counts = ErrorRateEvidence(allowedIncrease: allowedIncrease, acceptableRate: 0, alpha: alpha,
-                                       wording: .init(rate: "share of \(slower)", ratio: "ratio of \(slower)", nothingCounted: "none in either group yet"))
+        guard reference.reduce(0, +) >= minimumPool, reference.count == bounds.count else { return }
+        guard let found = Self.readableBound(quantile: quantile, counts: reference, bounds: bounds) else {
+            unreadable = Self.unreadableReason(quantile: quantile, bounds: bounds)
             return
         }
+        bound = found.bound
+        boundIndex = found.index
+        shareAbove = found.shareAbove
+        unreadable = nil
+        let slower = "requests slower than \(JudgeText.latency(found.bound))"
+        counts = ErrorRateEvidence(allowedIncrease: allowedIncrease, acceptableRate: 0, alpha: alpha,
+                                   wording: .init(rate: "share of \(slower)", ratio: "ratio of \(slower)", nothingCounted: "none in either group yet"))
+    }
+
+    /// The smallest finite bound above which at most 1 − `quantile` of `counts` (per bucket, under `bounds`) lie;
+    /// nil when the quantile is in the +Inf bucket or there are no requests.
+    static func readableBound(quantile: Double, counts: [Double], bounds: [Double]) -> (bound: Double, index: Int, shareAbove: Double)? {
+        let total = counts.reduce(0, +)
+        guard total > 0, counts.count == bounds.count else { return nil }
+        var cumulative = 0.0
+        for (i, count) in counts.enumerated() {
+            cumulative += count
+            let above = (total - cumulative) / total
+            if bounds[i].isFinite, above <= 1 - quantile { return (bounds[i], i, above) }
+        }
+        return nil
+    }
+
+    static func unreadableReason(quantile: Double, bounds: [Double]) -> String {
         let largest = bounds.last(where: \.isFinite).map(JudgeText.latency) ?? "none"
-        unreadable = "the baseline's \(Self.name(quantile)) lies above the largest finite latency bucket (\(largest)): the tail cannot be read "
-            + "at any bound, so it cannot pass (a bucket above the usual \(Self.name(quantile)) fixes it)"
+        return "the baseline's \(name(quantile)) lies above the largest finite latency bucket (\(largest)): the tail cannot be read "
+            + "at any bound, so it cannot pass (a bucket above the usual \(name(quantile)) fixes it)"
     }
 
     /// The fail side's statistic (0 until the bound is chosen).

@@ -1,0 +1,82 @@
+import Foundation
+
+/// Whether a service's latency histogram, as today's traffic fills it, can carry an analysis's latency
+/// metrics: the check `validate --traffic` and `deploy` make before a rollout, by the rules the sequential
+/// judge applies at run time. A layout that fails it can never earn a latency pass, so it is a config error
+/// to find before deploying, not a rollout that waits out its deadline.
+///
+/// - A whole-distribution shift with a tolerance (`allowed_increase` > 0) is read against the spread of
+///   log-latency fitted on the bounds inside the central 98% of requests: fewer than two bounds there, and
+///   the tolerance cannot be measured (`MetricEvidence.logSpread`).
+/// - Any shift needs requests in two buckets at least: in one, every request looks the same.
+/// - A tail (`quantile`) is read at the smallest finite bound above the quantile (`TailEvidence`): a quantile
+///   in the +Inf bucket has none.
+public enum LatencyLayoutCheck {
+    public struct Problem: Sendable, Equatable {
+        /// The metric's name in the analysis.
+        public var metric: String
+        public var reason: String
+    }
+
+    public enum Outcome: Sendable, Equatable {
+        /// Every latency metric can be judged on this layout (or the analysis has none the rules apply to).
+        case fine
+        /// The histogram holds fewer requests than `minimumRequests`: too few to say where requests fall.
+        case tooFewRequests(Double)
+        case problems([Problem])
+    }
+
+    /// Requests the histogram must hold before its layout is judged: a few dozen can all land in one bucket by chance.
+    public static let minimumRequests = 200.0
+
+    /// - Parameter histogram: the stable version's cumulative latency histogram, since its instances started.
+    public static func check(_ spec: AnalysisSpec, histogram: [LatencyBucket]) -> Outcome {
+        let latency = spec.judge == .sequential ? spec.metrics.filter { $0.kind == .latency } : []
+        guard !latency.isEmpty else { return .fine }
+        let (bounds, counts) = HistogramMath.perBucket(histogram)
+        let total = counts.reduce(0, +)
+        guard bounds.contains(where: \.isFinite) else {
+            return .problems(latency.map { Problem(metric: $0.name, reason: "the service exposes no latency histogram (no finite bucket bound): latency cannot be judged") })
+        }
+        guard total >= minimumRequests else { return .tooFewRequests(total) }
+        var problems: [Problem] = []
+        for metric in latency {
+            if let quantile = metric.quantile {
+                if TailEvidence.readableBound(quantile: quantile, counts: counts, bounds: bounds) == nil {
+                    problems.append(Problem(metric: metric.name, reason: TailEvidence.unreadableReason(quantile: quantile, bounds: bounds)))
+                }
+            } else if counts.filter({ $0 > 0 }).count < 2 {
+                problems.append(Problem(metric: metric.name, reason: "every one of today's \(JudgeText.count(total)) requests falls in one latency bucket "
+                                        + "(they answered \(centralRange(bounds: bounds, counts: counts))), so no shift can be seen: latency cannot pass "
+                                        + "(finer buckets around the usual latency fix it)"))
+            } else if metric.allowedIncrease > 0, MetricEvidence.logSpread(bounds: bounds, pooled: counts) == nil {
+                problems.append(Problem(metric: metric.name, reason: coarseReason(bounds: bounds, allowedIncrease: metric.allowedIncrease)
+                                        + "; 98% of today's \(JudgeText.count(total)) requests answered \(centralRange(bounds: bounds, counts: counts))"))
+            }
+        }
+        return problems.isEmpty ? .fine : .problems(problems)
+    }
+
+    /// Why a shift with a tolerance cannot be read on these bounds: the judge's gap and the check's error say the same.
+    static func coarseReason(bounds: [Double], allowedIncrease: Double) -> String {
+        "the latency buckets (\(JudgeText.bounds(bounds))) are too coarse for the +\(JudgeText.fixed(allowedIncrease * 100, 0))% tolerance: "
+            + "fewer than two bounds fall inside the central 98% of requests, so a shift cannot be measured against it; "
+            + "latency cannot pass (finer buckets around the usual latency fix it)"
+    }
+
+    /// Where the central 98% of requests fall, by bucket: "within 1 ms", "in 5 ms to 25 ms".
+    static func centralRange(bounds: [Double], counts: [Double]) -> String {
+        let total = counts.reduce(0, +)
+        var cumulative = 0.0, low: Int?, high: Int?
+        for (i, count) in counts.enumerated() {
+            cumulative += count
+            if low == nil, cumulative / total > 0.01 { low = i }
+            if high == nil, cumulative / total >= 0.99 { high = i }
+        }
+        let upper = high.map { bounds[$0] } ?? .infinity
+        let lower = low.flatMap { $0 > 0 ? bounds[$0 - 1] : nil }
+        let top = upper.isFinite ? JudgeText.latency(upper) : "beyond \(bounds.last(where: \.isFinite).map(JudgeText.latency) ?? "0")"
+        guard let lower else { return "within \(top)" }
+        return "in \(JudgeText.latency(lower)) to \(top)"
+    }
+}
