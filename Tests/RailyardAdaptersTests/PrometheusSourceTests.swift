@@ -140,6 +140,9 @@ struct PrometheusSourceTests {
         let read = try await Self.settledRead(source, group, extractor)
         #expect(read == truth)
         #expect(read.latencyBuckets.count == 12)  // the demo's 11 bounds and +Inf
+        // Each instance's histogram at the group's bounds, as the instances expose it (A 40 requests, B 40).
+        #expect(read.instances[group[0]]?.latency.count == 12 && read.instances[group[0]]?.latency.last == 40, "\(read.instances)")
+        #expect(read.instances[group[1]]?.latency.last == 40, "\(read.instances)")
 
         // Instance selection: C alone, and the group without latency.
         let otherTruth = try await ScrapeSource().read(instances: [other], metricsPath: "/metrics", extractor: extractor)
@@ -149,7 +152,7 @@ struct PrometheusSourceTests {
         }
         let noLatency = CountersExtractor(latency: nil, routes: ["/payins"])
         let countsOnly = try await Self.settledRead(source, group, noLatency)
-        #expect(countsOnly == RailyardCore.GroupCounters(requests: 80, errors: 4, instances: truth.instances))
+        #expect(countsOnly == RailyardCore.GroupCounters(requests: 80, errors: 4, instances: truth.instances.mapValues { var own = $0; own.latency = []; return own }))
         // Each instance's own counts, as the scrape source keeps them: A 40 requests, B 40 with 4 failed.
         #expect(countsOnly.instances == [group[0]: InstanceCounters(requests: 40, errors: 0), group[1]: InstanceCounters(requests: 40, errors: 4)])
 

@@ -48,10 +48,11 @@ struct ScrapeSourceTests {
             #expect(group.latencyBuckets.last == LatencyBucket(le: .infinity, count: 150))
             let onA = try await source.read(instances: [a], metricsPath: "/metrics", extractor: payins)
             let onB = try await source.read(instances: [b], metricsPath: "/metrics", extractor: payins)
-            #expect(onA == GroupCounters(requests: 100, errors: 4, latencyBuckets: onA.latencyBuckets, instances: [a: InstanceCounters(requests: 100, errors: 4)]))
-            #expect(onB == GroupCounters(requests: 50, errors: 10, latencyBuckets: onB.latencyBuckets, instances: [b: InstanceCounters(requests: 50, errors: 10)]))
+            #expect(onA == GroupCounters(requests: 100, errors: 4, latencyBuckets: onA.latencyBuckets, instances: [a: InstanceCounters(requests: 100, errors: 4, latency: onA.latencyBuckets.map(\.count))]))
+            #expect(onB == GroupCounters(requests: 50, errors: 10, latencyBuckets: onB.latencyBuckets, instances: [b: InstanceCounters(requests: 50, errors: 10, latency: onB.latencyBuckets.map(\.count))]))
             // Each instance's own counts are kept beside the sum: a restart of one shows as that one going back.
-            #expect(group.instances == [a: InstanceCounters(requests: 100, errors: 4), b: InstanceCounters(requests: 50, errors: 10)])
+            // Their histograms too, at the group's bounds: one slow instance is told apart from a slow version.
+            #expect(group.instances == [a: onA.instances[a]!, b: onB.instances[b]!])
             #expect(group.latencyBuckets == zip(onA.latencyBuckets, onB.latencyBuckets).map { LatencyBucket(le: $0.le, count: $0.count + $1.count) })
 
             // And against the raw exposition of a.

@@ -128,6 +128,37 @@ struct PrometheusTextCountersTests {
         ])
     }
 
+    @Test func eachInstanceKeepsItsLatencyAtTheGroupsBounds() throws {
+        let fast = try PrometheusText.parse(Self.demoExposition(payinsOK: 40, payinsFailed: 0, notFound: 0, fast: 38, slow: 0))
+        let slow = try PrometheusText.parse(Self.demoExposition(payinsOK: 40, payinsFailed: 0, notFound: 0, fast: 10, slow: 12))
+        let counters = try CountersExtractor(routes: ["/payins"]).counters(instances: [fast, slow], addresses: ["a:1", "b:2"])
+        #expect(counters.latencyBuckets.map(\.le) == [0.001, 0.01, .infinity])
+        #expect(counters.instances["a:1"]?.latency == [38, 40, 40])
+        #expect(counters.instances["b:2"]?.latency == [10, 28, 40])
+        // Summed instance by instance, they are the group's.
+        #expect(zip(counters.instances["a:1"]!.latency, counters.instances["b:2"]!.latency).map(+) == counters.latencyBuckets.map(\.count))
+        // Different layouts: each instance read at the union of bounds, +Inf from `_count` where none is written.
+        let a = try PrometheusText.parse("""
+            # TYPE http_requests_total counter
+            http_requests_total 10
+            # TYPE http_request_duration_seconds histogram
+            http_request_duration_seconds_bucket{le="0.1"} 5
+            http_request_duration_seconds_bucket{le="1"} 8
+            http_request_duration_seconds_count 10
+            """)
+        let b = try PrometheusText.parse("""
+            # TYPE http_requests_total counter
+            http_requests_total 4
+            # TYPE http_request_duration_seconds histogram
+            http_request_duration_seconds_bucket{le="0.5"} 2
+            http_request_duration_seconds_bucket{le="1"} 3
+            http_request_duration_seconds_count 4
+            """)
+        let merged = try CountersExtractor().counters(instances: [a, b], addresses: ["a:1", "b:2"])
+        #expect(merged.latencyBuckets.map(\.count) == [5, 7, 11, 14])
+        #expect(merged.instances["a:1"]?.latency == [5, 5, 8, 10] && merged.instances["b:2"]?.latency == [0, 2, 3, 4])
+    }
+
     @Test func countStandsInForAMissingInfBucket() throws {
         let families = try PrometheusText.parse("""
             http_requests_total 6

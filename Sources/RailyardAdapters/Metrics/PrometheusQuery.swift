@@ -19,6 +19,9 @@ public struct PrometheusQuery: Sendable, Equatable {
     public var requestsByInstance = ""
     public var errorsByInstance = ""
     public var namedCountersByInstance: [String: String] = [:]
+    /// `sum by (instance, le) (latency_bucket{…})`: each instance's histogram, so that one slow instance is
+    /// told apart from a slow version; nil when the extractor reads no latency.
+    public var latencyBucketsByInstance: String?
 
     /// - Parameters:
     ///   - instances: values of `instanceLabel`, e.g. `127.0.0.1:4001`; matched exactly (regex metacharacters
@@ -53,6 +56,7 @@ public struct PrometheusQuery: Sendable, Equatable {
         requestsByInstance = "sum by (\(instanceLabel)) (\(extractor.requestsMetric)\(selector))"
         errorsByInstance = "sum by (\(instanceLabel)) (\(extractor.requestsMetric)\(errorSelector))"
         for name in extractor.namedCounters { namedCountersByInstance[name] = "sum by (\(instanceLabel)) (\(name){\(matchers[0])})" }
+        latencyBucketsByInstance = extractor.latencyMetric.map { "sum by (\(instanceLabel), le) (\($0)_bucket\(selector))" }
     }
 
     /// RE2 matching exactly one of `values`: each escaped, joined by `|`. (Prometheus anchors label regexes.)

@@ -56,6 +56,7 @@ public struct PrometheusSource: MetricSource {
         async let requests = client.query(query.requestsByInstance, at: time)
         async let errors = client.query(query.errorsByInstance, at: time)
         async let buckets = optionally(query.latencyBuckets) { try await client.query($0, at: time) }
+        async let bucketsByInstance = optionally(query.latencyBucketsByInstance) { try await client.query($0, at: time) }
         try await targets
 
         // Kept apart by instance, as the scrape source keeps them (a restart shows as one going back), and summed.
@@ -82,6 +83,18 @@ public struct PrometheusSource: MetricSource {
                 if count > 0 || !counters.latencyBuckets.isEmpty {
                     counters.latencyBuckets.append(LatencyBucket(le: .infinity, count: count))
                 }
+            }
+        }
+        // Each instance's counts at the group's bounds, where Prometheus has the same bounds for it.
+        if let byInstance = try await bucketsByInstance, !counters.latencyBuckets.isEmpty {
+            var samples: [String: [(String?, Double)]] = [:]
+            for sample in try byInstance.vector() {
+                if let name = sample.labels[instanceLabel] { samples[name, default: []].append((sample.labels["le"], sample.point.value)) }
+            }
+            let bounds = counters.latencyBuckets.map(\.le)
+            for (name, own) in samples where counters.instances[name] != nil {
+                let buckets = Self.buckets(own)
+                if buckets.map(\.le) == bounds { counters.instances[name]?.latency = buckets.map(\.count) }
             }
         }
         return counters

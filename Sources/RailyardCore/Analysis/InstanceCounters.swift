@@ -6,19 +6,24 @@ public struct InstanceCounters: Sendable, Codable, Equatable {
     public var errors: Double
     /// The service's own counters an analysis reads, by name.
     public var counters: [String: Double]
+    /// The instance's cumulative latency counts at its group's bounds (`GroupCounters.latencyBuckets`, in
+    /// order), so that one slow instance can be told apart from a slow version; empty when not read.
+    public var latency: [Double]
 
-    public init(requests: Double = 0, errors: Double = 0, counters: [String: Double] = [:]) {
+    public init(requests: Double = 0, errors: Double = 0, counters: [String: Double] = [:], latency: [Double] = []) {
         self.requests = requests
         self.errors = errors
         self.counters = counters
+        self.latency = latency
     }
 
-    enum CodingKeys: String, CodingKey { case requests, errors, counters }
+    enum CodingKeys: String, CodingKey { case requests, errors, counters, latency }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(requests: try c.decode(Double.self, forKey: .requests), errors: try c.decode(Double.self, forKey: .errors),
-                  counters: try c.decodeIfPresent([String: Double].self, forKey: .counters) ?? [:])
+                  counters: try c.decodeIfPresent([String: Double].self, forKey: .counters) ?? [:],
+                  latency: try c.decodeIfPresent([Double].self, forKey: .latency) ?? [])
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -26,10 +31,12 @@ public struct InstanceCounters: Sendable, Codable, Equatable {
         try c.encode(requests, forKey: .requests)
         try c.encode(errors, forKey: .errors)
         if !counters.isEmpty { try c.encode(counters, forKey: .counters) }
+        if !latency.isEmpty { try c.encode(latency, forKey: .latency) }
     }
 
     /// Whether any counter is below `earlier`'s: the instance restarted in between.
     func wentBack(from earlier: InstanceCounters) -> Bool {
         requests < earlier.requests || errors < earlier.errors || counters.contains { $0.value < (earlier.counters[$0.key] ?? 0) }
+            || (latency.count == earlier.latency.count && zip(latency, earlier.latency).contains { $0 < $1 })
     }
 }

@@ -65,6 +65,9 @@ public struct CountersExtractor: Sendable, Equatable, Codable {
         var series: [[LatencyBucket]] = []
         var countSamples = 0.0
         var sawInfinity = false
+        // Each instance's own series and `_count`, to give it its counts at the group's bounds.
+        var ownSeries: [[[LatencyBucket]]] = []
+        var ownCountSamples: [Double] = []
         for (instance, families) in instances.enumerated() {
             var declared = false
             var own = InstanceCounters(counters: Dictionary(uniqueKeysWithValues: namedCounters.map { ($0, 0.0) }))
@@ -92,9 +95,13 @@ public struct CountersExtractor: Sendable, Equatable, Codable {
             // One series per label set other than `le`, in order of appearance.
             var bucketsBySeries: [[String: String]: [LatencyBucket]] = [:]
             var seriesOrder: [[String: String]] = []
+            var ownCount = 0.0
             for family in families {
                 for sample in family.samples where counts(sample) {
-                    if sample.name == latencyMetric + "_count" { countSamples += sample.value }
+                    if sample.name == latencyMetric + "_count" {
+                        countSamples += sample.value
+                        ownCount += sample.value
+                    }
                     guard sample.name == latencyMetric + "_bucket", let le = sample.labels["le"].flatMap({ PrometheusText.parseValue(Substring($0)) }),
                           !le.isNaN else { continue }
                     if le == .infinity { sawInfinity = true }
@@ -104,11 +111,21 @@ public struct CountersExtractor: Sendable, Equatable, Codable {
                     bucketsBySeries[key, default: []].append(LatencyBucket(le: le, count: sample.value))
                 }
             }
-            series += seriesOrder.compactMap { bucketsBySeries[$0] }
+            let instanceSeries = seriesOrder.compactMap { bucketsBySeries[$0] }
+            series += instanceSeries
+            ownSeries.append(instanceSeries)
+            ownCountSamples.append(ownCount)
         }
         counters.latencyBuckets = Self.merge(series)
-        if !sawInfinity, countSamples > 0 || !counters.latencyBuckets.isEmpty {
-            counters.latencyBuckets.append(LatencyBucket(le: .infinity, count: countSamples))
+        let appendInfinity = !sawInfinity && (countSamples > 0 || !counters.latencyBuckets.isEmpty)
+        if appendInfinity { counters.latencyBuckets.append(LatencyBucket(le: .infinity, count: countSamples)) }
+        if addresses.count == instances.count, ownSeries.count == instances.count, !counters.latencyBuckets.isEmpty {
+            let bounds = counters.latencyBuckets.map(\.le)
+            for (instance, own) in ownSeries.enumerated() {
+                var latency = Self.merge(own, at: appendInfinity ? Array(bounds.dropLast()) : bounds).map(\.count)
+                if appendInfinity { latency.append(ownCountSamples[instance]) }
+                counters.instances[addresses[instance]]?.latency = latency
+            }
         }
         return counters
     }
@@ -119,10 +136,10 @@ public struct CountersExtractor: Sendable, Equatable, Codable {
         return routes.isEmpty || route.map(routes.contains) == true
     }
 
-    /// Sums cumulative histograms bound by bound over the union of their bounds.
-    static func merge(_ series: [[LatencyBucket]]) -> [LatencyBucket] {
+    /// Sums cumulative histograms bound by bound over the union of their bounds (or at `given` bounds).
+    static func merge(_ series: [[LatencyBucket]], at given: [Double]? = nil) -> [LatencyBucket] {
         let sorted = series.map { $0.sorted { $0.le < $1.le } }
-        let bounds = Set(sorted.flatMap { $0.map(\.le) }).sorted()
+        let bounds = given ?? Set(sorted.flatMap { $0.map(\.le) }).sorted()
         return bounds.map { bound in
             var total = 0.0
             for buckets in sorted {

@@ -55,6 +55,15 @@ struct IntervalCounts: Sendable, Equatable {
             one.requests = now.requests - before.requests
             one.errors = now.errors - before.errors
             for (name, value) in now.counters { one.counters[name] = value - (before.counters[name] ?? 0) }
+            // Latency over an interval with a restart is lost with the histogram (the group's too).
+            if one.restarts == 0, !now.latency.isEmpty, now.latency.count == before.latency.count {
+                var previous = 0.0
+                one.latency = zip(now.latency, before.latency).map { after, earlier in
+                    let cumulative = after - earlier
+                    defer { previous = cumulative }
+                    return max(0, cumulative - previous)
+                }
+            }
             each[address] = one
         }
         return each
@@ -67,6 +76,9 @@ struct IntervalCounts: Sendable, Equatable {
         var counters: [String: Double] = [:]
         /// Instances that restarted in the interval: their counters went back, or they were not there before.
         var restarts = 0
+        /// Requests per latency bucket over the interval (not cumulative), at the group's bounds; nil when
+        /// the instance's histogram was not read or it restarted.
+        var latency: [Double]?
 
         init(requests: Double = 0, errors: Double = 0, counters: [String: Double] = [:], restarts: Int = 0) {
             (self.requests, self.errors, self.counters, self.restarts) = (requests, errors, counters, restarts)

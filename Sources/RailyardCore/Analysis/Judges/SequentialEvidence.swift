@@ -36,6 +36,16 @@ struct MetricEvidence: Sendable {
     /// The last interval's histogram had too few bounds where the requests are to measure a shift against
     /// the allowance (see `logSpread`): its evidence was not counted.
     private(set) var tooCoarse = false
+    /// By canary instance, where the source reads instances' histograms apart: the same evidence for the
+    /// canary without that instance. A fail needs each of them to show it too: a version's slowness shows
+    /// in all its instances, a slow host's in one (as `ErrorRateEvidence.complements` for errors). One first
+    /// seen later starts from the whole canary's evidence, which it was part of until then.
+    private(set) var complements: [String: MetricEvidence] = [:]
+    /// Each canary instance's requests per bucket so far, and the bounds, for the words.
+    private(set) var perInstance: [String: [Double]] = [:]
+    private(set) var bounds: [Double] = []
+    /// Canary instances that restarted: never the odd one out (a crash is the version's until shown otherwise).
+    private(set) var restarted: Set<String> = []
 
     /// Mixing priors: equal weights on log-spaced effect sizes, chosen to cover the regressions worth
     /// catching (latency shifts of 0.05 … 1.5 σ). See docs/judges.md.
@@ -59,9 +69,49 @@ struct MetricEvidence: Sendable {
     var passStatistic: Double { JudgeMath.logSumExp(passLog) - log(Double(passLog.count)) }
 
     /// Adds one interval. `pooled` is both groups' cumulative per-bucket latency counts at the end of the
-    /// interval (label-free, used only for the latency scores).
-    mutating func add(baseline: IntervalCounts, canary: IntervalCounts, pooled: [Double]) {
+    /// interval (label-free, used only for the latency scores). `instances`: the canary's requests per bucket
+    /// over the interval by instance, when the source reads them apart.
+    mutating func add(baseline: IntervalCounts, canary: IntervalCounts, pooled: [Double], instances: [String: [Double]] = [:]) {
+        let usable = instances.filter { $0.value.count == canary.buckets.count }
+        if usable.count > 1 || !complements.isEmpty {
+            var whole = self
+            whole.complements = [:]
+            for address in usable.keys where complements[address] == nil { complements[address] = whole }
+            for address in complements.keys {
+                // An instance absent this interval served none of it; one present but unreadable leaves its complement as it was.
+                guard let own = usable[address] ?? (instances[address] == nil ? Array(repeating: 0, count: canary.buckets.count) : nil) else { continue }
+                var others = canary
+                others.buckets = zip(canary.buckets, own).map { max(0, $0 - $1) }
+                others.requests = max(0, canary.requests - own.reduce(0, +))
+                complements[address]!.addLatency(baseline: baseline, canary: others, pooled: pooled)
+            }
+        }
+        for (address, own) in usable {
+            perInstance[address] = zip(perInstance[address] ?? Array(repeating: 0, count: own.count), own).map(+)
+        }
+        bounds = canary.bounds
         addLatency(baseline: baseline, canary: canary, pooled: pooled)
+    }
+
+    mutating func markRestarted(_ instances: Set<String>) { restarted.formUnion(instances) }
+
+    /// The canary instance without which the fail would not be shown, when the whole canary's is: the odd
+    /// host to name, and the fail held for a person. nil when the fail stands (or is not shown).
+    func carrier(boundary: Double) -> String? {
+        guard failStatistic >= boundary else { return nil }
+        return complements.keys.sorted().first { !restarted.contains($0) && complements[$0]!.failStatistic < boundary }
+    }
+
+    /// The words for a fail held by `carrier`: "the canary as a whole is shown slower (…), but not without its instance …".
+    func carrierText(_ address: String, boundary: Double) -> String {
+        let own = perInstance[address] ?? []
+        let served = own.reduce(0, +)
+        let median = own.count == bounds.count && served > 0 ? JudgeText.latency(HistogramMath.quantile(0.5, bounds: bounds, counts: own)) : "n/a"
+        let others = complements[address]?.failStatistic ?? 0
+        return "the canary as a whole is shown slower (log Bayes factor \(JudgeText.fixed(failStatistic, 2)) ≥ \(JudgeText.fixed(boundary, 2))), "
+            + "but not without its instance \(address) (p50 \(median) over \(JudgeText.count(served)) requests): without it, the log Bayes factor is "
+            + "\(JudgeText.fixed(others, 2)) against the \(JudgeText.fixed(boundary, 2)) a fail needs; one instance carries it, a host rather than the version, "
+            + "for a person to judge"
     }
 
     private mutating func addLatency(baseline: IntervalCounts, canary: IntervalCounts, pooled: [Double]) {

@@ -148,8 +148,9 @@ public struct SequentialTracker: Sendable {
             control.errors += stable.errors
             stableRequests += stable.requests
         }
-        // The canary's instances apart, for an error-rate fail that must not rest on one of them.
+        // The canary's instances apart, for a fail that must not rest on one of them.
         let restartedInstances = Set((canaryInstances ?? [:]).filter { $0.value.restarts > 0 }.keys)
+        let canaryLatency = latency == nil ? [:] : (canaryInstances ?? [:]).compactMapValues(\.latency)
         var pooled: [Double] = []
         if metrics.contains(where: { $0.spec.kind == .latency }),
            look.baseline.latencyBuckets.map(\.le) == look.canary.latencyBuckets.map(\.le) {
@@ -179,7 +180,10 @@ public struct SequentialTracker: Sendable {
             } else if var tail = metrics[i].tail {
                 let reference = pooled.isEmpty ? [] : HistogramMath.perBucket(look.baseline.latencyBuckets).counts
                 if let latency {
-                    tail.add(baseline: latency.baseline, canary: latency.canary, reference: reference, bounds: look.baseline.latencyBuckets.map(\.le))
+                    tail.add(baseline: latency.baseline, canary: latency.canary, reference: reference, bounds: look.baseline.latencyBuckets.map(\.le),
+                             instances: canaryLatency, restarted: restartedInstances)
+                } else {
+                    tail.markRestarted(restartedInstances)
                 }
                 metrics[i].tail = tail
                 guard metrics[i].decision == nil else { continue }
@@ -189,14 +193,15 @@ public struct SequentialTracker: Sendable {
                 statistic = tail.failStatistic
                 text = reading.text
             } else if var evidence = metrics[i].evidence {
-                if let latency { evidence.add(baseline: latency.baseline, canary: latency.canary, pooled: pooled) }
+                if let latency { evidence.add(baseline: latency.baseline, canary: latency.canary, pooled: pooled, instances: canaryLatency) }
+                evidence.markRestarted(restartedInstances)
                 metrics[i].evidence = evidence
                 if evidence.tooCoarse {
                     note(Gap(latencyOnly: true, reason: LatencyLayoutCheck.coarseReason(bounds: look.canary.latencyBuckets.map(\.le),
                                                                                        allowedIncrease: metrics[i].spec.allowedIncrease)))
                 }
                 guard metrics[i].decision == nil else { continue }
-                if evidence.failStatistic >= boundary {
+                if evidence.failStatistic >= boundary, evidence.carrier(boundary: boundary) == nil {
                     verdict = .fail
                     statistic = evidence.failStatistic
                 } else if evidence.passStatistic >= boundary {
@@ -330,6 +335,8 @@ public struct SequentialTracker: Sendable {
                     reason = compared + "; " + errors.reading(undecided: open).text
                 } else if let tail = m.tail {
                     reason = compared + "; " + tail.reading(undecided: open, baselineRequests: look.baseline.latencyBuckets.last?.count ?? 0).text
+                } else if let evidence = m.evidence, let carrier = evidence.carrier(boundary: boundary) {
+                    reason = compared + "; \(open): " + evidence.carrierText(carrier, boundary: boundary)
                 } else {
                     reason = compared + "; \(open): log Bayes factor \(JudgeText.fixed(statistic, 2)) of \(boundaryText) either way (\(alphaText))"
                 }

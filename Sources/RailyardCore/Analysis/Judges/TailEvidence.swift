@@ -30,6 +30,8 @@ struct TailEvidence: Sendable {
     private(set) var counts: ErrorRateEvidence?
     /// Why the tail could not be read yet, when a look had enough requests but no bound to read it at.
     private(set) var unreadable: String?
+    /// Canary instances seen restarting (their intervals' latency is lost): never the odd one out.
+    private(set) var restarted: Set<String> = []
 
     init(quantile: Double, allowedIncrease: Double, alpha: Double) {
         self.quantile = quantile
@@ -40,23 +42,27 @@ struct TailEvidence: Sendable {
     /// Requests the baseline must have served before the bound is chosen: ten expected above the quantile.
     var minimumPool: Double { (10 / (1 - quantile)).rounded(.up) }
 
+    mutating func markRestarted(_ instances: Set<String>) { restarted.formUnion(instances) }
+
     /// "p99", "p99.9", "p95".
     static func name(_ quantile: Double) -> String { "p" + JudgeText.alpha(quantile * 100) }
 
     /// Adds one interval. `reference` is the baseline's cumulative per-bucket counts since the analysis
     /// began, at the end of the interval, `bounds` their upper bounds (used only to choose the bound).
-    mutating func add(baseline: IntervalCounts, canary: IntervalCounts, reference: [Double], bounds: [Double]) {
+    /// `instances`: the canary's requests per bucket over the interval by instance, when the source reads
+    /// them apart: the slow ones are counted per instance too, so that one slow host is not the version's.
+    mutating func add(baseline: IntervalCounts, canary: IntervalCounts, reference: [Double], bounds: [Double],
+                      instances: [String: [Double]] = [:], restarted: Set<String> = []) {
         guard let index = boundIndex, var counts else {
             choose(reference: reference, bounds: bounds)
             return
         }
         guard canary.buckets.count == bounds.count, baseline.buckets.count == bounds.count, index < bounds.count else { return }
-        let slow = { (group: IntervalCounts) -> IntervalCounts in
-            let total = group.buckets.reduce(0, +)
-            let above = group.buckets[(index + 1)...].reduce(0, +)
-            return IntervalCounts(requests: total, errors: above, buckets: [], bounds: [])
+        let slow = { (buckets: [Double]) -> IntervalCounts in
+            IntervalCounts(requests: buckets.reduce(0, +), errors: buckets[(index + 1)...].reduce(0, +), buckets: [], bounds: [])
         }
-        counts.add(baseline: slow(baseline), canary: slow(canary))
+        counts.add(baseline: slow(baseline.buckets), canary: slow(canary.buckets),
+                   instances: instances.filter { $0.value.count == bounds.count }.mapValues(slow), restarted: restarted.union(self.restarted))
         self.counts = counts
     }
 
