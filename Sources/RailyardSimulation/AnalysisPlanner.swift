@@ -16,8 +16,12 @@ public enum AnalysisPlanner {
         /// How long each simulated analysis ran, at most.
         public var horizon: Double
         public var runs: Int
+        /// Requests a second the stable group adds to the control (`stable_as_control`); nil when it is not counted.
+        public var stableRequestsPerSecond: Double?
 
-        public init(requestsPerSecondPerGroup: Double, baselineErrorRate: Double, passWithin: Double?, catchWithin: Double?, horizon: Double, runs: Int) {
+        public init(requestsPerSecondPerGroup: Double, baselineErrorRate: Double, passWithin: Double?, catchWithin: Double?, horizon: Double, runs: Int,
+                    stableRequestsPerSecond: Double? = nil) {
+            self.stableRequestsPerSecond = stableRequestsPerSecond
             self.requestsPerSecondPerGroup = requestsPerSecondPerGroup
             self.baselineErrorRate = baselineErrorRate
             self.passWithin = passWithin
@@ -30,9 +34,11 @@ public enum AnalysisPlanner {
     /// The share of good (and of 2×) canaries a prediction is about.
     public static let probability = 0.9
 
-    /// nil when the spec judges no error rate, or its judge is not the sequential one.
+    /// nil when the spec judges no error rate, or its judge is not the sequential one. `stableRequestsPerSecond`:
+    /// the stable group's traffic, counted as control when the spec says `stable_as_control`.
     public static func predict(spec: AnalysisSpec, requestsPerSecondPerGroup rate: Double, baselineErrorRate: Double,
-                               runs: Int = 200, seed: UInt64 = 0x91A7) -> Prediction? {
+                               stableRequestsPerSecond: Double = 0, runs: Int = 200, seed: UInt64 = 0x91A7) -> Prediction? {
+        let stableRate = spec.stableAsControl ? max(0, stableRequestsPerSecond) : 0
         let errorMetrics = spec.metrics.filter { $0.kind == .errorRate }
         guard spec.judge == .sequential, !errorMetrics.isEmpty else { return nil }
         var errorsOnly = spec
@@ -48,7 +54,7 @@ public enum AnalysisPlanner {
             var times: [Double] = []
             for run in 0..<runs {
                 let model = CanaryTrafficModel(requestsPerSecond: rate, baselineErrorRate: baselineErrorRate, errorRatio: ratio)
-                var simulator = CanaryStreamSimulator(model: model, seed: seed &+ seedOffset &+ UInt64(run))
+                var simulator = CanaryStreamSimulator(model: model, seed: seed &+ seedOffset &+ UInt64(run), stableRequestsPerSecond: stableRate)
                 var tracker = SequentialJudge(spec: errorsOnly).tracker()
                 var decidedAt = Double.infinity
                 while simulator.look.elapsed < horizon {
@@ -67,7 +73,7 @@ public enum AnalysisPlanner {
         return Prediction(requestsPerSecondPerGroup: rate, baselineErrorRate: baselineErrorRate,
                           passWithin: within(ratio: 1, want: .pass, seedOffset: 0),
                           catchWithin: baselineErrorRate > 0 ? within(ratio: 2, want: .fail, seedOffset: 1_000_000) : nil,
-                          horizon: horizon, runs: runs)
+                          horizon: horizon, runs: runs, stableRequestsPerSecond: stableRate > 0 ? stableRate : nil)
     }
 }
 
@@ -110,7 +116,10 @@ extension AnalysisPlanner {
                 if case .setWeight(let w) = step { weight = w }
                 guard case .analysis(let spec) = step else { continue }
                 let rate = totalRate * Double(weight) / 100
-                let prediction = rate > 0 ? predict(spec: spec, requestsPerSecondPerGroup: rate, baselineErrorRate: errorRate, runs: runs) : nil
+                // The stable group serves what canary and baseline leave.
+                let stable = totalRate * Double(max(0, 100 - 2 * weight)) / 100
+                let prediction = rate > 0 ? predict(spec: spec, requestsPerSecondPerGroup: rate, baselineErrorRate: errorRate,
+                                                    stableRequestsPerSecond: stable, runs: runs) : nil
                 var plan = StepPlan(wave: wave.name, weight: weight, maxDuration: spec.maxDuration.timeInterval,
                                     maxExtension: spec.maxExtension.timeInterval, prediction: prediction)
                 plan.warning = warning(plan, spec: spec, rate: rate)

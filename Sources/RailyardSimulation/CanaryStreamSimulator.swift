@@ -144,17 +144,26 @@ public struct CanaryStreamSimulator: Sendable {
     public private(set) var baselineCellCounts: [Double]
     public private(set) var canaryCellCounts: [Double]
 
-    public init(model: CanaryTrafficModel, seed: UInt64) {
+    /// Requests a second the stable group serves, as the baseline does (`stable_as_control`); 0: no stable group in the looks.
+    public let stableRequestsPerSecond: Double
+    private var stableCounts: [Double]
+    private var stableCellCounts: [Double]
+
+    public init(model: CanaryTrafficModel, seed: UInt64, stableRequestsPerSecond: Double = 0) {
         self.model = model
         random = Xoshiro256StarStar(seed: seed)
         baselineCells = model.cells(canary: false)
         canaryCells = model.cells(canary: true)
         baselineCellCounts = Array(repeating: 0, count: baselineCells.count)
         canaryCellCounts = baselineCellCounts
+        stableCellCounts = baselineCellCounts
         let histogram = model.bounds.isEmpty ? [] : (model.bounds + [.infinity]).map { LatencyBucket(le: $0, count: 0) }
-        look = AnalysisLook(elapsed: 0, baseline: GroupCounters(latencyBuckets: histogram), canary: GroupCounters(latencyBuckets: histogram))
+        self.stableRequestsPerSecond = max(0, stableRequestsPerSecond)
+        look = AnalysisLook(elapsed: 0, baseline: GroupCounters(latencyBuckets: histogram), canary: GroupCounters(latencyBuckets: histogram),
+                            stable: stableRequestsPerSecond > 0 ? GroupCounters(latencyBuckets: histogram) : nil)
         baselineCounts = Array(repeating: 0, count: baselineCells.count / 2)
         canaryCounts = baselineCounts
+        stableCounts = baselineCounts
     }
 
     /// From now on the canary serves as `canary`'s canary does (a regression that starts late); the
@@ -170,6 +179,10 @@ public struct CanaryStreamSimulator: Sendable {
         let expected = model.requestsPerSecond * seconds
         Self.advance(&look.baseline, &baselineCounts, &baselineCellCounts, cells: baselineCells, expected: expected, random: &random)
         Self.advance(&look.canary, &canaryCounts, &canaryCellCounts, cells: canaryCells, expected: expected, random: &random)
+        if var stable = look.stable {
+            Self.advance(&stable, &stableCounts, &stableCellCounts, cells: baselineCells, expected: stableRequestsPerSecond * seconds, random: &random)
+            look.stable = stable
+        }
         look.elapsed += seconds
         return look
     }

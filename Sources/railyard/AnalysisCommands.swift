@@ -119,6 +119,9 @@ extension AnalysisCommand {
                 let limit = JudgeWords.duration(plan.maxDuration) + (plan.maxExtension > 0 ? " + \(JudgeWords.duration(plan.maxExtension))" : "")
                 lines.append("  wave '\(plan.wave)': canary at \(plan.weight)% (\(String(format: "%.1f", rate * Double(plan.weight) / 100)) requests/s a group), watches up to \(limit)")
                 if let p = plan.prediction {
+                    if let stable = p.stableRequestsPerSecond {
+                        lines.append("    the stable group counted as control too (stable_as_control): \(String(format: "%.1f", stable)) requests/s")
+                    }
                     lines.append("    a good version passes within " + (p.passWithin.map(JudgeWords.duration) ?? "more than \(JudgeWords.duration(p.horizon))")
                                  + " in 9 analyses of 10")
                     lines.append("    a version failing twice as often is caught within "

@@ -52,6 +52,37 @@ struct AnalysisPlannerTests {
         #expect(abs(caught - measuredCatch) <= 0.2 * measuredCatch, "2×: predicted \(caught) s, measured \(measuredCatch) s")
     }
 
+    @Test("stable_as_control: the stable group's traffic shortens the predicted pass, and the prediction matches analyses simulated apart within 20%")
+    func stableAsControl() async throws {
+        // A 5% canary: canary and baseline 100 requests a second each, the stable group 1,800.
+        let metrics = [AnalysisMetricSpec(name: "error-rate", kind: .errorRate, allowedIncrease: 0.5)]
+        let with = AnalysisSpec(maxDuration: .seconds(600), interval: .seconds(5), metrics: metrics, stableAsControl: true)
+        let without = AnalysisSpec(maxDuration: .seconds(600), interval: .seconds(5), metrics: metrics)
+        let (stable, alone, measured) = await OffPool.run { () -> (AnalysisPlanner.Prediction?, AnalysisPlanner.Prediction?, Double) in
+            let stable = AnalysisPlanner.predict(spec: with, requestsPerSecondPerGroup: 100, baselineErrorRate: 0.005, stableRequestsPerSecond: 1_800, runs: 200)
+            let alone = AnalysisPlanner.predict(spec: without, requestsPerSecondPerGroup: 100, baselineErrorRate: 0.005, stableRequestsPerSecond: 1_800, runs: 200)
+            // Apart: fixed counts a look and binomial errors (`StableControlTests.looks`), not the planner's Poisson stream.
+            var times: [Double] = []
+            for run in 0..<200 {
+                let looks = StableControlTests.looks(canaryRate: 0.005, controlRate: 0.005, requests: 500, stableShare: 18, count: 2_000, seed: 0xA9A7 &+ UInt64(run))
+                var tracker = SequentialJudge(spec: with).tracker()
+                var at = Double.infinity
+                for (index, look) in looks.enumerated() {
+                    tracker.observe(look)
+                    // 500 requests a look at 100 a second: a look every 5 s.
+                    if let verdict = tracker.decided { if verdict == .pass { at = Double(index + 1) * 5 }; break }
+                }
+                times.append(at)
+            }
+            return (stable, alone, times.sorted()[179])
+        }
+        let withStable = try #require(stable?.passWithin), withoutStable = try #require(alone?.passWithin)
+        print("a 5% canary at 100 req/s a group, stable 1,800 req/s: pass predicted \(withStable) s with stable as control, \(withoutStable) s without; measured apart \(measured) s")
+        #expect(stable?.stableRequestsPerSecond == 1_800 && alone?.stableRequestsPerSecond == nil, "only a spec that asks counts the stable group")
+        #expect(withStable < 0.7 * withoutStable, "with \(withStable) s, without \(withoutStable) s")
+        #expect(abs(withStable - measured) <= 0.2 * measured, "predicted \(withStable) s, measured \(measured) s")
+    }
+
     @Test("each analysis step of the target at its weight; warnings for too short a watch, no weight, no traffic")
     func stepsAndWarnings() throws {
         let config = try ConfigLoader.parse("""
