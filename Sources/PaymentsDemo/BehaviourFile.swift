@@ -10,6 +10,7 @@ import Yams
 ///   v4: { failure_rate: 0.3, healthy_requests: 500 }   # each instance fails only after 500 good payments
 ///   v5: { slow_rate: 0.05, slow_latency_ms: 300 }      # one payment in 20 takes 300 ms more: a slower tail
 ///   v6: { decline_rate: 0.2 }                          # one pay-in in 5 declined (402): failed, yet no 5xx
+///   v7: { settlement_ms: 80 }                          # each pay-in settles 80 ms after its answer: no HTTP latency shows it
 /// fx:
 ///   v2: { extra_latency_ms: 30 }
 /// ```
@@ -110,6 +111,10 @@ public enum BehaviourFile {
                 guard value.tag.rawValue == Tag.Name.int.rawValue, let ms = value.int, ms >= 0
                 else { throw field.error("expected a non-negative integer (milliseconds)", path: path) }
                 behaviour.slowLatencyMs = ms
+            case .settlementMs:
+                guard value.tag.rawValue == Tag.Name.int.rawValue, let ms = value.int, ms >= 0
+                else { throw field.error("expected a non-negative integer (milliseconds)", path: path) }
+                behaviour.settlementMs = ms
             case .extraLatencyMs:
                 guard value.tag.rawValue == Tag.Name.int.rawValue, let ms = value.int, ms >= 0
                 else { throw field.error("expected a non-negative integer (milliseconds)", path: path) }

@@ -18,6 +18,9 @@ final class FaultInjector: Sendable {
     private let label: String
     private let requestCount = Mutex(0)
 
+    /// How long a captured pay-in takes to settle after its answer.
+    var settlement: Duration { .milliseconds(behaviour.settlementMs) }
+
     init(behaviour: VersionBehaviour, service: DemoService, version: String) {
         self.behaviour = behaviour
         self.ratePPM = Int((min(max(behaviour.failureRate, 0), 1) * Double(Self.scale)).rounded())

@@ -11,12 +11,19 @@ final class MetricsRegistry: Sendable {
         .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500),
     ]
 
+    /// How long a captured pay-in takes to settle with the acquirer: tens of milliseconds to seconds.
+    static let settlementBuckets: [Duration] = [
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+        .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5),
+    ]
+
     let registry = PrometheusCollectorRegistry()
     let factory: PrometheusMetricsFactory
 
     init(service: DemoService, version: String) {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.durationHistogramBuckets["http_request_duration_seconds"] = Self.buckets
+        factory.durationHistogramBuckets["payin_settlement_seconds"] = Self.settlementBuckets
         self.factory = factory
         // Which service and version answer here; always 1.
         Gauge(label: "demo_build_info", dimensions: [("service", service.rawValue), ("version", version)], factory: factory).record(1)

@@ -49,6 +49,9 @@ enum PayinRoutes {
         let failed = Counter(label: "payins_failed_total", factory: metrics.factory)
         attempted.increment(by: 0)
         failed.increment(by: 0)
+        // The business's own timing: from capture to settlement with the acquirer, after the HTTP answer.
+        let settlement = Timer(label: "payin_settlement_seconds", factory: metrics.factory)
+        let settlementDelay = faults.settlement
 
         router.post("payins") { request, _ -> Response in
             attempted.increment()
@@ -73,6 +76,11 @@ enum PayinRoutes {
                 Payin(id: $0, status: "captured", wallet: body.wallet, amount: body.amount, currency: currency)
             }
             ledger.credit(body.wallet, body.amount, currency)
+            let captured = ContinuousClock.now
+            Task {
+                try? await Task.sleep(for: settlementDelay)
+                settlement.recordNanoseconds(Int64((ContinuousClock.now - captured) / .nanoseconds(1)))
+            }
             return DemoJSON.response(payin, status: .created)
         }
 

@@ -14,13 +14,17 @@ public struct VersionBehaviour: Sendable, Equatable, Codable {
     public var slowLatencyMs: Int
     /// pay-in only: fraction (0...1) of pay-ins declined (HTTP 402), a failed payment no 5xx shows.
     public var declineRate: Double
+    /// pay-in only: milliseconds a captured pay-in takes to settle, after its HTTP answer (the acquirer
+    /// settles asynchronously): slower settlement no HTTP latency shows, timed in `payin_settlement_seconds`.
+    public var settlementMs: Int
 
     /// No injected faults, no added latency: what a missing entry in the behaviour file means.
     public static let healthy = VersionBehaviour()
 
     public init(failureRate: Double = 0, extraLatencyMs: Int = 0, healthyRequests: Int = 0, slowRate: Double = 0, slowLatencyMs: Int = 0,
-                declineRate: Double = 0) {
+                declineRate: Double = 0, settlementMs: Int = 0) {
         self.declineRate = declineRate
+        self.settlementMs = settlementMs
         self.failureRate = failureRate
         self.extraLatencyMs = extraLatencyMs
         self.healthyRequests = healthyRequests
@@ -36,6 +40,7 @@ public struct VersionBehaviour: Sendable, Equatable, Codable {
         case slowRate = "slow_rate"
         case slowLatencyMs = "slow_latency_ms"
         case declineRate = "decline_rate"
+        case settlementMs = "settlement_ms"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -46,5 +51,6 @@ public struct VersionBehaviour: Sendable, Equatable, Codable {
         self.slowRate = try container.decodeIfPresent(Double.self, forKey: .slowRate) ?? 0
         self.slowLatencyMs = try container.decodeIfPresent(Int.self, forKey: .slowLatencyMs) ?? 0
         self.declineRate = try container.decodeIfPresent(Double.self, forKey: .declineRate) ?? 0
+        self.settlementMs = try container.decodeIfPresent(Int.self, forKey: .settlementMs) ?? 0
     }
 }

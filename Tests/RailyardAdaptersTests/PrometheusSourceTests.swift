@@ -144,6 +144,20 @@ struct PrometheusSourceTests {
         #expect(read.instances[group[0]]?.latency.count == 12 && read.instances[group[0]]?.latency.last == 40, "\(read.instances)")
         #expect(read.instances[group[1]]?.latency.last == 40, "\(read.instances)")
 
+        // The service's own histogram (pay-in settlement), each instance's and the group's, as the instances expose it.
+        let settlement = extractor.reading(histograms: ["payin_settlement_seconds"])
+        // 76 captured pay-ins (B's 4 failed ones never settle), each settled just after its answer.
+        try await Self.poll("every captured pay-in settled", prometheus) {
+            try await ScrapeSource().read(instances: group, metricsPath: "/metrics", extractor: settlement).histograms["payin_settlement_seconds"]?.last?.count == 76
+        }
+        let settlementTruth = try await ScrapeSource().read(instances: group, metricsPath: "/metrics", extractor: settlement)
+        try await Self.poll("settlement scraped", prometheus) {
+            try await source.read(instances: group, metricsPath: "/metrics", extractor: settlement).histograms == settlementTruth.histograms
+        }
+        let settlementRead = try await Self.settledRead(source, group, settlement)
+        #expect(settlementRead.histograms == settlementTruth.histograms)
+        #expect(settlementRead.instances.mapValues(\.histograms) == settlementTruth.instances.mapValues(\.histograms), "\(settlementRead.instances)")
+
         // Instance selection: C alone, and the group without latency.
         let otherTruth = try await ScrapeSource().read(instances: [other], metricsPath: "/metrics", extractor: extractor)
         #expect(otherTruth.requests == 20)

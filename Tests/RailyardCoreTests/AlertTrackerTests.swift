@@ -247,6 +247,23 @@ struct AnalysisAlertsConfigTests {
                 "\(mannWhitney)")
     }
 
+    @Test func theServicesOwnHistogramIsReadAndChecked() throws {
+        let sequential = Self.sequential("max_extension: 1m")
+        let spec = try #require(try Self.analysis(sequential.replacingOccurrences(of: Self.slow,
+                                                                                  with: "- { name: settlement, kind: latency, histogram: payin_settlement_seconds, quantile: 0.9 }")))
+        #expect(spec.metrics[1] == AnalysisMetricSpec(name: "settlement", kind: .latency, allowedIncrease: 0.5, quantile: 0.9, histogram: "payin_settlement_seconds"))
+        #expect(spec.namedHistograms == ["payin_settlement_seconds"])
+        let stored = try JSONDecoder().decode(AnalysisMetricSpec.self, from: try JSONEncoder().encode(spec.metrics[1]))
+        #expect(stored == spec.metrics[1], "stored and read back with its histogram")
+        let lines = Self.problems(sequential.replacingOccurrences(of: Self.slow, with: "- { name: slow, kind: latency, histogram: \"settle time\" }")
+            .replacingOccurrences(of: "- { name: errors, kind: error_rate }", with: "- { name: errors, kind: error_rate, histogram: payin_settlement_seconds }"))
+        #expect(lines.contains("23: wave 'canary': analysis metric 'errors': histogram names a latency histogram to judge; an error rate counts failures (failed and total)"), "\(lines)")
+        #expect(lines.contains("24: wave 'canary': analysis metric 'slow': histogram must be a histogram of the service's exposition, such as payin_settlement_seconds"), "\(lines)")
+        let mannWhitney = Self.problems(Self.base.replacingOccurrences(of: Self.slow, with: "- { name: slow, kind: latency, histogram: payin_settlement_seconds }"))
+        #expect(mannWhitney.contains("24: wave 'canary': analysis metric 'slow': 'histogram' is read by the sequential judge only; this analysis uses mann-whitney"),
+                "\(mannWhitney)")
+    }
+
     @Test func stableAsControlIsReadOffByDefaultAndChecked() throws {
         let off = try #require(try Self.analysis(Self.sequential("max_extension: 1m")))
         #expect(off.stableAsControl == false)

@@ -159,6 +159,31 @@ struct PrometheusTextCountersTests {
         #expect(merged.instances["a:1"]?.latency == [5, 5, 8, 10] && merged.instances["b:2"]?.latency == [0, 2, 3, 4])
     }
 
+    @Test func theServicesOwnHistogramIsSummedOverLabelsAndInstances() throws {
+        let a = try PrometheusText.parse("""
+            http_requests_total 3
+            # TYPE payin_settlement_seconds histogram
+            payin_settlement_seconds_bucket{acquirer="x",le="0.025"} 2
+            payin_settlement_seconds_bucket{acquirer="x",le="+Inf"} 2
+            payin_settlement_seconds_bucket{acquirer="y",le="0.025"} 0
+            payin_settlement_seconds_bucket{acquirer="y",le="+Inf"} 1
+            """)
+        let b = try PrometheusText.parse("""
+            http_requests_total 1
+            # TYPE payin_settlement_seconds histogram
+            payin_settlement_seconds_bucket{le="0.025"} 1
+            payin_settlement_seconds_bucket{le="+Inf"} 4
+            """)
+        let counters = try CountersExtractor().reading(histograms: ["payin_settlement_seconds", "absent_seconds"]).counters(instances: [a, b], addresses: ["a:1", "b:2"])
+        #expect(counters.histograms["payin_settlement_seconds"] == [LatencyBucket(le: 0.025, count: 3), LatencyBucket(le: .infinity, count: 7)])
+        #expect(counters.histograms["absent_seconds"] == nil, "a histogram no instance exposes is absent, never zero")
+        #expect(counters.instances["a:1"]?.histograms["payin_settlement_seconds"] == [2, 3] && counters.instances["b:2"]?.histograms["payin_settlement_seconds"] == [1, 4])
+        // What a latency metric on it reads: the histogram in place of the HTTP latency, for each instance too.
+        let reading = counters.readingLatency(from: "payin_settlement_seconds")
+        #expect(reading.latencyBuckets == counters.histograms["payin_settlement_seconds"] && reading.instances["a:1"]?.latency == [2, 3])
+        #expect(counters.readingLatency(from: "absent_seconds").latencyBuckets.isEmpty)
+    }
+
     @Test func countStandsInForAMissingInfBucket() throws {
         let families = try PrometheusText.parse("""
             http_requests_total 6

@@ -22,6 +22,9 @@ public struct PrometheusQuery: Sendable, Equatable {
     /// `sum by (instance, le) (latency_bucket{…})`: each instance's histogram, so that one slow instance is
     /// told apart from a slow version; nil when the extractor reads no latency.
     public var latencyBucketsByInstance: String?
+    /// The extractor's named histograms by instance: `sum by (instance, le) (name_bucket{instance=~…})`, every
+    /// series of the name whatever its labels (a business histogram has no route).
+    public var namedHistogramsByInstance: [String: String] = [:]
 
     /// - Parameters:
     ///   - instances: values of `instanceLabel`, e.g. `127.0.0.1:4001`; matched exactly (regex metacharacters
@@ -29,7 +32,7 @@ public struct PrometheusQuery: Sendable, Equatable {
     ///   - instanceLabel: the label naming an instance, `instance` in a standard Prometheus setup.
     public init(instances: [String], extractor: CountersExtractor, instanceLabel: String = "instance") throws(PrometheusQueryError) {
         guard !instances.isEmpty else { throw .noInstances }
-        for name in [extractor.requestsMetric] + (extractor.latencyMetric.map { [$0] } ?? []) + extractor.namedCounters {
+        for name in [extractor.requestsMetric] + (extractor.latencyMetric.map { [$0] } ?? []) + extractor.namedCounters + extractor.namedHistograms {
             guard Self.isMetricName(name) else { throw .invalidMetricName(name) }
         }
         guard Self.isLabelName(instanceLabel) else { throw .invalidLabelName(instanceLabel) }
@@ -57,6 +60,7 @@ public struct PrometheusQuery: Sendable, Equatable {
         errorsByInstance = "sum by (\(instanceLabel)) (\(extractor.requestsMetric)\(errorSelector))"
         for name in extractor.namedCounters { namedCountersByInstance[name] = "sum by (\(instanceLabel)) (\(name){\(matchers[0])})" }
         latencyBucketsByInstance = extractor.latencyMetric.map { "sum by (\(instanceLabel), le) (\($0)_bucket\(selector))" }
+        for name in extractor.namedHistograms { namedHistogramsByInstance[name] = "sum by (\(instanceLabel), le) (\(name)_bucket{\(matchers[0])})" }
     }
 
     /// RE2 matching exactly one of `values`: each escaped, joined by `|`. (Prometheus anchors label regexes.)

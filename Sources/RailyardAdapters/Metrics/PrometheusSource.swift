@@ -70,7 +70,20 @@ public struct PrometheusSource: MetricSource {
                 if let name = sample.labels[instanceLabel] { own[name]?.counters[counter, default: 0] += sample.point.value }
             }
         }
-        var counters = RailyardCore.GroupCounters(instances: own)
+        // The service's own histograms: each instance's, and their sum on the union of bounds.
+        var histograms: [String: [LatencyBucket]] = [:]
+        for (name, promql) in query.namedHistogramsByInstance.sorted(by: { $0.key < $1.key }) {
+            var samples: [String: [(String?, Double)]] = [:]
+            for sample in try await client.query(promql, at: time).vector() {
+                if let instance = sample.labels[instanceLabel], own[instance] != nil { samples[instance, default: []].append((sample.labels["le"], sample.point.value)) }
+            }
+            guard !samples.isEmpty else { continue }
+            let each = samples.mapValues { Self.buckets($0) }
+            let merged = CountersExtractor.merge(Array(each.values))
+            histograms[name] = merged
+            for (instance, buckets) in each { own[instance]?.histograms[name] = CountersExtractor.merge([buckets], at: merged.map(\.le)).map(\.count) }
+        }
+        var counters = RailyardCore.GroupCounters(instances: own, histograms: histograms)
         for instance in own.values {
             counters.requests += instance.requests
             counters.errors += instance.errors

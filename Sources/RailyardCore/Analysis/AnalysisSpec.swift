@@ -42,6 +42,8 @@ public struct AnalysisSpec: Sendable, Equatable, Codable {
 
     /// Every counter of the service's own its metrics read.
     public var namedCounters: [String] { metrics.flatMap(\.namedCounters).reduce(into: []) { if !$0.contains($1) { $0.append($1) } } }
+    /// Every histogram of the service's own its latency metrics read.
+    public var namedHistograms: [String] { metrics.compactMap(\.histogram).reduce(into: []) { if !$0.contains($1) { $0.append($1) } } }
     public static let defaultWatch: Duration = .seconds(3600)
 
     enum CodingKeys: String, CodingKey { case judge, alpha, minSamples, maxDuration, maxExtension, interval, metrics, watchAfterPass, stableAsControl }
@@ -98,6 +100,10 @@ public struct AnalysisMetricSpec: Sendable, Equatable, Codable {
     /// HTTP status). Both or neither.
     public var failedCounter: String?
     public var totalCounter: String?
+    /// sequential, latency only: a histogram of the service's own exposition to judge instead of the HTTP
+    /// latency, e.g. `payin_settlement_seconds` (how long a payment takes to settle, which no HTTP request
+    /// times). Its `_bucket` series are summed over the instances and all their labels.
+    public var histogram: String?
     /// mann-whitney only: which way is worse; the sequential judge fails upward only (`increase`).
     public var direction: Direction
     /// mann-whitney only: relative decrease tolerated when `direction` is decrease or either (0.3 = −30%).
@@ -111,8 +117,9 @@ public struct AnalysisMetricSpec: Sendable, Equatable, Codable {
 
     public init(name: String, kind: Kind, critical: Bool = true, allowedIncrease: Double = 0, acceptableRate: Double = 0,
                 direction: Direction = .increase, allowedDecrease: Double = 0, min: Double? = nil, max: Double? = nil, failureLimit: Int = 2,
-                quantile: Double? = nil, failedCounter: String? = nil, totalCounter: String? = nil) {
+                quantile: Double? = nil, failedCounter: String? = nil, totalCounter: String? = nil, histogram: String? = nil) {
         self.name = name
+        self.histogram = histogram
         self.quantile = quantile
         self.failedCounter = failedCounter
         self.totalCounter = totalCounter
@@ -139,7 +146,8 @@ public struct AnalysisMetricSpec: Sendable, Equatable, Codable {
                   failureLimit: try c.decode(Int.self, forKey: .failureLimit),
                   quantile: try c.decodeIfPresent(Double.self, forKey: .quantile),
                   failedCounter: try c.decodeIfPresent(String.self, forKey: .failedCounter),
-                  totalCounter: try c.decodeIfPresent(String.self, forKey: .totalCounter))
+                  totalCounter: try c.decodeIfPresent(String.self, forKey: .totalCounter),
+                  histogram: try c.decodeIfPresent(String.self, forKey: .histogram))
     }
 
     /// The sequential judge's error-rate tolerance when the config names none: a canary may fail up to

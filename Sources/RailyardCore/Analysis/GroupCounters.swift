@@ -14,17 +14,21 @@ public struct GroupCounters: Sendable, Codable, Equatable {
     /// Each instance's own requests, errors and counters by address, raw as read (never "since" anything:
     /// a restart shows as one instance going back); empty when the source sums instances itself.
     public var instances: [String: InstanceCounters]
+    /// The service's own histograms an analysis asked for (a latency metric's `histogram`), by metric name:
+    /// cumulative, each summed over the group's instances and all its series; one no instance exposes is absent.
+    public var histograms: [String: [LatencyBucket]]
 
     public init(requests: Double = 0, errors: Double = 0, latencyBuckets: [LatencyBucket] = [], counters: [String: Double] = [:],
-                instances: [String: InstanceCounters] = [:]) {
+                instances: [String: InstanceCounters] = [:], histograms: [String: [LatencyBucket]] = [:]) {
         self.requests = requests
         self.errors = errors
         self.latencyBuckets = latencyBuckets
         self.counters = counters
         self.instances = instances
+        self.histograms = histograms
     }
 
-    enum CodingKeys: String, CodingKey { case requests, errors, latencyBuckets, counters, instances }
+    enum CodingKeys: String, CodingKey { case requests, errors, latencyBuckets, counters, instances, histograms }
 
     /// Counters stored before `counters` existed read with none; none are written when there are none.
     public init(from decoder: any Decoder) throws {
@@ -32,7 +36,8 @@ public struct GroupCounters: Sendable, Codable, Equatable {
         self.init(requests: try c.decode(Double.self, forKey: .requests), errors: try c.decode(Double.self, forKey: .errors),
                   latencyBuckets: try c.decode([LatencyBucket].self, forKey: .latencyBuckets),
                   counters: try c.decodeIfPresent([String: Double].self, forKey: .counters) ?? [:],
-                  instances: try c.decodeIfPresent([String: InstanceCounters].self, forKey: .instances) ?? [:])
+                  instances: try c.decodeIfPresent([String: InstanceCounters].self, forKey: .instances) ?? [:],
+                  histograms: try c.decodeIfPresent([String: [LatencyBucket]].self, forKey: .histograms) ?? [:])
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -42,6 +47,16 @@ public struct GroupCounters: Sendable, Codable, Equatable {
         try c.encode(latencyBuckets, forKey: .latencyBuckets)
         if !counters.isEmpty { try c.encode(counters, forKey: .counters) }
         if !instances.isEmpty { try c.encode(instances, forKey: .instances) }
+        if !histograms.isEmpty { try c.encode(histograms, forKey: .histograms) }
+    }
+
+    /// The same counters with `histogram` (one of `histograms`) as their latency, for each instance too: what
+    /// a latency metric on the service's own histogram reads. Missing, it reads as no histogram at all.
+    public func readingLatency(from histogram: String) -> GroupCounters {
+        var copy = self
+        copy.latencyBuckets = histograms[histogram] ?? []
+        for (address, own) in instances { copy.instances[address]?.latency = own.histograms[histogram] ?? [] }
+        return copy
     }
 
     public static let zero = GroupCounters()

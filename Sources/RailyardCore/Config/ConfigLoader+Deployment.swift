@@ -96,7 +96,7 @@ extension ConfigLoader {
     }
 
     static let analysisKeys = ["judge", "alpha", "min_samples", "max_duration", "max_extension", "interval", "metrics", "watch_after_pass", "stable_as_control"]
-    static let analysisMetricKeys = ["name", "kind", "critical", "allowed_increase", "acceptable_rate", "quantile", "failed", "total", "direction",
+    static let analysisMetricKeys = ["name", "kind", "critical", "allowed_increase", "acceptable_rate", "quantile", "failed", "total", "histogram", "direction",
                                      "allowed_decrease", "min", "max", "failure_limit"]
 
     mutating func readAnalysis(_ node: Node, wave: String) -> AnalysisSpec? {
@@ -178,6 +178,15 @@ extension ConfigLoader {
                 error(at: node, "\(context) metric '\(name)': \(key) must be a metric name of the service's exposition, such as payins_failed_total")
             }
         }
+        if let node = fields["histogram"] {
+            if kind != .latency {
+                error(at: node, "\(context) metric '\(name)': histogram names a latency histogram to judge; an error rate counts failures (failed and total)")
+            } else if let value = node.string, PrometheusText.isMetricName(value) {
+                metric.histogram = value
+            } else {
+                error(at: node, "\(context) metric '\(name)': histogram must be a histogram of the service's exposition, such as payin_settlement_seconds")
+            }
+        }
         if (fields["failed"] == nil) != (fields["total"] == nil), let node = fields["failed"] ?? fields["total"] {
             error(at: node, "\(context) metric '\(name)': failed and total go together (failures out of attempts, e.g. failed: payins_failed_total, total: payins_total)")
         }
@@ -231,7 +240,7 @@ extension ConfigLoader {
 
     /// Which judges read each metric setting: one the chosen judge ignores is an error, never silently dropped.
     static let metricKeyReaders: [String: [AnalysisSpec.JudgeKind]] = [
-        "allowed_increase": [.sequential, .mannWhitney], "acceptable_rate": [.sequential], "quantile": [.sequential], "failed": [.sequential], "total": [.sequential], "direction": [.mannWhitney], "allowed_decrease": [.mannWhitney],
+        "allowed_increase": [.sequential, .mannWhitney], "acceptable_rate": [.sequential], "quantile": [.sequential], "failed": [.sequential], "total": [.sequential], "histogram": [.sequential], "direction": [.mannWhitney], "allowed_decrease": [.mannWhitney],
         "min": [.threshold], "max": [.threshold], "failure_limit": [.threshold],
     ]
 

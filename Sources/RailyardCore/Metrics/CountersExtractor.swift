@@ -22,6 +22,9 @@ public struct CountersExtractor: Sendable, Equatable, Codable {
     /// The service's own counters to read too (`GroupCounters.counters`), by sample name: every series of
     /// that name summed, whatever its labels (a business counter has no route).
     public var namedCounters: [String] = []
+    /// The service's own histograms to read too (`GroupCounters.histograms`), by family name: every
+    /// `<name>_bucket` series summed per `le`, whatever its labels, merged as the latency is.
+    public var namedHistograms: [String] = []
 
     public init(requests: String = "http_requests_total", latency: String? = "http_request_duration_seconds", routes: Set<String> = [],
                 excludedRoutes: Set<String> = []) {
@@ -46,6 +49,13 @@ public struct CountersExtractor: Sendable, Equatable, Codable {
     public func reading(counters names: [String]) -> CountersExtractor {
         var copy = self
         for name in names where !copy.namedCounters.contains(name) { copy.namedCounters.append(name) }
+        return copy
+    }
+
+    /// The same extractor, reading the histograms `names` too.
+    public func reading(histograms names: [String]) -> CountersExtractor {
+        var copy = self
+        for name in names where !copy.namedHistograms.contains(name) { copy.namedHistograms.append(name) }
         return copy
     }
 
@@ -119,6 +129,21 @@ public struct CountersExtractor: Sendable, Equatable, Codable {
         counters.latencyBuckets = Self.merge(series)
         let appendInfinity = !sawInfinity && (countSamples > 0 || !counters.latencyBuckets.isEmpty)
         if appendInfinity { counters.latencyBuckets.append(LatencyBucket(le: .infinity, count: countSamples)) }
+        for name in namedHistograms {
+            let each = instances.map { Self.histogram(name, in: $0) }
+            guard each.contains(where: { !$0.series.isEmpty || $0.count > 0 }) else { continue }
+            var merged = Self.merge(each.flatMap(\.series))
+            let needsInfinity = !each.contains(where: \.sawInfinity)
+            if needsInfinity { merged.append(LatencyBucket(le: .infinity, count: each.reduce(0) { $0 + $1.count })) }
+            counters.histograms[name] = merged
+            guard addresses.count == instances.count else { continue }
+            let bounds = merged.map(\.le)
+            for (instance, own) in each.enumerated() {
+                var counts = Self.merge(own.series, at: needsInfinity ? Array(bounds.dropLast()) : bounds).map(\.count)
+                if needsInfinity { counts.append(own.count) }
+                counters.instances[addresses[instance]]?.histograms[name] = counts
+            }
+        }
         if addresses.count == instances.count, ownSeries.count == instances.count, !counters.latencyBuckets.isEmpty {
             let bounds = counters.latencyBuckets.map(\.le)
             for (instance, own) in ownSeries.enumerated() {
@@ -130,6 +155,26 @@ public struct CountersExtractor: Sendable, Equatable, Codable {
         return counters
     }
 
+    /// One exposition's `name` histogram: its series (one per label set other than `le`), its `_count`
+    /// summed, and whether any series has a `+Inf` bucket. Every label counts: a business histogram has no route.
+    static func histogram(_ name: String, in families: [MetricFamily]) -> (series: [[LatencyBucket]], count: Double, sawInfinity: Bool) {
+        var bySeries: [[String: String]: [LatencyBucket]] = [:]
+        var order: [[String: String]] = []
+        var count = 0.0, sawInfinity = false
+        for family in families {
+            for sample in family.samples {
+                if sample.name == name + "_count" { count += sample.value }
+                guard sample.name == name + "_bucket", let le = sample.labels["le"].flatMap({ PrometheusText.parseValue(Substring($0)) }), !le.isNaN else { continue }
+                if le == .infinity { sawInfinity = true }
+                var key = sample.labels
+                key["le"] = nil
+                if bySeries[key] == nil { order.append(key) }
+                bySeries[key, default: []].append(LatencyBucket(le: le, count: sample.value))
+            }
+        }
+        return (order.compactMap { bySeries[$0] }, count, sawInfinity)
+    }
+
     private func counts(_ sample: MetricSample) -> Bool {
         let route = sample.labels["route"]
         if let route, excludedRoutes.contains(route) { return false }
@@ -137,7 +182,7 @@ public struct CountersExtractor: Sendable, Equatable, Codable {
     }
 
     /// Sums cumulative histograms bound by bound over the union of their bounds (or at `given` bounds).
-    static func merge(_ series: [[LatencyBucket]], at given: [Double]? = nil) -> [LatencyBucket] {
+    public static func merge(_ series: [[LatencyBucket]], at given: [Double]? = nil) -> [LatencyBucket] {
         let sorted = series.map { $0.sorted { $0.le < $1.le } }
         let bounds = given ?? Set(sorted.flatMap { $0.map(\.le) }).sorted()
         return bounds.map { bound in

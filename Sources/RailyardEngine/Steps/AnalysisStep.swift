@@ -61,7 +61,7 @@ struct AnalysisStep: StepExecutor {
                                    message: "analysis \(analysis.id) resumed after a restart with its \(looks.count) looks: its evidence is kept and its α is not spent again")
         } else {
             first = try await readGroups(service: service, stable: stable, version: record.version, target: target, withStable: spec.stableAsControl,
-                                         counters: spec.namedCounters)
+                                         counters: spec.namedCounters, histograms: spec.namedHistograms)
             let startedAt = clock.now()
             analysis = AnalysisRecord(id: "\(record.id)-\(target)-\(Int(startedAt.timeIntervalSince1970))", rolloutID: record.id,
                                       service: service.name, target: target, baselineVersion: stable, canaryVersion: record.version,
@@ -94,7 +94,7 @@ struct AnalysisStep: StepExecutor {
             let now: Reading
             do {
                 now = try await readGroups(service: service, stable: stable, version: record.version, target: target, withStable: spec.stableAsControl,
-                                           counters: spec.namedCounters)
+                                           counters: spec.namedCounters, histograms: spec.namedHistograms)
                 lastReading = now
             } catch let error as CancellationError {
                 throw error
@@ -160,14 +160,14 @@ struct AnalysisStep: StepExecutor {
     /// Cumulative counters of the baseline and the canary groups, each summed over its instances, and of the
     /// stable group `withStable` (nil when none of its instances runs); with the service's own `counters` too.
     func readGroups(service: ServiceSpec, stable: String, version: String, target: String, withStable: Bool = false,
-                    counters: [String] = []) async throws -> Reading {
+                    counters: [String] = [], histograms: [String] = []) async throws -> Reading {
         let baseline = try await fleet.liveInstances(service: service.name, version: stable, target: target, role: .baseline).map(\.address)
         let canary = try await fleet.liveInstances(service: service.name, version: version, target: target).map(\.address)
         guard !baseline.isEmpty, !canary.isEmpty else {
             throw StepFailure("analysis needs baseline and canary instances in \(target): \(baseline.count) baseline, \(canary.count) canary running")
         }
         let stableGroup = withStable ? try await fleet.liveInstances(service: service.name, version: stable, target: target).map(\.address) : []
-        let extractor = extractor.ignoringProbes(of: service).reading(counters: counters)
+        let extractor = extractor.ignoringProbes(of: service).reading(counters: counters).reading(histograms: histograms)
         async let b = metrics.read(instances: baseline, metricsPath: service.metricsPath, extractor: extractor)
         async let c = metrics.read(instances: canary, metricsPath: service.metricsPath, extractor: extractor)
         let s = stableGroup.isEmpty ? nil : try await metrics.read(instances: stableGroup, metricsPath: service.metricsPath, extractor: extractor)

@@ -79,6 +79,9 @@ public struct SequentialTracker: Sendable {
         /// Latency only (a histogram problem), or every metric (an interval dropped).
         var latencyOnly: Bool
         var reason: String
+        /// For a histogram problem, which histogram: "" the HTTP latency, else the service's own histogram of
+        /// that name; nil: every latency metric (a restart loses them all).
+        var histogram: String? = nil
     }
     /// Looks observed so far.
     public private(set) var lookCount = 0
@@ -97,7 +100,8 @@ public struct SequentialTracker: Sendable {
                 return MetricState(spec: m, errors: ErrorRateEvidence(allowedIncrease: m.allowedIncrease, acceptableRate: m.acceptableRate, alpha: metricAlpha))
             }
             if let quantile = m.quantile {
-                return MetricState(spec: m, tail: TailEvidence(quantile: quantile, allowedIncrease: m.allowedIncrease, alpha: metricAlpha))
+                return MetricState(spec: m, tail: TailEvidence(quantile: quantile, allowedIncrease: m.allowedIncrease, alpha: metricAlpha,
+                                                               unit: m.histogram == nil ? "requests" : "observations"))
             }
             return MetricState(spec: m, evidence: MetricEvidence(allowedIncrease: m.allowedIncrease))
         }
@@ -106,15 +110,19 @@ public struct SequentialTracker: Sendable {
     /// Adds the next look (cumulative counters, in time order).
     public mutating func observe(_ look: AnalysisLook) {
         defer { last = look; lookCount += 1 }
-        let canaryBounds = look.canary.latencyBuckets.map(\.le), baselineBounds = look.baseline.latencyBuckets.map(\.le)
-        if metrics.contains(where: { $0.spec.kind == .latency }), !canaryBounds.isEmpty, !baselineBounds.isEmpty, canaryBounds != baselineBounds {
-            note(Gap(latencyOnly: true, reason: "the canary's latency buckets (\(JudgeText.bounds(canaryBounds))) differ from the baseline's "
-                     + "(\(JudgeText.bounds(baselineBounds))): latency cannot be compared, so it cannot pass"))
+        for histogram in latencyHistograms {
+            let seen = Self.reading(look, histogram)
+            let canaryBounds = seen.canary.latencyBuckets.map(\.le), baselineBounds = seen.baseline.latencyBuckets.map(\.le)
+            if !canaryBounds.isEmpty, !baselineBounds.isEmpty, canaryBounds != baselineBounds {
+                let what = histogram.isEmpty ? "latency" : histogram
+                note(Gap(latencyOnly: true, reason: "the canary's \(what) buckets (\(JudgeText.bounds(canaryBounds))) differ from the baseline's "
+                         + "(\(JudgeText.bounds(baselineBounds))): \(what) cannot be compared, so it cannot pass", histogram: histogram))
+            }
         }
         let window = "between \(JudgeText.fixed(last.elapsed, 0)) s and \(JudgeText.fixed(look.elapsed, 0)) s"
-        // Latency reads the groups' histograms over the interval; the error rates read requests and errors
-        // instance by instance where the source tells instances apart, so that a restart costs nothing but
-        // counts as a failure (`IntervalCounts.increase`), and the group's sums otherwise.
+        // The error rates read requests and errors instance by instance where the source tells instances apart,
+        // so that a restart costs nothing but counts as a failure (`IntervalCounts.increase`), and the group's
+        // sums otherwise; latency reads each histogram over the interval (`HistogramInterval`, below).
         let histograms = (baseline: IntervalCounts.between(last.baseline, look.baseline), canary: IntervalCounts.between(last.canary, look.canary))
         let canaryInstances = IntervalCounts.increases(last.canary, look.canary)
         var counted: [String: IntervalCounts] = [:]
@@ -137,8 +145,11 @@ public struct SequentialTracker: Sendable {
             }
         }
         guard let baselineCounts = counted["baseline"], let canary = counted["canary"] else { return }
-        // Latency over an interval where an instance restarted is lost with its histogram.
-        let latency = restarted ? nil : histograms.baseline.flatMap { b in histograms.canary.map { (baseline: b, canary: $0) } }
+        // Each histogram's interval; latency over an interval where an instance restarted is lost with its histogram.
+        var intervals: [String: HistogramInterval] = [:]
+        for histogram in latencyHistograms {
+            intervals[histogram] = HistogramInterval(Self.reading(last, histogram), Self.reading(look, histogram), restarted: restarted)
+        }
         // The error rates' control: the baseline, and the stable group beside it when asked for and readable
         // over this interval (which group serves as control is known before the interval's outcomes).
         var control = baselineCounts
@@ -150,14 +161,6 @@ public struct SequentialTracker: Sendable {
         }
         // The canary's instances apart, for a fail that must not rest on one of them.
         let restartedInstances = Set((canaryInstances ?? [:]).filter { $0.value.restarts > 0 }.keys)
-        let canaryLatency = latency == nil ? [:] : (canaryInstances ?? [:]).compactMapValues(\.latency)
-        var pooled: [Double] = []
-        if metrics.contains(where: { $0.spec.kind == .latency }),
-           look.baseline.latencyBuckets.map(\.le) == look.canary.latencyBuckets.map(\.le) {
-            let b = HistogramMath.perBucket(look.baseline.latencyBuckets).counts
-            let c = HistogramMath.perBucket(look.canary.latencyBuckets).counts
-            pooled = zip(b, c).map { $0 + $1 }
-        }
         for i in metrics.indices {
             let verdict: VerdictKind
             let statistic: Double
@@ -178,27 +181,30 @@ public struct SequentialTracker: Sendable {
                 statistic = errors.failStatistic
                 text = reading.text
             } else if var tail = metrics[i].tail {
-                let reference = pooled.isEmpty ? [] : HistogramMath.perBucket(look.baseline.latencyBuckets).counts
-                if let latency {
-                    tail.add(baseline: latency.baseline, canary: latency.canary, reference: reference, bounds: look.baseline.latencyBuckets.map(\.le),
-                             instances: canaryLatency, restarted: restartedInstances)
+                let interval = intervals[metrics[i].spec.histogram ?? ""] ?? HistogramInterval()
+                if let latency = interval.counts {
+                    tail.add(baseline: latency.baseline, canary: latency.canary, reference: interval.reference, bounds: interval.bounds,
+                             instances: interval.instances, restarted: restartedInstances)
                 } else {
                     tail.markRestarted(restartedInstances)
                 }
                 metrics[i].tail = tail
                 guard metrics[i].decision == nil else { continue }
-                let reading = tail.reading(undecided: "no decision yet", baselineRequests: reference.reduce(0, +))
+                let reading = tail.reading(undecided: "no decision yet", baselineRequests: interval.reference.reduce(0, +))
                 guard let decided = reading.verdict else { continue }
                 verdict = decided
                 statistic = tail.failStatistic
                 text = reading.text
             } else if var evidence = metrics[i].evidence {
-                if let latency { evidence.add(baseline: latency.baseline, canary: latency.canary, pooled: pooled, instances: canaryLatency) }
+                let interval = intervals[metrics[i].spec.histogram ?? ""] ?? HistogramInterval()
+                if let latency = interval.counts {
+                    evidence.add(baseline: latency.baseline, canary: latency.canary, pooled: interval.pooled, instances: interval.instances)
+                }
                 evidence.markRestarted(restartedInstances)
                 metrics[i].evidence = evidence
                 if evidence.tooCoarse {
-                    note(Gap(latencyOnly: true, reason: LatencyLayoutCheck.coarseReason(bounds: look.canary.latencyBuckets.map(\.le),
-                                                                                       allowedIncrease: metrics[i].spec.allowedIncrease)))
+                    note(Gap(latencyOnly: true, reason: LatencyLayoutCheck.coarseReason(bounds: interval.bounds, allowedIncrease: metrics[i].spec.allowedIncrease),
+                             histogram: metrics[i].spec.histogram ?? ""))
                 }
                 guard metrics[i].decision == nil else { continue }
                 if evidence.failStatistic >= boundary, evidence.carrier(boundary: boundary) == nil {
@@ -212,7 +218,7 @@ public struct SequentialTracker: Sendable {
             let seen = view(look, for: metrics[i].spec)
             let values = Self.values(metrics[i].spec, seen)
             metrics[i].decision = Decision(verdict: verdict, statistic: statistic, baselineValue: values.baseline,
-                                           canaryValue: values.canary, baseline: seen.baseline, canary: look.canary,
+                                           canaryValue: values.canary, baseline: seen.baseline, canary: seen.canary,
                                            elapsed: look.elapsed, text: text, restarts: restarts)
         }
     }
@@ -249,16 +255,33 @@ public struct SequentialTracker: Sendable {
         if !gaps.contains(gap) { gaps.append(gap) }
     }
 
-    /// What keeps a metric of this kind from passing, if anything.
-    func gap(for kind: AnalysisMetricSpec.Kind) -> String? {
-        let found = gaps.filter { !$0.latencyOnly || kind == .latency }.map(\.reason)
+    /// What keeps this metric from passing, if anything.
+    func gap(for metric: AnalysisMetricSpec) -> String? {
+        let found = gaps.filter { gap in
+            !gap.latencyOnly || (metric.kind == .latency && (gap.histogram == nil || gap.histogram == (metric.histogram ?? "")))
+        }.map(\.reason)
         return found.isEmpty ? nil : found.joined(separator: "; ")
+    }
+
+    /// The histograms the latency metrics read: "" for the HTTP latency, else the service's own by name.
+    var latencyHistograms: [String] {
+        metrics.filter { $0.spec.kind == .latency }.map { $0.spec.histogram ?? "" }.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+    }
+
+    /// The look as a metric on `histogram` reads it ("" the HTTP latency: as it is).
+    static func reading(_ look: AnalysisLook, _ histogram: String) -> AnalysisLook {
+        guard !histogram.isEmpty else { return look }
+        var seen = look
+        seen.baseline = look.baseline.readingLatency(from: histogram)
+        seen.canary = look.canary.readingLatency(from: histogram)
+        seen.stable = look.stable?.readingLatency(from: histogram)
+        return seen
     }
 
     /// fail or pass once decided (before the deadline); nil while undecided.
     public var decided: VerdictKind? {
         if metrics.contains(where: { $0.decision?.verdict == .fail }) { return .fail }
-        if !metrics.isEmpty && metrics.allSatisfy({ $0.decision?.verdict == .pass && gap(for: $0.spec.kind) == nil }) { return .pass }
+        if !metrics.isEmpty && metrics.allSatisfy({ $0.decision?.verdict == .pass && gap(for: $0.spec) == nil }) { return .pass }
         return nil
     }
 
@@ -291,7 +314,7 @@ public struct SequentialTracker: Sendable {
             let name = m.spec.name
             let kind = m.spec.kind
             let metricBoundary = m.errors?.boundary ?? m.tail?.counts?.boundary ?? boundary
-            if let d = m.decision, d.verdict == .fail || gap(for: kind) == nil {
+            if let d = m.decision, d.verdict == .fail || gap(for: m.spec) == nil {
                 let compared = Self.comparison(m.spec, baseline: d.baselineValue, canary: d.canaryValue,
                                                baselineCounters: d.baseline, canaryCounters: d.canary, control: control(for: m.spec))
                     + Self.restartNote(m.spec, d.restarts)
@@ -313,20 +336,21 @@ public struct SequentialTracker: Sendable {
             let values = Self.values(m.spec, seen)
             let statistic = m.failStatistic
             let compared = Self.comparison(m.spec, baseline: values.baseline, canary: values.canary,
-                                           baselineCounters: seen.baseline, canaryCounters: look.canary, control: control(for: m.spec))
+                                           baselineCounters: seen.baseline, canaryCounters: seen.canary, control: control(for: m.spec))
                 + Self.restartNote(m.spec, restarts)
-            let hasHistogram = kind == .errorRate || (!look.canary.latencyBuckets.isEmpty && !look.baseline.latencyBuckets.isEmpty)
+            let hasHistogram = kind == .errorRate || (!seen.canary.latencyBuckets.isEmpty && !seen.baseline.latencyBuckets.isEmpty)
             let verdict: VerdictKind
             let reason: String
             if noData {
                 verdict = final ? .fail : .inconclusive
                 reason = final ? Self.noDataReason(look) : Self.waitingReason(look)
-            } else if let gap = gap(for: kind) {
+            } else if let gap = gap(for: m.spec) {
                 verdict = .inconclusive
                 reason = "\(name): \(gap)"
             } else if !hasHistogram {
                 verdict = .inconclusive
-                reason = "\(name): no latency histogram from " + (look.canary.latencyBuckets.isEmpty ? "the canary" : "the baseline")
+                reason = "\(name): no \(m.spec.histogram.map { "\($0) histogram" } ?? "latency histogram") from "
+                    + (seen.canary.latencyBuckets.isEmpty ? "the canary" : "the baseline")
             } else {
                 // Undecided, at the deadline too: a pass is earned, never given for want of a fail.
                 verdict = .inconclusive
@@ -334,7 +358,7 @@ public struct SequentialTracker: Sendable {
                 if let errors = m.errors {
                     reason = compared + "; " + errors.reading(undecided: open).text
                 } else if let tail = m.tail {
-                    reason = compared + "; " + tail.reading(undecided: open, baselineRequests: look.baseline.latencyBuckets.last?.count ?? 0).text
+                    reason = compared + "; " + tail.reading(undecided: open, baselineRequests: seen.baseline.latencyBuckets.last?.count ?? 0).text
                 } else if let evidence = m.evidence, let carrier = evidence.carrier(boundary: boundary) {
                     reason = compared + "; \(open): " + evidence.carrierText(carrier, boundary: boundary)
                 } else {
@@ -384,6 +408,7 @@ public struct SequentialTracker: Sendable {
     /// The look as a metric sees it: an error rate's baseline with the stable group's requests and errors
     /// added, when they are counted as control (for the figures shown; the evidence counts per interval).
     func view(_ look: AnalysisLook, for metric: AnalysisMetricSpec) -> AnalysisLook {
+        if let histogram = metric.histogram { return Self.reading(look, histogram) }
         guard metric.kind == .errorRate, spec.stableAsControl, stableRequests > 0, let stable = look.stable else { return look }
         var seen = look
         seen.baseline.requests += stable.requests
@@ -395,10 +420,16 @@ public struct SequentialTracker: Sendable {
     static func comparison(_ metric: AnalysisMetricSpec, baseline: Double, canary: Double,
                            baselineCounters: GroupCounters, canaryCounters: GroupCounters, control: String = "baseline") -> String {
         // An error rate on the service's own counters counts its attempts; everything else counts requests.
+        // A latency metric on the service's own histogram counts its observations.
         let named = metric.kind == .errorRate && metric.totalCounter != nil
-        let canaryTotal = named ? metric.failedAndTotal(canaryCounters).total : canaryCounters.requests
-        let baselineTotal = named ? metric.failedAndTotal(baselineCounters).total : baselineCounters.requests
-        let unit = named ? metric.totalCounter ?? "" : "requests"
+        var canaryTotal = named ? metric.failedAndTotal(canaryCounters).total : canaryCounters.requests
+        var baselineTotal = named ? metric.failedAndTotal(baselineCounters).total : baselineCounters.requests
+        var unit = named ? metric.totalCounter ?? "" : "requests"
+        if metric.kind == .latency, let histogram = metric.histogram {
+            canaryTotal = canaryCounters.latencyBuckets.last?.count ?? 0
+            baselineTotal = baselineCounters.latencyBuckets.last?.count ?? 0
+            unit = histogram + " observations"
+        }
         let after = "after \(JudgeText.count(canaryTotal)) canary and \(JudgeText.count(baselineTotal)) \(control) \(unit)"
         let name = metric.name
         if let quantile = metric.quantile {

@@ -33,7 +33,11 @@ struct TailEvidence: Sendable {
     /// Canary instances seen restarting (their intervals' latency is lost): never the odd one out.
     private(set) var restarted: Set<String> = []
 
-    init(quantile: Double, allowedIncrease: Double, alpha: Double) {
+    /// What the histogram counts, in the words: "requests" for the HTTP latency, "observations" for the service's own.
+    let unit: String
+
+    init(quantile: Double, allowedIncrease: Double, alpha: Double, unit: String = "requests") {
+        self.unit = unit
         self.quantile = quantile
         self.allowedIncrease = max(0, allowedIncrease)
         self.alpha = alpha
@@ -76,7 +80,7 @@ struct TailEvidence: Sendable {
         boundIndex = found.index
         shareAbove = found.shareAbove
         unreadable = nil
-        let slower = "requests slower than \(JudgeText.latency(found.bound))"
+        let slower = "\(unit) slower than \(JudgeText.latency(found.bound))"
         counts = ErrorRateEvidence(allowedIncrease: allowedIncrease, acceptableRate: 0, alpha: alpha,
                                    wording: .init(rate: "share of \(slower)", ratio: "ratio of \(slower)", nothingCounted: "none in either group yet"))
     }
@@ -106,7 +110,7 @@ struct TailEvidence: Sendable {
 
     /// Where the tail is read, in words: "read at 250 ms (the baseline's p99.2 when it was chosen)".
     var readAt: String? {
-        bound.map { "read at \(JudgeText.latency($0)) (\(JudgeText.percent(shareAbove)) of the baseline's requests were slower when it was chosen)" }
+        bound.map { "read at \(JudgeText.latency($0)) (\(JudgeText.percent(shareAbove)) of the baseline's \(unit) were slower when it was chosen)" }
     }
 
     /// What is known so far (nil verdict while undecided), with the numbers.
@@ -117,7 +121,7 @@ struct TailEvidence: Sendable {
             return reading
         }
         if let unreadable { return .init(verdict: nil, text: "\(undecided): \(unreadable)") }
-        return .init(verdict: nil, text: "\(undecided): the tail's bound is chosen once the baseline has served \(JudgeText.grouped(Int(minimumPool))) requests "
+        return .init(verdict: nil, text: "\(undecided): the tail's bound is chosen once the baseline has served \(JudgeText.grouped(Int(minimumPool))) \(unit) "
                      + "(\(JudgeText.count(baselineRequests)) so far)")
     }
 }
