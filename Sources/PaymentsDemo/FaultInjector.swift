@@ -38,7 +38,8 @@ final class FaultInjector: Sendable {
             count += 1
             return count
         }
-        let slow = behaviour.slowLatencyMs > 0 && Self.hit(n, ppm: slowPPM) ? behaviour.slowLatencyMs : 0
+        // The first `healthyRequests` are served well: the slow tail starts late too.
+        let slow = behaviour.slowLatencyMs > 0 && n > behaviour.healthyRequests && Self.hit(n - behaviour.healthyRequests, ppm: slowPPM) ? behaviour.slowLatencyMs : 0
         if behaviour.extraLatencyMs + slow > 0 {
             try await Task.sleep(for: .milliseconds(behaviour.extraLatencyMs + slow))
         }

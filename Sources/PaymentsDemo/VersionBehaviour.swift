@@ -7,7 +7,7 @@ public struct VersionBehaviour: Sendable, Equatable, Codable {
     public var failureRate: Double
     /// Added to every payment request, faulty or not.
     public var extraLatencyMs: Int
-    /// Payment requests each instance serves well before its faults begin: a regression that starts late.
+    /// Payment requests each instance serves well before its faults (and its slow requests) begin: a regression that starts late.
     public var healthyRequests: Int
     /// Fraction (0...1) of payment requests delayed by `slowLatencyMs` more: a slower tail, the median unmoved.
     public var slowRate: Double

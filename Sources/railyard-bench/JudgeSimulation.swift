@@ -98,14 +98,14 @@ enum JudgeSimulation {
                 if let decided = tracker.decided {
                     decide(.sequential, decided, look)
                     // As the product does: a pass ends the analysis, and the canary stays watched until promotion (the horizon here).
-                    if decided == .pass, let watch = LateWatchState.watch(for: sequentialSpec) {
-                        lateWatch = LateWatchState(watch: watch, baseline: look.baseline, canary: look.canary, at: Date(timeIntervalSince1970: look.elapsed))
+                    if decided == .pass {
+                        lateWatch = LateWatchState.start(for: sequentialSpec, baseline: look.baseline, canary: look.canary, at: Date(timeIntervalSince1970: look.elapsed))
                     }
                 }
             } else if var watching = lateWatch {
                 watching.look(baseline: look.baseline, canary: look.canary, at: Date(timeIntervalSince1970: look.elapsed))
                 lateWatch = watching
-                if watching.watch.alarmed {
+                if watching.alarmed {
                     outcomes[.sequential] = JudgeOutcome(verdict: .fail, requests: requests(look), seconds: look.elapsed)
                     lateWatch = nil
                 }

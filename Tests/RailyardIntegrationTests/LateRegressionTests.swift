@@ -78,6 +78,7 @@ import Testing
         let reason = done["reason"] as? String ?? ""
         #expect(done["phase"] as? String == "rolled_back", "\(done["phase"] ?? "?"): \(reason)")
         #expect(reason.contains("late regression after the pass: canary error rate ") && reason.contains(" since the pass vs "), "\(reason)")
+        #expect(reason.contains(" (since its evidence began to rise): ") && reason.contains(" failed on the canary vs "), "the stretch the alarm rests on: \(reason)")
         #expect(watch?.verdict == "pass", "the analysis itself passed, on the good payments")
         #expect((watch?.ended ?? "").contains("after the late regression"), "the watch ended with the rollback: \(watch?.ended ?? "nil")")
         let kinds = events.compactMap { $0["kind"] as? String }

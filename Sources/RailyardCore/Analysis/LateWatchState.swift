@@ -1,10 +1,15 @@
 import Foundation
 
 /// After an analysis passed, until its wave promotes: the canary's error rate still watched against its
-/// baseline (`LateRegressionWatch`), with what the next look counts from. Stored with the analysis at
-/// every look, before anything is done about it, so a restarted server resumes the watch as it was.
+/// baseline (`LateRegressionWatch`), and its latency tail when the analysis judges one (`LateTailWatch`), with
+/// what the next look counts from. Stored with the analysis at every look, before anything is done about it,
+/// so a restarted server resumes the watch as it was.
 public struct LateWatchState: Codable, Sendable, Equatable {
     public var watch: LateRegressionWatch
+    /// The tail's watch, when the analysis has a latency metric with a quantile; the two share α.
+    public var tail: LateTailWatch?
+    /// What the error rate's watch counted since its evidence began to rise (nil in a state stored before it was kept).
+    public var recent: LateWatchWindow?
     /// Each group's counters when the analysis passed: what "since the pass" counts from.
     public var baselineAtPass: GroupCounters
     public var canaryAtPass: GroupCounters
@@ -15,8 +20,9 @@ public struct LateWatchState: Codable, Sendable, Equatable {
     /// Why the watch stopped (the wave promoted, its looks were spent, a late regression); nil while it watches.
     public var ended: String?
 
-    public init(watch: LateRegressionWatch, baseline: GroupCounters, canary: GroupCounters, at: Date) {
+    public init(watch: LateRegressionWatch, baseline: GroupCounters, canary: GroupCounters, at: Date, tail: LateTailWatch? = nil) {
         self.watch = watch
+        self.tail = tail
         baselineAtPass = baseline
         canaryAtPass = canary
         self.baseline = baseline
@@ -28,36 +34,66 @@ public struct LateWatchState: Codable, Sendable, Equatable {
     /// interval for `watchAfterPass`); nil when the spec watches nothing after a pass.
     public static func watch(for spec: AnalysisSpec) -> LateRegressionWatch? {
         guard spec.watchAfterPass > .zero, let metric = spec.metrics.first(where: { $0.kind == .errorRate }) else { return nil }
-        let looks = Int((spec.watchAfterPass.timeInterval / max(spec.interval.timeInterval, 0.001)).rounded(.up))
-        return LateRegressionWatch(allowedIncrease: metric.allowedIncrease, acceptableRate: metric.acceptableRate, alpha: spec.alpha, maxLooks: looks)
+        return LateRegressionWatch(allowedIncrease: metric.allowedIncrease, acceptableRate: metric.acceptableRate, alpha: spec.alpha, maxLooks: looks(spec))
     }
+
+    static func looks(_ spec: AnalysisSpec) -> Int { Int((spec.watchAfterPass.timeInterval / max(spec.interval.timeInterval, 0.001)).rounded(.up)) }
+
+    /// The watch that starts when `spec`'s analysis passes with these counters (as read): the error rate's, and the
+    /// tail's when the spec judges one and the baseline places its quantile; α is split between them. nil when
+    /// the spec watches nothing after a pass.
+    public static func start(for spec: AnalysisSpec, baseline: GroupCounters, canary: GroupCounters, at: Date) -> LateWatchState? {
+        guard var errors = watch(for: spec) else { return nil }
+        var halved = spec
+        halved.alpha = spec.alpha / 2
+        guard let tail = LateTailWatch.start(for: spec, baseline: baseline, alpha: halved.alpha, maxLooks: looks(spec)) else {
+            return LateWatchState(watch: errors, baseline: baseline, canary: canary, at: at)
+        }
+        errors = watch(for: halved) ?? errors
+        return LateWatchState(watch: errors, baseline: baseline, canary: canary, at: at, tail: tail)
+    }
+
+    /// Either watch alarmed: a late regression, shown.
+    public var alarmed: Bool { watch.alarmed || tail?.watch.alarmed == true }
+
+    /// Every watch spent its looks without an alarm.
+    public var spent: Bool { watch.ended && (tail?.watch.ended ?? true) }
 
     /// Adds the counters read at `at` (absolute, as the instances report them). Where the source reads
     /// instances apart, a restarted instance counts what it served since and the restart as a failed request,
     /// as in the analysis (`IntervalCounts.increase`); otherwise an interval where a counter went back is
     /// not counted, and the next one starts from the new values.
     public mutating func look(baseline now: GroupCounters, canary nowCanary: GroupCounters, at: Date) {
+        tail?.look(baseline: (baseline, now), canary: (canary, nowCanary))
+        var counted: (m: Double, x: Double, b: Double, y: Double)?
         if let c = IntervalCounts.increase(canary, nowCanary)?.errorCounts(), let b = IntervalCounts.increase(baseline, now)?.errorCounts() {
-            watch.add(canaryRequests: c.requests, canaryErrors: c.errors, baselineRequests: b.requests, baselineErrors: b.errors)
+            counted = (c.requests, c.errors, b.requests, b.errors)
         } else {
             let m = nowCanary.requests - canary.requests, x = nowCanary.errors - canary.errors
             let b = now.requests - baseline.requests, y = now.errors - baseline.errors
-            if m >= 0, x >= 0, b >= 0, y >= 0 {
-                watch.add(canaryRequests: m, canaryErrors: x, baselineRequests: b, baselineErrors: y)
-            }
+            if m >= 0, x >= 0, b >= 0, y >= 0 { counted = (m, x, b, y) }
+        }
+        if let (m, x, b, y) = counted, !watch.alarmed, watch.looks < watch.maxLooks {
+            watch.add(canaryRequests: m, canaryErrors: x, baselineRequests: b, baselineErrors: y)
+            var window = recent ?? LateWatchWindow()
+            window.add(canaryRequests: m, canaryFailed: x, baselineRequests: b, baselineFailed: y, evidence: watch.statistic)
+            recent = window
         }
         baseline = now
         canary = nowCanary
         lastLookAt = at
     }
 
-    /// The alarm in words and numbers: what failed since the pass in each group, and the evidence.
+    /// The alarm in words and numbers: what failed (or was slow) since the pass in each group, and the evidence.
     public var alarmReason: String {
+        if !watch.alarmed, let tail, tail.watch.alarmed {
+            return tail.alarmReason(baseline: (baselineAtPass, baseline), canary: (canaryAtPass, canary))
+        }
         let m = canary.requests - canaryAtPass.requests, x = canary.errors - canaryAtPass.errors
         let b = baseline.requests - baselineAtPass.requests, y = baseline.errors - baselineAtPass.errors
         func rate(_ errors: Double, _ requests: Double) -> String { requests > 0 ? JudgeText.percent(errors / requests) : "n/a" }
         var text = "late regression after the pass: canary error rate \(rate(x, m)) of \(JudgeText.count(m)) requests since the pass vs "
-            + "\(rate(y, b)) of \(JudgeText.count(b)) on baseline; the watch's evidence for a ratio of \(JudgeText.fixed(watch.alternativeRatio, 2))× "
+            + "\(rate(y, b)) of \(JudgeText.count(b)) on baseline" + (recent.map { "; " + $0.text("failed") } ?? "") + "; the watch's evidence for a ratio of \(JudgeText.fixed(watch.alternativeRatio, 2))× "
             + "over the tolerated \(JudgeText.fixed(watch.maxRatio, 2))× reached \(JudgeText.fixed(watch.ratioEvidence, 1))"
         if watch.acceptableRate > 0 {
             text += ", and for a rate of \(JudgeText.percent(watch.alternativeRate)) over the acceptable \(JudgeText.percent(watch.acceptableRate)) "

@@ -24,7 +24,7 @@ struct LateRegressionWatcher {
                     for await change in changes where change.id == id { break }
                     continue
                 }
-                if state.watch.alarmed { return state.alarmReason }  // decided before a restart, not yet acted on
+                if state.alarmed { return state.alarmReason }  // decided before a restart, not yet acted on
                 let interval = analysis.spec.interval.timeInterval
                 try await clock.sleep(until: state.lastLookAt.addingTimeInterval(interval))
                 // The rollout may have moved on while this slept: only a wave still before its promote is watched.
@@ -48,10 +48,10 @@ struct LateRegressionWatcher {
                     continue
                 }
                 state.look(baseline: now.baseline, canary: now.canary, at: clock.now())
-                if state.watch.ended { state.ended = "watched \(state.watch.maxLooks) looks after the pass without an alarm" }
+                if state.spent { state.ended = "watched \(state.watch.maxLooks) looks after the pass without an alarm" }
                 analysis.lateWatch = state
                 try await store.save(analysis)
-                if state.watch.alarmed {
+                if state.alarmed {
                     try await ledger.audit(kind: "analysis.late_regression", subject: id, message: "analysis \(analysis.id): a regression after the pass",
                                            reason: state.alarmReason)
                     return state.alarmReason
@@ -83,7 +83,7 @@ struct LateRegressionWatcher {
             let promote = wave.steps.firstIndex { if case .promote = $0 { return true } else { return false } } ?? wave.steps.count
             var why: String?
             if record.phase == .rollingBack || record.phase == .rolledBack {
-                why = state.watch.alarmed ? "the rollout is \(record.phase.rawValue) after the late regression" : "the rollout is \(record.phase.rawValue)"
+                why = state.alarmed ? "the rollout is \(record.phase.rawValue) after the late regression" : "the rollout is \(record.phase.rawValue)"
             } else if record.phase == .finishing || record.phase == .promoted || record.cursor.wave != cursor.wave || record.cursor.step >= promote {
                 why = "wave '\(wave.name)' reached its promote"
             } else if let chosen {

@@ -130,9 +130,9 @@ struct AnalysisStep: StepExecutor {
             analysis.endedAt = clock.now()
             analysis.verdict = judgement.verdict
             analysis.reason = judgement.reason
-            if judgement.verdict == .pass, let watch = LateWatchState.watch(for: spec) {
+            if judgement.verdict == .pass {
                 // A pass ends the analysis, not the looking: the canary stays watched until its wave promotes.
-                analysis.lateWatch = LateWatchState(watch: watch, baseline: now.baseline, canary: now.canary, at: clock.now())
+                analysis.lateWatch = LateWatchState.start(for: spec, baseline: now.baseline, canary: now.canary, at: clock.now())
             }
             try await store.save(analysis)
             telemetry.analysisEnded(judgement.verdict)
