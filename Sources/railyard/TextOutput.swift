@@ -123,12 +123,32 @@ enum AnalysisText {
                          + String(format: " %-13.4g %-13.4g %8.2f / %-10.2f  ", metric.baselineValue, metric.canaryValue, metric.statistic, metric.boundary)
                          + Style.verdict(metric.verdict))
         }
+        if let late = a.lateWatch { lines += [""] + lateWatch(late) }
         lines.append("")
         lines.append("  timeline")
         for entry in report.looks {
             lines.append("    " + liveLine(LiveAnalysis(analysisID: a.id, target: a.target, look: entry.look, judgement: entry.judgement)))
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+extension AnalysisText {
+    /// After the pass: what is still watched, how far the evidence has come against its threshold, and why it ended.
+    static func lateWatch(_ state: LateWatchState) -> [String] {
+        let status = state.alarmed ? "alarmed" : state.ended.map { "ended — \($0)" } ?? "watching"
+        var lines = ["  after the pass: \(status)"]
+        let watch = state.watch
+        lines.append("    error rate  \(watch.looks) of \(watch.maxLooks) looks, evidence \(String(format: "%.1f", watch.statistic)) of "
+                     + "\(String(format: "%.1f", watch.threshold)) (ratio over the tolerated \(String(format: "%.2f", watch.maxRatio))×, α=\(watch.alpha))")
+        if let tail = state.tail {
+            let slower = tail.bound < 1 ? "\(Int((tail.bound * 1000).rounded())) ms" : String(format: "%g s", tail.bound)
+            lines.append("    \(tail.metric)  share slower than \(slower): \(tail.watch.looks) of \(tail.watch.maxLooks) looks, evidence "
+                         + "\(String(format: "%.1f", tail.watch.ratioEvidence)) of \(String(format: "%.1f", tail.watch.threshold)) "
+                         + "(over the tolerated \(String(format: "%.2f", tail.watch.maxRatio))×, α=\(tail.watch.alpha))")
+        }
+        if state.alarmed { lines.append("    " + state.alarmReason) }
+        return lines
     }
 }
 

@@ -36,6 +36,25 @@ import Testing
         #expect(fixed[2] == "  judge     mann-whitney, α=0.01, min 50 requests, every 5s, up to 5m", "\(fixed)")
     }
 
+    @Test func anAnalysisReportShowsWhatIsStillWatchedAfterThePass() throws {
+        let spec = AnalysisSpec(alpha: 0.01, interval: .seconds(10), metrics: [
+            AnalysisMetricSpec(name: "error-rate", kind: .errorRate, allowedIncrease: 0.5, acceptableRate: 0.001),
+            AnalysisMetricSpec(name: "latency-p90", kind: .latency, allowedIncrease: 0.5, quantile: 0.9),
+        ], watchAfterPass: .seconds(600))
+        let baseline = GroupCounters(requests: 1_000, latencyBuckets: [LatencyBucket(le: 0.1, count: 600), LatencyBucket(le: 0.25, count: 920),
+                                                                       LatencyBucket(le: .infinity, count: 1_000)])
+        var record = AnalysisRecord(id: "a1", rolloutID: "payin-v2-1", service: "payin", target: "dc1", baselineVersion: "v1", canaryVersion: "v2",
+                                    spec: spec, startedAt: Date())
+        record.lateWatch = try #require(LateWatchState.start(for: spec, baseline: baseline, canary: baseline, at: Date()))
+        let lines = AnalysisText.report(API.AnalysisReport(analysis: record, looks: [])).split(separator: "\n").map(String.init)
+        #expect(lines.contains("  after the pass: watching"), "\(lines)")
+        #expect(lines.contains("    error rate  0 of 60 looks, evidence 0.0 of 9.4 (ratio over the tolerated 1.50×, α=0.005)"), "\(lines)")
+        #expect(lines.contains("    latency-p90  share slower than 250 ms: 0 of 60 looks, evidence 0.0 of 9.4 (over the tolerated 1.50×, α=0.005)"), "\(lines)")
+        record.lateWatch?.ended = "the wave promoted"
+        let ended = AnalysisText.report(API.AnalysisReport(analysis: record, looks: []))
+        #expect(ended.contains("  after the pass: ended — the wave promoted"), "\(ended)")
+    }
+
     @Test func anAnalysisPlanSaysWhatEachStepNeedsAndWarnsWhereItCannotBeEnough() {
         let prediction = AnalysisPlanner.Prediction(requestsPerSecondPerGroup: 20, baselineErrorRate: 0.005, passWithin: 1_230, catchWithin: nil,
                                                     horizon: 3_600, runs: 200)
@@ -49,6 +68,12 @@ import Testing
                 ⚠ max_duration 5m and max_extension 10m cannot be enough at today's traffic: a good version needs 20m30s to pass in 9 analyses of 10
             """)
         #expect(AnalysisCommand.Plan.text(service: "payin", target: "dc2", rate: 0, errorRate: 0, plans: []).hasSuffix("no analysis step runs in dc2"))
+        // With stable_as_control the plan says how much stable traffic it counted as control.
+        var stable = prediction
+        stable.stableRequestsPerSecond = 40
+        let withStable = [AnalysisPlanner.StepPlan(wave: "canary", weight: 25, maxDuration: 300, maxExtension: 600, prediction: stable)]
+        #expect(AnalysisCommand.Plan.text(service: "payin", target: "dc1", rate: 80, errorRate: 0.005, plans: withStable)
+            .contains("    the stable group counted as control too (stable_as_control): 40.0 requests/s\n    a good version passes within 20m30s"))
     }
 
     static func view(phase: RolloutPhase, reason: String?) throws -> API.RolloutView {
