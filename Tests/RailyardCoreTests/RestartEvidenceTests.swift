@@ -58,6 +58,38 @@ struct RestartEvidenceTests {
 
     static let spec = AnalysisSpec(alpha: 0.01, metrics: [AnalysisMetricSpec(name: "error-rate", kind: .errorRate, allowedIncrease: 0.5, acceptableRate: 0.01)])
 
+    /// Raw counters of two instances, with their latency at the bounds [0.1, +Inf] and a named histogram at [0.5, +Inf].
+    static func group(_ a: (Double, Double), _ b: (Double, Double)) -> GroupCounters {
+        func one(_ r: (Double, Double)) -> InstanceCounters {
+            InstanceCounters(requests: r.0, errors: r.1, counters: ["payins_total": r.0], latency: [r.0 * 0.9, r.0], histograms: ["settle_seconds": [r.0 / 2, r.0]])
+        }
+        let total = a.0 + b.0
+        return GroupCounters(requests: total, errors: a.1 + b.1, latencyBuckets: [LatencyBucket(le: 0.1, count: total * 0.9), LatencyBucket(le: .infinity, count: total)],
+                             counters: ["payins_total": total], instances: ["a": one(a), "b": one(b)],
+                             histograms: ["settle_seconds": [LatencyBucket(le: 0.5, count: total / 2), LatencyBucket(le: .infinity, count: total)]])
+    }
+
+    @Test("a look's totals since the start: as since(start) while no instance restarts; after a restart, what the instance served since counts on top")
+    func accumulatedTotals() {
+        let start = Self.group((100, 1), (200, 2))
+        let first = Self.group((150, 2), (260, 2)).accumulated(onto: start.since(start), start: start)
+        #expect(first == Self.group((150, 2), (260, 2)).since(start), "no restart: the same as since(start)")
+        #expect(first.requests == 110 && first.errors == 1 && first.counters["payins_total"] == 110)
+        // b restarts and serves 30 (1 failed) since: the group's raw sum falls from 410 to 210.
+        let now = Self.group((180, 2), (30, 1))
+        let second = now.accumulated(onto: first, start: start)
+        #expect(second.requests == 110 + 30 + 30 && second.errors == 1 + 0 + 1, "\(second.requests) \(second.errors)")
+        #expect(second.latencyBuckets == [LatencyBucket(le: 0.1, count: 170 * 0.9), LatencyBucket(le: .infinity, count: 170)])
+        #expect(second.histograms["settle_seconds"] == [LatencyBucket(le: 0.5, count: 85), LatencyBucket(le: .infinity, count: 170)])
+        #expect(second.counters["payins_total"] == 170)
+        #expect(second.instances == now.instances, "instances stay raw, for the next look")
+        #expect(now.since(start).requests == 0, "since(start) alone clamps the group at 0")
+        // Without instances, since(start).
+        var bare = now
+        bare.instances = [:]
+        #expect(bare.accumulated(onto: first, start: start) == bare.since(start))
+    }
+
     @Test("a crash-looping canary instance is failed on the errors around its restarts; with group sums only those intervals were lost")
     func crashLoopCaught() {
         let looks = Self.crashLoop(every: 6, failures: 20, looks: 90, seed: 11)

@@ -104,9 +104,15 @@ struct AnalysisStep: StepExecutor {
                 if !lastLook { continue }
                 now = lastReading
             }
-            // The stable group counts from its own start; with none at the start (or none now) it sits this look out.
-            let stableSince = now.stable.flatMap { current in first.stable.map { current.since($0) } }
-            let look = AnalysisLook(elapsed: elapsed, baseline: now.baseline.since(first.baseline), canary: now.canary.since(first.canary), stable: stableSince)
+            // Each group counted since the start, instance by instance from the previous look where the source reads
+            // instances apart (a restart does not send its totals back). The stable group counts from its own start;
+            // with none at the start (or none now) it sits this look out.
+            func counted(_ now: GroupCounters, _ start: GroupCounters, _ previous: GroupCounters?) -> GroupCounters {
+                now.accumulated(onto: previous ?? start.since(start), start: start)
+            }
+            let stableSince = now.stable.flatMap { current in first.stable.map { counted(current, $0, looks.last?.stable) } }
+            let look = AnalysisLook(elapsed: elapsed, baseline: counted(now.baseline, first.baseline, looks.last?.baseline),
+                                    canary: counted(now.canary, first.canary, looks.last?.canary), stable: stableSince)
             looks.append(look)
             var judgement = judge.judge(looks, final: isFinal)
             if isFinal, judgement.verdict == .inconclusive, look.baseline.requests == 0 || look.canary.requests == 0 {
