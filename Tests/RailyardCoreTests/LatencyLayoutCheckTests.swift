@@ -98,6 +98,10 @@ struct LatencyLayoutCheckTests {
         guard case .problems(let problems) = outcome else { Issue.record("\(outcome)"); return }
         #expect(problems.map(\.metric) == ["latency-p99"])
         #expect(problems[0].reason.hasPrefix("the baseline's p99 lies above the largest finite latency bucket (500 ms)"), "\(problems[0].reason)")
+        // As the judge does, a p99 is placed only once 1,000 requests are in: on 300, three slow ones say nothing yet.
+        let early = Self.histogram(bounds, [180, 90, 15, 15])
+        #expect(LatencyLayoutCheck.check(Self.spec([Self.tail(0.99)]), histogram: early) == .tooFewRequests(300))
+        #expect(LatencyLayoutCheck.check(Self.spec([Self.tail(0.95)]), histogram: early) == .fine, "a p95 is placed on 200")
     }
 
     @Test("too few requests to say, no histogram at all, and judges the rules do not apply to")

@@ -34,6 +34,10 @@ extension GroupCounters {
         }
         for (address, now) in instances {
             let before = previous.instances[address]
+            // A previous look stored before instances' histograms were kept cannot say what this one adds.
+            if let before, (before.latency.isEmpty && !now.latency.isEmpty) || now.histograms.keys.contains(where: { before.histograms[$0] == nil }) {
+                return since(start)
+            }
             let base = before.flatMap { now.wentBack(from: $0) ? nil : $0 } ?? InstanceCounters()
             total.requests += now.requests - base.requests
             total.errors += now.errors - base.errors

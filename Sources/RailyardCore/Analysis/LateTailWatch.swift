@@ -25,7 +25,7 @@ public struct LateTailWatch: Codable, Sendable, Equatable {
         guard let metric = spec.metrics.first(where: { $0.kind == .latency && $0.quantile != nil }), let quantile = metric.quantile else { return nil }
         let histogram = metric.histogram.map(baseline.readingLatency(from:)) ?? baseline
         let (bounds, counts) = HistogramMath.perBucket(histogram.latencyBuckets)
-        guard counts.reduce(0, +) >= (10 / (1 - quantile)).rounded(.up),
+        guard counts.reduce(0, +) >= TailEvidence.minimumPool(quantile),
               let found = TailEvidence.readableBound(quantile: quantile, counts: counts, bounds: bounds) else { return nil }
         return LateTailWatch(watch: LateRegressionWatch(allowedIncrease: metric.allowedIncrease, acceptableRate: 0, alpha: alpha, maxLooks: maxLooks),
                              metric: metric.name, quantile: quantile, bound: found.bound, index: found.index, histogram: metric.histogram)
@@ -40,7 +40,7 @@ public struct LateTailWatch: Codable, Sendable, Equatable {
 
     /// Adds the interval between two readings of each group.
     mutating func look(baseline: (GroupCounters, GroupCounters), canary: (GroupCounters, GroupCounters)) {
-        guard let b = slow(baseline.0, baseline.1), let c = slow(canary.0, canary.1) else { return }
+        guard watch.looks < watch.maxLooks, !watch.alarmed, let b = slow(baseline.0, baseline.1), let c = slow(canary.0, canary.1) else { return }
         watch.add(canaryRequests: c.requests, canaryErrors: c.slow, baselineRequests: b.requests, baselineErrors: b.slow)
         recent.add(canaryRequests: c.requests, canaryFailed: c.slow, baselineRequests: b.requests, baselineFailed: b.slow, evidence: watch.ratioEvidence)
     }

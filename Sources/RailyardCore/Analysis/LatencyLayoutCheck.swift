@@ -41,8 +41,14 @@ public enum LatencyLayoutCheck {
         }
         guard total >= minimumRequests else { return .tooFewRequests(total) }
         var problems: [Problem] = []
+        var unjudged = 0
         for metric in latency {
             if let quantile = metric.quantile {
+                // As the judge does: the quantile is placed once the baseline has served 10 / (1 − q) requests.
+                guard total >= TailEvidence.minimumPool(quantile) else {
+                    unjudged += 1
+                    continue
+                }
                 if TailEvidence.readableBound(quantile: quantile, counts: counts, bounds: bounds) == nil {
                     problems.append(Problem(metric: metric.name, reason: TailEvidence.unreadableReason(quantile: quantile, bounds: bounds)))
                 }
@@ -55,6 +61,7 @@ public enum LatencyLayoutCheck {
                                         + "; 98% of today's \(JudgeText.count(total)) requests answered \(centralRange(bounds: bounds, counts: counts))"))
             }
         }
+        if problems.isEmpty && unjudged > 0 { return .tooFewRequests(total) }
         return problems.isEmpty ? .fine : .problems(problems)
     }
 

@@ -35,7 +35,9 @@ struct LateRegressionWatcher {
                 let stable = record.targets[analysis.target]?.stableVersion ?? service.initialVersion
                 let now: AnalysisStep.Reading
                 do {
-                    now = try await analysisStep.readGroups(service: service, stable: stable, version: record.version, target: analysis.target)
+                    // The metrics' own histograms too: the tail's watch may read one.
+                    now = try await analysisStep.readGroups(service: service, stable: stable, version: record.version, target: analysis.target,
+                                                            counters: analysis.spec.namedCounters, histograms: analysis.spec.namedHistograms)
                 } catch let error as CancellationError {
                     throw error
                 } catch {

@@ -12,6 +12,8 @@ struct HistogramInterval: Sendable {
     var bounds: [Double] = []
     /// The canary's requests per bucket over the interval, by instance, where the source reads them apart.
     var instances: [String: [Double]] = [:]
+    /// Canary instances read over the interval whose histogram could not be (not "served none").
+    var unreadable: Set<String> = []
 
     init() {}
 
@@ -20,7 +22,9 @@ struct HistogramInterval: Sendable {
         bounds = later.baseline.latencyBuckets.map(\.le)
         if !restarted, let b = IntervalCounts.between(earlier.baseline, later.baseline), let c = IntervalCounts.between(earlier.canary, later.canary) {
             counts = (b, c)
-            instances = (IntervalCounts.increases(earlier.canary, later.canary) ?? [:]).compactMapValues(\.latency)
+            let each = IntervalCounts.increases(earlier.canary, later.canary) ?? [:]
+            instances = each.compactMapValues(\.latency)
+            unreadable = Set(each.keys).subtracting(instances.keys)
         }
         guard bounds == later.canary.latencyBuckets.map(\.le) else { return }
         let b = HistogramMath.perBucket(later.baseline.latencyBuckets).counts

@@ -71,7 +71,8 @@ struct MetricEvidence: Sendable {
     /// Adds one interval. `pooled` is both groups' cumulative per-bucket latency counts at the end of the
     /// interval (label-free, used only for the latency scores). `instances`: the canary's requests per bucket
     /// over the interval by instance, when the source reads them apart.
-    mutating func add(baseline: IntervalCounts, canary: IntervalCounts, pooled: [Double], instances: [String: [Double]] = [:]) {
+    mutating func add(baseline: IntervalCounts, canary: IntervalCounts, pooled: [Double], instances: [String: [Double]] = [:],
+                      unreadable: Set<String> = []) {
         let usable = instances.filter { $0.value.count == canary.buckets.count }
         if usable.count > 1 || !complements.isEmpty {
             var whole = self
@@ -79,7 +80,8 @@ struct MetricEvidence: Sendable {
             for address in usable.keys where complements[address] == nil { complements[address] = whole }
             for address in complements.keys {
                 // An instance absent this interval served none of it; one present but unreadable leaves its complement as it was.
-                guard let own = usable[address] ?? (instances[address] == nil ? Array(repeating: 0, count: canary.buckets.count) : nil) else { continue }
+                guard !unreadable.contains(address),
+                      let own = usable[address] ?? (instances[address] == nil ? Array(repeating: 0, count: canary.buckets.count) : nil) else { continue }
                 var others = canary
                 others.buckets = zip(canary.buckets, own).map { max(0, $0 - $1) }
                 others.requests = max(0, canary.requests - own.reduce(0, +))

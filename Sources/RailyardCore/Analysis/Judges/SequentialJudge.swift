@@ -198,7 +198,8 @@ public struct SequentialTracker: Sendable {
             } else if var evidence = metrics[i].evidence {
                 let interval = intervals[metrics[i].spec.histogram ?? ""] ?? HistogramInterval()
                 if let latency = interval.counts {
-                    evidence.add(baseline: latency.baseline, canary: latency.canary, pooled: interval.pooled, instances: interval.instances)
+                    evidence.add(baseline: latency.baseline, canary: latency.canary, pooled: interval.pooled, instances: interval.instances,
+                                 unreadable: interval.unreadable)
                 }
                 evidence.markRestarted(restartedInstances)
                 metrics[i].evidence = evidence

@@ -44,7 +44,8 @@ struct TailEvidence: Sendable {
     }
 
     /// Requests the baseline must have served before the bound is chosen: ten expected above the quantile.
-    var minimumPool: Double { (10 / (1 - quantile)).rounded(.up) }
+    var minimumPool: Double { Self.minimumPool(quantile) }
+    static func minimumPool(_ quantile: Double) -> Double { (10 / (1 - quantile)).rounded(.up) }
 
     mutating func markRestarted(_ instances: Set<String>) { restarted.formUnion(instances) }
 
