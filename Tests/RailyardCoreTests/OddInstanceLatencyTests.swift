@@ -113,6 +113,21 @@ struct OddInstanceLatencyTests {
         #expect(judgement.verdict == .fail, "\(judgement.reason)")
     }
 
+    @Test("an instance read but whose histogram cannot be is left out of its complement, not counted as serving none")
+    func unreadableInstanceIsNotAbsent() {
+        // The slow instance's own histogram stops being readable after look 10; the group's still holds its requests.
+        let looks = Self.looks(canary: [0, 0.4], seed: 4).enumerated().map { index, look in
+            guard index >= 10 else { return look }
+            var seen = look
+            seen.canary.instances["10.0.0.2:8080"]?.latency = []
+            return seen
+        }
+        let judgement = SequentialJudge(spec: Self.shift).judge(looks, final: true)
+        // Counted as serving none, the canary "without it" would be the whole slow canary, and the version failed.
+        #expect(judgement.verdict == .inconclusive, "\(judgement.reason)")
+        #expect(judgement.reason.contains("but not without its instance 10.0.0.2:8080"), "\(judgement.reason)")
+    }
+
     @Test("an instance's latency over an interval: per bucket, and lost when it restarted")
     func instanceIncrease() throws {
         let earlier = GroupCounters(instances: ["a": InstanceCounters(requests: 10, latency: [4, 9, 10]), "b": InstanceCounters(requests: 5, latency: [5, 5, 5])])

@@ -61,11 +61,13 @@ struct ErrorRateEvidence: Sendable {
     }
 
     /// `instances`: the canary's counts over the interval by instance, when the source reads them apart.
-    mutating func add(baseline: IntervalCounts, canary: IntervalCounts, instances: [String: IntervalCounts] = [:], restarted: Set<String> = []) {
+    /// `unreadable`: canary instances read over the interval whose own counts could not be (their complements skip it).
+    mutating func add(baseline: IntervalCounts, canary: IntervalCounts, instances: [String: IntervalCounts] = [:], restarted: Set<String> = [],
+                      unreadable: Set<String> = []) {
         self.restarted.formUnion(restarted)
         if instances.count > 1 || !complements.isEmpty {
             for address in instances.keys where complements[address] == nil { complements[address] = ratio }
-            for address in complements.keys {
+            for address in complements.keys where !unreadable.contains(address) {
                 let own = instances[address]
                 complements[address]!.add(canaryRequests: max(0, canary.requests - (own?.requests ?? 0)), canaryErrors: max(0, canary.errors - (own?.errors ?? 0)),
                                           baselineRequests: baseline.requests, baselineErrors: baseline.errors)

@@ -184,7 +184,7 @@ public struct SequentialTracker: Sendable {
                 let interval = intervals[metrics[i].spec.histogram ?? ""] ?? HistogramInterval()
                 if let latency = interval.counts {
                     tail.add(baseline: latency.baseline, canary: latency.canary, reference: interval.reference, bounds: interval.bounds,
-                             instances: interval.instances, restarted: restartedInstances)
+                             instances: interval.instances, restarted: restartedInstances, unreadable: interval.unreadable)
                 } else {
                     tail.markRestarted(restartedInstances)
                 }
