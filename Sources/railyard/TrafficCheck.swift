@@ -46,7 +46,7 @@ struct TrafficCheck {
                     continue
                 }
                 for step in steps where step.target == target {
-                    switch LatencyLayoutCheck.check(step.spec, histogram: read.counters.latencyBuckets) {
+                    switch LatencyLayoutCheck.check(step.spec, histogram: read.counters.latencyBuckets, requests: read.counters.requests) {
                     case .fine: checked += 1
                     case .tooFewRequests(let requests):
                         lines.append("  \(named)wave '\(step.wave)' (\(target)): latency buckets not checked: \(read.version) has served "

@@ -113,6 +113,9 @@ struct LatencyLayoutCheckTests {
             Issue.record("no histogram must be a problem"); return
         }
         #expect(problems[0].reason.hasPrefix("the service exposes no latency histogram"))
+        // A service that exposes its histogram once it has served a request: none yet is too few, not a missing histogram.
+        #expect(LatencyLayoutCheck.check(Self.spec([Self.shift(0.1)]), histogram: [], requests: 0) == .tooFewRequests(0))
+        #expect(LatencyLayoutCheck.check(Self.spec([Self.shift(0.1)]), histogram: [], requests: 5_000) != .fine, "traffic without a histogram is a problem")
         // Kayenta's judge compares means, Flagger's a p99 against a threshold: neither reads a shift against the buckets.
         let loopback = Self.histogram([0.001], [1_000, 0])
         #expect(LatencyLayoutCheck.check(Self.spec([Self.shift(0.1)], judge: .mannWhitney), histogram: loopback) == .fine)

@@ -29,14 +29,19 @@ public enum LatencyLayoutCheck {
     /// Requests the histogram must hold before its layout is judged: a few dozen can all land in one bucket by chance.
     public static let minimumRequests = 200.0
 
-    /// - Parameter histogram: the stable version's cumulative latency histogram, since its instances started.
-    public static func check(_ spec: AnalysisSpec, histogram: [LatencyBucket]) -> Outcome {
+    /// - Parameters:
+    ///   - histogram: the stable version's cumulative latency histogram, since its instances started.
+    ///   - requests: the requests it served (a service may expose its histogram only once it has served one);
+    ///     nil: the histogram's own count.
+    public static func check(_ spec: AnalysisSpec, histogram: [LatencyBucket], requests: Double? = nil) -> Outcome {
         // A metric on the service's own histogram reads another layout than the HTTP latency's checked here.
         let latency = spec.judge == .sequential ? spec.metrics.filter { $0.kind == .latency && $0.histogram == nil } : []
         guard !latency.isEmpty else { return .fine }
         let (bounds, counts) = HistogramMath.perBucket(histogram)
         let total = counts.reduce(0, +)
         guard bounds.contains(where: \.isFinite) else {
+            // No request yet, no histogram yet: nothing to judge, not a missing histogram.
+            if let requests, requests < minimumRequests { return .tooFewRequests(requests) }
             return .problems(latency.map { Problem(metric: $0.name, reason: "the service exposes no latency histogram (no finite bucket bound): latency cannot be judged") })
         }
         guard total >= minimumRequests else { return .tooFewRequests(total) }
