@@ -61,8 +61,10 @@ public struct RailyardClient: Sendable {
     public func health() async throws { _ = try await send("GET", "health") }
     public func status() async throws -> FleetStatus { try await get("status") }
     /// The stable version's counters of `service` in `target`, read through the server's metric source.
-    public func serviceCounters(service: String, target: String) async throws -> API.ServiceCounters {
-        try await get("targets/\(escaped(target))/services/\(escaped(service))/counters")
+    /// `histograms`: the service's own histograms to read too (metric names).
+    public func serviceCounters(service: String, target: String, histograms: [String] = []) async throws -> API.ServiceCounters {
+        let query = histograms.isEmpty ? "" : "?histograms=" + (histograms.joined(separator: ",").addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "")
+        return try await get("targets/\(escaped(target))/services/\(escaped(service))/counters" + query)
     }
     public func up() async throws -> FleetStatus { try await post("fleet/up", body: [String: String]()) }
     /// Rolls back what is in flight and stops everything; the server stops after answering.

@@ -34,7 +34,12 @@ public enum APIRoutes {
         api.get("targets/:target/services/:service/counters") { request, context in
             try await respond(request, context, access: engine.access) { _ in
                 let target = try context.parameters.require("target"), service = try context.parameters.require("service")
-                let read = try await engine.operations.stableCounters(service: service, target: target)
+                // Histogram names reach PromQL: metric names only, and a few.
+                let histograms = (request.uri.queryParameters.get("histograms") ?? "").split(separator: ",").map(String.init)
+                guard histograms.count <= 20, histograms.allSatisfy(PrometheusText.isMetricName) else {
+                    throw Refusal(.badRequest, "histograms must be up to 20 metric names separated by commas, such as payin_settlement_seconds", field: "histograms")
+                }
+                let read = try await engine.operations.stableCounters(service: service, target: target, histograms: histograms)
                 return API.ServiceCounters(service: service, target: target, version: read.version, instances: read.instances, counters: read.counters)
             }
         }

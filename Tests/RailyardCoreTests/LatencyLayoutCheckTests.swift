@@ -104,6 +104,26 @@ struct LatencyLayoutCheckTests {
         #expect(LatencyLayoutCheck.check(Self.spec([Self.tail(0.95)]), histogram: early) == .fine, "a p95 is placed on 200")
     }
 
+    @Test("a metric on the service's own histogram is checked against that histogram; one the service does not expose is named")
+    func ownHistogram() throws {
+        var settle = Self.shift(0.1)
+        settle.name = "settlement"
+        settle.histogram = "payin_settlement_seconds"
+        let spec = Self.spec([Self.shift(0.1), settle])
+        let oneBucket = Self.histogram([0.005, 0.01], [500, 0, 0])
+        var counters = GroupCounters(requests: 500, latencyBuckets: Self.spread, histograms: ["payin_settlement_seconds": oneBucket])
+        guard case .problems(let problems) = LatencyLayoutCheck.check(spec, counters: counters) else { Issue.record("expected a problem"); return }
+        #expect(problems.map(\.metric) == ["settlement"], "the HTTP latency is spread, the settlement is not: \(problems)")
+        counters.histograms = [:]
+        guard case .problems(let missing) = LatencyLayoutCheck.check(spec, counters: counters) else { Issue.record("expected a problem"); return }
+        #expect(missing.map(\.reason) == ["the service exposes no payin_settlement_seconds histogram (no payin_settlement_seconds_bucket series) after 500 requests: "
+                                           + "this metric cannot be judged (is the name right?)"])
+        counters.requests = 50
+        #expect(LatencyLayoutCheck.check(spec, counters: counters) == .tooFewRequests(50))
+        counters = GroupCounters(requests: 10_000, latencyBuckets: Self.spread, histograms: ["payin_settlement_seconds": Self.spread])
+        #expect(LatencyLayoutCheck.check(spec, counters: counters) == .fine)
+    }
+
     @Test("too few requests to say, no histogram at all, and judges the rules do not apply to")
     func edges() {
         let few = Self.histogram([0.001, 0.0025], [150, 0, 0])

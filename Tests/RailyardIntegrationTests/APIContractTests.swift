@@ -249,6 +249,8 @@ struct APIContractTests {
              status: 409, errorContains: "payin has no stable version in dc1 yet"),
         Call(operation: "GET /api/v1/targets/{target}/services/{service}/counters", path: "/api/v1/targets/dc1/services/payn/counters",
              status: 404, errorContains: "no service 'payn' in railyard.yml"),
+        Call(operation: "GET /api/v1/targets/{target}/services/{service}/counters", path: "/api/v1/targets/dc1/services/payin/counters?histograms=payin%20settle",
+             status: 400, errorContains: "histograms must be up to 20 metric names"),
         Call(operation: "GET /api/v1/targets/{target}/services/{service}/counters", path: "/api/v1/targets/mars/services/payin/counters",
              status: 404, errorContains: "no target 'mars' in railyard.yml (targets: staging, dc1, dc2)"),
         // The router command is /bin/false: `up` cannot start a router and says why.

@@ -11,6 +11,7 @@ import Foundation
 /// - Any shift needs requests in two buckets at least: in one, every request looks the same.
 /// - A tail (`quantile`) is read at the smallest finite bound above the quantile (`TailEvidence`): a quantile
 ///   in the +Inf bucket has none.
+/// - A metric on the service's own histogram (`histogram:`) is checked against that histogram, the same way.
 public enum LatencyLayoutCheck {
     public struct Problem: Sendable, Equatable {
         /// The metric's name in the analysis.
@@ -35,7 +36,34 @@ public enum LatencyLayoutCheck {
     ///     nil: the histogram's own count.
     public static func check(_ spec: AnalysisSpec, histogram: [LatencyBucket], requests: Double? = nil) -> Outcome {
         // A metric on the service's own histogram reads another layout than the HTTP latency's checked here.
-        let latency = spec.judge == .sequential ? spec.metrics.filter { $0.kind == .latency && $0.histogram == nil } : []
+        check(spec.judge == .sequential ? spec.metrics.filter { $0.kind == .latency && $0.histogram == nil } : [], histogram: histogram, requests: requests)
+    }
+
+    /// Every latency metric of `spec` against the histogram it reads in `counters`: the HTTP latency's, or the
+    /// service's own (`histogram:`, read into `counters.histograms`). A metric's own histogram that is absent
+    /// while the service serves traffic is a problem (a name the service does not expose).
+    public static func check(_ spec: AnalysisSpec, counters: GroupCounters) -> Outcome {
+        guard spec.judge == .sequential else { return .fine }
+        var outcomes = [check(spec, histogram: counters.latencyBuckets, requests: counters.requests)]
+        let named = spec.metrics.filter { $0.kind == .latency }.compactMap(\.histogram).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        for name in named {
+            let metrics = spec.metrics.filter { $0.kind == .latency && $0.histogram == name }
+            guard let histogram = counters.histograms[name] else {
+                outcomes.append(counters.requests < minimumRequests ? .tooFewRequests(counters.requests) : .problems(metrics.map {
+                    Problem(metric: $0.name, reason: "the service exposes no \(name) histogram (no \(name)_bucket series) after \(JudgeText.count(counters.requests)) requests: "
+                            + "this metric cannot be judged (is the name right?)")
+                }))
+                continue
+            }
+            outcomes.append(check(metrics, histogram: histogram, requests: nil))
+        }
+        let problems = outcomes.flatMap { outcome -> [Problem] in if case .problems(let found) = outcome { return found } else { return [] } }
+        if !problems.isEmpty { return .problems(problems) }
+        for outcome in outcomes { if case .tooFewRequests = outcome { return outcome } }
+        return .fine
+    }
+
+    static func check(_ latency: [AnalysisMetricSpec], histogram: [LatencyBucket], requests: Double?) -> Outcome {
         guard !latency.isEmpty else { return .fine }
         let (bounds, counts) = HistogramMath.perBucket(histogram)
         let total = counts.reduce(0, +)

@@ -290,7 +290,7 @@ struct LineScanner {
 
 extension PrometheusText {
     /// A whole metric name as the exposition format spells one: [a-zA-Z_:][a-zA-Z0-9_:]*.
-    static func isMetricName(_ name: String) -> Bool {
+    public static func isMetricName(_ name: String) -> Bool {
         guard let first = name.utf8.first, LineScanner.isMetricNameStart(first) else { return false }
         return name.utf8.allSatisfy(LineScanner.isMetricNameChar)
     }
