@@ -142,8 +142,7 @@ extension AnalysisText {
         lines.append("    error rate  \(watch.looks) of \(watch.maxLooks) looks, evidence \(String(format: "%.1f", watch.statistic)) of "
                      + "\(String(format: "%.1f", watch.threshold)) (ratio over the tolerated \(String(format: "%.2f", watch.maxRatio))×, α=\(watch.alpha))")
         if let tail = state.tail {
-            let slower = tail.bound < 1 ? "\(Int((tail.bound * 1000).rounded())) ms" : String(format: "%g s", tail.bound)
-            lines.append("    \(tail.metric)  share slower than \(slower): \(tail.watch.looks) of \(tail.watch.maxLooks) looks, evidence "
+            lines.append("    \(tail.metric)  share slower than \(JudgeText.latency(tail.bound)): \(tail.watch.looks) of \(tail.watch.maxLooks) looks, evidence "
                          + "\(String(format: "%.1f", tail.watch.ratioEvidence)) of \(String(format: "%.1f", tail.watch.threshold)) "
                          + "(over the tolerated \(String(format: "%.2f", tail.watch.maxRatio))×, α=\(tail.watch.alpha))")
         }

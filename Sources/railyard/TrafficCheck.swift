@@ -33,7 +33,7 @@ struct TrafficCheck {
                 steps.append((wave.name, target, spec))
             }
         }
-        let targets = steps.map(\.target).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let targets = steps.map(\.target).uniqued()
         guard !targets.isEmpty else { return ([], 0) }
         var lines = ["checking the latency buckets against the analysis steps' latency metrics…"]
         var errors = 0, checked = 0
@@ -41,7 +41,7 @@ struct TrafficCheck {
             let named = services.count > 1 ? "\(service), " : ""
             for target in targets {
                 let read: API.ServiceCounters
-                let histograms = steps.filter { $0.target == target }.flatMap(\.spec.namedHistograms).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+                let histograms = steps.filter { $0.target == target }.flatMap(\.spec.namedHistograms).uniqued()
                 do { read = try await client.serviceCounters(service: service, target: target, histograms: histograms) } catch {
                     lines.append("  \(named)\(target): latency buckets not checked: \(error)")
                     continue
@@ -70,7 +70,7 @@ struct TrafficCheck {
     func run(_ client: RailyardClient, loaded: RailyardConfig) async -> (lines: [String], measured: Bool) {
         let targets = loaded.deployment.waves.filter { wave in wave.steps.contains { if case .analysis = $0 { return true } else { return false } } }
             .compactMap(\.target)
-        let unique = targets.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let unique = targets.uniqued()
         guard !unique.isEmpty, !services.isEmpty else { return (["no analysis step to check against today's traffic"], true) }
         var lines = ["checking the analysis steps against today's traffic (\(JudgeWords.seconds(window)); --traffic-window 0 skips)…"]
         let first: FleetStatus, second: FleetStatus

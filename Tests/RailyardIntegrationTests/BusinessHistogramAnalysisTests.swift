@@ -8,20 +8,10 @@ import Testing
 /// shows it. The analysis's `settlement-p90` metric reads the instances' own `payin_settlement_seconds`
 /// histogram, shows the slower tail and rolls back, with the histogram's name and bound in the reason.
 @Suite(.serialized) struct BusinessHistogramAnalysisTests {
-    static let waves = """
-            - name: canary
-              target: dc1
-              steps:
-                - deploy
-                - setWeight: 50
-                - analysis:
-                    interval: 1s
-                    max_duration: 2m
-                    metrics:
-                      - { name: error-rate, kind: error_rate, acceptable_rate: 0.05 }
-                      - { name: settlement-p90, kind: latency, histogram: payin_settlement_seconds, quantile: 0.9 }
-                - promote
-        """
+    static let waves = PayinFleetUnderTraffic.analysisWave(metrics: [
+        "{ name: error-rate, kind: error_rate, acceptable_rate: 0.05 }",
+        "{ name: settlement-p90, kind: latency, histogram: payin_settlement_seconds, quantile: 0.9 }",
+    ])
 
     @Test func slowerSettlementIsCaughtOnTheServicesOwnHistogramThoughNoRequestIsSlower() async throws {
         let run = try await PayinFleetUnderTraffic.start("business-histogram", waves: Self.waves,

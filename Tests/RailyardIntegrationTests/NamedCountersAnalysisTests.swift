@@ -8,20 +8,10 @@ import Testing
 /// analysis's `payin-failures` metric reads the instances' own `payins_failed_total` over `payins_total`,
 /// shows the regression and rolls back, with the counter's name and bound in the reason.
 @Suite(.serialized) struct NamedCountersAnalysisTests {
-    static let waves = """
-            - name: canary
-              target: dc1
-              steps:
-                - deploy
-                - setWeight: 50
-                - analysis:
-                    interval: 1s
-                    max_duration: 2m
-                    metrics:
-                      - { name: error-rate, kind: error_rate, acceptable_rate: 0.05 }
-                      - { name: payin-failures, kind: error_rate, failed: payins_failed_total, total: payins_total, acceptable_rate: 0.05 }
-                - promote
-        """
+    static let waves = PayinFleetUnderTraffic.analysisWave(metrics: [
+        "{ name: error-rate, kind: error_rate, acceptable_rate: 0.05 }",
+        "{ name: payin-failures, kind: error_rate, failed: payins_failed_total, total: payins_total, acceptable_rate: 0.05 }",
+    ])
 
     @Test func declinedPaymentsAreCaughtOnTheServicesOwnCountersThoughNoRequestFailedOverHTTP() async throws {
         let run = try await PayinFleetUnderTraffic.start("named-counters", waves: Self.waves, behaviour: "payin:\n  v2: { decline_rate: 0.2 }\n")

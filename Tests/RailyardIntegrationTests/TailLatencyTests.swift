@@ -9,19 +9,9 @@ import Testing
 /// from the instances' own histograms, shows more requests slower than the baseline's p99 bound than
 /// the +50% tolerated, and rolls back with the numbers.
 @Suite(.serialized) struct TailLatencyTests {
-    static let waves = """
-            - name: canary
-              target: dc1
-              steps:
-                - deploy
-                - setWeight: 50
-                - analysis:
-                    interval: 1s
-                    max_duration: 2m
-                    metrics:
-                      - { name: latency-p99, kind: latency, quantile: 0.99 }
-                - promote
-        """
+    static let waves = PayinFleetUnderTraffic.analysisWave(metrics: [
+        "{ name: latency-p99, kind: latency, quantile: 0.99 }",
+    ])
 
     @Test func aSlowerTailIsCaughtAtItsQuantileAndRolledBackWithItsBound() async throws {
         let run = try await PayinFleetUnderTraffic.start("tail", waves: Self.waves,

@@ -41,9 +41,9 @@ public struct AnalysisSpec: Sendable, Equatable, Codable {
     public static let `default` = AnalysisSpec()
 
     /// Every counter of the service's own its metrics read.
-    public var namedCounters: [String] { metrics.flatMap(\.namedCounters).reduce(into: []) { if !$0.contains($1) { $0.append($1) } } }
+    public var namedCounters: [String] { metrics.flatMap(\.namedCounters).uniqued() }
     /// Every histogram of the service's own its latency metrics read.
-    public var namedHistograms: [String] { metrics.compactMap(\.histogram).reduce(into: []) { if !$0.contains($1) { $0.append($1) } } }
+    public var namedHistograms: [String] { metrics.compactMap(\.histogram).uniqued() }
     public static let defaultWatch: Duration = .seconds(3600)
 
     enum CodingKeys: String, CodingKey { case judge, alpha, minSamples, maxDuration, maxExtension, interval, metrics, watchAfterPass, stableAsControl }

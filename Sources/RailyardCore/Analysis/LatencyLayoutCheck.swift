@@ -45,7 +45,7 @@ public enum LatencyLayoutCheck {
     public static func check(_ spec: AnalysisSpec, counters: GroupCounters) -> Outcome {
         guard spec.judge == .sequential else { return .fine }
         var outcomes = [check(spec, histogram: counters.latencyBuckets, requests: counters.requests)]
-        let named = spec.metrics.filter { $0.kind == .latency }.compactMap(\.histogram).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let named = spec.namedHistograms
         for name in named {
             let metrics = spec.metrics.filter { $0.kind == .latency && $0.histogram == name }
             guard let histogram = counters.histograms[name] else {

@@ -72,12 +72,8 @@ public struct CountersExtractor: Sendable, Equatable, Codable {
     /// exposition), each instance's own requests, errors and named counters are kept too (`instances`).
     public func counters(instances: [[MetricFamily]], addresses: [String] = []) throws(CountersExtractionError) -> GroupCounters {
         var counters = GroupCounters()
-        var series: [[LatencyBucket]] = []
-        var countSamples = 0.0
-        var sawInfinity = false
-        // Each instance's own series and `_count`, to give it its counts at the group's bounds.
-        var ownSeries: [[[LatencyBucket]]] = []
-        var ownCountSamples: [Double] = []
+        // Each instance's own latency series and `_count`, summed below, and read at the group's bounds.
+        var ownLatency: [HistogramRead] = []
         for (instance, families) in instances.enumerated() {
             var declared = false
             var own = InstanceCounters(counters: Dictionary(uniqueKeysWithValues: namedCounters.map { ($0, 0.0) }))
@@ -102,67 +98,49 @@ public struct CountersExtractor: Sendable, Equatable, Codable {
                 throw CountersExtractionError(instance: instance, metric: requestsMetric, available: families.map(\.name))
             }
             guard let latencyMetric else { continue }
-            // One series per label set other than `le`, in order of appearance.
-            var bucketsBySeries: [[String: String]: [LatencyBucket]] = [:]
-            var seriesOrder: [[String: String]] = []
-            var ownCount = 0.0
-            for family in families {
-                for sample in family.samples where counts(sample) {
-                    if sample.name == latencyMetric + "_count" {
-                        countSamples += sample.value
-                        ownCount += sample.value
-                    }
-                    guard sample.name == latencyMetric + "_bucket", let le = sample.labels["le"].flatMap({ PrometheusText.parseValue(Substring($0)) }),
-                          !le.isNaN else { continue }
-                    if le == .infinity { sawInfinity = true }
-                    var key = sample.labels
-                    key["le"] = nil
-                    if bucketsBySeries[key] == nil { seriesOrder.append(key) }
-                    bucketsBySeries[key, default: []].append(LatencyBucket(le: le, count: sample.value))
-                }
-            }
-            let instanceSeries = seriesOrder.compactMap { bucketsBySeries[$0] }
-            series += instanceSeries
-            ownSeries.append(instanceSeries)
-            ownCountSamples.append(ownCount)
+            ownLatency.append(Self.histogram(latencyMetric, in: families, where: counts))
         }
-        counters.latencyBuckets = Self.merge(series)
-        let appendInfinity = !sawInfinity && (countSamples > 0 || !counters.latencyBuckets.isEmpty)
-        if appendInfinity { counters.latencyBuckets.append(LatencyBucket(le: .infinity, count: countSamples)) }
+        let latency = Self.sum(ownLatency)
+        counters.latencyBuckets = latency.group
         for name in namedHistograms {
-            let each = instances.map { Self.histogram(name, in: $0) }
-            guard each.contains(where: { !$0.series.isEmpty || $0.count > 0 }) else { continue }
-            var merged = Self.merge(each.flatMap(\.series))
-            let needsInfinity = !each.contains(where: \.sawInfinity)
-            if needsInfinity { merged.append(LatencyBucket(le: .infinity, count: each.reduce(0) { $0 + $1.count })) }
-            counters.histograms[name] = merged
+            let each = Self.sum(instances.map { Self.histogram(name, in: $0) })
+            guard !each.group.isEmpty else { continue }
+            counters.histograms[name] = each.group
             guard addresses.count == instances.count else { continue }
-            let bounds = merged.map(\.le)
-            for (instance, own) in each.enumerated() {
-                var counts = Self.merge(own.series, at: needsInfinity ? Array(bounds.dropLast()) : bounds).map(\.count)
-                if needsInfinity { counts.append(own.count) }
-                counters.instances[addresses[instance]]?.histograms[name] = counts
-            }
+            for (instance, counts) in each.perInstance.enumerated() { counters.instances[addresses[instance]]?.histograms[name] = counts }
         }
-        if addresses.count == instances.count, ownSeries.count == instances.count, !counters.latencyBuckets.isEmpty {
-            let bounds = counters.latencyBuckets.map(\.le)
-            for (instance, own) in ownSeries.enumerated() {
-                var latency = Self.merge(own, at: appendInfinity ? Array(bounds.dropLast()) : bounds).map(\.count)
-                if appendInfinity { latency.append(ownCountSamples[instance]) }
-                counters.instances[addresses[instance]]?.latency = latency
-            }
+        if addresses.count == instances.count, ownLatency.count == instances.count, !latency.group.isEmpty {
+            for (instance, counts) in latency.perInstance.enumerated() { counters.instances[addresses[instance]]?.latency = counts }
         }
         return counters
     }
 
-    /// One exposition's `name` histogram: its series (one per label set other than `le`), its `_count`
-    /// summed, and whether any series has a `+Inf` bucket. Every label counts: a business histogram has no route.
-    static func histogram(_ name: String, in families: [MetricFamily]) -> (series: [[LatencyBucket]], count: Double, sawInfinity: Bool) {
+    typealias HistogramRead = (series: [[LatencyBucket]], count: Double, sawInfinity: Bool)
+
+    /// Instances' histograms summed on the union of their bounds, their `_count` standing in for a `+Inf` bucket
+    /// none of them writes; and each instance's cumulative counts at those bounds. Empty when none has any.
+    static func sum(_ each: [HistogramRead]) -> (group: [LatencyBucket], perInstance: [[Double]]) {
+        var group = merge(each.flatMap(\.series))
+        let count = each.reduce(0) { $0 + $1.count }
+        let appendInfinity = !each.contains(where: \.sawInfinity) && (count > 0 || !group.isEmpty)
+        if appendInfinity { group.append(LatencyBucket(le: .infinity, count: count)) }
+        let bounds = group.map(\.le)
+        let perInstance = each.map { own in
+            merge(own.series, at: appendInfinity ? Array(bounds.dropLast()) : bounds).map(\.count) + (appendInfinity ? [own.count] : [])
+        }
+        return (group, perInstance)
+    }
+
+    /// One exposition's `name` histogram, over the samples `counts` keeps: its series (one per label set other
+    /// than `le`, in order of appearance), its `_count` summed, and whether any series has a `+Inf` bucket. By
+    /// default every sample counts: a business histogram has no route.
+    static func histogram(_ name: String, in families: [MetricFamily], where counts: (MetricSample) -> Bool = { _ in true })
+        -> HistogramRead {
         var bySeries: [[String: String]: [LatencyBucket]] = [:]
         var order: [[String: String]] = []
         var count = 0.0, sawInfinity = false
         for family in families {
-            for sample in family.samples {
+            for sample in family.samples where counts(sample) {
                 if sample.name == name + "_count" { count += sample.value }
                 guard sample.name == name + "_bucket", let le = sample.labels["le"].flatMap({ PrometheusText.parseValue(Substring($0)) }), !le.isNaN else { continue }
                 if le == .infinity { sawInfinity = true }

@@ -15,6 +15,24 @@ struct PayinFleetUnderTraffic {
     let traffic: PaymentTraffic
     let sender: Task<Void, Never>
 
+    /// One canary wave in dc1 at 50%: deploy, one analysis (a look a second, up to 2 minutes) of `metrics` (one
+    /// YAML flow mapping each), promote.
+    static func analysisWave(metrics: [String]) -> String {
+        """
+            - name: canary
+              target: dc1
+              steps:
+                - deploy
+                - setWeight: 50
+                - analysis:
+                    interval: 1s
+                    max_duration: 2m
+                    metrics:
+        \(metrics.map { "              - \($0)" }.joined(separator: "\n"))
+                - promote
+        """
+    }
+
     static func start(_ name: String, waves: String, behaviour: String = "payin: {}\n", instances: String = "{ dc1: 2 }",
                       loops: Int = 2) async throws -> PayinFleetUnderTraffic {
         let folder = try RailyardBinary.temporaryFolder(name)

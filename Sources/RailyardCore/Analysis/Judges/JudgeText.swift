@@ -1,5 +1,5 @@
 /// Numbers in verdict reasons, formatted the same way on every platform (no locale).
-enum JudgeText {
+public enum JudgeText {
     /// `x` rounded to `digits` decimals: fixed(3.14159, 2) == "3.14".
     static func fixed(_ x: Double, _ digits: Int) -> String {
         guard x.isFinite else { return x.isNaN ? "n/a" : (x > 0 ? "∞" : "-∞") }
@@ -37,7 +37,7 @@ enum JudgeText {
     }
 
     /// Seconds as milliseconds (or seconds when ≥ 10 s): 0.132 → "132 ms".
-    static func latency(_ seconds: Double) -> String {
+    public static func latency(_ seconds: Double) -> String {
         guard seconds.isFinite else { return seconds.isNaN ? "n/a" : "> the largest bucket" }
         if seconds >= 10 { return fixed(seconds, 1) + " s" }
         let ms = seconds * 1000

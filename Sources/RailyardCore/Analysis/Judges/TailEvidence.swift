@@ -57,7 +57,7 @@ struct TailEvidence: Sendable {
     /// `instances`: the canary's requests per bucket over the interval by instance, when the source reads
     /// them apart: the slow ones are counted per instance too, so that one slow host is not the version's.
     mutating func add(baseline: IntervalCounts, canary: IntervalCounts, reference: [Double], bounds: [Double],
-                      instances: [String: [Double]] = [:], restarted: Set<String> = [], unreadable: Set<String> = []) {
+                      instances: [String: [Double]] = [:], unreadable: Set<String> = []) {
         guard let index = boundIndex, var counts else {
             choose(reference: reference, bounds: bounds)
             return
@@ -67,7 +67,7 @@ struct TailEvidence: Sendable {
             IntervalCounts(requests: buckets.reduce(0, +), errors: buckets[(index + 1)...].reduce(0, +), buckets: [], bounds: [])
         }
         counts.add(baseline: slow(baseline.buckets), canary: slow(canary.buckets),
-                   instances: instances.filter { $0.value.count == bounds.count }.mapValues(slow), restarted: restarted.union(self.restarted),
+                   instances: instances.filter { $0.value.count == bounds.count }.mapValues(slow), restarted: restarted,
                    unreadable: unreadable.union(instances.filter { $0.value.count != bounds.count }.keys))
         self.counts = counts
     }
