@@ -48,6 +48,27 @@ public struct Fleet: Sendable {
         try await store.routers().first { $0.target == target }
     }
 
+    /// How many ports a start tries: a port is chosen free, but another process may take it before the
+    /// new one binds it (it then exits saying "Address already in use"), and the same start on another
+    /// port succeeds. Each attempt is in the audit log.
+    static let portAttempts = 3
+
+    /// Runs `start` until it does not fail for a port taken under it, at most `portAttempts` times.
+    /// `subject`: the audit log's (the service, or the router's target); `what`: the process, in words.
+    func onAFreePort<T>(subject: String, what: String, actor: String, _ start: () async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await start()
+            } catch let error as InstanceStartError where error.portTaken && attempt < Self.portAttempts {
+                attempt += 1
+                try await audit(actor: actor, kind: "port.taken", subject: subject,
+                                message: "another process took the port before \(what) bound it; trying another port (attempt \(attempt) of \(Self.portAttempts))",
+                                reason: error.message)
+            }
+        }
+    }
+
     /// Starts the target's router unless a live one is recorded. A router found dead is said so in the log.
     @discardableResult
     public func ensureRouter(target: String, actor: String) async throws -> RouterRecord {
@@ -56,6 +77,10 @@ public struct Fleet: Sendable {
             try await audit(actor: actor, kind: "router.found_dead", subject: target,
                             message: "router of \(target) (pid \(existing.pid ?? -1)) was not running; starting a new one from its state file")
         }
+        return try await onAFreePort(subject: target, what: "the router of \(target)", actor: actor) { try await startRouter(target: target, actor: actor) }
+    }
+
+    private func startRouter(target: String, actor: String) async throws -> RouterRecord {
         let port = try driver.allocatePort(), adminPort = try driver.allocatePort()
         var record = RouterRecord(target: target, port: port, adminPort: adminPort, logPath: paths.routerLog(target),
                                   stateFile: paths.routerState(target), running: false)
@@ -68,7 +93,14 @@ public struct Fleet: Sendable {
         record.pidStart = process.startTime
         record.running = true
         try await store.save(record)
-        try await driver.waitHealthy(process, url: record.adminURL + "/health", timeout: .seconds(15), logPath: record.logPath)
+        do {
+            try await driver.waitHealthy(process, url: record.adminURL + "/health", timeout: .seconds(15), logPath: record.logPath)
+        } catch {
+            await driver.stop(process, grace: stopGrace)
+            record.running = false
+            try await store.save(record)
+            throw error
+        }
         try await audit(actor: actor, kind: "router.started", subject: target,
                         message: "router of \(target) listening on \(record.trafficURL) (admin \(record.adminURL), pid \(process.pid))")
         return record
@@ -133,6 +165,14 @@ public struct Fleet: Sendable {
 
     func startInstance(service spec: ServiceSpec, version: String, target: String, rolloutID: String?, actor: String,
                        role: InstanceRecord.Role, environment: [String: String] = [:]) async throws -> InstanceRecord {
+        try await onAFreePort(subject: spec.name, what: "\(spec.name) \(version) in \(target)", actor: actor) {
+            try await startInstanceOnce(service: spec, version: version, target: target, rolloutID: rolloutID, actor: actor, role: role,
+                                        environment: environment)
+        }
+    }
+
+    private func startInstanceOnce(service spec: ServiceSpec, version: String, target: String, rolloutID: String?, actor: String,
+                                   role: InstanceRecord.Role, environment: [String: String]) async throws -> InstanceRecord {
         let port = try driver.allocatePort()
         let id = "\(spec.name)-\(version)-\(target)-\(port)" + (role == .baseline ? "-baseline" : "")
         var instance = InstanceRecord(id: id, service: spec.name, version: version, target: target, port: port,

@@ -51,6 +51,10 @@ public struct InstanceStartError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         logTail.isEmpty ? message : message + "; last log lines:\n" + logTail.map { "    " + $0 }.joined(separator: "\n")
     }
+
+    /// The process could not bind its port (EADDRINUSE, in the words every runtime prints): another process
+    /// took the port between its choice and the bind, so the same start on another port may well succeed.
+    public var portTaken: Bool { logTail.contains { $0.localizedCaseInsensitiveContains("address already in use") } }
 }
 
 /// The driver port: starts and stops processes that outlive Railyard. It never restarts anything by itself.

@@ -3,7 +3,8 @@ import RailyardPorts
 import Synchronization
 
 /// Fake driver: processes are entries in a table, never real. A version listed in `unhealthy` never
-/// answers its health check; `kill(_:)` makes a process die behind the engine's back.
+/// answers its health check; `kill(_:)` makes a process die behind the engine's back; a process told a
+/// port of `takeNextPorts(_:)` exits as a real one does when another process took its port first.
 final class FakeDriver: InstanceDriver {
     struct Process: Equatable { var spec: LaunchSpec; var alive: Bool }
     struct State {
@@ -11,6 +12,7 @@ final class FakeDriver: InstanceDriver {
         var nextPid: Int32 = 1000
         var nextPort = 20000
         var unhealthy: Set<String> = []
+        var taken: Set<Int> = []
     }
     let state = Mutex(State())
 
@@ -25,6 +27,15 @@ final class FakeDriver: InstanceDriver {
     }
 
     func waitHealthy(_ process: LaunchedProcess, url: String, timeout: Duration, logPath: String) async throws {
+        let portTaken = state.withLock { state in
+            guard let entry = state.processes[process.pid], entry.spec.arguments.contains(where: { Int($0).map(state.taken.contains) ?? false }) else { return false }
+            state.processes[process.pid]?.alive = false
+            return true
+        }
+        if portTaken {
+            throw InstanceStartError(message: "process \(process.pid) exited before it was healthy (fake)",
+                                     logTail: ["Fatal error: bind(descriptor:ptr:bytes:): Address already in use (errno: 98)"])
+        }
         let healthy = state.withLock { state in
             guard let entry = state.processes[process.pid], entry.alive else { return false }
             return !state.unhealthy.contains { entry.spec.arguments.contains($0) }
@@ -48,6 +59,9 @@ final class FakeDriver: InstanceDriver {
     }
 
     func allocatePort() throws -> Int { state.withLock { $0.nextPort += 1; return $0.nextPort } }
+
+    /// The next `count` ports this driver hands out are taken by someone else by the time they are bound.
+    func takeNextPorts(_ count: Int) { state.withLock { $0.taken.formUnion(($0.nextPort + 1)...($0.nextPort + count)) } }
 
     /// Live processes whose arguments contain `word` (a version, `router`).
     func alive(_ word: String) -> [Int32] {

@@ -9,7 +9,7 @@ final class FakeRouters: RouterProvider {
     let applied = Mutex<[String]>([])
 
     func launchSpec(target: String, port: Int, adminPort: Int, stateFile: String, logPath: String) -> LaunchSpec {
-        LaunchSpec(arguments: ["router", target], logPath: logPath)
+        LaunchSpec(arguments: ["router", target, "--port", "\(port)", "--admin-port", "\(adminPort)"], logPath: logPath)
     }
 
     func connect(_ record: RouterRecord) -> any TrafficRouter { Router(target: record.target, owner: self) }

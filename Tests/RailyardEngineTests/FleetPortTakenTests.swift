@@ -1,0 +1,61 @@
+import Foundation
+import RailyardCore
+import RailyardEngine
+import RailyardPorts
+import Testing
+
+/// A port is chosen free, but another process may take it before the new process binds it: the start
+/// is tried again on another port, said in the audit log, and given up after `Fleet.portAttempts` with
+/// the process's own words.
+@Suite struct FleetPortTakenTests {
+    static let waves = """
+            - name: staging
+              target: staging
+              steps: [deploy, promote]
+        """
+
+    @Test func anInstanceWhosePortWasTakenStartsOnAnother() async throws {
+        let f = FakeEngine(config: try FakeEngine.config(waves: Self.waves))
+        try await f.run {
+            try await f.engine.operations.up(actor: "test")
+            f.driver.takeNextPorts(2)
+            let id = try await f.engine.rollouts.deploy(service: "payin", version: "v2", actor: "test").id
+            let ended = try await f.settle(id)
+            #expect(ended.phase == .promoted, "\(ended.reason ?? "")")
+            #expect(f.driver.alive("v2").count == 1, "exactly one v2 instance runs: the third attempt")
+            let retries = try await f.engine.rollouts.history(subject: "payin").filter { $0.kind == "port.taken" }
+            #expect(retries.map(\.message) == [
+                "another process took the port before payin v2 in staging bound it; trying another port (attempt 2 of 3)",
+                "another process took the port before payin v2 in staging bound it; trying another port (attempt 3 of 3)",
+            ])
+            let failed = try await f.store.instances(includeStopped: true).filter { $0.version == "v2" && $0.state == .failed }
+            #expect(failed.count == 2, "each attempt is recorded, the two that lost their port as failed")
+        }
+    }
+
+    @Test func aPortTakenEveryTimeFailsWithTheProcesssWords() async throws {
+        let f = FakeEngine(config: try FakeEngine.config(waves: Self.waves))
+        try await f.run {
+            try await f.engine.operations.up(actor: "test")
+            f.driver.takeNextPorts(3)
+            let id = try await f.engine.rollouts.deploy(service: "payin", version: "v2", actor: "test").id
+            let ended = try await f.settle(id)
+            #expect(ended.phase == .rolledBack)
+            #expect(ended.reason?.contains("Address already in use") == true, "\(ended.reason ?? "")")
+            #expect(f.driver.alive("v2").isEmpty)
+        }
+    }
+
+    @Test func aRouterWhosePortWasTakenStartsOnAnother() async throws {
+        let f = FakeEngine(config: try FakeEngine.config(waves: Self.waves))
+        try await f.run {
+            f.driver.takeNextPorts(1)
+            try await f.engine.operations.up(actor: "test")
+            #expect(f.driver.alive("router").count == 2, "one router a target, each on ports of its own")
+            let routers = try await f.store.routers()
+            #expect(routers.count == 2 && routers.allSatisfy { $0.running && $0.port != 20001 && $0.adminPort != 20001 })
+            let retries = try await f.engine.rollouts.history(subject: nil).filter { $0.kind == "port.taken" }
+            #expect(retries.count == 1 && retries.allSatisfy { $0.message.hasPrefix("another process took the port before the router of ") })
+        }
+    }
+}
