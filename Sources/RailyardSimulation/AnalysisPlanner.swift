@@ -37,7 +37,8 @@ public enum AnalysisPlanner {
     /// nil when the spec judges no error rate, or its judge is not the sequential one. `stableRequestsPerSecond`:
     /// the stable group's traffic, counted as control when the spec says `stable_as_control`.
     public static func predict(spec: AnalysisSpec, requestsPerSecondPerGroup rate: Double, baselineErrorRate: Double,
-                               stableRequestsPerSecond: Double = 0, runs: Int = 200, seed: UInt64 = 0x91A7) -> Prediction? {
+                               stableRequestsPerSecond: Double = 0, runs: Int = 200, seed: UInt64 = 0x91A7,
+                               mixing: SequentialMixing = .product) -> Prediction? {
         let stableRate = spec.stableAsControl ? max(0, stableRequestsPerSecond) : 0
         let errorMetrics = spec.metrics.filter { $0.kind == .errorRate }
         guard spec.judge == .sequential, !errorMetrics.isEmpty else { return nil }
@@ -55,7 +56,7 @@ public enum AnalysisPlanner {
             for run in 0..<runs {
                 let model = CanaryTrafficModel(requestsPerSecond: rate, baselineErrorRate: baselineErrorRate, errorRatio: ratio)
                 var simulator = CanaryStreamSimulator(model: model, seed: seed &+ seedOffset &+ UInt64(run), stableRequestsPerSecond: stableRate)
-                var tracker = SequentialJudge(spec: errorsOnly).tracker()
+                var tracker = SequentialJudge(spec: errorsOnly, mixing: mixing).tracker()
                 var decidedAt = Double.infinity
                 while simulator.look.elapsed < horizon {
                     tracker.observe(simulator.step(seconds: simulator.look.elapsed < watched ? fine : coarse))

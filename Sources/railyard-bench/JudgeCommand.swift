@@ -55,6 +55,12 @@ struct JudgeCommand: ParsableCommand {
     @Option(help: "Simulated analyses behind each `analysis plan` prediction.") var planRuns: Int = 200
     @Option(help: "Seed of the simulations.") var seed: UInt64 = 20_261_201
     @Option(name: .customLong("scenario"), help: "Only these scenarios (repeatable), e.g. --scenario error-2x.") var scenarios: [String] = []
+    @Option(help: ArgumentHelp("Spread of the normal prior on the log error-rate ratio of the sequential judge's mixtures (the product's: 1).",
+                               discussion: "To measure what another prior would cost; every prior keeps the judge's guarantees."))
+    var ratioPriorSpread: Double = SequentialMixing.product.ratioSpread
+    @Option(help: ArgumentHelp("The latency shifts beyond the tolerance, in σ of log-latency, the sequential judge's fail-side mixture weighs equally: LOW:HIGH:COUNT, log-spaced (the product's: 0.05:1.5:20).",
+                               valueName: "low:high:count"))
+    var latencyShifts: String?
 
     var nullRuns: Int { runs ?? (quick ? 150 : 2_000) }
     var harmRuns: Int { regressionRuns ?? (quick ? 60 : 500) }
@@ -71,14 +77,35 @@ struct JudgeCommand: ParsableCommand {
         if let unknown = scenarios.first(where: { !JudgeScenario.names.contains($0) }) {
             throw ValidationError("unknown scenario \(unknown); one of \(JudgeScenario.names.joined(separator: ", "))")
         }
+        guard ratioPriorSpread > 0, ratioPriorSpread.isFinite else { throw ValidationError("--ratio-prior-spread must be positive") }
+        _ = try mixing()
+    }
+
+    /// The sequential judge's priors from --ratio-prior-spread and --latency-shifts.
+    func mixing() throws -> SequentialMixing {
+        var mixing = SequentialMixing.product
+        mixing.ratioSpread = ratioPriorSpread
+        if let latencyShifts {
+            let parts = latencyShifts.split(separator: ":").map { String($0) }
+            guard parts.count == 3, let low = Double(parts[0]), let high = Double(parts[1]), let count = Int(parts[2]),
+                  low > 0, high > low, count >= 2 else {
+                throw ValidationError("--latency-shifts \(latencyShifts): expected LOW:HIGH:COUNT with 0 < LOW < HIGH and COUNT ≥ 2, e.g. 0.05:1.5:20")
+            }
+            mixing.latencyShifts = low...high
+            mixing.latencyShiftCount = count
+        }
+        return mixing
     }
 
     func run() throws {
         let settings = JudgeSettings(rates: rates, nullRuns: nullRuns, regressionRuns: harmRuns, alpha: alpha, horizon: horizon, look: look,
                                      window: window, interval: interval, errorTolerance: errorTolerance, latencyTolerance: latencyTolerance,
-                                     lateStart: lateStart, planRuns: planRuns, seed: seed)
+                                     lateStart: lateStart, planRuns: planRuns, seed: seed, mixing: try mixing())
         let started = Date()
         let chosen = JudgeScenario.all(settings).enumerated().filter { scenarios.isEmpty || scenarios.contains($0.element.name) }
+        if settings.mixing != .product {
+            Progress.say("judge: the sequential judge's priors are not the product's: ratio spread \(ratioPriorSpread), latency shifts \(settings.mixing.latencyShifts) × \(settings.mixing.latencyShiftCount)")
+        }
         Progress.say("judge: \(chosen.count) scenarios × \(rates.count) rates; \(nullRuns) runs a scenario within the tolerance, "
                      + "\(harmRuns) a regression" + (quick ? " (--quick)" : ""))
         var tallies: [JudgeTable.Key: [BenchJudge: JudgeTally]] = [:]

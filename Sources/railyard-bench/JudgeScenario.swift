@@ -94,4 +94,6 @@ struct JudgeSettings: Sendable {
     var latencySigma = 0.5
     var planRuns: Int
     var seed: UInt64
+    /// The sequential judge's priors: the product's unless --ratio-prior-spread or --latency-shifts say otherwise.
+    var mixing = SequentialMixing.product
 }

@@ -60,7 +60,7 @@ enum JudgeSimulation {
         }
 
         let sequentialSpec = JudgeScenario.spec(.sequential, settings)
-        var tracker = SequentialJudge(spec: sequentialSpec).tracker()
+        var tracker = SequentialJudge(spec: sequentialSpec, mixing: settings.mixing).tracker()
         var lateWatch: LateWatchState?
         let truth = scenario.model(settings, rate: rate)
         let null = scenario.boundary(settings, rate: rate)

@@ -64,6 +64,11 @@ enum JudgeTable {
                      + "\(BenchText.fixed(settings.look, 0)) s, \(BenchText.fixed(settings.window, 0)) s steps, α = \(settings.alpha), tolerated: errors "
                      + "+\(BenchText.fixed(settings.errorTolerance * 100, 0))%, latency +\(BenchText.fixed(settings.latencyTolerance * 100, 0))%; "
                      + "\(settings.nullRuns) runs a scenario within the tolerance, \(settings.regressionRuns) a regression (\(BenchText.fixed(seconds, 0)) s)")
+        if settings.mixing != .product {
+            let m = settings.mixing
+            lines.append("The sequential judge's priors are not the product's: ratio spread \(m.ratioSpread) (1), latency shifts "
+                         + "\(m.latencyShifts.lowerBound)…\(m.latencyShifts.upperBound) σ × \(m.latencyShiftCount) (0.05…1.5 σ × 20)")
+        }
         var previous: (Double, String)?
         for r in rows {
             if previous?.0 != r.rate {
@@ -98,7 +103,7 @@ enum JudgeTable {
         }
         lines.append("  sequential: fewer requests to a correct verdict than kayenta and kayenta-interval, false positives no higher:")
         var misses: [String] = []
-        var checked = 0, tied = 0
+        var checked = 0, tied = 0, boughtWithFalsePositives = 0
         for s in rows where s.judge == .sequential {
             for other in [BenchJudge.kayenta, .kayentaInterval] {
                 guard let k = rows.first(where: { $0.rate == s.rate && $0.scenario == s.scenario && $0.judge == other }) else { continue }
@@ -108,14 +113,22 @@ enum JudgeTable {
                 if s.meanRequests == k.meanRequests && fpOK { tied += 1; continue }
                 let fewer = s.meanRequests < k.meanRequests
                 if !fewer || !fpOK {
+                    // What the other judge's speed costs: how often it fails a canary exactly at the tolerance of this family.
+                    let boundary = rows.first { $0.rate == s.rate && $0.judge == other && $0.scenario == (s.scenario.hasPrefix("latency") ? "boundary-latency" : "boundary-error") }
+                    let costlier = k.falsePositiveRate > s.falsePositiveRate || (boundary?.falsePositiveRate ?? 0) > settings.alpha
+                    if costlier && fpOK { boughtWithFalsePositives += 1 }
+                    let cost = boundary.map { ", at the tolerance \(percent($0.falsePositiveRate))" } ?? ""
                     misses.append("    \(pad(s.scenario, 17)) at \(BenchText.fixed(s.rate, 2)) req/s vs \(other.rawValue): requests \(requests(s.meanRequests)) vs "
-                                  + "\(requests(k.meanRequests)), false pos. \(percent(s.falsePositiveRate)) vs \(percent(k.falsePositiveRate)) MISSED")
+                                  + "\(requests(k.meanRequests)), false pos. \(percent(s.falsePositiveRate)) vs \(percent(k.falsePositiveRate))\(cost) MISSED")
                 }
             }
         }
         let tiedText = tied > 0 ? " (\(tied) tied: neither reached a correct verdict in any run)" : ""
         lines.append(misses.isEmpty ? "    ok in all \(checked) comparisons\(tiedText)" : "    \(checked - misses.count - tied) of \(checked) comparisons ok\(tiedText); missed:")
         lines += misses
+        if boughtWithFalsePositives > 0 {
+            lines.append("    (\(boughtWithFalsePositives) of the \(misses.count) against a judge that fails more good canaries, or fails more than α at the tolerance)")
+        }
         if !plans.isEmpty {
             lines.append("  analysis plan within 20% of the measured duration (9 analyses of 10; sequential, error scenarios):")
             for p in plans { lines.append("    " + p.line(horizon: settings.horizon)) }
@@ -148,7 +161,8 @@ struct JudgePlanComparison: Sendable {
             let caught = tallies[JudgeTable.Key(rate: rate, scenario: "error-2x")]?[.sequential]
             guard pass != nil || caught != nil else { continue }
             let prediction = AnalysisPlanner.predict(spec: JudgeScenario.spec(.sequential, settings), requestsPerSecondPerGroup: rate,
-                                                     baselineErrorRate: settings.baselineErrorRate, runs: settings.planRuns)
+                                                     baselineErrorRate: settings.baselineErrorRate, runs: settings.planRuns,
+                                                     mixing: settings.mixing)
             out.append(JudgePlanComparison(rate: rate, predictedPass: prediction?.passWithin, measuredPass: pass.flatMap { quantile($0.secondsToVerdict) },
                                            predictedCatch: prediction?.catchWithin, measuredCatch: caught.flatMap { quantile($0.secondsToVerdict) }))
         }

@@ -40,7 +40,7 @@ struct ErrorRateEvidence: Sendable {
     /// The level of each fail-side sequence, and of each pass-side one (and of the intervals shown while undecided).
     let failAlpha: Double
     let passAlpha: Double
-    private(set) var ratio = RateRatioSequence()
+    private(set) var ratio: RateRatioSequence
     private(set) var canaryRate = ErrorRateSequence()
     /// By canary instance: the ratio's sequence for the canary without that instance. One first seen later
     /// starts from the whole canary's, which it was not part of until then (the first interval, which no
@@ -52,8 +52,9 @@ struct ErrorRateEvidence: Sendable {
     /// Canary instances that restarted: never the odd one out.
     private(set) var restarted: Set<String> = []
 
-    init(allowedIncrease: Double, acceptableRate: Double, alpha: Double, wording: Wording = .errors) {
+    init(allowedIncrease: Double, acceptableRate: Double, alpha: Double, wording: Wording = .errors, ratioSpread: Double = 1) {
         self.wording = wording
+        ratio = RateRatioSequence(priorScale: ratioSpread)
         maxRatio = 1 + max(0, allowedIncrease)
         self.acceptableRate = max(0, acceptableRate)
         failAlpha = alpha

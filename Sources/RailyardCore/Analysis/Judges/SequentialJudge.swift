@@ -22,8 +22,13 @@ import Foundation
 ///   inconclusive. Each with the reason, for a person to decide; a fail already shown still fails.
 public struct SequentialJudge: CanaryJudge {
     public let spec: AnalysisSpec
+    /// The mixtures' priors: the product's unless the bench asks for others.
+    public let mixing: SequentialMixing
 
-    public init(spec: AnalysisSpec) { self.spec = spec }
+    public init(spec: AnalysisSpec, mixing: SequentialMixing = .product) {
+        self.spec = spec
+        self.mixing = mixing
+    }
 
     public func judge(_ looks: [AnalysisLook], final: Bool) -> Judgement {
         var tracker = tracker()
@@ -32,5 +37,5 @@ public struct SequentialJudge: CanaryJudge {
     }
 
     /// The same judge, fed one look at a time (what `judge` does over all looks; the bench uses it).
-    public func tracker() -> SequentialTracker { SequentialTracker(spec: spec) }
+    public func tracker() -> SequentialTracker { SequentialTracker(spec: spec, mixing: mixing) }
 }

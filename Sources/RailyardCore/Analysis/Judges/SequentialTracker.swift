@@ -55,20 +55,21 @@ public struct SequentialTracker: Sendable {
     /// Restarts seen so far, by group ("canary", "baseline"), each counted as a failed request.
     public private(set) var restarts: [String: Int] = [:]
 
-    init(spec: AnalysisSpec) {
+    init(spec: AnalysisSpec, mixing: SequentialMixing = .product) {
         self.spec = spec
         let metricAlpha = min(max(spec.alpha, 1e-12), 1) / Double(max(1, spec.metrics.count))
         self.metricAlpha = metricAlpha
         boundary = log(1 / metricAlpha)
         metrics = spec.metrics.map { m in
             if m.kind == .errorRate {
-                return MetricState(spec: m, errors: ErrorRateEvidence(allowedIncrease: m.allowedIncrease, acceptableRate: m.acceptableRate, alpha: metricAlpha))
+                return MetricState(spec: m, errors: ErrorRateEvidence(allowedIncrease: m.allowedIncrease, acceptableRate: m.acceptableRate, alpha: metricAlpha,
+                                                                                  ratioSpread: mixing.ratioSpread))
             }
             if let quantile = m.quantile {
                 return MetricState(spec: m, tail: TailEvidence(quantile: quantile, allowedIncrease: m.allowedIncrease, alpha: metricAlpha,
-                                                               unit: m.histogram == nil ? "requests" : "observations"))
+                                                               unit: m.histogram == nil ? "requests" : "observations", ratioSpread: mixing.ratioSpread))
             }
-            return MetricState(spec: m, evidence: MetricEvidence(allowedIncrease: m.allowedIncrease))
+            return MetricState(spec: m, evidence: MetricEvidence(allowedIncrease: m.allowedIncrease, failGrid: mixing.latencyFailGrid))
         }
     }
 

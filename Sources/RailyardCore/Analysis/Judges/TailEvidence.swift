@@ -35,9 +35,12 @@ struct TailEvidence: Sendable {
 
     /// What the histogram counts, in the words: "requests" for the HTTP latency, "observations" for the service's own.
     let unit: String
+    /// The spread of its ratio sequence's prior (`SequentialMixing.ratioSpread`).
+    let ratioSpread: Double
 
-    init(quantile: Double, allowedIncrease: Double, alpha: Double, unit: String = "requests") {
+    init(quantile: Double, allowedIncrease: Double, alpha: Double, unit: String = "requests", ratioSpread: Double = 1) {
         self.unit = unit
+        self.ratioSpread = ratioSpread
         self.quantile = quantile
         self.allowedIncrease = max(0, allowedIncrease)
         self.alpha = alpha
@@ -84,7 +87,8 @@ struct TailEvidence: Sendable {
         unreadable = nil
         let slower = "\(unit) slower than \(JudgeText.latency(found.bound))"
         counts = ErrorRateEvidence(allowedIncrease: allowedIncrease, acceptableRate: 0, alpha: alpha,
-                                   wording: .init(rate: "share of \(slower)", ratio: "ratio of \(slower)", nothingCounted: "none in either group yet"))
+                                   wording: .init(rate: "share of \(slower)", ratio: "ratio of \(slower)", nothingCounted: "none in either group yet"),
+                                   ratioSpread: ratioSpread)
     }
 
     /// The smallest finite bound above which at most 1 − `quantile` of `counts` (per bucket, under `bounds`) lie;
