@@ -83,6 +83,10 @@ public struct CanaryTrafficModel: Sendable, Equatable {
     /// One of the canary's two instances (half its traffic) is slower by this much more than the other;
     /// 0 for instances alike.
     public var oddInstanceShift: Double = 0
+    /// A share of requests `slowFactor` times slower than the others (cache misses, a second backend): latency
+    /// that is not log-normal, but the mixture of two. 0 for one log-normal. The canary's shift scales both.
+    public var slowShare: Double = 0
+    public var slowFactor: Double = 1
 
     /// The demo fleet's histogram bounds (PaymentsDemo's MetricsRegistry).
     public static let demoBounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
@@ -119,6 +123,12 @@ public struct CanaryTrafficModel: Sendable, Equatable {
     }
 
     func bucketProbabilities(median: Double) -> [Double] {
+        guard slowShare > 0 else { return logNormalBuckets(median: median) }
+        let fast = logNormalBuckets(median: median), slow = logNormalBuckets(median: median * slowFactor)
+        return zip(fast, slow).map { (1 - slowShare) * $0 + slowShare * $1 }
+    }
+
+    func logNormalBuckets(median: Double) -> [Double] {
         var previous = 0.0
         var out: [Double] = []
         for bound in bounds {

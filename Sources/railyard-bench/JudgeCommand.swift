@@ -12,7 +12,8 @@ struct JudgeCommand: ParsableCommand {
         discussion: """
             Simulates analyses of a baseline and a canary each receiving --rate requests/s (Poisson; 0.25, 1, 5
             and 20 by default), for --horizon seconds. Every request has an error rate (0.5% on the baseline)
-            and a log-normal latency (median 120 ms, σ 0.5) read through the demo fleet's histogram buckets, so
+            and a log-normal latency (median 120 ms, σ 0.5; --latency-median, --latency-sigma, and two modes with
+            --latency-slow-share) read through the demo fleet's histogram buckets, so
             every judge watches both of the product's default metrics, at --error-tolerance and
             --latency-tolerance, α --alpha.
 
@@ -61,6 +62,12 @@ struct JudgeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The latency shifts beyond the tolerance, in σ of log-latency, the sequential judge's fail-side mixture weighs equally: LOW:HIGH:COUNT, log-spaced (the product's: 0.05:1.5:20).",
                                valueName: "low:high:count"))
     var latencyShifts: String?
+    @Option(help: "Median latency of the baseline, seconds.") var latencyMedian: Double = 0.12
+    @Option(help: "Standard deviation of log-latency (of each mode).") var latencySigma: Double = 0.5
+    @Option(help: ArgumentHelp("Share of requests --latency-slow-factor times slower: latency with two modes, as cache misses make (0: one log-normal).",
+                               discussion: "With --latency-tolerance 0.1, boundary-latency measures how often a canary exactly +10% slower is failed on such a shape."))
+    var latencySlowShare: Double = 0
+    @Option(help: "How much slower the slow mode is.") var latencySlowFactor: Double = 10
 
     var nullRuns: Int { runs ?? (quick ? 150 : 2_000) }
     var harmRuns: Int { regressionRuns ?? (quick ? 60 : 500) }
@@ -78,6 +85,10 @@ struct JudgeCommand: ParsableCommand {
             throw ValidationError("unknown scenario \(unknown); one of \(JudgeScenario.names.joined(separator: ", "))")
         }
         guard ratioPriorSpread > 0, ratioPriorSpread.isFinite else { throw ValidationError("--ratio-prior-spread must be positive") }
+        guard latencyMedian > 0, latencySigma > 0 else { throw ValidationError("--latency-median and --latency-sigma must be positive") }
+        guard latencySlowShare >= 0, latencySlowShare < 1, latencySlowFactor >= 1 else {
+            throw ValidationError("--latency-slow-share must be in [0, 1) and --latency-slow-factor at least 1")
+        }
         _ = try mixing()
     }
 
@@ -98,9 +109,13 @@ struct JudgeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let settings = JudgeSettings(rates: rates, nullRuns: nullRuns, regressionRuns: harmRuns, alpha: alpha, horizon: horizon, look: look,
+        var settings = JudgeSettings(rates: rates, nullRuns: nullRuns, regressionRuns: harmRuns, alpha: alpha, horizon: horizon, look: look,
                                      window: window, interval: interval, errorTolerance: errorTolerance, latencyTolerance: latencyTolerance,
                                      lateStart: lateStart, planRuns: planRuns, seed: seed, mixing: try mixing())
+        settings.latencyMedian = latencyMedian
+        settings.latencySigma = latencySigma
+        settings.latencySlowShare = latencySlowShare
+        settings.latencySlowFactor = latencySlowFactor
         let started = Date()
         let chosen = JudgeScenario.all(settings).enumerated().filter { scenarios.isEmpty || scenarios.contains($0.element.name) }
         if settings.mixing != .product {

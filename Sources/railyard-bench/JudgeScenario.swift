@@ -54,6 +54,8 @@ struct JudgeScenario: Sendable {
                                        latencySigma: settings.latencySigma, latencyShift: regressed ? latencyShift : 0,
                                        bounds: CanaryTrafficModel.demoBounds)
         model.oddInstanceShift = regressed ? oddInstanceShift : 0
+        model.slowShare = settings.latencySlowShare
+        model.slowFactor = settings.latencySlowFactor
         return model
     }
 
@@ -92,6 +94,9 @@ struct JudgeSettings: Sendable {
     var baselineErrorRate = 0.005
     var latencyMedian = 0.12
     var latencySigma = 0.5
+    /// A share of requests `latencySlowFactor` times slower: latency with two modes (0: one log-normal).
+    var latencySlowShare = 0.0
+    var latencySlowFactor = 10.0
     var planRuns: Int
     var seed: UInt64
     /// The sequential judge's priors: the product's unless --ratio-prior-spread or --latency-shifts say otherwise.

@@ -18,8 +18,8 @@ import Foundation
 /// pooled data), and ω_j = exp(λ·(s_j − s̄_rest)), the odds that a request of bucket j is the canary's
 /// rather than one of the slower buckets still in the pool. λ is the shift of the canary's latency in
 /// standard deviations of (normal-scored) latency; only λ > λ₀ is a regression. λ₀ is 0 unless
-/// `allowedIncrease` > 0, in which case it is log(1 + allowedIncrease) / σ, with σ the pooled
-/// log-latency spread read off the histogram.
+/// `allowedIncrease` > 0, in which case it is the λ a canary exactly 1 + allowedIncrease times slower
+/// would show on the pooled histogram (`ToleratedShift`).
 ///
 /// The *pass* side mirrors it: a second mixture over effects below the null (λ < λ₀) whose crossing
 /// rules out a regression larger than the allowance, at the same α.
@@ -125,12 +125,14 @@ struct MetricEvidence: Sendable {
             // The tolerance is a shift in log-latency, read against the histogram's spread: with fewer than
             // two bounds inside the central 98% of requests there is none to read it against. Dropping the
             // tolerance would fail canaries within it, so the interval is not counted, and says why.
-            guard let spread = Self.logSpread(bounds: canary.bounds, pooled: pooled) else {
+            guard Self.logSpread(bounds: canary.bounds, pooled: pooled) != nil else {
                 tooCoarse = true
                 return
             }
             tooCoarse = false
-            nullShift = log(1 + allowedIncrease) / spread
+            // The tolerated scale, as the tilt a canary exactly that much slower would show on this histogram.
+            nullShift = ToleratedShift.tilt(factor: 1 + allowedIncrease, bounds: canary.bounds, pooled: pooled, scores: scores,
+                                            canaryShare: canary.buckets.reduce(0, +) / max(1, canary.buckets.reduce(0, +) + baseline.buckets.reduce(0, +)))
         }
         var totals = [Int](repeating: 0, count: count)
         var canaries = [Int](repeating: 0, count: count)

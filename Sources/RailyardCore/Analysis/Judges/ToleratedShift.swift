@@ -1,0 +1,118 @@
+import Foundation
+
+/// The latency tolerance in the latency e-process's own terms: the tilt λ₀ that a canary exactly
+/// `1 + allowed_increase` times slower than the pooled requests would show, read off the pooled histogram
+/// itself rather than off a fitted log-normal.
+///
+/// **Why.** The e-process tilts the odds of each bucket by λ·(its normal score). A tolerance stated as "at
+/// most +10% latency" must become the λ₀ beyond which a fail counts. Reading it as log(1.1) / σ, σ the
+/// log-latency spread fitted to the histogram, is 6% low even for a log-normal through the demo's buckets,
+/// and far too low with two modes (cache hits and misses), whose fitted σ spans both: a canary exactly at
+/// +10% was failed in 94 to 100 of 100 simulated analyses.
+///
+/// **How.** Scale the pooled distribution by the tolerated factor c: its CDF at each bound b is F(b / c),
+/// read between bounds on the normal-probability scale (`scaled`). λ₀ is then the λ at which the
+/// e-process's tilted counts, in expectation, carry what the scaled canary's would (`tilt`): the member of
+/// the test's family that a canary at the tolerance looks like, so the fail side's evidence does not grow
+/// against it. docs/judges.md has the figures.
+enum ToleratedShift {
+    /// λ₀ for a canary `factor` times slower than `pooled` (per-bucket counts under `bounds`, the last one
+    /// +Inf), with `scores` the buckets' normal scores, when the canary serves `canaryShare` of the requests;
+    /// 0 when nothing can move (one bucket, no requests).
+    ///
+    /// The e-process reveals buckets fastest first, and tilts each one's canary count by
+    /// exp(λ·(s_j − s̄_rest)) against what is left of the pool (Fisher's noncentral hypergeometric). λ₀ is the
+    /// λ at which those tilted counts, in expectation, carry the same Σ (s_j − s̄_rest)·x_j as a canary at the
+    /// tolerance: the baseline as pooled, the canary as pooled and scaled.
+    static func tilt(factor: Double, bounds: [Double], pooled: [Double], scores: [Double], canaryShare w: Double = 0.5) -> Double {
+        let total = pooled.reduce(0, +)
+        guard factor > 1, total > 0, w > 0, w < 1, pooled.count == bounds.count, scores.count == pooled.count else { return 0 }
+        // The baseline as pooled (the canary's share of the pool moves it by a fraction of the tolerance).
+        let p = pooled.map { $0 / total }
+        let q = scaled(p, bounds: bounds, by: factor)
+        let n = p.count
+        // Expected counts per unit of traffic: the pool, the canary's, and what is left of each from bucket j on.
+        let pool = (0..<n).map { (1 - w) * p[$0] + w * q[$0] }
+        let canary = q.map { w * $0 }
+        var restPool = [Double](repeating: 0, count: n + 1), restCanary = [Double](repeating: 0, count: n + 1), restScore = [Double](repeating: 0, count: n + 1)
+        for j in stride(from: n - 1, through: 0, by: -1) {
+            restPool[j] = restPool[j + 1] + pool[j]
+            restCanary[j] = restCanary[j + 1] + canary[j]
+            restScore[j] = restScore[j + 1] + pool[j] * scores[j]
+        }
+        var steps: [(contrast: Double, draws: Double, remaining: Double, canaries: Double, observed: Double)] = []
+        for j in 0..<n where pool[j] > 1e-12 && restPool[j + 1] > 1e-9 {
+            steps.append((scores[j] - restScore[j + 1] / restPool[j + 1], pool[j], restPool[j], restCanary[j], canary[j]))
+        }
+        guard !steps.isEmpty else { return 0 }
+        // Σ contrast × (the canary at the tolerance's count − the count tilted by λ): falls as λ rises.
+        func gap(_ lambda: Double) -> Double {
+            steps.reduce(0) { sum, s in
+                sum + s.contrast * (s.observed - fisherMean(odds: exp(lambda * s.contrast), population: s.remaining, successes: s.canaries, draws: s.draws))
+            }
+        }
+        guard gap(0) > 0 else { return 0 }
+        var low = 0.0, high = 1.0
+        while gap(high) > 0 && high < 64 { high *= 2 }
+        for _ in 0..<60 {
+            let mid = (low + high) / 2
+            if gap(mid) > 0 { low = mid } else { high = mid }
+        }
+        return (low + high) / 2
+    }
+
+    /// The mean of Fisher's noncentral hypergeometric in the large-pool limit: x with
+    /// x (N − K − n + x) = ω (K − x)(n − x), the root within [max(0, n − (N − K)), min(K, n)].
+    static func fisherMean(odds omega: Double, population N: Double, successes K: Double, draws n: Double) -> Double {
+        let b = N - K - n + omega * (K + n)
+        let discriminant = max(0, b * b + 4 * (1 - omega) * omega * K * n)
+        let denominator = b + discriminant.squareRoot()
+        guard denominator > 0 else { return min(K, n) }
+        return min(min(K, n), max(max(0, n - (N - K)), 2 * omega * K * n / denominator))
+    }
+
+    /// Bucket probabilities of the distribution `p` (under `bounds`, the last +Inf) with every value
+    /// multiplied by `factor` > 0. Inside a bucket the CDF is read on the normal-probability scale: z = Φ⁻¹(F)
+    /// linear in log-latency between the bounds where 0 < F < 1 (and along the nearest segment beyond them),
+    /// so a log-normal is scaled exactly and any other shape as a local log-normal, bound by bound. With
+    /// fewer than two such bounds, log-linear within the bucket.
+    static func scaled(_ p: [Double], bounds: [Double], by factor: Double) -> [Double] {
+        var cumulative: [Double] = []
+        var running = 0.0
+        for x in p {
+            running += x
+            cumulative.append(running)
+        }
+        // The normal-probability plot's points: (log bound, Φ⁻¹(F)).
+        var points: [(x: Double, z: Double)] = []
+        for (i, bound) in bounds.enumerated() where bound.isFinite && bound > 0 && cumulative[i] > 1e-9 && cumulative[i] < 1 - 1e-9 {
+            points.append((log(bound), JudgeMath.normalQuantile(cumulative[i])))
+        }
+        func interpolated(_ logX: Double) -> Double? {
+            guard points.count >= 2 else { return nil }
+            var k = points.count - 1
+            if let next = points.firstIndex(where: { $0.x >= logX }) { k = max(1, next) }
+            let a = points[k - 1], b = points[k]
+            guard b.x > a.x else { return nil }
+            let z = a.z + (b.z - a.z) * (logX - a.x) / (b.x - a.x)
+            return 0.5 * erfc(-z / 2.0.squareRoot())
+        }
+        func cdf(_ x: Double) -> Double {
+            guard let k = bounds.firstIndex(where: { $0 >= x }) else { return 1 }
+            if !bounds[k].isFinite { return 1 }
+            let low = k == 0 ? 0 : bounds[k - 1], below = k == 0 ? 0 : cumulative[k - 1]
+            // Within the bucket's own mass, whatever the interpolation says.
+            if x > 0, let f = interpolated(log(x)) { return min(cumulative[k], max(below, f)) }
+            if low <= 0 { return below + p[k] * max(0, x - low) / (bounds[k] - low) }
+            return below + p[k] * (log(x) - log(low)) / (log(bounds[k]) - log(low))
+        }
+        var out: [Double] = []
+        var previous = 0.0
+        for bound in bounds {
+            let f = bound.isFinite ? min(1, max(previous, cdf(bound / factor))) : 1
+            out.append(f - previous)
+            previous = f
+        }
+        return out
+    }
+}
