@@ -7,7 +7,7 @@ import RailyardSimulation
 /// The sequential judge's priors (`SequentialMixing`): what the bench varies to show what another prior
 /// would cost. Each must reach its mixture, and a prior far from the effect must only delay a verdict,
 /// never make a wrong one.
-@Suite("Judge: sequential mixing priors")
+@Suite("Judge: sequential mixing priors", .cpuBound)
 struct SequentialMixingTests {
     static let spec = AnalysisSpec(alpha: 0.01, metrics: [
         AnalysisMetricSpec(name: "error-rate", kind: .errorRate),

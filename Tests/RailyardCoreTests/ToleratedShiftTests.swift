@@ -6,7 +6,7 @@ import RailyardSimulation
 
 /// The latency tolerance in the e-process's own terms (`ToleratedShift`): the histogram scaled by the
 /// tolerated factor, and the tilt λ₀ a canary exactly at the tolerance shows, against a brute-force answer.
-@Suite("Judge: the tolerated latency shift")
+@Suite("Judge: the tolerated latency shift", .cpuBound)
 struct ToleratedShiftTests {
     static let bounds = CanaryTrafficModel.demoBounds + [Double.infinity]
 
