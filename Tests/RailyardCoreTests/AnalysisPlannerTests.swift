@@ -6,7 +6,7 @@ import RailyardSimulation
 
 /// `analysis plan`'s predictions: the product's judge on simulated analyses at a measured traffic,
 /// checked against analyses simulated apart, and the steps and warnings it reads off railyard.yml.
-@Suite("Analysis plan: how long an analysis needs at today's traffic", .cpuBound)
+@Suite("Analysis plan: how long an analysis needs at today's traffic")
 struct AnalysisPlannerTests {
     static let errorsOnly = [AnalysisMetricSpec(name: "error-rate", kind: .errorRate, allowedIncrease: 0.5, acceptableRate: 0.001)]
 

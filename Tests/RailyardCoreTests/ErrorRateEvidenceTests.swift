@@ -7,7 +7,7 @@ import RailyardSimulation
 /// The canary's own error-rate sequence and the judge's error-rate evidence built on it and on the
 /// rate ratio: e-values exact by enumeration, coverage by simulation, the zero-error bound against the
 /// fixed-sample one, each tolerance's boundary failed at most α of the time, and the verdict's words.
-@Suite("Judge: error-rate evidence (the canary's rate, the ratio, acceptable rate)", .cpuBound)
+@Suite("Judge: error-rate evidence (the canary's rate, the ratio, acceptable rate)")
 struct ErrorRateEvidenceTests {
     static func counts(_ requests: Double, _ errors: Double) -> IntervalCounts {
         IntervalCounts(requests: requests, errors: errors, buckets: [], bounds: [])

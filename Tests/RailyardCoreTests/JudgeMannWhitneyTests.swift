@@ -3,7 +3,7 @@ import Testing
 @testable import RailyardCore
 
 /// Kayenta's fixed-horizon judge and the U test under it, against scipy (tools/judge_reference.py).
-@Suite("Judge: Mann-Whitney", .cpuBound)
+@Suite("Judge: Mann-Whitney")
 struct JudgeMannWhitneyTests {
     @Test("U and p-value match scipy.stats.mannwhitneyu", arguments: JudgeReference.mannWhitney)
     func matchesScipy(example: JudgeReference.MannWhitneyCase) {

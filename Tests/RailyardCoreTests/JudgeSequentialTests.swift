@@ -6,7 +6,7 @@ import RailyardSimulation
 
 /// The sequential judge: its exact e-values, its mixture, its false-positive rate under continuous
 /// monitoring (A/A), its power (regressions), and its behaviour with little traffic.
-@Suite("Judge: sequential", .cpuBound)
+@Suite("Judge: sequential")
 struct JudgeSequentialTests {
     // MARK: - Helpers
 

@@ -6,7 +6,7 @@ import RailyardSimulation
 
 /// The late-regression watch: its e-values exact by enumeration, its false alarms at most α over its
 /// looks at each tolerance's boundary, a regression that starts late caught, its state restart-safe.
-@Suite("Judge: late-regression watch", .cpuBound)
+@Suite("Judge: late-regression watch")
 struct LateRegressionWatchTests {
     @Test("each interval's e-value has expectation exactly 1 at the tolerance and below 1 within it (binomial enumerated)")
     func eValueExpectation() {

@@ -8,7 +8,7 @@ import RailyardSimulation
 /// than the baseline's bound at the metric's quantile, on the error rate's e-detector. False alarms at most
 /// α at the tolerance's boundary, a tail that turns slow late caught, α shared with the error rate's watch,
 /// the state restart-safe.
-@Suite("Judge: late watch of the latency tail", .cpuBound)
+@Suite("Judge: late watch of the latency tail")
 struct LateTailWatchTests {
     static let bounds: [Double] = [0.1, 0.25, 0.5]
 

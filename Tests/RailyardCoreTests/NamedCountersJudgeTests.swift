@@ -7,7 +7,7 @@ import RailyardSimulation
 /// An error rate on the service's own counters (`failed` over `total`): a payment declined with a 4xx
 /// is a failed payment the HTTP 5xx rate never sees; the judge fails the canary on it, with the counter's
 /// name in its reason, and counters that went back are a gap, never a pass.
-@Suite("Judge: the service's own counters", .cpuBound)
+@Suite("Judge: the service's own counters")
 struct NamedCountersJudgeTests {
     static let business = AnalysisMetricSpec(name: "payin-failures", kind: .errorRate, allowedIncrease: 0.5, acceptableRate: 0.01,
                                              failedCounter: "payins_failed_total", totalCounter: "payins_total")

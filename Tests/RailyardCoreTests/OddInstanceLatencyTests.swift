@@ -8,7 +8,7 @@ import RailyardSimulation
 /// is slower, but without that instance it is not, so the judge does not fail the version; it names the
 /// instance for a person. A version that is slower is slower in every instance and is still failed. The
 /// whole-distribution shift and the tail (`quantile`) alike.
-@Suite("Judge: one slow instance", .cpuBound)
+@Suite("Judge: one slow instance")
 struct OddInstanceLatencyTests {
     static let bounds = CanaryTrafficModel.demoBounds
 

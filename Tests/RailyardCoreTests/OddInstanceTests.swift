@@ -7,7 +7,7 @@ import RailyardSimulation
 /// One odd canary instance (a bad host, a noisy neighbour) in an A/A: the canary as a whole looks worse,
 /// but without that instance it does not, so the judge does not fail the version; it names the instance
 /// for a person. A fault of the version shows in every instance and is still failed.
-@Suite("Judge: one odd instance", .cpuBound)
+@Suite("Judge: one odd instance")
 struct OddInstanceTests {
     /// Two canary instances at `rates`, two baseline ones at 0.5%, 100 requests each a look.
     static func looks(canary rates: [Double], seed: UInt64, count: Int = 120) -> [AnalysisLook] {

@@ -8,7 +8,7 @@ import RailyardSimulation
 /// the true ratio at every look at once (simulated, Poisson and Bernoulli errors, a changing traffic
 /// split), a canary exactly at the tolerance is failed at most α of the time even at a 20% baseline,
 /// and a pass is earned only by a canary shown within the tolerance.
-@Suite("Judge: rate-ratio confidence sequence", .cpuBound)
+@Suite("Judge: rate-ratio confidence sequence")
 struct RateRatioSequenceTests {
     /// Draws Bin(n, p) by inversion of its distribution function.
     static func binomial(_ n: Int, _ p: Double, _ rng: inout Xoshiro256StarStar) -> Double {

@@ -7,7 +7,7 @@ import RailyardSimulation
 /// Counter resets, read instance by instance: an instance whose counters went back restarted; what it
 /// counts now it served since, so the errors around the restart count, and the restart itself counts as a
 /// failed request. Without per-instance counts the interval is lost (and said so).
-@Suite("Judge: restarts as evidence", .cpuBound)
+@Suite("Judge: restarts as evidence")
 struct RestartEvidenceTests {
     @Test("increase: a reset counts from zero, a new instance counts whole, both are restarts; steady instances give the group's deltas")
     func increase() throws {

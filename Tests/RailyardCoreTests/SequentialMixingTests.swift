@@ -7,7 +7,7 @@ import RailyardSimulation
 /// The sequential judge's priors (`SequentialMixing`): what the bench varies to show what another prior
 /// would cost. Each must reach its mixture, and a prior far from the effect must only delay a verdict,
 /// never make a wrong one.
-@Suite("Judge: sequential mixing priors", .cpuBound)
+@Suite("Judge: sequential mixing priors")
 struct SequentialMixingTests {
     static let spec = AnalysisSpec(alpha: 0.01, metrics: [
         AnalysisMetricSpec(name: "error-rate", kind: .errorRate),
@@ -47,23 +47,26 @@ struct SequentialMixingTests {
     }
 
     @Test("a prior far from the effect delays the verdict and fails no good canary (A/A, 40 analyses)")
-    func aPriorFarFromTheEffectOnlyDelays() {
+    func aPriorFarFromTheEffectOnlyDelays() async {
         // Almost all the ratio's weight near 1: a 4× regression is found later than with the product's prior.
         let far = SequentialMixing(ratioSpread: 0.15, latencyShifts: 0.01...0.02, latencyShiftCount: 2)
-        let regression = CanaryTrafficModel(requestsPerSecond: 20, errorRatio: 4, bounds: Self.bounds)
-        var productLooks = 0, farLooks = 0
-        for seed in UInt64(1)...10 {
-            let product = Self.run(regression, .product, seed: seed, looks: 720)
-            let other = Self.run(regression, far, seed: seed, looks: 720)
-            productLooks += product.failedAt ?? 721
-            farLooks += other.failedAt ?? 721
+        let (productLooks, farLooks) = await OffPool.run { () -> (Int, Int) in
+            let regression = CanaryTrafficModel(requestsPerSecond: 20, errorRatio: 4, bounds: Self.bounds)
+            var productLooks = 0, farLooks = 0
+            for seed in UInt64(1)...10 {
+                productLooks += Self.run(regression, .product, seed: seed, looks: 720).failedAt ?? 721
+                farLooks += Self.run(regression, far, seed: seed, looks: 720).failedAt ?? 721
+            }
+            return (productLooks, farLooks)
         }
         #expect(farLooks > productLooks, "far prior: \(farLooks) looks in all, product: \(productLooks)")
 
         // No prior fails a canary that behaves as the baseline.
-        let same = CanaryTrafficModel(requestsPerSecond: 20, bounds: Self.bounds)
         for mixing in [far, SequentialMixing(ratioSpread: 3, latencyShifts: 0.5...5, latencyShiftCount: 4)] {
-            let failed = (UInt64(100)..<120).filter { Self.run(same, mixing, seed: $0, looks: 120).failedAt != nil }
+            let failed = await OffPool.run { () -> [UInt64] in
+                let same = CanaryTrafficModel(requestsPerSecond: 20, bounds: Self.bounds)
+                return (UInt64(100)..<120).filter { Self.run(same, mixing, seed: $0, looks: 120).failedAt != nil }
+            }
             #expect(failed.isEmpty, "A/A failed with \(mixing): seeds \(failed)")
         }
     }

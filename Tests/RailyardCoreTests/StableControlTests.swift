@@ -7,7 +7,7 @@ import RailyardSimulation
 /// The stable group as an extra control for the error rates (`stable_as_control`): false positives still
 /// at most α exactly at the tolerance, a good canary's pass earned sooner at a small canary weight, and a
 /// stable group that restarts or disappears costs its evidence, never the analysis.
-@Suite("Judge: stable group as control", .cpuBound)
+@Suite("Judge: stable group as control")
 struct StableControlTests {
     /// Cumulative looks: each interval the canary and baseline serve `requests`, stable `stableShare` times
     /// as many; errors binomial at each group's rate.

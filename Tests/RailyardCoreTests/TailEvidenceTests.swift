@@ -7,7 +7,7 @@ import RailyardSimulation
 /// The tail test (a latency metric with `quantile`): the bound chosen once and its interval not counted,
 /// false positives at most α exactly at the tolerance, a slower tail caught where the median does not
 /// move, a good canary's pass earned with its bound, and a tail no bound can read never passed.
-@Suite("Judge: latency tail", .cpuBound)
+@Suite("Judge: latency tail")
 struct TailEvidenceTests {
     /// Fine enough around a p99 of ~400 ms to read it at a bound.
     static let bounds: [Double] = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.75, 1, 2.5]
