@@ -62,8 +62,8 @@ struct JudgeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The latency shifts beyond the tolerance, in σ of log-latency, the sequential judge's fail-side mixture weighs equally: LOW:HIGH:COUNT, log-spaced (the product's: 0.05:1.5:20).",
                                valueName: "low:high:count"))
     var latencyShifts: String?
-    @Option(help: "Median latency of the baseline, seconds.") var latencyMedian: Double = 0.12
-    @Option(help: "Standard deviation of log-latency (of each mode).") var latencySigma: Double = 0.5
+    @Option(help: "Median latency of the baseline, seconds.") var latencyMedian = JudgeSettings.standardLatencyMedian
+    @Option(help: "Standard deviation of log-latency (of each mode).") var latencySigma = JudgeSettings.standardLatencySigma
     @Option(help: ArgumentHelp("Share of requests --latency-slow-factor times slower: latency with two modes, as cache misses make (0: one log-normal).",
                                discussion: "With --latency-tolerance 0.1, boundary-latency measures how often a canary exactly +10% slower is failed on such a shape."))
     var latencySlowShare: Double = 0

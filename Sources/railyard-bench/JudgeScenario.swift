@@ -92,8 +92,10 @@ struct JudgeSettings: Sendable {
     var lateStart: Double
     var oddInstanceShift = 0.4
     var baselineErrorRate = 0.005
-    var latencyMedian = 0.12
-    var latencySigma = 0.5
+    var latencyMedian = Self.standardLatencyMedian
+    var latencySigma = Self.standardLatencySigma
+    /// The bench's usual latency: median 120 ms, σ 0.5 in log-latency.
+    static let standardLatencyMedian = 0.12, standardLatencySigma = 0.5
     /// A share of requests `latencySlowFactor` times slower: latency with two modes (0: one log-normal).
     var latencySlowShare = 0.0
     var latencySlowFactor = 10.0

@@ -64,14 +64,16 @@ enum JudgeTable {
                      + "\(BenchText.fixed(settings.look, 0)) s, \(BenchText.fixed(settings.window, 0)) s steps, α = \(settings.alpha), tolerated: errors "
                      + "+\(BenchText.fixed(settings.errorTolerance * 100, 0))%, latency +\(BenchText.fixed(settings.latencyTolerance * 100, 0))%; "
                      + "\(settings.nullRuns) runs a scenario within the tolerance, \(settings.regressionRuns) a regression (\(BenchText.fixed(seconds, 0)) s)")
-        if settings.latencyMedian != 0.12 || settings.latencySigma != 0.5 || settings.latencySlowShare > 0 {
+        if settings.latencyMedian != JudgeSettings.standardLatencyMedian || settings.latencySigma != JudgeSettings.standardLatencySigma
+            || settings.latencySlowShare > 0 {
             lines.append("Latency: median \(BenchText.fixed(settings.latencyMedian * 1000, 0)) ms, σ \(settings.latencySigma)"
                          + (settings.latencySlowShare > 0 ? ", \(BenchText.fixed(settings.latencySlowShare * 100, 0))% of requests \(settings.latencySlowFactor)× slower" : ""))
         }
         if settings.mixing != .product {
-            let m = settings.mixing
-            lines.append("The sequential judge's priors are not the product's: ratio spread \(m.ratioSpread) (1), latency shifts "
-                         + "\(m.latencyShifts.lowerBound)…\(m.latencyShifts.upperBound) σ × \(m.latencyShiftCount) (0.05…1.5 σ × 20)")
+            func shifts(_ m: SequentialMixing) -> String { "\(m.latencyShifts.lowerBound)…\(m.latencyShifts.upperBound) σ × \(m.latencyShiftCount)" }
+            let m = settings.mixing, product = SequentialMixing.product
+            lines.append("The sequential judge's priors are not the product's: ratio spread \(m.ratioSpread) (\(product.ratioSpread)), latency shifts "
+                         + "\(shifts(m)) (\(shifts(product)))")
         }
         var previous: (Double, String)?
         for r in rows {

@@ -14,13 +14,17 @@ import Testing
               steps: [deploy, promote]
         """
 
+    /// Deploys payin v2 once the fleet is up, the next `taken` ports it is handed taken by someone else.
+    static func deployV2(_ f: FakeEngine, portsTaken taken: Int) async throws -> RolloutRecord {
+        try await f.engine.operations.up(actor: "test")
+        f.driver.takeNextPorts(taken)
+        return try await f.settle(try await f.engine.rollouts.deploy(service: "payin", version: "v2", actor: "test").id)
+    }
+
     @Test func anInstanceWhosePortWasTakenStartsOnAnother() async throws {
         let f = FakeEngine(config: try FakeEngine.config(waves: Self.waves))
         try await f.run {
-            try await f.engine.operations.up(actor: "test")
-            f.driver.takeNextPorts(2)
-            let id = try await f.engine.rollouts.deploy(service: "payin", version: "v2", actor: "test").id
-            let ended = try await f.settle(id)
+            let ended = try await Self.deployV2(f, portsTaken: 2)
             #expect(ended.phase == .promoted, "\(ended.reason ?? "")")
             #expect(f.driver.alive("v2").count == 1, "exactly one v2 instance runs: the third attempt")
             let retries = try await f.engine.rollouts.history(subject: "payin").filter { $0.kind == "port.taken" }
@@ -36,10 +40,7 @@ import Testing
     @Test func aPortTakenEveryTimeFailsWithTheProcesssWords() async throws {
         let f = FakeEngine(config: try FakeEngine.config(waves: Self.waves))
         try await f.run {
-            try await f.engine.operations.up(actor: "test")
-            f.driver.takeNextPorts(3)
-            let id = try await f.engine.rollouts.deploy(service: "payin", version: "v2", actor: "test").id
-            let ended = try await f.settle(id)
+            let ended = try await Self.deployV2(f, portsTaken: 3)
             #expect(ended.phase == .rolledBack)
             #expect(ended.reason?.contains("Address already in use") == true, "\(ended.reason ?? "")")
             #expect(f.driver.alive("v2").isEmpty)

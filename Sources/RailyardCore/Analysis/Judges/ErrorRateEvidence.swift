@@ -52,7 +52,8 @@ struct ErrorRateEvidence: Sendable {
     /// Canary instances that restarted: never the odd one out.
     private(set) var restarted: Set<String> = []
 
-    init(allowedIncrease: Double, acceptableRate: Double, alpha: Double, wording: Wording = .errors, ratioSpread: Double = 1) {
+    init(allowedIncrease: Double, acceptableRate: Double, alpha: Double, wording: Wording = .errors,
+         ratioSpread: Double = SequentialMixing.product.ratioSpread) {
         self.wording = wording
         ratio = RateRatioSequence(priorScale: ratioSpread)
         maxRatio = 1 + max(0, allowedIncrease)

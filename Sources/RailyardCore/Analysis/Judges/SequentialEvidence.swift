@@ -48,17 +48,16 @@ struct MetricEvidence: Sendable {
     private(set) var restarted: Set<String> = []
 
     /// Mixing priors: equal weights on log-spaced effect sizes, chosen to cover the regressions worth
-    /// catching (latency shifts of 0.05 … 1.5 σ). See docs/judges.md.
+    /// catching (the fail side's from `SequentialMixing`). See docs/judges.md.
     static func logSpaced(_ low: Double, _ high: Double, _ count: Int) -> [Double] {
         (0..<count).map { i in exp(log(low) + (log(high) - log(low)) * Double(i) / Double(count - 1)) }
     }
-    static let latencyFailGrid = logSpaced(0.05, 1.5, 20)
     static let latencyPassGrid = logSpaced(0.05, 1.5, 12)
 
     /// `failGrid`/`passGrid` replace the default mixing grids (tests integrate the mixture on finer ones).
     init(allowedIncrease: Double, failGrid: [Double]? = nil, passGrid: [Double]? = nil) {
         self.allowedIncrease = max(0, allowedIncrease)
-        self.failGrid = failGrid ?? Self.latencyFailGrid
+        self.failGrid = failGrid ?? SequentialMixing.product.latencyFailGrid
         self.passGrid = passGrid ?? Self.latencyPassGrid
         failLog = Array(repeating: 0, count: self.failGrid.count)
         passLog = Array(repeating: 0, count: self.passGrid.count)

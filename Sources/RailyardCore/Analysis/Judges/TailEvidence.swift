@@ -38,7 +38,8 @@ struct TailEvidence: Sendable {
     /// The spread of its ratio sequence's prior (`SequentialMixing.ratioSpread`).
     let ratioSpread: Double
 
-    init(quantile: Double, allowedIncrease: Double, alpha: Double, unit: String = "requests", ratioSpread: Double = 1) {
+    init(quantile: Double, allowedIncrease: Double, alpha: Double, unit: String = "requests",
+         ratioSpread: Double = SequentialMixing.product.ratioSpread) {
         self.unit = unit
         self.ratioSpread = ratioSpread
         self.quantile = quantile

@@ -95,7 +95,7 @@ enum ToleratedShift {
             let a = points[k - 1], b = points[k]
             guard b.x > a.x else { return nil }
             let z = a.z + (b.z - a.z) * (logX - a.x) / (b.x - a.x)
-            return 0.5 * erfc(-z / 2.0.squareRoot())
+            return JudgeMath.normalCDF(z)
         }
         func cdf(_ x: Double) -> Double {
             guard let k = bounds.firstIndex(where: { $0 >= x }) else { return 1 }
