@@ -68,6 +68,9 @@ struct JudgeCommand: ParsableCommand {
                                discussion: "With --latency-tolerance 0.1, boundary-latency measures how often a canary exactly +10% slower is failed on such a shape."))
     var latencySlowShare: Double = 0
     @Option(help: "How much slower the slow mode is.") var latencySlowFactor: Double = 10
+    @Flag(help: ArgumentHelp("Run again each comparison the sequential judge lost against a Kayenta mode that fails more good canaries, with the sequential judge at the largest α whose measured false positives are no higher.",
+                             discussion: "Each α tried costs the family's A/A and boundary runs again: minutes more on a full run."))
+    var matched = false
 
     var nullRuns: Int { runs ?? (quick ? 150 : 2_000) }
     var harmRuns: Int { regressionRuns ?? (quick ? 60 : 500) }
@@ -140,7 +143,8 @@ struct JudgeCommand: ParsableCommand {
         case .text:
             Progress.say("judge: analysis plan's predictions…")
             let plans = JudgePlanComparison.compare(tallies, settings)
-            print(JudgeTable.text(rows, plans: plans, settings, seconds: Date().timeIntervalSince(started)))
+            let comparisons = matched ? JudgeMatched.compare(rows, settings, say: Progress.say) : nil
+            print(JudgeTable.text(rows, plans: plans, matched: comparisons, settings, seconds: Date().timeIntervalSince(started)))
         }
     }
 }

@@ -48,8 +48,9 @@ struct JudgeTally: Sendable {
 enum JudgeSimulation {
     static func requests(_ look: AnalysisLook) -> Double { look.baseline.requests + look.canary.requests }
 
-    /// One simulated analysis of `scenario` at `rate`, judged by every judge.
-    static func run(_ scenario: JudgeScenario, rate: Double, _ settings: JudgeSettings, seed: UInt64) -> [BenchJudge: JudgeOutcome] {
+    /// One simulated analysis of `scenario` at `rate`, judged by every judge (or by the sequential judge
+    /// alone: the others' outcomes are then left undecided).
+    static func run(_ scenario: JudgeScenario, rate: Double, _ settings: JudgeSettings, seed: UInt64, sequentialOnly: Bool = false) -> [BenchJudge: JudgeOutcome] {
         let harmful = scenario.harmful(settings)
         let startsLate = scenario.startsAfter > 0
         var simulator = CanaryStreamSimulator(model: scenario.model(settings, rate: rate, regressed: !startsLate), seed: seed)
@@ -110,6 +111,8 @@ enum JudgeSimulation {
                     lateWatch = nil
                 }
             }
+            // Alone, the simulation still runs to the horizon: a run without the correct verdict counts its requests.
+            if sequentialOnly { continue }
             if oracleStarted && outcomes[.oracle] == nil {
                 let side = oracle.observe(canary: simulator.canaryCellCounts, baseline: simulator.baselineCellCounts)
                 if side != 0 { decide(.oracle, (side > 0) == alternativeIsWorse ? .fail : .pass, look) }
@@ -122,6 +125,11 @@ enum JudgeSimulation {
                 let last = step + looksPerWindow > steps
                 if score < kayenta.marginalScore { decide(.kayentaInterval, .fail, look) } else if last { decide(.kayentaInterval, score >= kayenta.passScore ? .pass : .fail, look) }
             }
+        }
+        if sequentialOnly {
+            if outcomes[.sequential] == nil { outcomes[.sequential] = JudgeOutcome(verdict: nil, requests: requests(look), seconds: look.elapsed) }
+            // The kayenta slot carries the horizon's requests, as `tally` reads them.
+            return [.sequential: outcomes[.sequential]!, .kayenta: JudgeOutcome(verdict: nil, requests: requests(look), seconds: look.elapsed)]
         }
         let kayentaFinal = kayentaScore(kayenta, metrics, windowLooks, &noise)
         decide(.kayenta, kayentaFinal >= kayenta.passScore ? .pass : .fail, look)
@@ -173,7 +181,7 @@ enum JudgeSimulation {
     }
 
     /// All runs of one scenario at one rate, spread over the cores.
-    static func tally(_ scenario: JudgeScenario, index: Int, rate: Double, _ settings: JudgeSettings) -> [BenchJudge: JudgeTally] {
+    static func tally(_ scenario: JudgeScenario, index: Int, rate: Double, _ settings: JudgeSettings, sequentialOnly: Bool = false) -> [BenchJudge: JudgeTally] {
         let harmful = scenario.harmful(settings)
         let runs = harmful ? settings.regressionRuns : settings.nullRuns
         let chunks = max(1, min(runs, ProcessInfo.processInfo.activeProcessorCount * 4))
@@ -183,7 +191,7 @@ enum JudgeSimulation {
             var run = chunk
             while run < runs {
                 let seed = settings.seed ^ (UInt64(index) << 40) ^ (UInt64(rate * 1000) << 20) ^ UInt64(run)
-                let outcomes = JudgeSimulation.run(scenario, rate: rate, settings, seed: seed)
+                let outcomes = JudgeSimulation.run(scenario, rate: rate, settings, seed: seed, sequentialOnly: sequentialOnly)
                 let horizon = outcomes[.kayenta]?.requests ?? 0
                 for (judge, outcome) in outcomes { partial[judge, default: JudgeTally()].add(outcome, harmful: harmful, horizonRequests: horizon) }
                 run += chunks

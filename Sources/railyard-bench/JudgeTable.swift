@@ -57,7 +57,8 @@ enum JudgeTable {
 
     static func percent(_ x: Double) -> String { x.isFinite ? String(format: "%.1f%%", x * 100) : "n/a" }
 
-    static func text(_ rows: [JudgeRow], plans: [JudgePlanComparison], _ settings: JudgeSettings, seconds: Double) -> String {
+    static func text(_ rows: [JudgeRow], plans: [JudgePlanComparison], matched: [JudgeMatchedComparison]? = nil, _ settings: JudgeSettings,
+                     seconds: Double) -> String {
         func requests(_ x: Double) -> String { x.isFinite ? BenchText.count(x) : "—" }
         var lines: [String] = []
         lines.append("Canary judges on simulated analyses — horizon \(BenchText.fixed(settings.horizon / 60, 0)) min, looks every "
@@ -135,6 +136,12 @@ enum JudgeTable {
         lines += misses
         if boughtWithFalsePositives > 0 {
             lines.append("    (\(boughtWithFalsePositives) of the \(misses.count) against a judge that fails more good canaries, or fails more than α at the tolerance)")
+        }
+        if let matched {
+            let won = matched.filter(\.won).count
+            lines.append("    the same at false positives no higher (--matched: the sequential judge at the largest α whose false positives, "
+                         + "A/A and at the tolerance, are no higher than the other judge's): \(won) of \(matched.count) ok")
+            lines += matched.map { "      " + $0.line() }
         }
         if !plans.isEmpty {
             lines.append("  analysis plan within 20% of the measured duration (9 analyses of 10; sequential, error scenarios):")

@@ -14,10 +14,11 @@ import Foundation
 /// martingale, and so is any average of such products over a prior on effect sizes. No normal
 /// approximation, no assumption on the traffic split, no "peeking" penalty.
 ///
-/// Each bucket gets a score, the normal score of its pooled mid-rank (label-free, so it may depend on the
-/// pooled data), and ω_j = exp(λ·(s_j − s̄_rest)), the odds that a request of bucket j is the canary's
-/// rather than one of the slower buckets still in the pool. λ is the shift of the canary's latency in
-/// standard deviations of (normal-scored) latency; only λ > λ₀ is a regression. λ₀ is 0 unless
+/// Each bucket gets a score s_j, the log-likelihood ratio of a request in it for a slower canary, read off
+/// the pooled histogram (`LatencyScores`: label-free, so it may depend on the pooled data), and
+/// ω_j = exp(λ·(s_j − s̄_rest)), the odds that a request of bucket j is the canary's rather than one of the
+/// slower buckets still in the pool. λ is the shift of the canary's latency in standard deviations of the
+/// scores (on a log-normal, of log-latency); only λ > λ₀ is a regression. λ₀ is 0 unless
 /// `allowedIncrease` > 0, in which case it is the λ a canary exactly 1 + allowedIncrease times slower
 /// would show on the pooled histogram (`ToleratedShift`).
 ///
@@ -118,8 +119,8 @@ struct MetricEvidence: Sendable {
     private mutating func addLatency(baseline: IntervalCounts, canary: IntervalCounts, pooled: [Double]) {
         let count = canary.buckets.count
         guard count > 1, baseline.buckets.count == count, pooled.count == count else { return }
-        let scores = Self.normalScores(pooled)
-        var nullShift = 0.0
+        let scores = LatencyScores.scores(bounds: canary.bounds, pooled: pooled)
+        var nullShift = (fail: 0.0, pass: 0.0)
         if allowedIncrease > 0 {
             // The tolerance is a shift in log-latency, read against the histogram's spread: with fewer than
             // two bounds inside the central 98% of requests there is none to read it against. Dropping the
@@ -129,9 +130,10 @@ struct MetricEvidence: Sendable {
                 return
             }
             tooCoarse = false
-            // The tolerated scale, as the tilt a canary exactly that much slower would show on this histogram.
-            nullShift = ToleratedShift.tilt(factor: 1 + allowedIncrease, bounds: canary.bounds, pooled: pooled, scores: scores,
-                                            canaryShare: canary.buckets.reduce(0, +) / max(1, canary.buckets.reduce(0, +) + baseline.buckets.reduce(0, +)))
+            // The tolerated scale, as the tilt a canary exactly that much slower would show on this histogram:
+            // each side against the reading of the buckets' insides that makes its verdict harder.
+            nullShift = ToleratedShift.tilts(factor: 1 + allowedIncrease, bounds: canary.bounds, pooled: pooled, scores: scores,
+                                             canaryShare: canary.buckets.reduce(0, +) / max(1, canary.buckets.reduce(0, +) + baseline.buckets.reduce(0, +)))
         }
         var totals = [Int](repeating: 0, count: count)
         var canaries = [Int](repeating: 0, count: count)
@@ -158,27 +160,15 @@ struct MetricEvidence: Sendable {
             guard urn.highest > urn.lowest, contrast != 0 else { continue }
             used = true
             let x = Double(canaries[j])
-            let nullMGF = urn.logMGF(logOmega: nullShift * contrast)
+            let failNull = urn.logMGF(logOmega: nullShift.fail * contrast), passNull = urn.logMGF(logOmega: nullShift.pass * contrast)
             for (k, eta) in failGrid.enumerated() {
-                failLog[k] += eta * contrast * x - (urn.logMGF(logOmega: (nullShift + eta) * contrast) - nullMGF)
+                failLog[k] += eta * contrast * x - (urn.logMGF(logOmega: (nullShift.fail + eta) * contrast) - failNull)
             }
             for (k, eta) in passGrid.enumerated() {
-                passLog[k] += -eta * contrast * x - (urn.logMGF(logOmega: (nullShift - eta) * contrast) - nullMGF)
+                passLog[k] += -eta * contrast * x - (urn.logMGF(logOmega: (nullShift.pass - eta) * contrast) - passNull)
             }
         }
         if used { intervals += 1 }
-    }
-
-    /// Normal scores of the buckets' pooled mid-ranks: Φ⁻¹((count below + half the bucket) / total).
-    static func normalScores(_ pooled: [Double]) -> [Double] {
-        let total = pooled.reduce(0, +)
-        guard total > 0 else { return pooled.map { _ in 0 } }
-        var below = 0.0
-        return pooled.map { c in
-            let u = min(max((below + c / 2) / total, 1e-9), 1 - 1e-9)
-            below += c
-            return JudgeMath.normalQuantile(u)
-        }
     }
 
     /// The spread σ of log-latency, fitted as log(bound) ≈ μ + σ·Φ⁻¹(F(bound)) over the finite bounds whose

@@ -24,12 +24,13 @@ enum ToleratedShift {
     /// exp(λ·(s_j − s̄_rest)) against what is left of the pool (Fisher's noncentral hypergeometric). λ₀ is the
     /// λ at which those tilted counts, in expectation, carry the same Σ (s_j − s̄_rest)·x_j as a canary at the
     /// tolerance: the baseline as pooled, the canary as pooled and scaled.
-    static func tilt(factor: Double, bounds: [Double], pooled: [Double], scores: [Double], canaryShare w: Double = 0.5) -> Double {
+    static func tilt(factor: Double, bounds: [Double], pooled: [Double], scores: [Double], canaryShare w: Double = 0.5,
+                     reading: Reading = .linear) -> Double {
         let total = pooled.reduce(0, +)
         guard factor > 1, total > 0, w > 0, w < 1, pooled.count == bounds.count, scores.count == pooled.count else { return 0 }
         // The baseline as pooled (the canary's share of the pool moves it by a fraction of the tolerance).
         let p = pooled.map { $0 / total }
-        let q = scaled(p, bounds: bounds, by: factor)
+        let q = scaled(p, bounds: bounds, by: factor, reading: reading)
         let n = p.count
         // Expected counts per unit of traffic: the pool, the canary's, and what is left of each from bucket j on.
         let pool = (0..<n).map { (1 - w) * p[$0] + w * q[$0] }
@@ -61,6 +62,25 @@ enum ToleratedShift {
         return (low + high) / 2
     }
 
+    /// λ₀ for each side of the test. A histogram only tells how many requests fell between its bounds, not
+    /// where inside: on one mode both readings of the shape within a bucket (`Reading`) agree, on two they
+    /// can differ by a fifth or more. The fail side tests against the larger λ₀ and the pass side against the
+    /// smaller, so neither a fail nor a pass rests on the reading that happens to favour it: where the truth
+    /// lies between the two (on every shape `ToleratedShiftTests` measures), a canary exactly at the tolerance
+    /// is neither failed nor passed more often than α.
+    static func tilts(factor: Double, bounds: [Double], pooled: [Double], scores: [Double], canaryShare w: Double = 0.5) -> (fail: Double, pass: Double) {
+        let readings = Reading.allCases.map { tilt(factor: factor, bounds: bounds, pooled: pooled, scores: scores, canaryShare: w, reading: $0) }
+        return (readings.max() ?? 0, readings.min() ?? 0)
+    }
+
+    /// How the CDF is read between two bounds, on the normal-probability scale (z = Φ⁻¹(F) against log-latency):
+    /// along the straight line between the two bounds (a local log-normal), or along a monotone cubic through
+    /// all of them (Fritsch–Carlson), which follows a bend in the plot where two modes meet.
+    enum Reading: CaseIterable, Sendable {
+        case linear
+        case monotoneCubic
+    }
+
     /// The mean of Fisher's noncentral hypergeometric in the large-pool limit: x with
     /// x (N − K − n + x) = ω (K − x)(n − x), the root within [max(0, n − (N − K)), min(K, n)].
     static func fisherMean(odds omega: Double, population N: Double, successes K: Double, draws n: Double) -> Double {
@@ -73,10 +93,10 @@ enum ToleratedShift {
 
     /// Bucket probabilities of the distribution `p` (under `bounds`, the last +Inf) with every value
     /// multiplied by `factor` > 0. Inside a bucket the CDF is read on the normal-probability scale: z = Φ⁻¹(F)
-    /// linear in log-latency between the bounds where 0 < F < 1 (and along the nearest segment beyond them),
-    /// so a log-normal is scaled exactly and any other shape as a local log-normal, bound by bound. With
-    /// fewer than two such bounds, log-linear within the bucket.
-    static func scaled(_ p: [Double], bounds: [Double], by factor: Double) -> [Double] {
+    /// linear in log-latency (or along the monotone cubic, `reading`) between the bounds where 0 < F < 1 (and
+    /// along the nearest segment beyond them), so a log-normal is scaled exactly and any other shape as a
+    /// local log-normal, bound by bound. With fewer than two such bounds, log-linear within the bucket.
+    static func scaled(_ p: [Double], bounds: [Double], by factor: Double, reading: Reading = .linear) -> [Double] {
         var cumulative: [Double] = []
         var running = 0.0
         for x in p {
@@ -88,13 +108,19 @@ enum ToleratedShift {
         for (i, bound) in bounds.enumerated() where bound.isFinite && bound > 0 && cumulative[i] > 1e-9 && cumulative[i] < 1 - 1e-9 {
             points.append((log(bound), JudgeMath.normalQuantile(cumulative[i])))
         }
+        let slopes = reading == .monotoneCubic ? Self.monotoneSlopes(points) : []
         func interpolated(_ logX: Double) -> Double? {
             guard points.count >= 2 else { return nil }
             var k = points.count - 1
             if let next = points.firstIndex(where: { $0.x >= logX }) { k = max(1, next) }
             let a = points[k - 1], b = points[k]
             guard b.x > a.x else { return nil }
-            let z = a.z + (b.z - a.z) * (logX - a.x) / (b.x - a.x)
+            let t = (logX - a.x) / (b.x - a.x)
+            // Beyond the outer bounds, and with the straight reading, along the segment.
+            guard !slopes.isEmpty, t >= 0, t <= 1 else { return JudgeMath.normalCDF(a.z + (b.z - a.z) * t) }
+            let h = b.x - a.x
+            let t2 = t * t, t3 = t2 * t
+            let z = (2 * t3 - 3 * t2 + 1) * a.z + (t3 - 2 * t2 + t) * h * slopes[k - 1] + (-2 * t3 + 3 * t2) * b.z + (t3 - t2) * h * slopes[k]
             return JudgeMath.normalCDF(z)
         }
         func cdf(_ x: Double) -> Double {
@@ -114,5 +140,22 @@ enum ToleratedShift {
             previous = f
         }
         return out
+    }
+
+    /// Fritsch–Carlson slopes of the monotone cubic through `points` (x ascending): the weighted harmonic
+    /// mean of the neighbouring secants inside, 0 where they differ in sign, the secant at the ends.
+    static func monotoneSlopes(_ points: [(x: Double, z: Double)]) -> [Double] {
+        let n = points.count
+        guard n >= 2 else { return [] }
+        let h = (0..<(n - 1)).map { points[$0 + 1].x - points[$0].x }
+        let secant = (0..<(n - 1)).map { h[$0] > 0 ? (points[$0 + 1].z - points[$0].z) / h[$0] : 0 }
+        var slopes = [Double](repeating: 0, count: n)
+        slopes[0] = secant[0]
+        slopes[n - 1] = secant[n - 2]
+        for i in stride(from: 1, to: n - 1, by: 1) where secant[i - 1] * secant[i] > 0 {
+            let w1 = 2 * h[i] + h[i - 1], w2 = h[i] + 2 * h[i - 1]
+            slopes[i] = (w1 + w2) / (w1 / secant[i - 1] + w2 / secant[i])
+        }
+        return slopes
     }
 }
