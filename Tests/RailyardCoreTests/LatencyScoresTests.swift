@@ -104,6 +104,12 @@ struct LatencyScoresTests {
         #expect(LatencyScores.scores(bounds: Self.bounds, pooled: one) == LatencyScores.normalScores(one))
         let none = [Double](repeating: 0, count: Self.bounds.count)
         #expect(LatencyScores.scores(bounds: Self.bounds, pooled: none) == LatencyScores.normalScores(none))
+        // A histogram with a bound at 0 (le="0") and requests in it: finite scores, slower buckets higher.
+        let zeroFirst: [Double] = [0, 0.01, 0.1, .infinity]
+        let scores = LatencyScores.scores(bounds: zeroFirst, pooled: [5, 300, 600, 20])
+        let finite = scores.allSatisfy { $0.isFinite }
+        #expect(finite, "\(scores)")
+        #expect(scores[1] < scores[2] && scores[2] < scores[3], "\(scores)")
     }
 
     @Test("two modes, +20% against +10% tolerated at 20 req/s: failed in every analysis, in a third fewer requests than with normal scores")
