@@ -92,6 +92,9 @@ struct JudgeCommand: ParsableCommand {
         guard latencySlowShare >= 0, latencySlowShare < 1, latencySlowFactor >= 1 else {
             throw ValidationError("--latency-slow-share must be in [0, 1) and --latency-slow-factor at least 1")
         }
+        if matched && output == .json {
+            throw ValidationError("--matched adds its comparisons to the text table's goals; --output json prints the rows alone")
+        }
         _ = try mixing()
     }
 

@@ -13,7 +13,6 @@ struct JudgeMatchedComparison: Sendable {
     /// The other judge's false positives: A/A, at the tolerance.
     var otherFalsePositives: (aa: Double, boundary: Double)
     var otherRequests: Double
-    var productRequests: Double
     /// nil when no α looser than the product's keeps the sequential judge's false positives no higher.
     var alpha: Double?
     var falsePositives: (aa: Double, boundary: Double)?
@@ -55,7 +54,7 @@ enum JudgeMatched {
         func falsePositives(_ family: JudgeScenario.Family, rate: Double, alpha: Double) -> (aa: Double, boundary: Double) {
             let key = "\(family.rawValue) \(rate) \(alpha)"
             if let known = measured[key] { return known }
-            let aa = scenarios.first { $0.family == family && $0.name == (family == .error ? "error-1.0x" : "latency-0") }!
+            let aa = scenarios.first { $0.name == (family == .error ? "error-1.0x" : "latency-0") }!
             let boundary = scenarios.first { $0.name == (family == .error ? "boundary-error" : "boundary-latency") }!
             let t0 = Date()
             let a = alone(aa, rate: rate, alpha: alpha), b = alone(boundary, rate: rate, alpha: alpha)
@@ -74,7 +73,7 @@ enum JudgeMatched {
                       let aa = row(s.rate, aaName, other)?.falsePositiveRate, let boundary = row(s.rate, boundaryName, other)?.falsePositiveRate,
                       max(aa, boundary) > settings.alpha else { continue }
                 var comparison = JudgeMatchedComparison(rate: s.rate, scenario: s.scenario, other: other, otherFalsePositives: (aa, boundary),
-                                                        otherRequests: k.meanRequests, productRequests: s.meanRequests)
+                                                        otherRequests: k.meanRequests)
                 // The sequential judge's false positives at the tolerance have measured about 0.4 α (two metrics at α/2,
                 // each's boundary rate under its α): an α beyond 3 times the other judge's is not tried.
                 for alpha in alphas where alpha > settings.alpha && alpha <= 3 * max(aa, boundary) {
