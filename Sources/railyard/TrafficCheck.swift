@@ -8,7 +8,7 @@ import RailyardSimulation
 /// measurement and prediction as `railyard analysis plan`, for every target where the deployment analyses
 /// and every service asked about (a warning, not a refusal: the people who deploy decide); and whether each
 /// service's latency buckets can carry the steps' latency metrics at all (an error: no latency pass could
-/// ever be earned on them).
+/// ever be earned on them), and how closely they place each tolerance (a warning).
 struct TrafficCheck {
     var services: [String]
     var config: String
@@ -58,6 +58,9 @@ struct TrafficCheck {
                         for problem in problems {
                             lines.append("  ✘ \(named)wave '\(step.wave)' (\(target)), metric '\(problem.metric)': \(problem.reason)")
                         }
+                    }
+                    for gap in LatencyLayoutCheck.toleranceGaps(step.spec, counters: read.counters) {
+                        lines.append("  ⚠ \(named)wave '\(step.wave)' (\(target)), metric '\(gap.metric)': \(gap.reason)")
                     }
                 }
             }

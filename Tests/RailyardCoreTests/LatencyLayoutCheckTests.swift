@@ -142,3 +142,54 @@ struct LatencyLayoutCheckTests {
         #expect(LatencyLayoutCheck.check(Self.spec([AnalysisMetricSpec(name: "error-rate", kind: .errorRate)]), histogram: loopback) == .fine)
     }
 }
+
+/// `LatencyLayoutCheck.toleranceGaps`: where two modes through coarse buckets leave a gap around the latency
+/// tolerance, the warning gives it in numbers; one mode leaves none.
+@Suite("Latency tolerance gaps before a rollout")
+struct LatencyToleranceGapTests {
+    static func counters(slowShare: Double, requests: Double = 20_000) -> GroupCounters {
+        var model = CanaryTrafficModel(requestsPerSecond: 1, latencyMedian: 0.03, latencySigma: 0.4, bounds: CanaryTrafficModel.demoBounds)
+        model.slowShare = slowShare
+        model.slowFactor = 10
+        let perBucket = model.bucketProbabilities(canary: false).map { ($0 * requests).rounded() }
+        var counters = GroupCounters(latencyBuckets: LatencyLayoutCheckTests.histogram(CanaryTrafficModel.demoBounds, perBucket))
+        counters.requests = perBucket.reduce(0, +)
+        return counters
+    }
+
+    @Test("one mode: the tolerance is placed exactly, no warning")
+    func oneModeHasNoGap() throws {
+        let counters = Self.counters(slowShare: 0)
+        let (bounds, counts) = HistogramMath.perBucket(counters.latencyBuckets)
+        let zone = try #require(ToleratedShift.zone(tolerance: 0.1, bounds: bounds, pooled: counts))
+        #expect(abs(zone.passedBelow - 0.1) < 0.002 && abs(zone.failedAbove - 0.1) < 0.002, "\(zone)")
+        #expect(LatencyLayoutCheck.toleranceGaps(LatencyLayoutCheckTests.spec([LatencyLayoutCheckTests.shift(0.1)]), counters: counters).isEmpty)
+    }
+
+    @Test("two modes through the demo's buckets: the gap around +10%, in numbers, and what narrows it")
+    func twoModesHaveAGap() throws {
+        let counters = Self.counters(slowShare: 0.2)
+        let (bounds, counts) = HistogramMath.perBucket(counters.latencyBuckets)
+        let zone = try #require(ToleratedShift.zone(tolerance: 0.1, bounds: bounds, pooled: counts))
+        // The simulated analyses (docs/judges.md): at +11% at most 1 of 100 failed, at +15% all 100; within +3%
+        // at least 90 passed. The gap must hold the tolerance and sit inside what they show.
+        #expect(zone.passedBelow < 0.1 && zone.passedBelow > 0.03, "\(zone)")
+        #expect(zone.failedAbove > 0.1 && zone.failedAbove < 0.15, "\(zone)")
+        let gaps = LatencyLayoutCheck.toleranceGaps(LatencyLayoutCheckTests.spec([LatencyLayoutCheckTests.shift(0.1), LatencyLayoutCheckTests.tail(0.99)]),
+                                                    counters: counters)
+        try #require(gaps.count == 1, "the tail has no gap: \(gaps)")
+        #expect(gaps[0].metric == "latency")
+        #expect(gaps[0].reason.hasPrefix("on today's histogram the buckets place the +10.0% tolerance only between +"), "\(gaps[0].reason)")
+        #expect(gaps[0].reason.contains("a latency metric with `quantile` has none"))
+        // Not a refusal: the layout itself can carry the metric.
+        #expect(LatencyLayoutCheck.check(LatencyLayoutCheckTests.spec([LatencyLayoutCheckTests.shift(0.1)]), counters: counters) == .fine)
+    }
+
+    @Test("too few requests, or no tolerance: nothing to say")
+    func nothingToSay() {
+        let few = Self.counters(slowShare: 0.2, requests: 100)
+        #expect(LatencyLayoutCheck.toleranceGaps(LatencyLayoutCheckTests.spec([LatencyLayoutCheckTests.shift(0.1)]), counters: few).isEmpty)
+        let many = Self.counters(slowShare: 0.2)
+        #expect(LatencyLayoutCheck.toleranceGaps(LatencyLayoutCheckTests.spec([LatencyLayoutCheckTests.shift(0)]), counters: many).isEmpty)
+    }
+}

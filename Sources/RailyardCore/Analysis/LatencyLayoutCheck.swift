@@ -98,6 +98,35 @@ public enum LatencyLayoutCheck {
         return problems.isEmpty ? .fine : .problems(problems)
     }
 
+    /// The whole-distribution shifts with a tolerance whose buckets leave a wide gap around it
+    /// (`ToleratedShift.zone`): a warning, not an error. Such a metric can still pass and fail, but a canary
+    /// within the gap waits out its analysis. One mode leaves none; two modes through coarse buckets can.
+    public static func toleranceGaps(_ spec: AnalysisSpec, counters: GroupCounters) -> [Problem] {
+        guard spec.judge == .sequential else { return [] }
+        let shifts = spec.metrics.filter { $0.kind == .latency && $0.quantile == nil && $0.allowedIncrease > 0 }
+        return shifts.compactMap { metric in
+            let histogram = metric.histogram.map { counters.histograms[$0] ?? [] } ?? counters.latencyBuckets
+            let (bounds, counts) = HistogramMath.perBucket(histogram)
+            guard counts.reduce(0, +) >= minimumRequests, counts.filter({ $0 > 0 }).count > 1,
+                  MetricEvidence.logSpread(bounds: bounds, pooled: counts) != nil,
+                  let zone = ToleratedShift.zone(tolerance: metric.allowedIncrease, bounds: bounds, pooled: counts),
+                  zone.failedAbove - zone.passedBelow > gapShare * metric.allowedIncrease else { return nil }
+            return Problem(metric: metric.name, reason: gapReason(zone, tolerance: metric.allowedIncrease, bounds: bounds, counts: counts))
+        }
+    }
+
+    /// A gap wider than this share of the tolerance is worth a warning.
+    static let gapShare = 0.25
+
+    static func gapReason(_ zone: (passedBelow: Double, failedAbove: Double), tolerance: Double, bounds: [Double], counts: [Double]) -> String {
+        func percent(_ x: Double) -> String { "+" + JudgeText.fixed(x * 100, 1) + "%" }
+        return "on today's histogram the buckets place the \(percent(tolerance)) tolerance only between \(percent(zone.passedBelow)) and "
+            + "\(percent(zone.failedAbove)) (98% of \(JudgeText.count(counts.reduce(0, +))) requests answered \(centralRange(bounds: bounds, counts: counts)), "
+            + "and the buckets hide where in them): a canary less than \(percent(zone.passedBelow)) slower can earn its pass, one more than "
+            + "\(percent(zone.failedAbove)) slower is failed, one in between waits out the analysis; finer buckets where the requests are "
+            + "narrow the gap, and a latency metric with `quantile` has none"
+    }
+
     /// Why a shift with a tolerance cannot be read on these bounds: the judge's gap and the check's error say the same.
     static func coarseReason(bounds: [Double], allowedIncrease: Double) -> String {
         "the latency buckets (\(JudgeText.bounds(bounds))) are too coarse for the +\(JudgeText.fixed(allowedIncrease * 100, 0))% tolerance: "

@@ -73,6 +73,32 @@ enum ToleratedShift {
         return (readings.max() ?? 0, readings.min() ?? 0)
     }
 
+    /// Where the buckets leave the tolerance: a canary less than `passedBelow` slower (as a fraction: 0.08
+    /// for +8%) shows a λ below the pass side's λ₀ on either reading, so it can earn its pass; one more than
+    /// `failedAbove` slower shows a λ above the fail side's λ₀ on either reading, so it is failed in time. In
+    /// between the buckets cannot tell it from the tolerance, and the analysis waits. Both equal the tolerance
+    /// on one mode; `pooled` under `bounds` (the last +Inf), scored as the judge scores it.
+    static func zone(tolerance: Double, bounds: [Double], pooled: [Double]) -> (passedBelow: Double, failedAbove: Double)? {
+        guard tolerance > 0, pooled.reduce(0, +) > 0, pooled.count == bounds.count else { return nil }
+        let scores = LatencyScores.scores(bounds: bounds, pooled: pooled)
+        func lambdas(_ increase: Double) -> [Double] {
+            Reading.allCases.map { tilt(factor: 1 + increase, bounds: bounds, pooled: pooled, scores: scores, reading: $0) }
+        }
+        let atTolerance = lambdas(tolerance)
+        guard let failNull = atTolerance.max(), let passNull = atTolerance.min(), failNull > 0 else { return nil }
+        // The increase at which `side` of the readings' λ reaches `target`: λ grows with the increase.
+        func increase(where side: ([Double]) -> Double, reaches target: Double) -> Double {
+            var low = 0.0, high = tolerance
+            while side(lambdas(high)) < target && high < 64 * tolerance { high *= 2 }
+            for _ in 0..<40 {
+                let mid = (low + high) / 2
+                if side(lambdas(mid)) < target { low = mid } else { high = mid }
+            }
+            return (low + high) / 2
+        }
+        return (increase(where: { $0.max() ?? 0 }, reaches: passNull), increase(where: { $0.min() ?? 0 }, reaches: failNull))
+    }
+
     /// How the CDF is read between two bounds, on the normal-probability scale (z = Φ⁻¹(F) against log-latency):
     /// along the straight line between the two bounds (a local log-normal), or along a monotone cubic through
     /// all of them (Fritsch–Carlson), which follows a bend in the plot where two modes meet.
