@@ -41,6 +41,7 @@ enum JudgeMatched {
     static func compare(_ rows: [JudgeRow], _ settings: JudgeSettings, say: (String) -> Void) -> [JudgeMatchedComparison] {
         let scenarios = JudgeScenario.all(settings)
         let index = Dictionary(uniqueKeysWithValues: scenarios.enumerated().map { ($0.element.name, $0.offset) })
+        let byName = Dictionary(uniqueKeysWithValues: scenarios.map { ($0.name, $0) })
         func row(_ rate: Double, _ scenario: String, _ judge: BenchJudge) -> JudgeRow? {
             rows.first { $0.rate == rate && $0.scenario == scenario && $0.judge == judge }
         }
@@ -49,35 +50,32 @@ enum JudgeMatched {
             at.alpha = alpha
             return JudgeSimulation.tally(scenario, index: index[scenario.name] ?? 0, rate: rate, at, sequentialOnly: true)[.sequential] ?? JudgeTally()
         }
-        // The sequential judge's false positives at each α, per rate and family (A/A, boundary), measured once.
+        // The sequential judge's false positives at each α, per rate and the regression's family (A/A, boundary), measured once.
         var measured: [String: (aa: Double, boundary: Double)] = [:]
-        func falsePositives(_ family: JudgeScenario.Family, rate: Double, alpha: Double) -> (aa: Double, boundary: Double) {
-            let key = "\(family.rawValue) \(rate) \(alpha)"
+        func falsePositives(_ regression: JudgeScenario, rate: Double, alpha: Double) -> (aa: Double, boundary: Double) {
+            let key = "\(regression.family.rawValue) \(rate) \(alpha)"
             if let known = measured[key] { return known }
-            let aa = scenarios.first { $0.name == (family == .error ? "error-1.0x" : "latency-0") }!
-            let boundary = scenarios.first { $0.name == (family == .error ? "boundary-error" : "boundary-latency") }!
             let t0 = Date()
-            let a = alone(aa, rate: rate, alpha: alpha), b = alone(boundary, rate: rate, alpha: alpha)
+            let a = alone(byName[regression.null]!, rate: rate, alpha: alpha), b = alone(byName[regression.atTolerance]!, rate: rate, alpha: alpha)
             let result = (Double(a.fails) / Double(max(1, a.runs)), Double(b.fails) / Double(max(1, b.runs)))
-            say(String(format: "  matched: %@ at %g req/s, α %g: false positives %@ and %@ (%.1f s)", family.rawValue, rate, alpha,
+            say(String(format: "  matched: %@ at %g req/s, α %g: false positives %@ and %@ (%.1f s)", regression.family.rawValue, rate, alpha,
                        JudgeTable.percent(result.0), JudgeTable.percent(result.1), Date().timeIntervalSince(t0)))
             measured[key] = result
             return result
         }
         var out: [JudgeMatchedComparison] = []
         for s in rows where s.judge == .sequential && s.harmful {
-            guard let scenario = scenarios.first(where: { $0.name == s.scenario }) else { continue }
-            let aaName = scenario.null, boundaryName = scenario.family == .error ? "boundary-error" : "boundary-latency"
+            guard let scenario = byName[s.scenario] else { continue }
             for other in [BenchJudge.kayenta, .kayentaInterval] {
                 guard let k = row(s.rate, s.scenario, other), s.meanRequests > k.meanRequests,
-                      let aa = row(s.rate, aaName, other)?.falsePositiveRate, let boundary = row(s.rate, boundaryName, other)?.falsePositiveRate,
+                      let aa = row(s.rate, scenario.null, other)?.falsePositiveRate, let boundary = row(s.rate, scenario.atTolerance, other)?.falsePositiveRate,
                       max(aa, boundary) > settings.alpha else { continue }
                 var comparison = JudgeMatchedComparison(rate: s.rate, scenario: s.scenario, other: other, otherFalsePositives: (aa, boundary),
                                                         otherRequests: k.meanRequests)
                 // The sequential judge's false positives at the tolerance have measured about 0.4 α (two metrics at α/2,
                 // each's boundary rate under its α): an α beyond 3 times the other judge's is not tried.
                 for alpha in alphas where alpha > settings.alpha && alpha <= 3 * max(aa, boundary) {
-                    let fp = falsePositives(scenario.family, rate: s.rate, alpha: alpha)
+                    let fp = falsePositives(scenario, rate: s.rate, alpha: alpha)
                     guard fp.aa <= aa && fp.boundary <= boundary else { continue }
                     let t = alone(scenario, rate: s.rate, alpha: alpha)
                     comparison.alpha = alpha

@@ -46,6 +46,8 @@ struct JudgeScenario: Sendable {
 
     /// The A/A scenario whose false-positive rate a regression row carries.
     var null: String { family == .error ? "error-1.0x" : "latency-0" }
+    /// The scenario of this family whose canary sits exactly at the tolerance.
+    var atTolerance: String { family == .error ? "boundary-error" : "boundary-latency" }
 
     /// The traffic at `rate`, both metrics present in every scenario (the judges watch both).
     func model(_ settings: JudgeSettings, rate: Double, regressed: Bool = true) -> CanaryTrafficModel {

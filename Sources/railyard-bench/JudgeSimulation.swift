@@ -49,8 +49,9 @@ enum JudgeSimulation {
     static func requests(_ look: AnalysisLook) -> Double { look.baseline.requests + look.canary.requests }
 
     /// One simulated analysis of `scenario` at `rate`, judged by every judge (or by the sequential judge
-    /// alone: the others' outcomes are then left undecided).
-    static func run(_ scenario: JudgeScenario, rate: Double, _ settings: JudgeSettings, seed: UInt64, sequentialOnly: Bool = false) -> [BenchJudge: JudgeOutcome] {
+    /// alone), and both groups' requests by the horizon (what a run without the correct verdict counts).
+    static func run(_ scenario: JudgeScenario, rate: Double, _ settings: JudgeSettings, seed: UInt64,
+                    sequentialOnly: Bool = false) -> (outcomes: [BenchJudge: JudgeOutcome], horizonRequests: Double) {
         let harmful = scenario.harmful(settings)
         let startsLate = scenario.startsAfter > 0
         var simulator = CanaryStreamSimulator(model: scenario.model(settings, rate: rate, regressed: !startsLate), seed: seed)
@@ -127,9 +128,7 @@ enum JudgeSimulation {
             }
         }
         if sequentialOnly {
-            if outcomes[.sequential] == nil { outcomes[.sequential] = JudgeOutcome(verdict: nil, requests: requests(look), seconds: look.elapsed) }
-            // The kayenta slot carries the horizon's requests, as `tally` reads them.
-            return [.sequential: outcomes[.sequential]!, .kayenta: JudgeOutcome(verdict: nil, requests: requests(look), seconds: look.elapsed)]
+            return ([.sequential: outcomes[.sequential] ?? JudgeOutcome(verdict: nil, requests: requests(look), seconds: look.elapsed)], requests(look))
         }
         let kayentaFinal = kayentaScore(kayenta, metrics, windowLooks, &noise)
         decide(.kayenta, kayentaFinal >= kayenta.passScore ? .pass : .fail, look)
@@ -151,7 +150,7 @@ enum JudgeSimulation {
         for judge in BenchJudge.allCases where outcomes[judge] == nil {
             outcomes[judge] = JudgeOutcome(verdict: nil, requests: requests(look), seconds: look.elapsed)
         }
-        return outcomes
+        return (outcomes, requests(look))
     }
 
     /// Kayenta's score of the analysis so far: per-window error rate and mean latency of each group.
@@ -191,8 +190,7 @@ enum JudgeSimulation {
             var run = chunk
             while run < runs {
                 let seed = settings.seed ^ (UInt64(index) << 40) ^ (UInt64(rate * 1000) << 20) ^ UInt64(run)
-                let outcomes = JudgeSimulation.run(scenario, rate: rate, settings, seed: seed, sequentialOnly: sequentialOnly)
-                let horizon = outcomes[.kayenta]?.requests ?? 0
+                let (outcomes, horizon) = JudgeSimulation.run(scenario, rate: rate, settings, seed: seed, sequentialOnly: sequentialOnly)
                 for (judge, outcome) in outcomes { partial[judge, default: JudgeTally()].add(outcome, harmful: harmful, horizonRequests: horizon) }
                 run += chunks
             }

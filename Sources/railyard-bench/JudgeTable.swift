@@ -111,7 +111,7 @@ enum JudgeTable {
         lines.append("  sequential: fewer requests to a correct verdict than kayenta and kayenta-interval, false positives no higher:")
         var misses: [String] = []
         var checked = 0, tied = 0, boughtWithFalsePositives = 0
-        let families = Dictionary(uniqueKeysWithValues: JudgeScenario.all(settings).map { ($0.name, $0.family) })
+        let scenarios = Dictionary(uniqueKeysWithValues: JudgeScenario.all(settings).map { ($0.name, $0) })
         for s in rows where s.judge == .sequential {
             for other in [BenchJudge.kayenta, .kayentaInterval] {
                 guard let k = rows.first(where: { $0.rate == s.rate && $0.scenario == s.scenario && $0.judge == other }) else { continue }
@@ -122,7 +122,7 @@ enum JudgeTable {
                 let fewer = s.meanRequests < k.meanRequests
                 if !fewer || !fpOK {
                     // What the other judge's speed costs: how often it fails a canary exactly at the tolerance of this family.
-                    let boundary = rows.first { $0.rate == s.rate && $0.judge == other && $0.scenario == (families[s.scenario] == .latency ? "boundary-latency" : "boundary-error") }
+                    let boundary = rows.first { $0.rate == s.rate && $0.judge == other && $0.scenario == scenarios[s.scenario]?.atTolerance }
                     let costlier = k.falsePositiveRate > s.falsePositiveRate || (boundary?.falsePositiveRate ?? 0) > settings.alpha
                     if costlier && fpOK { boughtWithFalsePositives += 1 }
                     let cost = boundary.map { ", at the tolerance \(percent($0.falsePositiveRate))" } ?? ""

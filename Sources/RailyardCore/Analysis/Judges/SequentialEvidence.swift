@@ -74,6 +74,8 @@ struct MetricEvidence: Sendable {
     mutating func add(baseline: IntervalCounts, canary: IntervalCounts, pooled: [Double], instances: [String: [Double]] = [:],
                       unreadable: Set<String> = []) {
         let usable = instances.filter { $0.value.count == canary.buckets.count }
+        // The scores read only the pooled histogram: one reading serves the whole canary and every complement.
+        let scores = LatencyScores.scores(bounds: canary.bounds, pooled: pooled)
         if usable.count > 1 || !complements.isEmpty {
             var whole = self
             whole.complements = [:]
@@ -85,14 +87,14 @@ struct MetricEvidence: Sendable {
                 var others = canary
                 others.buckets = zip(canary.buckets, own).map { max(0, $0 - $1) }
                 others.requests = max(0, canary.requests - own.reduce(0, +))
-                complements[address]!.addLatency(baseline: baseline, canary: others, pooled: pooled)
+                complements[address]!.addLatency(baseline: baseline, canary: others, pooled: pooled, scores: scores)
             }
         }
         for (address, own) in usable {
             perInstance[address] = zip(perInstance[address] ?? Array(repeating: 0, count: own.count), own).map(+)
         }
         bounds = canary.bounds
-        addLatency(baseline: baseline, canary: canary, pooled: pooled)
+        addLatency(baseline: baseline, canary: canary, pooled: pooled, scores: scores)
     }
 
     mutating func markRestarted(_ instances: Set<String>) { restarted.formUnion(instances) }
@@ -116,10 +118,9 @@ struct MetricEvidence: Sendable {
             + "for a person to judge"
     }
 
-    private mutating func addLatency(baseline: IntervalCounts, canary: IntervalCounts, pooled: [Double]) {
+    private mutating func addLatency(baseline: IntervalCounts, canary: IntervalCounts, pooled: [Double], scores: [Double]) {
         let count = canary.buckets.count
-        guard count > 1, baseline.buckets.count == count, pooled.count == count else { return }
-        let scores = LatencyScores.scores(bounds: canary.bounds, pooled: pooled)
+        guard count > 1, baseline.buckets.count == count, pooled.count == count, scores.count == count else { return }
         var nullShift = (fail: 0.0, pass: 0.0)
         if allowedIncrease > 0 {
             // The tolerance is a shift in log-latency, read against the histogram's spread: with fewer than
@@ -132,8 +133,9 @@ struct MetricEvidence: Sendable {
             tooCoarse = false
             // The tolerated scale, as the tilt a canary exactly that much slower would show on this histogram:
             // each side against the reading of the buckets' insides that makes its verdict harder.
+            let served = canary.buckets.reduce(0, +)
             nullShift = ToleratedShift.tilts(factor: 1 + allowedIncrease, bounds: canary.bounds, pooled: pooled, scores: scores,
-                                             canaryShare: canary.buckets.reduce(0, +) / max(1, canary.buckets.reduce(0, +) + baseline.buckets.reduce(0, +)))
+                                             canaryShare: served / max(1, served + baseline.buckets.reduce(0, +)))
         }
         var totals = [Int](repeating: 0, count: count)
         var canaries = [Int](repeating: 0, count: count)
