@@ -62,9 +62,10 @@ public struct RailyardClient: Sendable {
     public func status() async throws -> FleetStatus { try await get("status") }
     /// The stable version's counters of `service` in `target`, read through the server's metric source.
     /// `histograms`: the service's own histograms to read too (metric names).
-    public func serviceCounters(service: String, target: String, histograms: [String] = []) async throws -> API.ServiceCounters {
-        let query = histograms.isEmpty ? "" : "?histograms=" + (histograms.joined(separator: ",").addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "")
-        return try await get("targets/\(escaped(target))/services/\(escaped(service))/counters" + query)
+    public func serviceCounters(service: String, target: String, histograms: [String] = [], counters: [String] = []) async throws -> API.ServiceCounters {
+        func list(_ names: [String]) -> String { names.joined(separator: ",").addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "" }
+        let query = [histograms.isEmpty ? nil : "histograms=" + list(histograms), counters.isEmpty ? nil : "counters=" + list(counters)].compactMap { $0 }
+        return try await get("targets/\(escaped(target))/services/\(escaped(service))/counters" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")))
     }
     public func up() async throws -> FleetStatus { try await post("fleet/up", body: [String: String]()) }
     /// Rolls back what is in flight and stops everything; the server stops after answering.

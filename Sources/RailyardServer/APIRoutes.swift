@@ -39,7 +39,11 @@ public enum APIRoutes {
                 guard histograms.count <= 20, histograms.allSatisfy(PrometheusText.isMetricName) else {
                     throw Refusal(.badRequest, "histograms must be up to 20 metric names separated by commas, such as payin_settlement_seconds", field: "histograms")
                 }
-                let read = try await engine.operations.stableCounters(service: service, target: target, histograms: histograms)
+                let counters = (request.uri.queryParameters.get("counters") ?? "").split(separator: ",").map(String.init)
+                guard counters.count <= 20, counters.allSatisfy(PrometheusText.isMetricName) else {
+                    throw Refusal(.badRequest, "counters must be up to 20 metric names separated by commas, such as payins_failed_total", field: "counters")
+                }
+                let read = try await engine.operations.stableCounters(service: service, target: target, histograms: histograms, counters: counters)
                 return API.ServiceCounters(service: service, target: target, version: read.version, instances: read.instances, counters: read.counters)
             }
         }

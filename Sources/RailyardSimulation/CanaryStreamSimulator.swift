@@ -87,6 +87,9 @@ public struct CanaryTrafficModel: Sendable, Equatable {
     /// that is not log-normal, but the mixture of two. 0 for one log-normal. The canary's shift scales both.
     public var slowShare: Double = 0
     public var slowFactor: Double = 1
+    /// P(latency in each bucket of `bounds`, the last one +Inf) as measured on a live service (`analysis plan`),
+    /// in place of the log-normal; the canary's is the same read `latencyShift` slower (`HistogramMath.scaled`).
+    public var measuredBuckets: [Double]?
 
     /// The demo fleet's histogram bounds (PaymentsDemo's MetricsRegistry).
     public static let demoBounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
@@ -108,6 +111,12 @@ public struct CanaryTrafficModel: Sendable, Equatable {
     /// instance, the canary's is the even mixture of its two instances'.
     public func bucketProbabilities(canary: Bool) -> [Double] {
         guard !bounds.isEmpty else { return [1] }
+        if let measuredBuckets {
+            precondition(measuredBuckets.count == bounds.count + 1 && oddInstanceShift == 0,
+                         "a measured histogram has a share for each bound and +Inf, and no instance of its own")
+            guard canary, latencyShift != 0 else { return measuredBuckets }
+            return HistogramMath.scaled(measuredBuckets, bounds: bounds + [.infinity], by: 1 + latencyShift)
+        }
         guard canary, oddInstanceShift != 0 else {
             return bucketProbabilities(median: latencyMedian * (canary ? 1 + latencyShift : 1))
         }

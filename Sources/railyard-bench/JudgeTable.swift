@@ -153,7 +153,8 @@ enum JudgeTable {
 
 /// What `analysis plan` predicts at a rate against what the bench measured: the time within which 9
 /// good canaries in 10 earned their pass (error-1.0x) and 9 canaries in 10 failing twice as often were
-/// failed (error-2x), by the sequential judge.
+/// failed (error-2x), by the sequential judge. The plan simulates both metrics, the latency from the
+/// baseline's histogram as it would read it.
 struct JudgePlanComparison: Sendable {
     var rate: Double
     var predictedPass: Double?
@@ -161,12 +162,7 @@ struct JudgePlanComparison: Sendable {
     var predictedCatch: Double?
     var measuredCatch: Double?
 
-    static func quantile(_ times: [Double]) -> Double? {
-        guard !times.isEmpty else { return nil }
-        let sorted = times.sorted()
-        let value = sorted[min(sorted.count - 1, Int((AnalysisPlanner.probability * Double(sorted.count)).rounded(.up)) - 1)]
-        return value.isFinite ? value : nil
-    }
+    static func quantile(_ times: [Double]) -> Double? { AnalysisPlanner.quantile(times) }
 
     static func compare(_ tallies: [JudgeTable.Key: [BenchJudge: JudgeTally]], _ settings: JudgeSettings) -> [JudgePlanComparison] {
         var out: [JudgePlanComparison] = []
@@ -174,13 +170,26 @@ struct JudgePlanComparison: Sendable {
             let pass = tallies[JudgeTable.Key(rate: rate, scenario: "error-1.0x")]?[.sequential]
             let caught = tallies[JudgeTable.Key(rate: rate, scenario: "error-2x")]?[.sequential]
             guard pass != nil || caught != nil else { continue }
-            let prediction = AnalysisPlanner.predict(spec: JudgeScenario.spec(.sequential, settings), requestsPerSecondPerGroup: rate,
-                                                     baselineErrorRate: settings.baselineErrorRate, runs: settings.planRuns,
-                                                     mixing: settings.mixing)
+            let prediction = AnalysisPlanner.predict(spec: JudgeScenario.spec(.sequential, settings), traffic: measured(settings, rate: rate),
+                                                     groupShare: 1, runs: settings.planRuns, mixing: settings.mixing)
             out.append(JudgePlanComparison(rate: rate, predictedPass: prediction?.passWithin, measuredPass: pass.flatMap { quantile($0.secondsToVerdict) },
                                            predictedCatch: prediction?.catchWithin, measuredCatch: caught.flatMap { quantile($0.secondsToVerdict) }))
         }
         return out
+    }
+
+    /// What `analysis plan` would read of the bench's traffic: the router's rate and errors, and the stable
+    /// version's latency histogram after a day of it (the shape without sampling noise).
+    static func measured(_ settings: JudgeSettings, rate: Double) -> MeasuredTraffic {
+        let model = JudgeScenario(name: "error-1.0x", family: .error).model(settings, rate: rate, regressed: false)
+        var cumulative = 0.0
+        let day = rate * 86_400
+        let buckets = zip(model.bounds + [.infinity], model.bucketProbabilities(canary: false)).map { bound, share -> LatencyBucket in
+            cumulative += share * day
+            return LatencyBucket(le: bound, count: cumulative)
+        }
+        return MeasuredTraffic(requestsPerSecond: rate, errorRate: settings.baselineErrorRate, window: 86_400,
+                               stableAfter: GroupCounters(requests: day, errors: day * settings.baselineErrorRate, latencyBuckets: buckets))
     }
 
     func line(horizon: Double) -> String {

@@ -52,12 +52,16 @@ extension AnalysisCommand {
                 Measures the service's live request and error rates through TARGET's router (two readings of \
                 `railyard status`, --window apart), takes the canary weight and the tolerances of each analysis \
                 step railyard.yml runs in that target, and predicts — by running the sequential judge on \
-                simulated analyses at that traffic — how long a good version needs to earn its pass, and how long \
-                a version failing twice as often takes to be caught, each in 9 analyses of 10. Warns (exit 1) when \
-                max_duration and max_extension cannot be enough.
+                simulated analyses at that traffic — how long a good version needs to earn its pass, how long \
+                a version failing twice as often takes to be caught, and (with a latency metric) one answering \
+                twice the tolerated increase slower, each in 9 analyses of 10. Warns (exit 1) when max_duration \
+                and max_extension cannot be enough.
 
-                Error-rate metrics only (latency depends on a distribution no rate measures). A train's risk \
-                policy may change the weights: see `railyard train plan`.
+                Each metric is simulated from what it reads today: the HTTP error rate from the router, a \
+                `failed`/`total` pair from the stable version's own counters, a latency metric from the histogram \
+                it judges (both groups answering as the stable version does). A metric that cannot be simulated \
+                (too few requests in its histogram yet, a counter that did not move) is named with the reason. \
+                A train's risk policy may change the weights: see `railyard train plan`.
                 """)
         @OptionGroup var options: ClientOptions
         @Argument(help: "Service name, as in railyard.yml.") var service: String
@@ -76,10 +80,14 @@ extension AnalysisCommand {
             guard window > 0 else { throw ValidationError("--window must be a number of seconds above 0") }
             let client = try options.client
             if options.output == .text { print("measuring \(service) through \(target)'s router for \(JudgeWords.seconds(window))…") }
-            let (first, second) = try await clientCall { try await Self.twoReadings(client, window: window) }
-            let (requests, errors) = Self.delta(first, second, service: service, target: target)
-            let rate = requests / window, errorRate = requests > 0 ? errors / requests : 0
-            let plans = AnalysisPlanner.plan(loaded.deployment, target: target, totalRate: rate, errorRate: errorRate)
+            let readings = try await clientCall {
+                try await TrafficReadings.measure(client, window: window, services: [service], targets: [target], deployment: loaded.deployment)
+            }
+            let traffic = readings.traffic(service: service, target: target)
+            let rate = traffic.requestsPerSecond, errorRate = traffic.errorRate
+            let text = options.output == .text
+            if text { print("simulating 200 analyses of each metric at that traffic…") }
+            let plans = AnalysisPlanner.plan(loaded.deployment, target: target, traffic: traffic, progress: text ? { print("  \($0)…") } : nil)
             if options.output == .json {
                 try printJSON(Report(service: service, target: target, requestsPerSecond: rate, errorRate: errorRate, steps: plans))
             } else {
@@ -92,24 +100,6 @@ extension AnalysisCommand {
             var service, target: String
             var requestsPerSecond, errorRate: Double
             var steps: [AnalysisPlanner.StepPlan]
-        }
-
-        /// Two readings of the routers' counters, `window` seconds apart: today's traffic is their difference.
-        static func twoReadings(_ client: RailyardClient, window: Double) async throws -> (FleetStatus, FleetStatus) {
-            let first = try await client.status()
-            try await Task.sleep(for: .milliseconds(Int(window * 1000)))
-            return (first, try await client.status())
-        }
-
-        /// Requests and errors the service's groups served through `target`'s router between two readings.
-        static func delta(_ first: FleetStatus, _ second: FleetStatus, service: String, target: String) -> (requests: Double, errors: Double) {
-            func totals(_ status: FleetStatus) -> (Int, Int) {
-                let groups = status.targets.first { $0.name == target }?.services.first { $0.name == service }?.groups ?? []
-                return (groups.reduce(0) { $0 + $1.requests }, groups.reduce(0) { $0 + $1.errors })
-            }
-            let (r0, e0) = totals(first), (r1, e1) = totals(second)
-            // A router restarted between the readings counts from zero again.
-            return r1 >= r0 ? (Double(r1 - r0), Double(max(0, e1 - e0))) : (Double(r1), Double(e1))
         }
 
         static func text(service: String, target: String, rate: Double, errorRate: Double, plans: [AnalysisPlanner.StepPlan]) -> String {
@@ -125,13 +115,31 @@ extension AnalysisCommand {
                     lines.append("    a good version passes within " + (p.passWithin.map(JudgeWords.duration) ?? "more than \(JudgeWords.duration(p.horizon))")
                                  + " in 9 analyses of 10")
                     lines.append("    a version failing twice as often is caught within "
-                                 + (p.catchWithin.map(JudgeWords.duration) ?? (p.baselineErrorRate > 0 ? "more than \(JudgeWords.duration(p.horizon))" : "— (no error today: twice nothing is nothing)"))
-                                 + (p.baselineErrorRate > 0 ? " in 9 of 10" : ""))
+                                 + (p.catchWithin.map(JudgeWords.duration) ?? (p.failsToday ? "more than \(JudgeWords.duration(p.horizon))" : "— (no error today: twice nothing is nothing)"))
+                                 + (p.failsToday ? " in 9 of 10" : ""))
+                    if let slower = p.slowerBy {
+                        lines.append("    a version \(Int((slower * 100).rounded()))% slower (twice the tolerated increase) is caught within "
+                                     + (p.slowerCaughtWithin.map(JudgeWords.duration) ?? "more than \(JudgeWords.duration(p.horizon))") + " in 9 of 10")
+                    }
+                    if p.metrics.count > 1 || !p.unpredicted.isEmpty {
+                        for metric in p.metrics { lines.append("      " + Self.text(metric, horizon: p.horizon)) }
+                    }
                 }
                 lines.append(plan.warning.map { "    ⚠ \($0)" } ?? "    ✔ enough at today's traffic")
             }
             return lines.joined(separator: "\n")
         }
+    }
+}
+
+extension AnalysisCommand.Plan {
+    /// One metric's own needs: which one keeps a good version waiting, and why one was left out.
+    static func text(_ metric: AnalysisPlanner.MetricPrediction, horizon: Double) -> String {
+        guard let rate = metric.requestsPerSecondPerGroup else { return "\(metric.metric): not predicted: \(metric.unpredicted ?? "")" }
+        let pass = metric.passWithin.map(JudgeWords.duration) ?? "more than \(JudgeWords.duration(horizon))"
+        let caught = (metric.catchWithin.map { ", twice as often caught within \(JudgeWords.duration($0))" } ?? "")
+            + (metric.slowerCaughtWithin.map { ", the slower version caught within \(JudgeWords.duration($0))" } ?? "")
+        return "\(metric.metric) (\(String(format: "%.1f", rate)) a second a group): passes within \(pass)\(caught)"
     }
 }
 

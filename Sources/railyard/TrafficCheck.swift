@@ -76,9 +76,9 @@ struct TrafficCheck {
         let unique = targets.uniqued()
         guard !unique.isEmpty, !services.isEmpty else { return (["no analysis step to check against today's traffic"], true) }
         var lines = ["checking the analysis steps against today's traffic (\(JudgeWords.seconds(window)); --traffic-window 0 skips)…"]
-        let first: FleetStatus, second: FleetStatus
+        let readings: TrafficReadings
         do {
-            (first, second) = try await AnalysisCommand.Plan.twoReadings(client, window: window)
+            readings = try await TrafficReadings.measure(client, window: window, services: services, targets: unique, deployment: loaded.deployment)
         } catch {
             return (lines + ["traffic check skipped: \(error)"], false)
         }
@@ -87,9 +87,7 @@ struct TrafficCheck {
             // One service (deploy) is named once above; several (validate) each on their lines.
             let named = services.count > 1 ? "\(service), " : ""
             for target in unique {
-                let (requests, errors) = AnalysisCommand.Plan.delta(first, second, service: service, target: target)
-                let plans = AnalysisPlanner.plan(loaded.deployment, target: target, totalRate: requests / window,
-                                                 errorRate: requests > 0 ? errors / requests : 0)
+                let plans = AnalysisPlanner.plan(loaded.deployment, target: target, traffic: readings.traffic(service: service, target: target))
                 for plan in plans {
                     guard let warning = plan.warning, !plan.unpredictable else { continue }
                     warned = true

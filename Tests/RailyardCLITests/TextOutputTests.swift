@@ -74,6 +74,28 @@ import Testing
         let withStable = [AnalysisPlanner.StepPlan(wave: "canary", weight: 25, maxDuration: 300, maxExtension: 600, prediction: stable)]
         #expect(AnalysisCommand.Plan.text(service: "payin", target: "dc1", rate: 80, errorRate: 0.005, plans: withStable)
             .contains("    the stable group counted as control too (stable_as_control): 40.0 requests/s\n    a good version passes within 20m30s"))
+        // Several metrics: each one's needs, so the one that keeps a good version waiting shows; one left out says why.
+        var metrics = prediction
+        metrics.baselineErrorRate = 0
+        metrics.metrics = [AnalysisPlanner.MetricPrediction(metric: "payments", requestsPerSecondPerGroup: 12, passWithin: 95, failedShare: 0.01, catchWithin: 300),
+                           AnalysisPlanner.MetricPrediction(metric: "latency", requestsPerSecondPerGroup: 20, passWithin: 1_230, slowerCaughtWithin: 44),
+                           AnalysisPlanner.MetricPrediction(metric: "settlement", unpredicted: "no payin_settlement_seconds histogram read from the stable version: nothing to simulate")]
+        metrics.catchWithin = 300
+        metrics.slowerBy = 0.2
+        metrics.slowerCaughtWithin = 44
+        let each = AnalysisCommand.Plan.text(service: "payin", target: "dc1", rate: 80, errorRate: 0,
+                                             plans: [AnalysisPlanner.StepPlan(wave: "canary", weight: 25, maxDuration: 1_800, maxExtension: 0, prediction: metrics)])
+        #expect(each == """
+            payin in dc1: 80.0 requests/s, 0.00% failed
+              wave 'canary': canary at 25% (20.0 requests/s a group), watches up to 30m
+                a good version passes within 20m30s in 9 analyses of 10
+                a version failing twice as often is caught within 5m in 9 of 10
+                a version 20% slower (twice the tolerated increase) is caught within 44s in 9 of 10
+                  payments (12.0 a second a group): passes within 1m35s, twice as often caught within 5m
+                  latency (20.0 a second a group): passes within 20m30s, the slower version caught within 44s
+                  settlement: not predicted: no payin_settlement_seconds histogram read from the stable version: nothing to simulate
+                ✔ enough at today's traffic
+            """, "\(each)")
     }
 
     static func view(phase: RolloutPhase, reason: String?) throws -> API.RolloutView {

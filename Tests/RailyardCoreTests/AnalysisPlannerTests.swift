@@ -120,4 +120,132 @@ struct AnalysisPlannerTests {
         let quiet = AnalysisPlanner.plan(config.deployment, target: "dc1", totalRate: 0, errorRate: 0, runs: 20)
         #expect(quiet.allSatisfy { $0.warning == "no traffic measured: an analysis cannot pass at today's traffic" && $0.prediction == nil })
     }
+
+    /// A histogram the stable version served: `seconds` of the log-normal at `rate`, read as the plan reads it.
+    static func servedHistogram(rate: Double, seconds: Double, seed: UInt64) -> GroupCounters {
+        var simulator = CanaryStreamSimulator(model: CanaryTrafficModel(requestsPerSecond: rate, baselineErrorRate: 0, bounds: CanaryTrafficModel.demoBounds),
+                                              seed: seed)
+        return simulator.step(seconds: seconds).baseline
+    }
+
+    @Test("a latency metric is simulated from the stable version's histogram, and the slowest metric sets the pass: matches whole analyses simulated apart within 20%")
+    func latencyFromTheMeasuredHistogram() async throws {
+        // No error at all: the error rate passes in seconds (its own rate under 2%); a +5% latency tolerance takes minutes.
+        let metrics = [AnalysisMetricSpec(name: "error-rate", kind: .errorRate, allowedIncrease: 0.5, acceptableRate: 0.02),
+                       AnalysisMetricSpec(name: "latency", kind: .latency, allowedIncrease: 0.05),
+                       AnalysisMetricSpec(name: "p90", kind: .latency, allowedIncrease: AnalysisMetricSpec.tailAllowance, quantile: 0.9)]
+        let spec = AnalysisSpec(maxDuration: .seconds(600), interval: .seconds(5), metrics: metrics)
+        // Today: 100 requests a second through the router, the stable version's histogram after 5 minutes of them.
+        let traffic = MeasuredTraffic(requestsPerSecond: 100, errorRate: 0, window: 10, stableAfter: Self.servedHistogram(rate: 100, seconds: 300, seed: 7))
+        let (prediction, routerOnly, measured, measuredSlower) = await OffPool.run { () -> (AnalysisPlanner.Prediction?, AnalysisPlanner.Prediction?, Double, Double) in
+            let prediction = AnalysisPlanner.predict(spec: spec, traffic: traffic, groupShare: 0.5, runs: 200)
+            let routerOnly = AnalysisPlanner.predict(spec: spec, requestsPerSecondPerGroup: 50, baselineErrorRate: 0, runs: 200)
+            // Apart: both metrics in one tracker on one stream, the log-normal itself rather than its histogram.
+            func ninetieth(shift: Double, _ want: VerdictKind) -> Double {
+                var times: [Double] = []
+                for run in 0..<200 {
+                    let model = CanaryTrafficModel(requestsPerSecond: 50, baselineErrorRate: 0, latencyShift: shift, bounds: CanaryTrafficModel.demoBounds)
+                    var simulator = CanaryStreamSimulator(model: model, seed: 0xB0B0_0000 &+ UInt64(run))
+                    var tracker = SequentialJudge(spec: spec).tracker()
+                    var at = Double.infinity
+                    while simulator.look.elapsed < 2_400 {
+                        tracker.observe(simulator.step(seconds: 5))
+                        if let verdict = tracker.decided { if verdict == want { at = simulator.look.elapsed }; break }
+                    }
+                    times.append(at)
+                }
+                return AnalysisPlanner.quantile(times) ?? .infinity
+            }
+            return (prediction, routerOnly, ninetieth(shift: 0, .pass), ninetieth(shift: 0.1, .fail))
+        }
+        let predicted = try #require(prediction)
+        let pass = try #require(predicted.passWithin)
+        let errors = try #require(predicted.metrics[0].passWithin), latency = try #require(predicted.metrics[1].passWithin)
+        let tail = try #require(predicted.metrics[2].passWithin)
+        print("50 req/s a group, no errors, latency +5%, p90: pass predicted \(pass) s (error rate \(errors) s, latency \(latency) s, p90 \(tail) s), "
+              + "measured apart \(measured) s; from the router alone \(routerOnly?.passWithin ?? -1) s")
+        #expect(predicted.metrics.map(\.metric) == ["error-rate", "latency", "p90"] && predicted.unpredicted.isEmpty)
+        #expect(predicted.metrics[1].requestsPerSecondPerGroup == 50 && predicted.metrics[2].requestsPerSecondPerGroup == 50)
+        #expect(latency > 4 * errors, "the latency keeps a good version waiting: \(latency) s against \(errors) s")
+        #expect(pass >= max(latency, tail), "the analysis passes once its last metric has")
+        #expect(abs(pass - measured) <= 0.2 * measured, "predicted \(pass) s, measured \(measured) s")
+        // A version twice the tolerated +5% slower: the histogram read 10% slower against a log-normal 10% slower.
+        let slower = try #require(predicted.slowerCaughtWithin)
+        print("a version 10% slower: caught predicted \(slower) s, measured apart \(measuredSlower) s")
+        #expect(predicted.slowerBy == 0.1 && predicted.metrics[0].slowerCaughtWithin == nil)
+        #expect(slower <= predicted.metrics[1].slowerCaughtWithin ?? .infinity, "caught by whichever latency metric fails first")
+        #expect(abs(slower - measuredSlower) <= 0.2 * measuredSlower, "predicted \(slower) s, measured \(measuredSlower) s")
+        // From the router alone the latency is left out, with the reason, and the pass is the error rate's: far too soon.
+        #expect(routerOnly?.metrics[1].unpredicted == "the stable version's counters were not read: only the router was measured")
+        #expect((routerOnly?.passWithin ?? .infinity) < 0.5 * measured)
+    }
+
+    @Test("a failed/total metric runs at its own counters' rate and failure share; a counter that did not move leaves it out, with the reason")
+    func namedCountersAtTheirOwnRate() async throws {
+        let payments = AnalysisMetricSpec(name: "payments", kind: .errorRate, allowedIncrease: 0.5, acceptableRate: 0.001,
+                                          failedCounter: "payins_failed_total", totalCounter: "payins_total")
+        let spec = AnalysisSpec(maxDuration: .seconds(600), interval: .seconds(5), metrics: [payments])
+        // 400 HTTP requests a second with no 5xx; 200 pay-ins a second of which 1% fail (declined, not errors to HTTP).
+        let before = GroupCounters(counters: ["payins_total": 10_000, "payins_failed_total": 100])
+        let after = GroupCounters(counters: ["payins_total": 12_000, "payins_failed_total": 120])
+        let traffic = MeasuredTraffic(requestsPerSecond: 400, errorRate: 0, window: 10, stableBefore: before, stableAfter: after)
+        let stream = try traffic.stream(for: payments).get()
+        #expect(stream.requestsPerSecond == 200 && abs(stream.failedShare - 0.01) < 1e-12, "\(stream)")
+        let prediction = await OffPool.run { AnalysisPlanner.predict(spec: spec, traffic: traffic, groupShare: 0.5, runs: 100) }
+        let metric = try #require(prediction?.metrics.first)
+        #expect(metric.requestsPerSecondPerGroup == 100, "half of the pay-ins each, not of the HTTP requests")
+        #expect(metric.catchWithin != nil && prediction?.catchWithin == metric.catchWithin,
+                "1% of pay-ins fail, so twice as many can be caught, although no HTTP request failed: \(String(describing: prediction))")
+
+        // A restarted instance: the counter went back, and counts from zero.
+        let restarted = MeasuredTraffic(requestsPerSecond: 400, errorRate: 0, window: 10, stableBefore: before,
+                                        stableAfter: GroupCounters(counters: ["payins_total": 500, "payins_failed_total": 10]))
+        #expect(try restarted.stream(for: payments).get().requestsPerSecond == 50)
+
+        let still = MeasuredTraffic(requestsPerSecond: 400, errorRate: 0, window: 10, stableBefore: before, stableAfter: before)
+        #expect(still.stream(for: payments) == .failure(.init(reason: "payins_total did not move in the 10 s measured: nothing to simulate (a longer --window reads a quieter service)")))
+        let absent = MeasuredTraffic(requestsPerSecond: 400, errorRate: 0, window: 10, stableAfter: GroupCounters())
+        #expect(absent.stream(for: payments) == .failure(.init(reason: "the service exposes no payins_total counter in the 10 s measured: nothing to simulate (a longer --window reads a quieter service)")))
+        // A step with no metric to simulate is said so, and is not taken for one too short.
+        let config = try ConfigLoader.parse("""
+            services:
+              payin:
+                kind: microservice
+                command: ./payin --port {port}
+                version: v1
+                instances: { dc1: 1 }
+            environments:
+              - name: production
+                datacenters: [dc1]
+            deployment:
+              waves:
+                - name: canary
+                  target: dc1
+                  steps:
+                    - deploy
+                    - setWeight: 50
+                    - analysis: { interval: 5s, max_duration: 10m, metrics: [{ name: payments, kind: error_rate, failed: payins_failed_total, total: payins_total }] }
+                    - promote
+            """, file: "r.yml", baseDirectory: "/")
+        #expect(AnalysisPlanner.namesRead(config.deployment, target: "dc1") == (counters: ["payins_failed_total", "payins_total"], histograms: []))
+        let plans = AnalysisPlanner.plan(config.deployment, target: "dc1", traffic: still, runs: 20)
+        #expect(plans.first?.unpredictable == true, "\(plans)")
+        #expect(plans.first?.warning == "no metric of this step could be predicted: payments: payins_total did not move in the 10 s measured: nothing to simulate "
+                + "(a longer --window reads a quieter service)", "\(plans.first?.warning ?? "")")
+    }
+
+    @Test("a latency histogram too thin to simulate leaves that metric out, with the reason; the others are still predicted")
+    func thinHistogramLeftOut() throws {
+        let metrics = [AnalysisMetricSpec(name: "error-rate", kind: .errorRate, allowedIncrease: 0.5, acceptableRate: 0.02),
+                       AnalysisMetricSpec(name: "latency", kind: .latency, allowedIncrease: 0.1),
+                       AnalysisMetricSpec(name: "settlement", kind: .latency, allowedIncrease: 0.1, histogram: "payin_settlement_seconds")]
+        let spec = AnalysisSpec(maxDuration: .seconds(60), interval: .seconds(1), metrics: metrics)
+        let thin = MeasuredTraffic(requestsPerSecond: 20, errorRate: 0, window: 10, stableAfter: Self.servedHistogram(rate: 10, seconds: 5, seed: 3))
+        let prediction = try #require(AnalysisPlanner.predict(spec: spec, traffic: thin, groupShare: 0.5, runs: 20))
+        #expect(prediction.metrics[0].passWithin != nil)
+        let held = Int(thin.stableAfter?.latencyBuckets.last?.count ?? 0)
+        #expect(prediction.metrics[1].unpredicted == "the stable version's latency histogram holds \(held) requests, 200 are needed to see where they fall")
+        #expect(prediction.metrics[2].unpredicted == "no payin_settlement_seconds histogram read from the stable version: nothing to simulate")
+        #expect(prediction.passWithin == prediction.metrics[0].passWithin, "the pass of what could be predicted")
+    }
 }

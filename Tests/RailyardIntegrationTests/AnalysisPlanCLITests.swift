@@ -20,6 +20,7 @@ struct AnalysisPlanCLITests {
                 - setWeight: 25
                 - analysis: { interval: 1s, max_duration: 10m, metrics: [{ name: error-rate, kind: error_rate, acceptable_rate: 0.05 }] }
                 - analysis: { interval: 1s, max_duration: 1s, metrics: [{ name: error-rate, kind: error_rate, acceptable_rate: 0.05 }] }
+                - analysis: { interval: 1s, max_duration: 10m, metrics: [{ name: payments, kind: error_rate, failed: payins_failed_total, total: payins_total, acceptable_rate: 0.05 }] }
                 - promote
         """
 
@@ -59,14 +60,22 @@ struct AnalysisPlanCLITests {
         #expect(rate > 0 && report["error_rate"] as? Double == 0, "\(report)")
         #expect(sent.failed == 0)
         let steps = report["steps"] as? [[String: Any]] ?? []
-        #expect(steps.map { $0["weight"] as? Int } == [25, 25])
+        #expect(steps.map { $0["weight"] as? Int } == [25, 25, 25])
         let prediction = steps.first?["prediction"] as? [String: Any] ?? [:]
         // No pay-in fails: the pass is the canary's own rate shown under 5%, about 110 requests at a quarter of the rate.
         let pass = prediction["pass_within"] as? Double ?? -1
         let expected = 110 / (rate / 4)
         #expect(pass > 0.6 * expected && pass < 1.6 * expected + 2, "pass within \(pass) s at \(rate) requests/s; about \(expected) s expected")
         #expect(steps.first?["warning"] == nil || steps.first?["warning"] is NSNull, "\(steps.first ?? [:])")
-        #expect((steps.last?["warning"] as? String ?? "").hasPrefix("max_duration 1s cannot be enough at today's traffic: a good version needs "), "\(steps.last ?? [:])")
+        #expect((steps[1]["warning"] as? String ?? "").hasPrefix("max_duration 1s cannot be enough at today's traffic: a good version needs "), "\(steps[1])")
+        // The pay-ins metric runs at the rate of v1's own payins_total, read through the metric source at both
+        // ends of the window (unread, it would be left out with the reason): each request to payin is one pay-in,
+        // so the two rates agree within the readings' few seconds apart.
+        let payments = ((steps[2]["prediction"] as? [String: Any])?["metrics"] as? [[String: Any]])?.first ?? [:]
+        let payinRate = payments["requests_per_second_per_group"] as? Double ?? -1
+        #expect(payments["metric"] as? String == "payments" && payments["unpredicted"] == nil, "\(steps[2])")
+        #expect(abs(payinRate - rate / 4) <= 0.3 * rate / 4, "pay-ins \(payinRate) a second a group, HTTP \(rate / 4): \(steps[2])")
+        #expect(payments["pass_within"] is Double && (steps[2]["warning"] == nil || steps[2]["warning"] is NSNull), "\(steps[2])")
 
         #expect(validated.status == 0, "\(validated.out) \(validated.err)")
         #expect(validated.out.hasPrefix("\(config): ok — 1 services"), "\(validated.out)")

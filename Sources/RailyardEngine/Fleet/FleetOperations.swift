@@ -57,7 +57,8 @@ public struct FleetOperations: Sendable {
     /// What `service`'s stable version has served in `target` since its instances started, read through the
     /// metric source as an analysis reads its baseline (probes left out).
     /// `histograms`: the service's own histograms to read too (`GroupCounters.histograms`), by name.
-    public func stableCounters(service name: String, target: String, histograms: [String] = []) async throws -> (version: String, instances: Int, counters: GroupCounters) {
+    public func stableCounters(service name: String, target: String, histograms: [String] = [], counters names: [String] = []) async throws
+        -> (version: String, instances: Int, counters: GroupCounters) {
         guard let service = config.services.first(where: { $0.name == name }) else {
             throw Refusal(.notFound, "no service '\(name)' in railyard.yml (services: \(config.services.map(\.name).joined(separator: ", ")))")
         }
@@ -70,7 +71,7 @@ public struct FleetOperations: Sendable {
         let instances = try await fleet.liveInstances(service: name, version: version, target: target).map(\.address)
         guard !instances.isEmpty else { throw Refusal(.conflict, "no live instance of \(name) \(version) in \(target) to read") }
         let counters = try await metrics.read(instances: instances, metricsPath: service.metricsPath,
-                                              extractor: extractor.ignoringProbes(of: service).reading(histograms: histograms))
+                                              extractor: extractor.ignoringProbes(of: service).reading(histograms: histograms).reading(counters: names))
         return (version, instances.count, counters)
     }
 

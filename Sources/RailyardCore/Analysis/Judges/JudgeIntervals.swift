@@ -157,6 +157,12 @@ public enum HistogramMath {
         return sum / total
     }
 
+    /// Bucket probabilities of `p` (under `bounds`, the last +Inf) with every latency `factor` times longer,
+    /// read inside the buckets as the latency tolerance is (`ToleratedShift.scaled`, the straight reading).
+    public static func scaled(_ p: [Double], bounds: [Double], by factor: Double) -> [Double] {
+        ToleratedShift.scaled(p, bounds: bounds, by: factor)
+    }
+
     /// Per-bucket counts from cumulative buckets.
     public static func perBucket(_ cumulative: [LatencyBucket]) -> (bounds: [Double], counts: [Double]) {
         var previous = 0.0

@@ -1,7 +1,7 @@
 /// Numbers in verdict reasons, formatted the same way on every platform (no locale).
 public enum JudgeText {
     /// `x` rounded to `digits` decimals: fixed(3.14159, 2) == "3.14".
-    static func fixed(_ x: Double, _ digits: Int) -> String {
+    public static func fixed(_ x: Double, _ digits: Int) -> String {
         guard x.isFinite else { return x.isNaN ? "n/a" : (x > 0 ? "∞" : "-∞") }
         var scale = 1.0
         for _ in 0..<max(0, digits) { scale *= 10 }
@@ -27,7 +27,7 @@ public enum JudgeText {
     }
 
     /// A request count: 1840.0 → "1,840".
-    static func count(_ x: Double) -> String { x.isFinite ? grouped(Int(x.rounded())) : "n/a" }
+    public static func count(_ x: Double) -> String { x.isFinite ? grouped(Int(x.rounded())) : "n/a" }
 
     /// A fraction as a percentage with enough digits to tell small rates apart: 0.039 → "3.9%", 0.0049 → "0.49%".
     static func percent(_ fraction: Double) -> String {
