@@ -295,11 +295,14 @@ extension AnalysisPlanner {
         if prediction.metrics.allSatisfy({ $0.unpredicted != nil }) {
             return nothingPredicted + ": " + prediction.metrics.map { "\($0.metric): \($0.unpredicted ?? "")" }.joined(separator: "; ")
         }
+        // With several metrics, the ones a good version waits for.
+        let slow = prediction.metrics.filter { $0.unpredicted == nil && ($0.passWithin ?? .infinity) > watched }.map { "'\($0.metric)'" }
+        let heldBy = prediction.metrics.count > 1 && !slow.isEmpty ? " (held up by \(slow.joined(separator: ", ")))" : ""
         guard let pass = prediction.passWithin else {
-            return "\(limit) cannot be enough at today's traffic: a good version does not pass within \(DurationText.format(.seconds(Int(prediction.horizon)))) in 9 analyses of 10"
+            return "\(limit) cannot be enough at today's traffic: a good version does not pass within \(DurationText.format(.seconds(Int(prediction.horizon)))) in 9 analyses of 10" + heldBy
         }
         if pass > watched {
-            return "\(limit) cannot be enough at today's traffic: a good version needs \(DurationText.format(.seconds(Int(pass.rounded(.up))))) to pass in 9 analyses of 10"
+            return "\(limit) cannot be enough at today's traffic: a good version needs \(DurationText.format(.seconds(Int(pass.rounded(.up))))) to pass in 9 analyses of 10" + heldBy
         }
         return nil
     }

@@ -234,6 +234,36 @@ struct AnalysisPlannerTests {
                 + "(a longer --window reads a quieter service)", "\(plans.first?.warning ?? "")")
     }
 
+    @Test("a step too short for one of its metrics names the metric that holds a good version up")
+    func heldUpBy() throws {
+        let config = try ConfigLoader.parse("""
+            services:
+              payin:
+                kind: microservice
+                command: ./payin --port {port}
+                version: v1
+                instances: { dc1: 1 }
+            environments:
+              - name: production
+                datacenters: [dc1]
+            deployment:
+              waves:
+                - name: canary
+                  target: dc1
+                  steps:
+                    - deploy
+                    - setWeight: 50
+                    - analysis: { interval: 5s, max_duration: 1m, metrics: [{ name: e, kind: error_rate, acceptable_rate: 0.02 }, { name: lat, kind: latency, allowed_increase: 0.05 }] }
+                    - promote
+            """, file: "r.yml", baseDirectory: "/")
+        // 100 requests a second, no error: the error rate passes in 10 s, the +5% latency needs about 2 minutes.
+        let traffic = MeasuredTraffic(requestsPerSecond: 100, errorRate: 0, window: 10, stableAfter: Self.servedHistogram(rate: 100, seconds: 300, seed: 7))
+        let plan = try #require(AnalysisPlanner.plan(config.deployment, target: "dc1", traffic: traffic, runs: 40).first)
+        let warning = plan.warning ?? ""
+        #expect(warning.hasPrefix("max_duration 1m cannot be enough at today's traffic: a good version needs ") && warning.hasSuffix(" (held up by 'lat')"), "\(warning)")
+        #expect(plan.prediction?.metrics.first?.passWithin ?? .infinity <= 60, "the error rate alone would do: \(String(describing: plan.prediction))")
+    }
+
     @Test("a latency histogram too thin to simulate leaves that metric out, with the reason; the others are still predicted")
     func thinHistogramLeftOut() throws {
         let metrics = [AnalysisMetricSpec(name: "error-rate", kind: .errorRate, allowedIncrease: 0.5, acceptableRate: 0.02),
