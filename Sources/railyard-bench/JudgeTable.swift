@@ -144,7 +144,7 @@ enum JudgeTable {
             lines += matched.map { "      " + $0.line() }
         }
         if !plans.isEmpty {
-            lines.append("  analysis plan within 20% of the measured duration (9 analyses of 10; sequential, error scenarios):")
+            lines.append("  analysis plan within 20% of the measured duration (9 analyses of 10; sequential; error-1.0x, error-2x, and latency-10 for a version twice the tolerance slower):")
             for p in plans { lines.append("    " + p.line(horizon: settings.horizon)) }
         }
         return lines.joined(separator: "\n")
@@ -161,6 +161,10 @@ struct JudgePlanComparison: Sendable {
     var measuredPass: Double?
     var predictedCatch: Double?
     var measuredCatch: Double?
+    /// A version twice the latency tolerance slower (the plan's), against latency-10 when that is what it is.
+    var predictedSlower: Double?
+    var measuredSlower: Double?
+    var slowerCompared = false
 
     static func quantile(_ times: [Double]) -> Double? { AnalysisPlanner.quantile(times) }
 
@@ -169,11 +173,19 @@ struct JudgePlanComparison: Sendable {
         for rate in settings.rates {
             let pass = tallies[JudgeTable.Key(rate: rate, scenario: "error-1.0x")]?[.sequential]
             let caught = tallies[JudgeTable.Key(rate: rate, scenario: "error-2x")]?[.sequential]
-            guard pass != nil || caught != nil else { continue }
+            // The plan's slower version is twice the smallest latency tolerance: latency-10's canary at the bench's +5%.
+            let slower = abs(2 * settings.latencyTolerance - 0.1) < 1e-9 ? tallies[JudgeTable.Key(rate: rate, scenario: "latency-10")]?[.sequential] : nil
+            guard pass != nil || caught != nil || slower != nil else { continue }
             let prediction = AnalysisPlanner.predict(spec: JudgeScenario.spec(.sequential, settings), traffic: measured(settings, rate: rate),
                                                      groupShare: 1, runs: settings.planRuns, mixing: settings.mixing)
-            out.append(JudgePlanComparison(rate: rate, predictedPass: prediction?.passWithin, measuredPass: pass.flatMap { quantile($0.secondsToVerdict) },
-                                           predictedCatch: prediction?.catchWithin, measuredCatch: caught.flatMap { quantile($0.secondsToVerdict) }))
+            var comparison = JudgePlanComparison(rate: rate, predictedPass: prediction?.passWithin, measuredPass: pass.flatMap { quantile($0.secondsToVerdict) },
+                                                 predictedCatch: prediction?.catchWithin, measuredCatch: caught.flatMap { quantile($0.secondsToVerdict) })
+            if let slower {
+                comparison.slowerCompared = true
+                comparison.predictedSlower = prediction?.slowerCaughtWithin
+                comparison.measuredSlower = quantile(slower.secondsToVerdict)
+            }
+            out.append(comparison)
         }
         return out
     }
@@ -204,5 +216,6 @@ struct JudgePlanComparison: Sendable {
             return "predicted \(p), measured \(m) (×\(BenchText.fixed(ratio, 2)) \(abs(ratio - 1) <= 0.2 ? "ok" : "MISSED"))"
         }
         return "\(BenchText.fixed(rate, 2)) req/s: pass \(show(predictedPass, measuredPass)); 2× caught \(show(predictedCatch, measuredCatch))"
+            + (slowerCompared ? "; +10% latency caught \(show(predictedSlower, measuredSlower))" : "")
     }
 }
