@@ -140,11 +140,17 @@ extension AnalysisText {
         var lines = ["  after the pass: \(status)"]
         let watch = state.watch
         lines.append("    error rate  \(watch.looks) of \(watch.maxLooks) looks, evidence \(String(format: "%.1f", watch.statistic)) of "
-                     + "\(String(format: "%.1f", watch.threshold)) (ratio over the tolerated \(String(format: "%.2f", watch.maxRatio))×, α=\(watch.alpha))")
+                     + "\(String(format: "%.1f", watch.threshold)) (ratio over the tolerated \(String(format: "%.2f", watch.maxRatio))×, α=\(JudgeText.alpha(watch.alpha)))")
         if let tail = state.tail {
             lines.append("    \(tail.metric)  share slower than \(JudgeText.latency(tail.bound)): \(tail.watch.looks) of \(tail.watch.maxLooks) looks, evidence "
                          + "\(String(format: "%.1f", tail.watch.ratioEvidence)) of \(String(format: "%.1f", tail.watch.threshold)) "
-                         + "(over the tolerated \(String(format: "%.2f", tail.watch.maxRatio))×, α=\(tail.watch.alpha))")
+                         + "(over the tolerated \(String(format: "%.2f", tail.watch.maxRatio))×, α=\(JudgeText.alpha(tail.watch.alpha)))")
+        }
+        if let shift = state.shift {
+            lines.append("    \(shift.metric)  shift over the tolerated +\(String(format: "%.0f", shift.allowedIncrease * 100))%: \(shift.looks) of \(shift.maxLooks) looks, "
+                         + "evidence \(String(format: "%.1f", shift.evidence)) of \(String(format: "%.1f", shift.threshold)) "
+                         + "(for +\(String(format: "%.0f", shift.alternativeIncrease * 100))%, α=\(JudgeText.alpha(shift.alpha)))"
+                         + (shift.carrier.map { "; carried by instance \($0) alone: a host, not the version, so no alarm" } ?? ""))
         }
         if state.alarmed { lines.append("    " + state.alarmReason) }
         return lines

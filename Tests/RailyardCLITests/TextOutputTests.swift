@@ -53,6 +53,14 @@ import Testing
         record.lateWatch?.ended = "the wave promoted"
         let ended = AnalysisText.report(API.AnalysisReport(analysis: record, looks: []))
         #expect(ended.contains("  after the pass: ended — the wave promoted"), "\(ended)")
+        // With the whole latency judged too, its shift is watched: three watches at α/3 each.
+        var withShift = spec
+        withShift.metrics.append(AnalysisMetricSpec(name: "latency", kind: .latency, allowedIncrease: 0.1))
+        record.spec = withShift
+        record.lateWatch = try #require(LateWatchState.start(for: withShift, baseline: baseline, canary: baseline, at: Date()))
+        let three = AnalysisText.report(API.AnalysisReport(analysis: record, looks: [])).split(separator: "\n").map(String.init)
+        #expect(three.contains("    error rate  0 of 60 looks, evidence 0.0 of 9.8 (ratio over the tolerated 1.50×, α=0.003333)"), "\(three)")
+        #expect(three.contains("    latency  shift over the tolerated +10%: 0 of 60 looks, evidence 0.0 of 9.8 (for +20%, α=0.003333)"), "\(three)")
     }
 
     @Test func anAnalysisPlanSaysWhatEachStepNeedsAndWarnsWhereItCannotBeEnough() {

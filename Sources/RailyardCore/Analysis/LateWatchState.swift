@@ -6,8 +6,10 @@ import Foundation
 /// so a restarted server resumes the watch as it was.
 public struct LateWatchState: Codable, Sendable, Equatable {
     public var watch: LateRegressionWatch
-    /// The tail's watch, when the analysis has a latency metric with a quantile; the two share α.
+    /// The tail's watch, when the analysis has a latency metric with a quantile, and the whole latency's, when
+    /// it has a shift with a tolerance; the watches share α equally.
     public var tail: LateTailWatch?
+    public var shift: LateShiftWatch?
     /// What the error rate's watch counted since its evidence began to rise (nil in a state stored before it was kept).
     public var recent: LateWatchWindow?
     /// Each group's counters when the analysis passed: what "since the pass" counts from.
@@ -20,9 +22,11 @@ public struct LateWatchState: Codable, Sendable, Equatable {
     /// Why the watch stopped (the wave promoted, its looks were spent, a late regression); nil while it watches.
     public var ended: String?
 
-    public init(watch: LateRegressionWatch, baseline: GroupCounters, canary: GroupCounters, at: Date, tail: LateTailWatch? = nil) {
+    public init(watch: LateRegressionWatch, baseline: GroupCounters, canary: GroupCounters, at: Date, tail: LateTailWatch? = nil,
+                shift: LateShiftWatch? = nil) {
         self.watch = watch
         self.tail = tail
+        self.shift = shift
         baselineAtPass = baseline
         canaryAtPass = canary
         self.baseline = baseline
@@ -39,25 +43,34 @@ public struct LateWatchState: Codable, Sendable, Equatable {
 
     static func looks(_ spec: AnalysisSpec) -> Int { Int((spec.watchAfterPass.timeInterval / max(spec.interval.timeInterval, 0.001)).rounded(.up)) }
 
-    /// The watch that starts when `spec`'s analysis passes with these counters (as read): the error rate's, and the
-    /// tail's when the spec judges one and the baseline places its quantile; α is split between them. nil when
-    /// the spec watches nothing after a pass.
+    /// The watch that starts when `spec`'s analysis passes with these counters (as read): the error rate's, the
+    /// tail's when the spec judges one and the baseline places its quantile, and the whole latency's when the
+    /// spec judges a shift with a tolerance and the histograms can carry it; α is split equally between those
+    /// that start. nil when the spec watches nothing after a pass.
     public static func start(for spec: AnalysisSpec, baseline: GroupCounters, canary: GroupCounters, at: Date) -> LateWatchState? {
-        guard var errors = watch(for: spec) else { return nil }
-        var halved = spec
-        halved.alpha = spec.alpha / 2
-        guard let tail = LateTailWatch.start(for: spec, baseline: baseline, alpha: halved.alpha, maxLooks: looks(spec)) else {
-            return LateWatchState(watch: errors, baseline: baseline, canary: canary, at: at)
-        }
-        errors = watch(for: halved) ?? errors
-        return LateWatchState(watch: errors, baseline: baseline, canary: canary, at: at, tail: tail)
+        guard watch(for: spec) != nil else { return nil }
+        let n = looks(spec)
+        let watches = 1 + (LateTailWatch.start(for: spec, baseline: baseline, alpha: spec.alpha, maxLooks: n) == nil ? 0 : 1)
+            + (LateShiftWatch.start(for: spec, baseline: baseline, canary: canary, alpha: spec.alpha, maxLooks: n) == nil ? 0 : 1)
+        var shared = spec
+        shared.alpha = spec.alpha / Double(watches)
+        guard let errors = watch(for: shared) else { return nil }
+        return LateWatchState(watch: errors, baseline: baseline, canary: canary, at: at,
+                              tail: LateTailWatch.start(for: spec, baseline: baseline, alpha: shared.alpha, maxLooks: n),
+                              shift: LateShiftWatch.start(for: spec, baseline: baseline, canary: canary, alpha: shared.alpha, maxLooks: n))
     }
 
-    /// Either watch alarmed: a late regression, shown.
-    public var alarmed: Bool { watch.alarmed || tail?.watch.alarmed == true }
+    /// Any watch alarmed: a late regression, shown.
+    public var alarmed: Bool { watch.alarmed || tail?.watch.alarmed == true || shift?.alarmed == true }
 
     /// Every watch spent its looks without an alarm.
-    public var spent: Bool { watch.ended && (tail?.watch.ended ?? true) }
+    public var spent: Bool { watch.ended && (tail?.watch.ended ?? true) && (shift?.ended ?? true) }
+
+    /// What is watched, in words: "its error rate, its latency-p99 tail and its latency".
+    public var watchedText: String {
+        let parts = ["its error rate"] + [tail.map { "its \($0.metric) tail" }, shift.map { "its \($0.metric)" }].compactMap { $0 }
+        return parts.count == 1 ? parts[0] : parts.dropLast().joined(separator: ", ") + " and " + parts.last!
+    }
 
     /// Adds the counters read at `at` (absolute, as the instances report them). Where the source reads
     /// instances apart, a restarted instance counts what it served since and the restart as a failed request,
@@ -65,6 +78,7 @@ public struct LateWatchState: Codable, Sendable, Equatable {
     /// not counted, and the next one starts from the new values.
     public mutating func look(baseline now: GroupCounters, canary nowCanary: GroupCounters, at: Date) {
         tail?.look(baseline: (baseline, now), canary: (canary, nowCanary))
+        shift?.look(baseline: (baseline, now), canary: (canary, nowCanary))
         var counted: (m: Double, x: Double, b: Double, y: Double)?
         if let c = IntervalCounts.increase(canary, nowCanary)?.errorCounts(), let b = IntervalCounts.increase(baseline, now)?.errorCounts() {
             counted = (c.requests, c.errors, b.requests, b.errors)
@@ -88,6 +102,9 @@ public struct LateWatchState: Codable, Sendable, Equatable {
     public var alarmReason: String {
         if !watch.alarmed, let tail, tail.watch.alarmed {
             return tail.alarmReason(baseline: (baselineAtPass, baseline), canary: (canaryAtPass, canary))
+        }
+        if !watch.alarmed, let shift, shift.alarmed {
+            return shift.reason(baselineAtPass: baselineAtPass, baseline: baseline, canaryAtPass: canaryAtPass, canary: canary)
         }
         let m = canary.requests - canaryAtPass.requests, x = canary.errors - canaryAtPass.errors
         let b = baseline.requests - baselineAtPass.requests, y = baseline.errors - baselineAtPass.errors

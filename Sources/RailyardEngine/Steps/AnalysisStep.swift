@@ -144,7 +144,7 @@ struct AnalysisStep: StepExecutor {
             telemetry.analysisEnded(judgement.verdict)
             try await ledger.audit(kind: "analysis.\(judgement.verdict.rawValue)", subject: record.id,
                                    message: "analysis \(analysis.id): \(judgement.verdict.rawValue)"
-                                       + (analysis.lateWatch.map { "; its error rate\($0.tail.map { " and its \($0.metric) tail" } ?? "") stay\($0.tail == nil ? "s" : "") watched against the baseline until the wave promotes (at most \(DurationText.format(spec.watchAfterPass)), \($0.watch.maxLooks) looks)" } ?? ""),
+                                       + (analysis.lateWatch.map { "; \($0.watchedText) stay\($0.tail == nil && $0.shift == nil ? "s" : "") watched against the baseline until the wave promotes (at most \(DurationText.format(spec.watchAfterPass)), \($0.watch.maxLooks) looks)" } ?? ""),
                                    reason: judgement.reason)
             return try outcome(judgement.verdict, reason: judgement.reason, spec: spec, extended: extended)
         }

@@ -54,7 +54,7 @@ public enum JudgeText {
     }
 
     /// A ratio such as an α: 0.01 → "0.01", 0.005 → "0.005".
-    static func alpha(_ a: Double) -> String {
+    public static func alpha(_ a: Double) -> String {
         var digits = 2
         while digits < 6 && abs(a * pow10(digits) - (a * pow10(digits)).rounded()) > 1e-9 { digits += 1 }
         var s = fixed(a, digits)

@@ -137,15 +137,35 @@ struct MetricEvidence: Sendable {
             nullShift = ToleratedShift.tilts(factor: 1 + allowedIncrease, bounds: canary.bounds, pooled: pooled, scores: scores,
                                              canaryShare: served / max(1, served + baseline.buckets.reduce(0, +)))
         }
+        let used = Self.reveal(canary: canary.buckets, baseline: baseline.buckets, scores: scores) { urn, contrast, x in
+            let failNull = urn.logMGF(logOmega: nullShift.fail * contrast), passNull = urn.logMGF(logOmega: nullShift.pass * contrast)
+            for (k, eta) in failGrid.enumerated() {
+                failLog[k] += eta * contrast * x - (urn.logMGF(logOmega: (nullShift.fail + eta) * contrast) - failNull)
+            }
+            for (k, eta) in passGrid.enumerated() {
+                passLog[k] += -eta * contrast * x - (urn.logMGF(logOmega: (nullShift.pass - eta) * contrast) - passNull)
+            }
+        }
+        if used { intervals += 1 }
+    }
+
+    /// One interval's buckets revealed fastest first: for each bucket that can still vary, the urn its canary
+    /// count is drawn from (what is left of the pool), its score's contrast against the slower buckets still
+    /// in the pool, and the canary's count. A tilt ω = exp(λ·contrast) of each urn makes a conditional
+    /// e-value; the late watch tests its tilts with the same walk (`LateShiftWatch`). false when no bucket
+    /// could vary (nothing learned).
+    static func reveal(canary: [Double], baseline: [Double], scores: [Double], _ body: (HypergeometricTilt, Double, Double) -> Void) -> Bool {
+        let count = canary.count
+        guard count > 1, baseline.count == count, scores.count == count else { return false }
         var totals = [Int](repeating: 0, count: count)
         var canaries = [Int](repeating: 0, count: count)
         for j in 0..<count {
-            canaries[j] = Int(canary.buckets[j].rounded())
-            totals[j] = canaries[j] + Int(baseline.buckets[j].rounded())
+            canaries[j] = Int(canary[j].rounded())
+            totals[j] = canaries[j] + Int(baseline[j].rounded())
         }
         var population = totals.reduce(0, +)
         var successes = canaries.reduce(0, +)
-        guard successes > 0, successes < population else { return }
+        guard successes > 0, successes < population else { return false }
         // Pooled count and score sum of the buckets after j, for s̄_rest.
         var restCount = Double(population)
         var restScore = 0.0
@@ -161,16 +181,9 @@ struct MetricEvidence: Sendable {
             successes -= canaries[j]
             guard urn.highest > urn.lowest, contrast != 0 else { continue }
             used = true
-            let x = Double(canaries[j])
-            let failNull = urn.logMGF(logOmega: nullShift.fail * contrast), passNull = urn.logMGF(logOmega: nullShift.pass * contrast)
-            for (k, eta) in failGrid.enumerated() {
-                failLog[k] += eta * contrast * x - (urn.logMGF(logOmega: (nullShift.fail + eta) * contrast) - failNull)
-            }
-            for (k, eta) in passGrid.enumerated() {
-                passLog[k] += -eta * contrast * x - (urn.logMGF(logOmega: (nullShift.pass - eta) * contrast) - passNull)
-            }
+            body(urn, contrast, Double(canaries[j]))
         }
-        if used { intervals += 1 }
+        return used
     }
 
     /// The spread σ of log-latency, fitted as log(bound) ≈ μ + σ·Φ⁻¹(F(bound)) over the finite bounds whose
