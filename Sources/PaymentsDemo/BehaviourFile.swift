@@ -11,6 +11,7 @@ import Yams
 ///   v5: { slow_rate: 0.05, slow_latency_ms: 300 }      # one payment in 20 takes 300 ms more: a slower tail
 ///   v6: { decline_rate: 0.2 }                          # one pay-in in 5 declined (402): failed, yet no 5xx
 ///   v7: { settlement_ms: 80 }                          # each pay-in settles 80 ms after its answer: no HTTP latency shows it
+///   v8: { extra_latency_ms: 5, latency_spread: 0.5 }   # 5 ms more, spread log-logistically (median 5 ms): a whole distribution
 /// fx:
 ///   v2: { extra_latency_ms: 30 }
 /// ```
@@ -119,6 +120,11 @@ public enum BehaviourFile {
                 guard value.tag.rawValue == Tag.Name.int.rawValue, let ms = value.int, ms >= 0
                 else { throw field.error("expected a non-negative integer (milliseconds)", path: path) }
                 behaviour.extraLatencyMs = ms
+            case .latencySpread:
+                guard value.tag.rawValue == Tag.Name.float.rawValue || value.tag.rawValue == Tag.Name.int.rawValue, let spread = value.float,
+                      spread.isFinite, (0...3).contains(spread)
+                else { throw field.error("expected a number from 0 to 3 (the spread of log-latency; 0.5 is typical)", path: path) }
+                behaviour.latencySpread = spread
             case .healthyRequests:
                 guard value.tag.rawValue == Tag.Name.int.rawValue, let count = value.int, count >= 0
                 else { throw field.error("expected a non-negative integer (payment requests served well before the faults begin)", path: path) }

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Synchronization
 
@@ -40,8 +41,9 @@ final class FaultInjector: Sendable {
         }
         // The first `healthyRequests` are served well: the slow tail starts late too.
         let slow = behaviour.slowLatencyMs > 0 && n > behaviour.healthyRequests && Self.hit(n - behaviour.healthyRequests, ppm: slowPPM) ? behaviour.slowLatencyMs : 0
-        if behaviour.extraLatencyMs + slow > 0 {
-            try await Task.sleep(for: .milliseconds(behaviour.extraLatencyMs + slow))
+        let extra = Self.extraLatencyMs(request: n, median: behaviour.extraLatencyMs, spread: behaviour.latencySpread) + Double(slow)
+        if extra > 0 {
+            try await Task.sleep(for: .microseconds(Int((extra * 1000).rounded())))
         }
         // The first `healthyRequests` are served well: the faults start late.
         if n > behaviour.healthyRequests, shouldFail(request: n - behaviour.healthyRequests) {
@@ -54,6 +56,17 @@ final class FaultInjector: Sendable {
     }
 
     func shouldFail(request n: Int) -> Bool { Self.hit(n, ppm: ratePPM) }
+
+    /// Request n's added latency: `median` × e^(spread · z_n), z_n = (√3/π) log(u/(1 − u)) with u_n the golden-ratio
+    /// sequence (n · 0.618… mod 1): deterministic, as the faults are, and spread evenly over the distribution, so
+    /// any hundred requests fill it.
+    static func extraLatencyMs(request n: Int, median: Int, spread: Double) -> Double {
+        guard spread > 0, median > 0 else { return Double(median) }
+        let u = (Double(n) * 0.618_033_988_749_894_8).truncatingRemainder(dividingBy: 1)
+        let clamped = min(max(u, 1e-6), 1 - 1e-6)
+        let z = 3.0.squareRoot() / Double.pi * log(clamped / (1 - clamped))
+        return Double(median) * exp(spread * z)
+    }
 
     /// Request n is one of a rate's: floor(n · rate) steps up at n.
     static func hit(_ n: Int, ppm: Int) -> Bool {

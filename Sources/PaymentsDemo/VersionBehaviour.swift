@@ -7,6 +7,10 @@ public struct VersionBehaviour: Sendable, Equatable, Codable {
     public var failureRate: Double
     /// Added to every payment request, faulty or not.
     public var extraLatencyMs: Int
+    /// Spread of that added latency: each request's is `extraLatencyMs` × e^(spread · z), z spread evenly over a
+    /// standard logistic scaled to unit variance (0: every request the same), so the answers fill several
+    /// histogram buckets as real latency does and a shift of the whole distribution can be read.
+    public var latencySpread: Double
     /// Payment requests each instance serves well before its faults (and its slow requests) begin: a regression that starts late.
     public var healthyRequests: Int
     /// Fraction (0...1) of payment requests delayed by `slowLatencyMs` more: a slower tail, the median unmoved.
@@ -22,7 +26,8 @@ public struct VersionBehaviour: Sendable, Equatable, Codable {
     public static let healthy = VersionBehaviour()
 
     public init(failureRate: Double = 0, extraLatencyMs: Int = 0, healthyRequests: Int = 0, slowRate: Double = 0, slowLatencyMs: Int = 0,
-                declineRate: Double = 0, settlementMs: Int = 0) {
+                declineRate: Double = 0, settlementMs: Int = 0, latencySpread: Double = 0) {
+        self.latencySpread = latencySpread
         self.declineRate = declineRate
         self.settlementMs = settlementMs
         self.failureRate = failureRate
@@ -41,6 +46,7 @@ public struct VersionBehaviour: Sendable, Equatable, Codable {
         case slowLatencyMs = "slow_latency_ms"
         case declineRate = "decline_rate"
         case settlementMs = "settlement_ms"
+        case latencySpread = "latency_spread"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -52,5 +58,6 @@ public struct VersionBehaviour: Sendable, Equatable, Codable {
         self.slowLatencyMs = try container.decodeIfPresent(Int.self, forKey: .slowLatencyMs) ?? 0
         self.declineRate = try container.decodeIfPresent(Double.self, forKey: .declineRate) ?? 0
         self.settlementMs = try container.decodeIfPresent(Int.self, forKey: .settlementMs) ?? 0
+        self.latencySpread = try container.decodeIfPresent(Double.self, forKey: .latencySpread) ?? 0
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import Logging
-import PaymentsDemo
+@testable import PaymentsDemo
 import ServiceLifecycle
 import Testing
 
@@ -168,6 +168,20 @@ struct PaymentsDemoTests {
         let table = try BehaviourFile.parse("payin:\n  v5: { slow_rate: 0.05, slow_latency_ms: 300 }\n", path: "b.yml")
         #expect(BehaviourFile.behaviour(for: .payin, version: "v5", in: table) == VersionBehaviour(slowRate: 0.05, slowLatencyMs: 300))
         #expect(throws: BehaviourFileError.self) { try BehaviourFile.parse("payin: { v5: { slow_rate: 2 } }", path: "b.yml") }
+    }
+
+    @Test func latencySpreadSpreadsTheAddedLatencyOverAWholeDistribution() throws {
+        // 1,000 requests: median 5 ms, log-latency with the spread asked for, none the same as the next.
+        let each = (1...1_000).map { FaultInjector.extraLatencyMs(request: $0, median: 5, spread: 0.5) }
+        let logs = each.map { log($0 / 5) }
+        let mean = logs.reduce(0, +) / 1_000, sd = (logs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 1_000).squareRoot()
+        #expect(abs(each.sorted()[499] - 5) < 0.1 && abs(mean) < 0.02 && abs(sd - 0.5) < 0.03, "median \(each.sorted()[499]), mean log \(mean), sd \(sd)")
+        // Through the demo's buckets they fill 2.5–5, 5–10 and beyond, as a histogram needs to read a shift.
+        #expect(each.filter { $0 <= 2.5 }.count > 50 && each.filter { $0 > 10 }.count > 50)
+        #expect(FaultInjector.extraLatencyMs(request: 7, median: 5, spread: 0) == 5, "no spread: every request the same")
+        let table = try BehaviourFile.parse("payin:\n  v8: { extra_latency_ms: 5, latency_spread: 0.5 }\n", path: "b.yml")
+        #expect(BehaviourFile.behaviour(for: .payin, version: "v8", in: table) == VersionBehaviour(extraLatencyMs: 5, latencySpread: 0.5))
+        #expect(throws: BehaviourFileError.self) { try BehaviourFile.parse("payin: { v8: { latency_spread: -1 } }", path: "b.yml") }
     }
 
     @Test func declineRateDeclinesPayinsWith402AndTheBusinessCountersCountThem() async throws {

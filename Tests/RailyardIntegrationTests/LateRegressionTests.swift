@@ -11,7 +11,8 @@ import Testing
 /// promote, shows the regression and rolls back, with the numbers. Killed with SIGKILL in the middle of
 /// the watch, the restarted server resumes it from its stored state.
 @Suite(.serialized) struct LateRegressionTests {
-    static func waves(pause: String) -> String {
+    /// `latency`: the whole latency judged too (within +30%), so its shift is watched after the pass as well.
+    static func waves(pause: String, latency: Bool = false) -> String {
         """
             - name: canary
               target: dc1
@@ -23,7 +24,7 @@ import Testing
                     max_duration: 2m
                     watch_after_pass: 10m
                     metrics:
-                      - { name: error-rate, kind: error_rate, acceptable_rate: 0.05 }
+                      - { name: error-rate, kind: error_rate, acceptable_rate: 0.05 }\(latency ? "\n              - { name: latency, kind: latency, allowed_increase: 0.3 }" : "")
                 - pause: \(pause)
                 - promote
         """
@@ -103,13 +104,16 @@ import Testing
 
 /// SIGKILL of `railyard serve` at seeded random moments of the late-regression watch (after a pass,
 /// during the pause before promote), under payment traffic, one kill per rollout of a good version.
-/// After each: the rollout promoted, its watch ended at the promote (resumed, not lost), exactly the new
-/// version's instances run (`ps`), and no payment failed. `RAILYARD_WATCH_CRASH_KILLS` sizes it (3 in CI).
+/// The analysis judges the error rate and the whole latency, so both watches run (each version answers
+/// about 5 ms late, spread over the buckets). After each: the rollout promoted, its watches ended at the
+/// promote (resumed, not lost), exactly the new version's instances run (`ps`), and no payment failed.
+/// `RAILYARD_WATCH_CRASH_KILLS` sizes it (3 in CI).
 @Suite(.serialized) struct LateWatchCrashSweepTests {
     @Test func killedAtRandomMomentsOfTheWatchEachRolloutEndsPromotedWithNothingLost() async throws {
         let kills = Int(ProcessInfo.processInfo.environment["RAILYARD_WATCH_CRASH_KILLS"] ?? "") ?? 3
         var rng = Xoshiro256StarStar(seed: 20261201)
-        var run = try await PayinFleetUnderTraffic.start("watch-sweep", waves: LateRegressionTests.waves(pause: "6s"))
+        let behaviour = "payin:\n" + (1...(kills + 1)).map { "  v\($0): { extra_latency_ms: 5, latency_spread: 0.5 }\n" }.joined()
+        var run = try await PayinFleetUnderTraffic.start("watch-sweep", waves: LateRegressionTests.waves(pause: "6s", latency: true), behaviour: behaviour)
         defer { try? FileManager.default.removeItem(atPath: run.folder) }
         let (folder, traffic) = (run.folder, run.traffic)
         var previous = "v1"
@@ -126,6 +130,8 @@ import Testing
             try await run.killAndRestart()
             let done = try await run.server.waitForPhase(id, ["promoted", "rolled_back"], timeout: .seconds(300))
             let watch = try await LateRegressionTests.watch(run.server, rollout: id)
+            let shift = try await LateShiftRegressionTests.shiftWatch(run.server, rollout: id)
+            #expect(shift.looks >= 1, "round \(round): the latency's shift was watched too")
             let ours = Set(RailyardBinary.processes(mentioning: folder))
             let running = RailyardBinary.processes(mentioning: "--version \(version) ").filter(ours.contains)
             let old = RailyardBinary.processes(mentioning: "--version \(previous) ").filter(ours.contains)

@@ -1,0 +1,84 @@
+import Foundation
+import PaymentsDemo
+import RailyardAdapters
+import Testing
+
+/// A canary whose whole latency turns slower after its analysis passed, on real processes under real pay-ins:
+/// v1 answers each pay-in about 5 ms late, spread over the histogram's buckets (`latency_spread`); each v2
+/// instance serves its first 400 pay-ins the same, then every one 6 ms later still. The analysis (error rate,
+/// and latency as a whole within +30%) passes on the first ones; the late watch of the latency shift, reading
+/// canary and baseline during the pause before promote, shows the slower latency and rolls back, with each
+/// group's p50 and p90 in the reason.
+@Suite(.serialized) struct LateShiftRegressionTests {
+    static let waves = """
+            - name: canary
+              target: dc1
+              steps:
+                - deploy
+                - setWeight: 50
+                - analysis:
+                    interval: 1s
+                    max_duration: 2m
+                    watch_after_pass: 10m
+                    metrics:
+                      - { name: error-rate, kind: error_rate, acceptable_rate: 0.05 }
+                      - { name: latency, kind: latency, allowed_increase: 0.3 }
+                - pause: 10m
+                - promote
+        """
+
+    @Test func aLatencyThatTurnsSlowerAfterThePassIsCaughtBeforePromotionAndRolledBack() async throws {
+        let behaviour = "payin:\n  v1: { extra_latency_ms: 5, latency_spread: 0.5 }\n"
+            + "  v2: { extra_latency_ms: 5, latency_spread: 0.5, slow_rate: 1.0, slow_latency_ms: 6, healthy_requests: 400 }\n"
+        let run = try await PayinFleetUnderTraffic.start("late-shift", waves: Self.waves, behaviour: behaviour)
+        defer { try? FileManager.default.removeItem(atPath: run.folder) }
+        let id = try await run.deploy("v2")
+        let ended = try await run.end(id, version: "v2", timeout: .seconds(400))
+
+        let reason = ended.reason
+        print("late shift rollback: \(reason)")
+        #expect(ended.rollout["phase"] as? String == "rolled_back", "\(ended.rollout["phase"] ?? "?"): \(reason)")
+        #expect(reason.contains("late regression after the pass: latency's requests over the last ") && reason.contains(" on the canary vs p50 "), "\(reason)")
+        #expect(reason.contains("the watch's evidence for a canary +60% slower over the tolerated +30% reached "), "\(reason)")
+        #expect(ended.analysis["verdict"] as? String == "pass", "the analysis itself passed, on the first pay-ins: \(ended.analysis["reason"] ?? "")")
+        let late = ended.analysis["late_watch"] as? [String: Any]
+        let shift = late?["shift"] as? [String: Any]
+        #expect(shift?["metric"] as? String == "latency" && (shift?["looks"] as? Int ?? 0) > 0, "the shift's watch stored with the analysis: \(late ?? [:])")
+        #expect(ended.left.isEmpty, "no v2 instance left (ps)")
+    }
+
+    /// The shift's watch, from the rollout's last analysis: its looks, and the verdict it follows.
+    static func shiftWatch(_ server: ServerProcess, rollout id: String) async throws -> (verdict: String?, looks: Int) {
+        let items = try await server.call("GET", "rollouts/\(id)/analyses")["items"] as? [[String: Any]] ?? []
+        let shift = (items.last?["late_watch"] as? [String: Any])?["shift"] as? [String: Any]
+        return (items.last?["verdict"] as? String, shift?["looks"] as? Int ?? 0)
+    }
+
+    @Test func killedDuringTheWatchTheRestartedServerResumesTheShiftsWatchAndStillCatchesIt() async throws {
+        // 2,500 pay-ins each before v2 slows down: time to kill the server while the watch looks at a good canary.
+        let behaviour = "payin:\n  v1: { extra_latency_ms: 5, latency_spread: 0.5 }\n"
+            + "  v2: { extra_latency_ms: 5, latency_spread: 0.5, slow_rate: 1.0, slow_latency_ms: 6, healthy_requests: 2500 }\n"
+        var run = try await PayinFleetUnderTraffic.start("late-shift-kill", waves: Self.waves, behaviour: behaviour)
+        defer { try? FileManager.default.removeItem(atPath: run.folder) }
+        let id = try await run.deploy("v2")
+        var looksAtKill = 0
+        let deadline = ContinuousClock.now + .seconds(240)
+        while ContinuousClock.now < deadline {
+            let watch = try await Self.shiftWatch(run.server, rollout: id)
+            if watch.verdict == "pass", watch.looks >= 3 { looksAtKill = watch.looks; break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(looksAtKill >= 3, "killed during the shift's watch")
+        try await run.killAndRestart()
+        let resumed = try await Self.shiftWatch(run.server, rollout: id)
+        let ended = try await run.end(id, version: "v2", timeout: .seconds(400))
+
+        let reason = ended.reason
+        #expect(resumed.looks >= looksAtKill, "the stored watch read back: \(looksAtKill) looks at the kill, \(resumed.looks) after the restart")
+        #expect(ended.rollout["phase"] as? String == "rolled_back", "\(ended.rollout["phase"] ?? "?"): \(reason)")
+        #expect(reason.contains("late regression after the pass: latency's requests over the last "), "\(reason)")
+        let shift = (ended.analysis["late_watch"] as? [String: Any])?["shift"] as? [String: Any]
+        #expect((shift?["looks"] as? Int ?? 0) > looksAtKill, "the watch went on from its stored looks: \(looksAtKill) at the kill, \(shift?["looks"] ?? 0) at the end")
+        #expect(ended.left.isEmpty, "no v2 instance left (ps)")
+    }
+}
