@@ -207,26 +207,7 @@ struct AnalysisPlannerTests {
         let absent = MeasuredTraffic(requestsPerSecond: 400, errorRate: 0, window: 10, stableAfter: GroupCounters())
         #expect(absent.stream(for: payments) == .failure(.init(reason: "the service exposes no payins_total counter in the 10 s measured: nothing to simulate (a longer --window reads a quieter service)")))
         // A step with no metric to simulate is said so, and is not taken for one too short.
-        let config = try ConfigLoader.parse("""
-            services:
-              payin:
-                kind: microservice
-                command: ./payin --port {port}
-                version: v1
-                instances: { dc1: 1 }
-            environments:
-              - name: production
-                datacenters: [dc1]
-            deployment:
-              waves:
-                - name: canary
-                  target: dc1
-                  steps:
-                    - deploy
-                    - setWeight: 50
-                    - analysis: { interval: 5s, max_duration: 10m, metrics: [{ name: payments, kind: error_rate, failed: payins_failed_total, total: payins_total }] }
-                    - promote
-            """, file: "r.yml", baseDirectory: "/")
+        let config = try Self.oneStep("{ interval: 5s, max_duration: 10m, metrics: [{ name: payments, kind: error_rate, failed: payins_failed_total, total: payins_total }] }")
         #expect(AnalysisPlanner.namesRead(config.deployment, target: "dc1") == (counters: ["payins_failed_total", "payins_total"], histograms: []))
         let plans = AnalysisPlanner.plan(config.deployment, target: "dc1", traffic: still, runs: 20)
         #expect(plans.first?.unpredictable == true, "\(plans)")
@@ -234,9 +215,9 @@ struct AnalysisPlannerTests {
                 + "(a longer --window reads a quieter service)", "\(plans.first?.warning ?? "")")
     }
 
-    @Test("a step too short for one of its metrics names the metric that holds a good version up")
-    func heldUpBy() throws {
-        let config = try ConfigLoader.parse("""
+    /// payin in dc1, one wave at 50% whose one analysis step is `analysis` (a YAML flow mapping).
+    static func oneStep(_ analysis: String) throws -> RailyardConfig {
+        try ConfigLoader.parse("""
             services:
               payin:
                 kind: microservice
@@ -250,12 +231,13 @@ struct AnalysisPlannerTests {
               waves:
                 - name: canary
                   target: dc1
-                  steps:
-                    - deploy
-                    - setWeight: 50
-                    - analysis: { interval: 5s, max_duration: 1m, metrics: [{ name: e, kind: error_rate, acceptable_rate: 0.02 }, { name: lat, kind: latency, allowed_increase: 0.05 }] }
-                    - promote
+                  steps: [deploy, { setWeight: 50 }, { analysis: \(analysis) }, promote]
             """, file: "r.yml", baseDirectory: "/")
+    }
+
+    @Test("a step too short for one of its metrics names the metric that holds a good version up")
+    func heldUpBy() throws {
+        let config = try Self.oneStep("{ interval: 5s, max_duration: 1m, metrics: [{ name: e, kind: error_rate, acceptable_rate: 0.02 }, { name: lat, kind: latency, allowed_increase: 0.05 }] }")
         // 100 requests a second, no error: the error rate passes in 10 s, the +5% latency needs about 2 minutes.
         let traffic = MeasuredTraffic(requestsPerSecond: 100, errorRate: 0, window: 10, stableAfter: Self.servedHistogram(rate: 100, seconds: 300, seed: 7))
         let plan = try #require(AnalysisPlanner.plan(config.deployment, target: "dc1", traffic: traffic, runs: 40).first)
