@@ -164,7 +164,8 @@ struct JudgePlanComparison: Sendable {
     /// A version twice the latency tolerance slower (the plan's), against latency-10 when that is what it is.
     var predictedSlower: Double?
     var measuredSlower: Double?
-    var slowerCompared = false
+    /// Which of the three the bench ran (a run of some scenarios compares only those).
+    var passCompared = false, catchCompared = false, slowerCompared = false
 
     static func quantile(_ times: [Double]) -> Double? { AnalysisPlanner.quantile(times) }
 
@@ -180,6 +181,8 @@ struct JudgePlanComparison: Sendable {
                                                      groupShare: 1, runs: settings.planRuns, mixing: settings.mixing)
             var comparison = JudgePlanComparison(rate: rate, predictedPass: prediction?.passWithin, measuredPass: pass.flatMap { quantile($0.secondsToVerdict) },
                                                  predictedCatch: prediction?.catchWithin, measuredCatch: caught.flatMap { quantile($0.secondsToVerdict) })
+            comparison.passCompared = pass != nil
+            comparison.catchCompared = caught != nil
             if let slower {
                 comparison.slowerCompared = true
                 comparison.predictedSlower = prediction?.slowerCaughtWithin
@@ -215,7 +218,8 @@ struct JudgePlanComparison: Sendable {
             let ratio = predicted / measured
             return "predicted \(p), measured \(m) (×\(BenchText.fixed(ratio, 2)) \(abs(ratio - 1) <= 0.2 ? "ok" : "MISSED"))"
         }
-        return "\(BenchText.fixed(rate, 2)) req/s: pass \(show(predictedPass, measuredPass)); 2× caught \(show(predictedCatch, measuredCatch))"
-            + (slowerCompared ? "; +10% latency caught \(show(predictedSlower, measuredSlower))" : "")
+        let parts = [passCompared ? "pass \(show(predictedPass, measuredPass))" : nil, catchCompared ? "2× caught \(show(predictedCatch, measuredCatch))" : nil,
+                     slowerCompared ? "+10% latency caught \(show(predictedSlower, measuredSlower))" : nil]
+        return "\(BenchText.fixed(rate, 2)) req/s: " + parts.compactMap { $0 }.joined(separator: "; ")
     }
 }
