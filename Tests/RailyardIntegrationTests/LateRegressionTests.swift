@@ -11,7 +11,7 @@ import Testing
 /// promote, shows the regression and rolls back, with the numbers. Killed with SIGKILL in the middle of
 /// the watch, the restarted server resumes it from its stored state.
 @Suite(.serialized) struct LateRegressionTests {
-    /// `latency`: the whole latency judged too (within +30%), so its shift is watched after the pass as well.
+    /// `latency`: the whole latency judged too (within +50%), so its shift is watched after the pass as well.
     static func waves(pause: String, latency: Bool = false) -> String {
         """
             - name: canary
@@ -24,7 +24,7 @@ import Testing
                     max_duration: 2m
                     watch_after_pass: 10m
                     metrics:
-                      - { name: error-rate, kind: error_rate, acceptable_rate: 0.05 }\(latency ? "\n              - { name: latency, kind: latency, allowed_increase: 0.3 }" : "")
+                      - { name: error-rate, kind: error_rate, acceptable_rate: 0.05 }\(latency ? "\n              - { name: latency, kind: latency, allowed_increase: 0.5 }" : "")
                 - pause: \(pause)
                 - promote
         """
@@ -105,14 +105,14 @@ import Testing
 /// SIGKILL of `railyard serve` at seeded random moments of the late-regression watch (after a pass,
 /// during the pause before promote), under payment traffic, one kill per rollout of a good version.
 /// The analysis judges the error rate and the whole latency, so both watches run (each version answers
-/// about 5 ms late, spread over the buckets). After each: the rollout promoted, its watches ended at the
+/// about 20 ms late, spread widely over the buckets so that a loaded machine cannot squeeze them into one). After each: the rollout promoted, its watches ended at the
 /// promote (resumed, not lost), exactly the new version's instances run (`ps`), and no payment failed.
 /// `RAILYARD_WATCH_CRASH_KILLS` sizes it (3 in CI).
 @Suite(.serialized) struct LateWatchCrashSweepTests {
     @Test func killedAtRandomMomentsOfTheWatchEachRolloutEndsPromotedWithNothingLost() async throws {
         let kills = Int(ProcessInfo.processInfo.environment["RAILYARD_WATCH_CRASH_KILLS"] ?? "") ?? 3
         var rng = Xoshiro256StarStar(seed: 20261201)
-        let behaviour = "payin:\n" + (1...(kills + 1)).map { "  v\($0): { extra_latency_ms: 5, latency_spread: 0.5 }\n" }.joined()
+        let behaviour = "payin:\n" + (1...(kills + 1)).map { "  v\($0): { extra_latency_ms: 20, latency_spread: 1.0 }\n" }.joined()
         var run = try await PayinFleetUnderTraffic.start("watch-sweep", waves: LateRegressionTests.waves(pause: "6s", latency: true), behaviour: behaviour)
         defer { try? FileManager.default.removeItem(atPath: run.folder) }
         let (folder, traffic) = (run.folder, run.traffic)
@@ -128,7 +128,15 @@ import Testing
             let delay = Double(rng.next() % 1000) / 1000 * 4
             try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
             try await run.killAndRestart()
-            let done = try await run.server.waitForPhase(id, ["promoted", "rolled_back"], timeout: .seconds(300))
+            let done: [String: Any]
+            do {
+                done = try await run.server.waitForPhase(id, ["promoted", "rolled_back"], timeout: .seconds(300))
+            } catch {
+                // What held it: the analysis's own words.
+                let items = try await run.server.call("GET", "rollouts/\(id)/analyses")["items"] as? [[String: Any]] ?? []
+                Issue.record("round \(round): \(error); its analysis: \(items.last?["verdict"] ?? "none") — \(items.last?["reason"] ?? "")")
+                throw error
+            }
             let watch = try await LateRegressionTests.watch(run.server, rollout: id)
             let shift = try await LateShiftRegressionTests.shiftWatch(run.server, rollout: id)
             #expect(shift.looks >= 1, "round \(round): the latency's shift was watched too")

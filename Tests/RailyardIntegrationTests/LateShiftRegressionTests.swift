@@ -4,9 +4,10 @@ import RailyardAdapters
 import Testing
 
 /// A canary whose whole latency turns slower after its analysis passed, on real processes under real pay-ins:
-/// v1 answers each pay-in about 5 ms late, spread over the histogram's buckets (`latency_spread`); each v2
-/// instance serves its first 400 pay-ins the same, then every one 6 ms later still. The analysis (error rate,
-/// and latency as a whole within +30%) passes on the first ones; the late watch of the latency shift, reading
+/// v1 answers each pay-in about 20 ms late, spread over the histogram's buckets (`latency_spread`); each v2
+/// instance serves its first 400 pay-ins the same, then every one 30 ms later still. The analysis (error rate,
+/// and latency as a whole within +50%: a loaded machine's scheduling adds a few ms to either group) passes on
+/// the first ones; the late watch of the latency shift, reading
 /// canary and baseline during the pause before promote, shows the slower latency and rolls back, with each
 /// group's p50 and p90 in the reason.
 @Suite(.serialized) struct LateShiftRegressionTests {
@@ -22,14 +23,14 @@ import Testing
                     watch_after_pass: 10m
                     metrics:
                       - { name: error-rate, kind: error_rate, acceptable_rate: 0.05 }
-                      - { name: latency, kind: latency, allowed_increase: 0.3 }
+                      - { name: latency, kind: latency, allowed_increase: 0.5 }
                 - pause: 10m
                 - promote
         """
 
     @Test func aLatencyThatTurnsSlowerAfterThePassIsCaughtBeforePromotionAndRolledBack() async throws {
-        let behaviour = "payin:\n  v1: { extra_latency_ms: 5, latency_spread: 0.5 }\n"
-            + "  v2: { extra_latency_ms: 5, latency_spread: 0.5, slow_rate: 1.0, slow_latency_ms: 6, healthy_requests: 400 }\n"
+        let behaviour = "payin:\n  v1: { extra_latency_ms: 20, latency_spread: 1.0 }\n"
+            + "  v2: { extra_latency_ms: 20, latency_spread: 1.0, slow_rate: 1.0, slow_latency_ms: 30, healthy_requests: 400 }\n"
         let run = try await PayinFleetUnderTraffic.start("late-shift", waves: Self.waves, behaviour: behaviour)
         defer { try? FileManager.default.removeItem(atPath: run.folder) }
         let id = try await run.deploy("v2")
@@ -39,7 +40,7 @@ import Testing
         print("late shift rollback: \(reason)")
         #expect(ended.rollout["phase"] as? String == "rolled_back", "\(ended.rollout["phase"] ?? "?"): \(reason)")
         #expect(reason.contains("late regression after the pass: latency's requests over the last ") && reason.contains(" on the canary vs p50 "), "\(reason)")
-        #expect(reason.contains("the watch's evidence for a canary +60% slower over the tolerated +30% reached "), "\(reason)")
+        #expect(reason.contains("the watch's evidence for a canary +100% slower over the tolerated +50% reached "), "\(reason)")
         #expect(ended.analysis["verdict"] as? String == "pass", "the analysis itself passed, on the first pay-ins: \(ended.analysis["reason"] ?? "")")
         let late = ended.analysis["late_watch"] as? [String: Any]
         let shift = late?["shift"] as? [String: Any]
@@ -55,9 +56,9 @@ import Testing
     }
 
     @Test func killedDuringTheWatchTheRestartedServerResumesTheShiftsWatchAndStillCatchesIt() async throws {
-        // 2,500 pay-ins each before v2 slows down: time to kill the server while the watch looks at a good canary.
-        let behaviour = "payin:\n  v1: { extra_latency_ms: 5, latency_spread: 0.5 }\n"
-            + "  v2: { extra_latency_ms: 5, latency_spread: 0.5, slow_rate: 1.0, slow_latency_ms: 6, healthy_requests: 2500 }\n"
+        // 1,500 pay-ins each before v2 slows down: time to kill the server while the watch looks at a good canary.
+        let behaviour = "payin:\n  v1: { extra_latency_ms: 20, latency_spread: 1.0 }\n"
+            + "  v2: { extra_latency_ms: 20, latency_spread: 1.0, slow_rate: 1.0, slow_latency_ms: 30, healthy_requests: 1500 }\n"
         var run = try await PayinFleetUnderTraffic.start("late-shift-kill", waves: Self.waves, behaviour: behaviour)
         defer { try? FileManager.default.removeItem(atPath: run.folder) }
         let id = try await run.deploy("v2")
