@@ -5,7 +5,8 @@ import Testing
 
 /// A canary whose whole latency turns slower after its analysis passed, on real processes under real pay-ins:
 /// v1 answers each pay-in about 20 ms late, spread over the histogram's buckets (`latency_spread`); each v2
-/// instance serves its first 400 pay-ins the same, then every one 30 ms later still. The analysis (error rate,
+/// instance serves its first 1,500 pay-ins the same (time for the analysis to pass on a loaded machine, before
+/// either instance turns: one turned alone is a host, held for a person), then every one 30 ms later still. The analysis (error rate,
 /// and latency as a whole within +50%: a loaded machine's scheduling adds a few ms to either group) passes on
 /// the first ones; the late watch of the latency shift, reading
 /// canary and baseline during the pause before promote, shows the slower latency and rolls back, with each
@@ -30,7 +31,7 @@ import Testing
 
     @Test func aLatencyThatTurnsSlowerAfterThePassIsCaughtBeforePromotionAndRolledBack() async throws {
         let behaviour = "payin:\n  v1: { extra_latency_ms: 20, latency_spread: 1.0 }\n"
-            + "  v2: { extra_latency_ms: 20, latency_spread: 1.0, slow_rate: 1.0, slow_latency_ms: 30, healthy_requests: 400 }\n"
+            + "  v2: { extra_latency_ms: 20, latency_spread: 1.0, slow_rate: 1.0, slow_latency_ms: 30, healthy_requests: 1500 }\n"
         let run = try await PayinFleetUnderTraffic.start("late-shift", waves: Self.waves, behaviour: behaviour)
         defer { try? FileManager.default.removeItem(atPath: run.folder) }
         let id = try await run.deploy("v2")
