@@ -50,7 +50,8 @@ extension AnalysisCommand {
             abstract: "How long each canary analysis of a service needs at today's traffic.",
             discussion: """
                 Measures the service's live request and error rates through TARGET's router (two readings of \
-                `railyard status`, --window apart), takes the canary weight and the tolerances of each analysis \
+                `railyard status`, --window apart) and, between them, its stable version's own counters and \
+                histograms, takes the canary weight and the tolerances of each analysis \
                 step railyard.yml runs in that target, and predicts — by running the sequential judge on \
                 simulated analyses at that traffic — how long a good version needs to earn its pass, how long \
                 a version failing twice as often takes to be caught, and (with a latency metric) one answering \
@@ -60,7 +61,8 @@ extension AnalysisCommand {
                 Each metric is simulated from what it reads today: the HTTP error rate from the router, a \
                 `failed`/`total` pair from the stable version's own counters, a latency metric from the histogram \
                 it judges (both groups answering as the stable version does). A metric that cannot be simulated \
-                (too few requests in its histogram yet, a counter that did not move) is named with the reason. \
+                (too few requests in its histogram yet, buckets that could never carry it, a counter that did not move) \
+                is named with the reason. \
                 A train's risk policy may change the weights: see `railyard train plan`.
                 """)
         @OptionGroup var options: ClientOptions
