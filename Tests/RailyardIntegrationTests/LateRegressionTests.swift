@@ -104,16 +104,19 @@ import Testing
 
 /// SIGKILL of `railyard serve` at seeded random moments of the late-regression watch (after a pass,
 /// during the pause before promote), under payment traffic, one kill per rollout of a good version.
-/// The analysis judges the error rate and the whole latency, so both watches run (each version answers
-/// about 20 ms late, spread widely over the buckets so that a loaded machine cannot squeeze them into one). After each: the rollout promoted, its watches ended at the
-/// promote (resumed, not lost), exactly the new version's instances run (`ps`), and no payment failed.
+/// Run alone (`RAILYARD_LATENCY_ALONE=1`, as `.ci/run` does after the suite) the analysis judges the whole
+/// latency too, so both watches run (each version answers about 20 ms late, spread widely over the buckets);
+/// inside the parallel suite it judges the error rate only (a loaded machine's scheduling outweighs those
+/// milliseconds). After each: the rollout promoted, its watches ended at the promote (resumed, not lost),
+/// exactly the new version's instances run (`ps`), and no payment failed.
 /// `RAILYARD_WATCH_CRASH_KILLS` sizes it (3 in CI).
 @Suite(.serialized) struct LateWatchCrashSweepTests {
     @Test func killedAtRandomMomentsOfTheWatchEachRolloutEndsPromotedWithNothingLost() async throws {
         let kills = Int(ProcessInfo.processInfo.environment["RAILYARD_WATCH_CRASH_KILLS"] ?? "") ?? 3
         var rng = Xoshiro256StarStar(seed: 20261201)
         let behaviour = "payin:\n" + (1...(kills + 1)).map { "  v\($0): { extra_latency_ms: 20, latency_spread: 1.0 }\n" }.joined()
-        var run = try await PayinFleetUnderTraffic.start("watch-sweep", waves: LateRegressionTests.waves(pause: "6s", latency: true), behaviour: behaviour)
+        let latency = LatencyAlone.enabled
+        var run = try await PayinFleetUnderTraffic.start("watch-sweep", waves: LateRegressionTests.waves(pause: "6s", latency: latency), behaviour: behaviour)
         defer { try? FileManager.default.removeItem(atPath: run.folder) }
         let (folder, traffic) = (run.folder, run.traffic)
         var previous = "v1"
@@ -139,7 +142,7 @@ import Testing
             }
             let watch = try await LateRegressionTests.watch(run.server, rollout: id)
             let shift = try await LateShiftRegressionTests.shiftWatch(run.server, rollout: id)
-            #expect(shift.looks >= 1, "round \(round): the latency's shift was watched too")
+            #expect(!latency || shift.looks >= 1, "round \(round): the latency's shift was watched too")
             let ours = Set(RailyardBinary.processes(mentioning: folder))
             let running = RailyardBinary.processes(mentioning: "--version \(version) ").filter(ours.contains)
             let old = RailyardBinary.processes(mentioning: "--version \(previous) ").filter(ours.contains)

@@ -11,7 +11,13 @@ import Testing
 /// the first ones; the late watch of the latency shift, reading
 /// canary and baseline during the pause before promote, shows the slower latency and rolls back, with each
 /// group's p50 and p90 in the reason.
-@Suite(.serialized) struct LateShiftRegressionTests {
+///
+/// Run alone (`RAILYARD_LATENCY_ALONE=1`, as `.ci/run` does after the suite): inside the parallel suite a loaded
+/// 2-core machine's scheduling outweighs the milliseconds these versions differ by, the requests squeeze into one
+/// or two buckets and the analysis rightly cannot read its tolerance (seen in CI).
+@Suite(.serialized, .enabled(if: LatencyAlone.enabled, "latency on real processes runs alone: RAILYARD_LATENCY_ALONE=1 (.ci/run does)"))
+struct LateShiftRegressionTests {
+
     static let waves = """
             - name: canary
               target: dc1
@@ -83,4 +89,9 @@ import Testing
         #expect((shift?["looks"] as? Int ?? 0) > looksAtKill, "the watch went on from its stored looks: \(looksAtKill) at the kill, \(shift?["looks"] ?? 0) at the end")
         #expect(ended.left.isEmpty, "no v2 instance left (ps)")
     }
+}
+
+/// Whether this run is the one where latency is judged on real processes alone (`RAILYARD_LATENCY_ALONE=1`).
+enum LatencyAlone {
+    static var enabled: Bool { ProcessInfo.processInfo.environment["RAILYARD_LATENCY_ALONE"] == "1" }
 }
