@@ -236,11 +236,12 @@ struct AnalysisPlannerTests {
     }
 
     @Test("a step too short for one of its metrics names the metric that holds a good version up")
-    func heldUpBy() throws {
+    func heldUpBy() async throws {
         let config = try Self.oneStep("{ interval: 5s, max_duration: 1m, metrics: [{ name: e, kind: error_rate, acceptable_rate: 0.02 }, { name: lat, kind: latency, allowed_increase: 0.05 }] }")
         // 100 requests a second, no error: the error rate passes in 10 s, the +5% latency needs about 2 minutes.
         let traffic = MeasuredTraffic(requestsPerSecond: 100, errorRate: 0, window: 10, stableAfter: Self.servedHistogram(rate: 100, seconds: 300, seed: 7))
-        let plan = try #require(AnalysisPlanner.plan(config.deployment, target: "dc1", traffic: traffic, runs: 40).first)
+        let deployment = config.deployment
+        let plan = try #require(await OffPool.run { AnalysisPlanner.plan(deployment, target: "dc1", traffic: traffic, runs: 40) }.first)
         let warning = plan.warning ?? ""
         #expect(warning.hasPrefix("max_duration 1m cannot be enough at today's traffic: a good version needs ") && warning.hasSuffix(" (held up by 'lat')"), "\(warning)")
         #expect(plan.prediction?.metrics.first?.passWithin ?? .infinity <= 60, "the error rate alone would do: \(String(describing: plan.prediction))")
