@@ -167,8 +167,6 @@ struct JudgePlanComparison: Sendable {
     /// Which of the three the bench ran (a run of some scenarios compares only those).
     var passCompared = false, catchCompared = false, slowerCompared = false
 
-    static func quantile(_ times: [Double]) -> Double? { AnalysisPlanner.quantile(times) }
-
     static func compare(_ tallies: [JudgeTable.Key: [BenchJudge: JudgeTally]], _ settings: JudgeSettings) -> [JudgePlanComparison] {
         var out: [JudgePlanComparison] = []
         for rate in settings.rates {
@@ -179,14 +177,14 @@ struct JudgePlanComparison: Sendable {
             guard pass != nil || caught != nil || slower != nil else { continue }
             let prediction = AnalysisPlanner.predict(spec: JudgeScenario.spec(.sequential, settings), traffic: measured(settings, rate: rate),
                                                      groupShare: 1, runs: settings.planRuns, mixing: settings.mixing)
-            var comparison = JudgePlanComparison(rate: rate, predictedPass: prediction?.passWithin, measuredPass: pass.flatMap { quantile($0.secondsToVerdict) },
-                                                 predictedCatch: prediction?.catchWithin, measuredCatch: caught.flatMap { quantile($0.secondsToVerdict) })
+            var comparison = JudgePlanComparison(rate: rate, predictedPass: prediction?.passWithin, measuredPass: pass.flatMap { AnalysisPlanner.quantile($0.secondsToVerdict) },
+                                                 predictedCatch: prediction?.catchWithin, measuredCatch: caught.flatMap { AnalysisPlanner.quantile($0.secondsToVerdict) })
             comparison.passCompared = pass != nil
             comparison.catchCompared = caught != nil
             if let slower {
                 comparison.slowerCompared = true
                 comparison.predictedSlower = prediction?.slowerCaughtWithin
-                comparison.measuredSlower = quantile(slower.secondsToVerdict)
+                comparison.measuredSlower = AnalysisPlanner.quantile(slower.secondsToVerdict)
             }
             out.append(comparison)
         }

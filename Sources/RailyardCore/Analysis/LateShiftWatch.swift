@@ -85,8 +85,9 @@ public struct LateShiftWatch: Codable, Sendable, Equatable {
 
     /// log E of one interval: a canary `alternativeIncrease` slower against one at the tolerance, each tilt
     /// read as the analysis's fail side reads it (the reading of the buckets' insides that makes a fail harder).
-    func logE(canary: [Double], baseline: [Double]) -> Double {
-        let scores = LatencyScores.scores(bounds: bounds, pooled: pooled)
+    /// `scores`: the buckets' scores on `pooled`, when the caller already read them (once per look).
+    func logE(canary: [Double], baseline: [Double], scores known: [Double]? = nil) -> Double {
+        let scores = known ?? LatencyScores.scores(bounds: bounds, pooled: pooled)
         let served = canary.reduce(0, +), share = served / max(1, served + baseline.reduce(0, +))
         let null = ToleratedShift.tilts(factor: 1 + allowedIncrease, bounds: bounds, pooled: pooled, scores: scores, canaryShare: share).fail
         let alternative = ToleratedShift.tilts(factor: 1 + alternativeIncrease, bounds: bounds, pooled: pooled, scores: scores, canaryShare: share).fail
@@ -109,12 +110,14 @@ public struct LateShiftWatch: Codable, Sendable, Equatable {
         for (address, one) in each where one.restarts > 0 { restarted.insert(address) }
         // A complement starts from the whole canary's evidence, which it was part of until then.
         for address in each.keys where complements[address] == nil && each.count > 1 { complements[address] = evidence }
+        // The scores read only the histogram fixed at the pass: one reading serves the whole canary and every complement.
+        let scores = LatencyScores.scores(bounds: bounds, pooled: pooled)
         for address in complements.keys {
             guard let own = each[address]?.latency ?? (each[address] == nil ? Array(repeating: 0, count: bounds.count) : nil), own.count == bounds.count else { continue }
             let others = zip(c.buckets, own).map { max(0, $0 - $1) }
-            complements[address] = LateRegressionWatch.step(complements[address]!, logE(canary: others, baseline: b.buckets))
+            complements[address] = LateRegressionWatch.step(complements[address]!, logE(canary: others, baseline: b.buckets, scores: scores))
         }
-        evidence = LateRegressionWatch.step(evidence, logE(canary: c.buckets, baseline: b.buckets))
+        evidence = LateRegressionWatch.step(evidence, logE(canary: c.buckets, baseline: b.buckets, scores: scores))
         recentLooks += 1
         recentCanary = recentCanary.isEmpty ? c.buckets : zip(recentCanary, c.buckets).map(+)
         recentBaseline = recentBaseline.isEmpty ? b.buckets : zip(recentBaseline, b.buckets).map(+)
