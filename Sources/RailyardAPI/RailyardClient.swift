@@ -107,7 +107,13 @@ public struct RailyardClient: Sendable {
                         throw Self.refusal(Int(response.status.code), data)
                     }
                     var pending = ""
-                    for try await chunk in response.body {
+                    var body = response.body.makeAsyncIterator()
+                    while true {
+                        // The server gone mid-stream (stopped, killed, restarting) is unreachable, as before it
+                        // answered: the caller may follow the rollout again once it is back.
+                        let next: ByteBuffer?
+                        do { next = try await body.next() } catch { throw Self.lost(baseURL, error) }
+                        guard let chunk = next else { break }
                         pending += String(buffer: chunk)
                         while let end = pending.range(of: "\n\n") {
                             let event = String(pending[..<end.lowerBound])
@@ -246,6 +252,12 @@ public struct RailyardClient: Sendable {
             return Failure(status: status, message: String(decoding: data, as: UTF8.self))
         }
         return Failure(status: status, message: problem.detail, requiredRoles: problem.requiredRoles ?? [], errors: problem.errors ?? [])
+    }
+
+    /// The server stopped answering in the middle of a stream it had begun.
+    static func lost(_ baseURL: String, _ error: any Error) -> Failure {
+        Failure(status: 0, message: "lost the Railyard server at \(baseURL) in the middle of the stream (\(error)); "
+                + "the rollout goes on there: follow it again once the server answers")
     }
 
     /// Says in words why the server could not be reached, rather than NIO's error text.

@@ -163,17 +163,3 @@ struct RateRatioSequenceTests {
         #expect(sequence.standing(maxRatio: 2.5, alpha: 0.01) == .withinTolerance)
     }
 }
-
-/// CPU-bound simulation on a thread of its own, off Swift's cooperative pool (two threads on a 2-core CI
-/// machine), one simulation at a time: the integration tests running beside them keep their threads and at
-/// least one core, whatever number of suites simulate at once. No `#expect` inside: results come back and
-/// are checked in the test's task.
-enum OffPool {
-    static let queue = DispatchQueue(label: "railyard.tests.simulations", qos: .utility)
-
-    static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: body()) }
-        }
-    }
-}

@@ -10,7 +10,7 @@ import Testing
 /// analysis on new requests, served by the same processes — the per-instance differences (scheduling,
 /// warm-up, one host busier than another) that must not look like a version effect. None may fail.
 /// `RAILYARD_AA_ANALYSES` sizes it (8 in CI; 50 by hand).
-@Suite(.serialized) struct AnalysisAATests {
+@Suite(.serialized, .fleet) struct AnalysisAATests {
     static let analyses = Int(ProcessInfo.processInfo.environment["RAILYARD_AA_ANALYSES"] ?? "") ?? 8
 
     /// The product's default metrics (error rate and latency), short analyses: an undecided one goes to a

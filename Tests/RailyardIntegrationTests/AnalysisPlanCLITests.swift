@@ -10,7 +10,7 @@ import Testing
 /// whose max_duration cannot be enough named (exit 1); `deploy` warns of the same step once the rollout started.
 /// And a latency metric the service's buckets could never pass is a config error for `validate --traffic`,
 /// and `deploy` starts nothing.
-@Suite("railyard analysis plan", .serialized)
+@Suite("railyard analysis plan", .serialized, .fleet)
 struct AnalysisPlanCLITests {
     static let waves = """
             - name: canary

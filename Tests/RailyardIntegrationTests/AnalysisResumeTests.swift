@@ -10,7 +10,7 @@ import Glibc
 /// Kills `railyard serve` with SIGKILL in the middle of a canary analysis, under payment traffic, and
 /// checks that the restarted server resumes the same analysis: its looks kept, its α not spent again,
 /// the pass earned from evidence gathered before and after the kill, and no payment failed.
-@Suite(.serialized) struct AnalysisResumeTests {
+@Suite(.serialized, .fleet) struct AnalysisResumeTests {
     /// Undecided for about a thousand canary payments: long enough to be killed in the middle. No
     /// pay-in fails, so the pass rests on the canary's own rate, shown under 0.5%.
     static let waves = """

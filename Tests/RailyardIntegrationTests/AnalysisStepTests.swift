@@ -9,7 +9,7 @@ import Testing
 /// The analysis step in the rollout controller: real canary and baseline instances behind the real
 /// dc1 router, real pay-ins, real `/metrics` scraped; each look happens when the test moves the manual
 /// clock by one interval.
-@Suite(.serialized) struct AnalysisStepTests {
+@Suite(.serialized, .fleet) struct AnalysisStepTests {
     static func waves(analysis: String) -> String {
         """
             - name: canary

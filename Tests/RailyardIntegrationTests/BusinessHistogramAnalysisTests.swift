@@ -7,7 +7,7 @@ import Testing
 /// router: v2 settles each captured pay-in 80 ms after its answer, against 20 ms for v1, so no HTTP latency
 /// shows it. The analysis's `settlement-p90` metric reads the instances' own `payin_settlement_seconds`
 /// histogram, shows the slower tail and rolls back, with the histogram's name and bound in the reason.
-@Suite(.serialized) struct BusinessHistogramAnalysisTests {
+@Suite(.serialized, .fleet) struct BusinessHistogramAnalysisTests {
     static let waves = PayinFleetUnderTraffic.analysisWave(metrics: [
         "{ name: error-rate, kind: error_rate, acceptable_rate: 0.05 }",
         "{ name: settlement-p90, kind: latency, histogram: payin_settlement_seconds, quantile: 0.9 }",

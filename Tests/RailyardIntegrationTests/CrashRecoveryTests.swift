@@ -9,7 +9,7 @@ import Glibc
 
 /// Kills `railyard serve` with SIGKILL in the middle of a canary and checks that payments kept
 /// flowing while it was down and that the restarted server ends the rollout consistent.
-@Suite(.serialized) struct CrashRecoveryTests {
+@Suite(.serialized, .fleet) struct CrashRecoveryTests {
     static let waves = """
             - name: canary
               target: dc1

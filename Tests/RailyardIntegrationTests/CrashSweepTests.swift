@@ -16,7 +16,7 @@ import Glibc
 /// failed. After `railyard down`, nothing is left.
 ///
 /// `RAILYARD_CRASH_KILLS` sets the number of kills (10 by default, as in CI; more by hand).
-@Suite(.serialized) struct CrashSweepTests {
+@Suite(.serialized, .fleet) struct CrashSweepTests {
     static let kinds = ["scripts", "deploy", "smoke", "setWeight", "pause", "analysis", "promote", "approval", "rollback", "retire"]
     static let targets = ["staging", "dc1", "dc2"]
 

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `railyard demo` end to end, as the README's first command runs it.
-@Suite(.serialized) struct DemoTests {
+@Suite(.serialized, .fleet) struct DemoTests {
     @Test func demoReleasesTrain2026_48AndItsHotfixRollsBackTheFaultyVersionAndLeavesNothingRunning() async throws {
         let folder = try RailyardBinary.temporaryFolder("demo")
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -10,7 +10,7 @@ import Testing
 /// good ones; the late-regression watch, still reading canary and baseline during the pause before
 /// promote, shows the regression and rolls back, with the numbers. Killed with SIGKILL in the middle of
 /// the watch, the restarted server resumes it from its stored state.
-@Suite(.serialized) struct LateRegressionTests {
+@Suite(.serialized, .fleet) struct LateRegressionTests {
     /// `latency`: the whole latency judged too (within +50%), so its shift is watched after the pass as well.
     static func waves(pause: String, latency: Bool = false) -> String {
         """
@@ -110,7 +110,7 @@ import Testing
 /// milliseconds). After each: the rollout promoted, its watches ended at the promote (resumed, not lost),
 /// exactly the new version's instances run (`ps`), and no payment failed.
 /// `RAILYARD_WATCH_CRASH_KILLS` sizes it (3 in CI).
-@Suite(.serialized) struct LateWatchCrashSweepTests {
+@Suite(.serialized, .fleet) struct LateWatchCrashSweepTests {
     @Test func killedAtRandomMomentsOfTheWatchEachRolloutEndsPromotedWithNothingLost() async throws {
         let kills = Int(ProcessInfo.processInfo.environment["RAILYARD_WATCH_CRASH_KILLS"] ?? "") ?? 3
         var rng = Xoshiro256StarStar(seed: 20261201)

@@ -15,7 +15,7 @@ import Testing
 /// Run alone (`RAILYARD_LATENCY_ALONE=1`, as `.ci/run` does after the suite): inside the parallel suite a loaded
 /// 2-core machine's scheduling outweighs the milliseconds these versions differ by, the requests squeeze into one
 /// or two buckets and the analysis rightly cannot read its tolerance (seen in CI).
-@Suite(.serialized, .enabled(if: LatencyAlone.enabled, "latency on real processes runs alone: RAILYARD_LATENCY_ALONE=1 (.ci/run does)"))
+@Suite(.serialized, .fleet, .enabled(if: LatencyAlone.enabled, "latency on real processes runs alone: RAILYARD_LATENCY_ALONE=1 (.ci/run does)"))
 struct LateShiftRegressionTests {
 
     static let waves = """

@@ -8,7 +8,7 @@ import Testing
 /// 5 ms late. The analysis (error rate, and latency at p50) passes on the fast ones; the late watch of the
 /// tail, reading canary and baseline during the pause before promote, shows the slower tail and rolls back,
 /// with the bound and the shares in the reason.
-@Suite(.serialized) struct LateTailRegressionTests {
+@Suite(.serialized, .fleet) struct LateTailRegressionTests {
     static let waves = """
             - name: canary
               target: dc1

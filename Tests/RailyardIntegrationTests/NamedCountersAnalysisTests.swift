@@ -7,7 +7,7 @@ import Testing
 /// declines one pay-in in 5 with a 402, so no 5xx ever shows. The HTTP error rate passes it; the
 /// analysis's `payin-failures` metric reads the instances' own `payins_failed_total` over `payins_total`,
 /// shows the regression and rolls back, with the counter's name and bound in the reason.
-@Suite(.serialized) struct NamedCountersAnalysisTests {
+@Suite(.serialized, .fleet) struct NamedCountersAnalysisTests {
     static let waves = PayinFleetUnderTraffic.analysisWave(metrics: [
         "{ name: error-rate, kind: error_rate, acceptable_rate: 0.05 }",
         "{ name: payin-failures, kind: error_rate, failed: payins_failed_total, total: payins_total, acceptable_rate: 0.05 }",

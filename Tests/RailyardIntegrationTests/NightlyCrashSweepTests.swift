@@ -19,7 +19,7 @@ import Testing
 /// docs/openapi.yaml.
 ///
 /// `RAILYARD_NIGHTLY_CRASH_KILLS` sets the number of kills (3 by default, as in CI; more by hand).
-@Suite(.serialized) struct NightlyCrashSweepTests {
+@Suite(.serialized, .fleet) struct NightlyCrashSweepTests {
     static let services = ["wallet", "payin", "payout", "fx"]
 
     static func config(folder: String) -> String {

@@ -6,7 +6,7 @@ import Testing
 /// The payment fleet's non-regression suite (`railyard payments-suite`) run by the suite runner as a
 /// nightly would: real instances of wallet, pay-in, pay-out and FX behind the nightly router, two
 /// shards, one re-run round; its flaky-on-purpose test ends flaky, the rest pass, and the gate passes.
-@Suite(.serialized) struct PaymentsSuiteTests {
+@Suite(.serialized, .fleet) struct PaymentsSuiteTests {
     static func config(folder: String) -> String {
         let services = ["wallet", "payin", "payout", "fx"].map { name in
             """

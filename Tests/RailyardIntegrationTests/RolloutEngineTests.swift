@@ -7,7 +7,7 @@ import RailyardServer
 import Testing
 
 /// The rollout controller in-process, on a manual clock, against real instances and routers.
-@Suite(.serialized) struct RolloutEngineTests {
+@Suite(.serialized, .fleet) struct RolloutEngineTests {
     func setUp(_ name: String, waves: String, command: String? = nil, _ body: (EngineHarness) async throws -> Void) async throws {
         try await EngineHarness.run(name, waves: waves, scripts: EngineHarness.scripts, command: command, body)
     }

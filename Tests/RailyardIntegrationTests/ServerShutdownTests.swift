@@ -7,7 +7,8 @@ import Glibc
 #endif
 
 /// `railyard serve` stops promptly on SIGTERM even while someone follows a rollout on its event
-/// stream, and a restart resumes the rollout where it was stored.
+/// stream, a follower whose server is killed is told it was lost, and a restart resumes the rollout
+/// where it was stored.
 @Suite(.serialized) struct ServerShutdownTests {
     @Test func sigtermEndsOpenStreamsAndTheServerExits() async throws {
         let folder = try RailyardBinary.temporaryFolder("shutdown")
@@ -49,6 +50,27 @@ import Glibc
         server = try ServerProcess(config: config, stateDirectory: folder + "/state", port: port, log: folder + "/serve.log")
         try await server.waitReady()
         #expect(try await server.call("GET", "rollouts/\(id)")["phase"] as? String == "awaiting_approval")
+
+        // SIGKILL with a stream open: the follower is told the server was lost (unreachable, so it may follow
+        // again), not handed the transport's own error.
+        let (followed, followedSignal) = AsyncStream<Void>.makeStream()
+        let follower = Task { () -> (any Error)? in
+            do {
+                for try await _ in client.changes(of: id) { followedSignal.yield() }
+            } catch {
+                followedSignal.finish()
+                return error
+            }
+            followedSignal.finish()
+            return nil
+        }
+        for await _ in followed { break }
+        server.killHard()
+        let lost = await follower.value
+        #expect((lost as? RailyardClient.Failure)?.isUnreachable == true
+                && "\(lost.map { "\($0)" } ?? "")".contains("lost the Railyard server at "), "\(String(describing: lost))")
+        server = try ServerProcess(config: config, stateDirectory: folder + "/state", port: port, log: folder + "/serve.log")
+        try await server.waitReady()
         _ = try await server.call("POST", "rollouts/\(id)/approve", as: .approver)
         #expect(try await server.waitForPhase(id, ["promoted", "rolled_back"])["phase"] as? String == "promoted")
         _ = try await server.call("POST", "fleet/down")

@@ -6,7 +6,7 @@ import Testing
 /// `stable_as_control` on real processes under real pay-ins through the dc1 router: at a 10% canary weight
 /// the stable instances serve most of the traffic; the analysis reads them beside the baseline, stores
 /// their counters with every look, and its verdict names the control it was judged against.
-@Suite(.serialized) struct StableControlAnalysisTests {
+@Suite(.serialized, .fleet) struct StableControlAnalysisTests {
     static let waves = """
             - name: canary
               target: dc1

@@ -8,7 +8,7 @@ import Testing
 /// baseline's own p99 reaches a few milliseconds, and the test must decide within its 2 minutes there too. The analysis reads the p99 (`quantile: 0.99`)
 /// from the instances' own histograms, shows more requests slower than the baseline's p99 bound than
 /// the +50% tolerated, and rolls back with the numbers.
-@Suite(.serialized) struct TailLatencyTests {
+@Suite(.serialized, .fleet) struct TailLatencyTests {
     static let waves = PayinFleetUnderTraffic.analysisWave(metrics: [
         "{ name: latency-p99, kind: latency, quantile: 0.99 }",
     ])

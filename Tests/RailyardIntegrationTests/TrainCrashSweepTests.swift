@@ -15,7 +15,7 @@ import Testing
 /// ticket is not backward-compatible) until its train lets it go on, and kills land on that hold too.
 ///
 /// `RAILYARD_TRAIN_CRASH_KILLS` sets the number of kills (4 by default, as in CI; more by hand).
-@Suite(.serialized) struct TrainCrashSweepTests {
+@Suite(.serialized, .fleet) struct TrainCrashSweepTests {
     static let services = ["fx", "wallet", "payin"]
     /// `RAILYARD_TRAIN_CRASH_DC2=1` adds the dc2 wave and its holds (by hand: four more processes for
     /// the whole sweep are too much for a 2-core CI machine running every suite at once).

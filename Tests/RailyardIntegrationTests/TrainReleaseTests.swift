@@ -7,7 +7,7 @@ import Testing
 
 /// A train of three services with a `depends_on` chain (payin → wallet → fx), released by the train
 /// controller in-process as ordinary rollouts of real instances behind real routers.
-@Suite(.serialized) struct TrainReleaseTests {
+@Suite(.serialized, .fleet) struct TrainReleaseTests {
     /// A version ending in `-bad` cannot start (it cannot open its ledger); every other version is the
     /// demo service. `canaryPause` bakes the dc1 wave (on the server's clock); `dc2` adds a last wave
     /// in dc2, which a not backward-compatible ticket holds until the batch has finished dc1.
