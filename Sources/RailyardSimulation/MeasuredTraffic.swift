@@ -53,8 +53,9 @@ public struct MeasuredTraffic: Sendable, Equatable {
             guard let failed = metric.failedCounter, let total = metric.totalCounter else {
                 return .success(Stream(requestsPerSecond: requestsPerSecond, failedShare: errorRate, bounds: [], buckets: []))
             }
-            guard let after = stableAfter else { return .failure(unread) }
-            let counted = delta { $0.counters[total] ?? 0 }, failures = delta { $0.counters[failed] ?? 0 }
+            guard let after = stableAfter, stableBefore != nil else { return .failure(unread) }
+            guard let counted = delta(group: { $0.counters[total] ?? 0 }, instance: { $0.counters[total] ?? 0 }),
+                  let failures = delta(group: { $0.counters[failed] ?? 0 }, instance: { $0.counters[failed] ?? 0 }) else { return .failure(wentBack) }
             guard counted > 0 else {
                 let seen = after.counters[total] == nil ? "the service exposes no \(total) counter" : "\(total) did not move"
                 return .failure(Unpredicted(reason: "\(seen) in the \(JudgeText.fixed(window, 0)) s measured: nothing to simulate (a longer --window reads a quieter service)"))
@@ -84,7 +85,17 @@ public struct MeasuredTraffic: Sendable, Equatable {
                 return .failure(Unpredicted(reason: "these buckets could never carry it: " + (problems.first?.reason ?? "")))
             }
             // The HTTP histogram counts the router's requests; the service's own counts what it observed.
-            let rate = metric.histogram == nil ? requestsPerSecond : delta { $0.histograms[metric.histogram!]?.last?.count ?? 0 } / window
+            var rate = requestsPerSecond
+            if let name = metric.histogram {
+                guard let observed = delta(group: { $0.histograms[name]?.last?.count ?? 0 }, instance: { $0.histograms[name]?.last ?? 0 }) else {
+                    return .failure(wentBack)
+                }
+                guard observed > 0 else {
+                    return .failure(Unpredicted(reason: "\(name) did not move in the \(JudgeText.fixed(window, 0)) s measured: nothing to simulate "
+                                                + "(a longer --window reads a quieter service)"))
+                }
+                rate = observed / window
+            }
             return .success(Stream(requestsPerSecond: rate, failedShare: 0, bounds: Array(bounds.dropLast()), buckets: counts.map { $0 / total }))
         }
     }
@@ -96,11 +107,23 @@ public struct MeasuredTraffic: Sendable, Equatable {
     }
 
     var unread: Unpredicted { Unpredicted(reason: "the stable version's counters were not read" + (stableUnread.map { ": \($0)" } ?? "")) }
+    var wentBack: Unpredicted {
+        Unpredicted(reason: "the stable version's counters went back during the \(JudgeText.fixed(window, 0)) s measured (an instance restarted) "
+                    + "and its instances were not read apart: measure again")
+    }
 
-    /// How much a cumulative counter rose over the window; a counter that went back (an instance restarted) counts from zero.
-    func delta(_ read: (GroupCounters) -> Double) -> Double {
-        guard let after = stableAfter else { return 0 }
-        let end = read(after), start = stableBefore.map(read) ?? 0
-        return end >= start ? end - start : end
+    /// How much a cumulative counter rose over the window. Read instance by instance where the source reads them
+    /// apart: one that went back (restarted) or started in the window counts from zero, one gone counts nothing.
+    /// Summed over the group alone, a sum that went back cannot be told from a restart: nil.
+    func delta(group: (GroupCounters) -> Double, instance: (InstanceCounters) -> Double) -> Double? {
+        guard let after = stableAfter, let before = stableBefore else { return nil }
+        guard !after.instances.isEmpty else {
+            let (end, start) = (group(after), group(before))
+            return end >= start ? end - start : nil
+        }
+        return after.instances.reduce(0) { total, one in
+            let end = instance(one.value), start = before.instances[one.key].map(instance) ?? 0
+            return total + (end >= start ? end - start : end)
+        }
     }
 }

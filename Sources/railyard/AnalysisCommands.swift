@@ -50,7 +50,7 @@ extension AnalysisCommand {
             abstract: "How long each canary analysis of a service needs at today's traffic.",
             discussion: """
                 Measures the service's live request and error rates through TARGET's router (two readings of \
-                `railyard status`, --window apart) and, between them, its stable version's own counters and \
+                `railyard status`, --window apart) and, just before and just after them, its stable version's own counters and \
                 histograms, takes the canary weight and the tolerances of each analysis \
                 step railyard.yml runs in that target, and predicts — by running the sequential judge on \
                 simulated analyses at that traffic — how long a good version needs to earn its pass, how long \

@@ -4,8 +4,8 @@ import RailyardCore
 import RailyardSimulation
 
 /// Today's traffic as `analysis plan`, `validate --traffic` and `deploy` measure it: the routers' counters
-/// read twice, `window` apart, and between those the stable version's own counters of each service in each
-/// target, with the counters and histograms the analysis steps there read (`AnalysisPlanner.namesRead`).
+/// read twice, `window` apart, and just before and just after those the stable version's own counters of each
+/// service in each target, with the counters and histograms the analysis steps there read (`AnalysisPlanner.namesRead`).
 struct TrafficReadings {
     var first, second: FleetStatus
     /// Seconds between the two readings of the routers, and between the two of the stable versions.
@@ -42,9 +42,11 @@ struct TrafficReadings {
         var stable: [Key: Stable] = [:]
         for key in Set(before.keys).union(after.keys) {
             let b = try? before[key]?.get(), a = try? after[key]?.get()
-            var failure: (any Error)?
-            if case .failure(let e) = after[key] { failure = e }
-            stable[key] = Stable(before: b, after: a, unread: failure.map { "\($0)" })
+            // Both ends or neither: a window read at one end only would count the counters' whole history.
+            var unread: String?
+            if case .failure(let e) = after[key] { unread = "at the end of the window: \(e)" }
+            if case .failure(let e) = before[key] { unread = "at the start of the window: \(e)" }
+            stable[key] = unread == nil ? Stable(before: b, after: a, unread: nil) : Stable(before: nil, after: nil, unread: unread)
         }
         return TrafficReadings(first: first, second: second, routerSeconds: max(window, routerSeconds), stableSeconds: max(window, stableSeconds), stable: stable)
     }

@@ -197,14 +197,25 @@ struct AnalysisPlannerTests {
         #expect(metric.catchWithin != nil && prediction?.catchWithin == metric.catchWithin,
                 "1% of pay-ins fail, so twice as many can be caught, although no HTTP request failed: \(String(describing: prediction))")
 
-        // A restarted instance: the counter went back, and counts from zero.
-        let restarted = MeasuredTraffic(requestsPerSecond: 400, errorRate: 0, window: 10, stableBefore: before,
-                                        stableAfter: GroupCounters(counters: ["payins_total": 500, "payins_failed_total": 10]))
-        #expect(try restarted.stream(for: payments).get().requestsPerSecond == 50)
+        // An instance restarted in the window: read apart, it counts from zero and the others from where they were.
+        let two = { (a: Double, b: Double) in
+            GroupCounters(counters: ["payins_total": a + b], instances: ["10.0.0.1:80": InstanceCounters(counters: ["payins_total": a, "payins_failed_total": 0]),
+                                                                         "10.0.0.2:80": InstanceCounters(counters: ["payins_total": b, "payins_failed_total": 0])])
+        }
+        let restarted = MeasuredTraffic(requestsPerSecond: 400, errorRate: 0, window: 10, stableBefore: two(5_000, 5_000), stableAfter: two(6_000, 500))
+        #expect(try restarted.stream(for: payments).get().requestsPerSecond == 150, "1,000 + 500 in 10 s")
+        // Summed over the group alone, a sum that went back cannot be told apart: measured again, never 500 taken for the window's.
+        let summed = MeasuredTraffic(requestsPerSecond: 400, errorRate: 0, window: 10, stableBefore: before,
+                                     stableAfter: GroupCounters(counters: ["payins_total": 500, "payins_failed_total": 10]))
+        #expect(summed.stream(for: payments) == .failure(.init(reason: "the stable version's counters went back during the 10 s measured (an instance restarted) "
+                                                                  + "and its instances were not read apart: measure again")))
+        // Read at one end only: a cumulative counter's whole history is not a window's.
+        let oneEnd = MeasuredTraffic(requestsPerSecond: 400, errorRate: 0, window: 10, stableAfter: after, stableUnread: "at the start of the window: refused")
+        #expect(oneEnd.stream(for: payments) == .failure(.init(reason: "the stable version's counters were not read: at the start of the window: refused")))
 
         let still = MeasuredTraffic(requestsPerSecond: 400, errorRate: 0, window: 10, stableBefore: before, stableAfter: before)
         #expect(still.stream(for: payments) == .failure(.init(reason: "payins_total did not move in the 10 s measured: nothing to simulate (a longer --window reads a quieter service)")))
-        let absent = MeasuredTraffic(requestsPerSecond: 400, errorRate: 0, window: 10, stableAfter: GroupCounters())
+        let absent = MeasuredTraffic(requestsPerSecond: 400, errorRate: 0, window: 10, stableBefore: GroupCounters(), stableAfter: GroupCounters())
         #expect(absent.stream(for: payments) == .failure(.init(reason: "the service exposes no payins_total counter in the 10 s measured: nothing to simulate (a longer --window reads a quieter service)")))
         // A step with no metric to simulate is said so, and is not taken for one too short.
         let config = try Self.oneStep("{ interval: 5s, max_duration: 10m, metrics: [{ name: payments, kind: error_rate, failed: payins_failed_total, total: payins_total }] }")
@@ -245,6 +256,26 @@ struct AnalysisPlannerTests {
         let warning = plan.warning ?? ""
         #expect(warning.hasPrefix("max_duration 1m cannot be enough at today's traffic: a good version needs ") && warning.hasSuffix(" (held up by 'lat')"), "\(warning)")
         #expect(plan.prediction?.metrics.first?.passWithin ?? .infinity <= 60, "the error rate alone would do: \(String(describing: plan.prediction))")
+    }
+
+    @Test("a business histogram runs at the rate it was observed in the window; one that did not move is left out, with the reason")
+    func businessHistogramAtItsOwnRate() throws {
+        let settlement = AnalysisMetricSpec(name: "settlement", kind: .latency, allowedIncrease: 0.5, histogram: "payin_settlement_seconds")
+        let shares = [0.0, 0.05, 0.2, 0.5, 0.2, 0.05]
+        let bounds = [0.005, 0.01, 0.025, 0.05, 0.1, Double.infinity]
+        func observed(_ total: Double) -> GroupCounters {
+            var cumulative = 0.0
+            return GroupCounters(histograms: ["payin_settlement_seconds": zip(bounds, shares).map { bound, share in
+                cumulative += share * total
+                return LatencyBucket(le: bound, count: cumulative)
+            }])
+        }
+        let moved = MeasuredTraffic(requestsPerSecond: 400, errorRate: 0, window: 10, stableBefore: observed(10_000), stableAfter: observed(10_800))
+        let stream = try moved.stream(for: settlement).get()
+        #expect(abs(stream.requestsPerSecond - 80) < 1e-9 && stream.bounds == Array(bounds.dropLast()), "800 settlements in 10 s: \(stream)")
+        let still = MeasuredTraffic(requestsPerSecond: 400, errorRate: 0, window: 10, stableBefore: observed(10_000), stableAfter: observed(10_000))
+        #expect(still.stream(for: settlement) == .failure(.init(reason: "payin_settlement_seconds did not move in the 10 s measured: nothing to simulate "
+                                                                      + "(a longer --window reads a quieter service)")))
     }
 
     @Test("a latency histogram too thin to simulate leaves that metric out, with the reason; the others are still predicted")

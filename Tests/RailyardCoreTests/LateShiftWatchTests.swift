@@ -192,6 +192,64 @@ struct LateShiftWatchTests {
         #expect(odd.held >= 45, "the whole canary shows it, without the slow instance it does not: \(odd.held) of \(runs)")
     }
 
+    @Test("instances whose own latency is not read hold no alarm; a restart that sends the group back still marks its instance; a held alarm is said")
+    func instancesReadOrNot() async throws {
+        let (unread, restarted, held) = await OffPool.run { () -> (Bool, Set<String>, LateWatchState?) in
+            // Requests read apart, latency not (a source whose instances' buckets could not be read): the whole canary decides.
+            var canary = TwoInstances(shiftA: 0, shiftB: 0, seed: 21)
+            let blind = { (group: GroupCounters) -> GroupCounters in
+                var g = group
+                g.instances = g.instances.mapValues { InstanceCounters(requests: $0.requests) }
+                return g
+            }
+            let pass = canary.step(seconds: 60)
+            var unreadAlarmed = false
+            if var state = LateWatchState.start(for: Self.spec, baseline: pass.baseline, canary: blind(pass.canary), at: Date(timeIntervalSince1970: 60)) {
+                canary.change(shiftA: 0.5, shiftB: 0.5)
+                for look in 0..<120 where !state.alarmed {
+                    let now = canary.step(seconds: 10)
+                    state.look(baseline: now.baseline, canary: blind(now.canary), at: Date(timeIntervalSince1970: 70 + Double(look) * 10))
+                }
+                unreadAlarmed = state.alarmed
+            }
+            // One instance restarts: its counts and the group's go back, so the interval is not counted; the restart is.
+            var two = TwoInstances(shiftA: 0, shiftB: 0, seed: 22)
+            let start = two.step(seconds: 60)
+            var restartedSeen: Set<String> = []
+            if var state = LateWatchState.start(for: Self.spec, baseline: start.baseline, canary: start.canary, at: Date(timeIntervalSince1970: 60)) {
+                var now = two.step(seconds: 10)
+                let a = now.canary.instances["10.0.0.1:8080"]!
+                let fresh = a.latency.map { $0 * 0.01 }
+                for j in now.canary.latencyBuckets.indices { now.canary.latencyBuckets[j].count -= a.latency[j] - fresh[j] }
+                now.canary.requests -= a.requests - fresh.last!
+                now.canary.instances["10.0.0.1:8080"] = InstanceCounters(requests: fresh.last!, latency: fresh)
+                state.look(baseline: now.baseline, canary: now.canary, at: Date(timeIntervalSince1970: 70))
+                restartedSeen = state.shift?.restarted ?? []
+            }
+            // One instance 60% slower: held, and said.
+            var odd = TwoInstances(shiftA: 0, shiftB: 0, seed: 23)
+            let oddPass = odd.step(seconds: 60)
+            var heldState: LateWatchState?
+            if var state = LateWatchState.start(for: Self.spec, baseline: oddPass.baseline, canary: oddPass.canary, at: Date(timeIntervalSince1970: 60)) {
+                odd.change(shiftA: 0.6, shiftB: 0)
+                for look in 0..<120 where state.shift?.carrier == nil && !state.alarmed {
+                    let now = odd.step(seconds: 10)
+                    state.look(baseline: now.baseline, canary: now.canary, at: Date(timeIntervalSince1970: 70 + Double(look) * 10))
+                }
+                heldState = state
+            }
+            return (unreadAlarmed, restartedSeen, heldState)
+        }
+        #expect(unread, "a +50% canary whose instances' latency is unread is still alarmed on the whole canary")
+        #expect(restarted == ["10.0.0.1:8080"], "\(restarted)")
+        let state = try #require(held)
+        #expect(!state.alarmed && state.shift?.carrier == "10.0.0.1:8080")
+        let reason = state.heldReason ?? ""
+        #expect(reason.hasPrefix("late regression after the pass: latency's requests over the last ")
+                && reason.hasSuffix("; carried by canary instance 10.0.0.1:8080 alone: a host, not the version, so no rollback (look at that host)"), "\(reason)")
+        #expect(state.heldNote == "; an alarm was held: canary instance 10.0.0.1:8080 alone carried it")
+    }
+
     @Test("the alarm's reason says what each group answered since the evidence began to rise and since the pass, and the evidence")
     func alarmReason() async throws {
         // Off Swift's cooperative pool: the looks compute, and the pool carries the real-process tests' traffic.

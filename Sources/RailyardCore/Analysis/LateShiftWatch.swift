@@ -104,12 +104,15 @@ public struct LateShiftWatch: Codable, Sendable, Equatable {
     mutating func look(baseline: (GroupCounters, GroupCounters), canary: (GroupCounters, GroupCounters)) {
         guard looks < maxLooks, !alarmed else { return }
         let (b0, b1, c0, c1) = (reading(baseline.0), reading(baseline.1), reading(canary.0), reading(canary.1))
+        let each = IntervalCounts.increases(c0, c1) ?? [:]
+        // Before the interval is judged countable: a restart usually sends the whole group's histogram back too.
+        for (address, one) in each where one.restarts > 0 { restarted.insert(address) }
         guard let b = IntervalCounts.between(b0, b1), let c = IntervalCounts.between(c0, c1), b.bounds == bounds, c.bounds == bounds else { return }
         looks += 1
-        let each = IntervalCounts.increases(c0, c1) ?? [:]
-        for (address, one) in each where one.restarts > 0 { restarted.insert(address) }
-        // A complement starts from the whole canary's evidence, which it was part of until then.
-        for address in each.keys where complements[address] == nil && each.count > 1 { complements[address] = evidence }
+        // A complement starts from the whole canary's evidence, which it was part of until then; only an instance
+        // whose own latency is read has one (as in the analysis): one never updated would hold every alarm.
+        let readable = each.filter { $0.value.latency?.count == bounds.count }
+        for address in readable.keys where complements[address] == nil && readable.count > 1 { complements[address] = evidence }
         // The scores read only the histogram fixed at the pass: one reading serves the whole canary and every complement.
         let scores = LatencyScores.scores(bounds: bounds, pooled: pooled)
         for address in complements.keys {

@@ -98,6 +98,16 @@ public struct LateWatchState: Codable, Sendable, Equatable {
         lastLookAt = at
     }
 
+    /// The shift watch's alarm held because one canary instance alone carries it, in words; nil when none is.
+    public var heldReason: String? {
+        guard let shift, let carrier = shift.carrier else { return nil }
+        return shift.reason(baselineAtPass: baselineAtPass, baseline: baseline, canaryAtPass: canaryAtPass, canary: canary)
+            + "; carried by canary instance \(carrier) alone: a host, not the version, so no rollback (look at that host)"
+    }
+
+    /// Said when the watch ends: an alarm held for one instance is not forgotten with it.
+    public var heldNote: String { shift?.carrier.map { "; an alarm was held: canary instance \($0) alone carried it" } ?? "" }
+
     /// The alarm in words and numbers: what failed (or was slow) since the pass in each group, and the evidence.
     public var alarmReason: String {
         if !watch.alarmed, let tail, tail.watch.alarmed {
@@ -116,6 +126,6 @@ public struct LateWatchState: Codable, Sendable, Equatable {
             text += ", and for a rate of \(JudgeText.percent(watch.alternativeRate)) over the acceptable \(JudgeText.percent(watch.acceptableRate)) "
                 + "\(JudgeText.fixed(watch.rateEvidence, 1))"
         }
-        return text + " (log(1 + R), against log(1 + \(watch.maxLooks) looks / α \(watch.alpha)) = \(JudgeText.fixed(watch.threshold, 1)))"
+        return text + " (log(1 + R), against log(1 + \(watch.maxLooks) looks / α \(JudgeText.alpha(watch.alpha))) = \(JudgeText.fixed(watch.threshold, 1)))"
     }
 }

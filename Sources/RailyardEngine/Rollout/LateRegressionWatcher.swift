@@ -49,10 +49,15 @@ struct LateRegressionWatcher {
                                            message: "late-regression watch of analysis \(analysis.id): could not read metrics; this look is skipped", reason: "\(error)")
                     continue
                 }
+                let heldBefore = state.shift?.carrier
                 state.look(baseline: now.baseline, canary: now.canary, at: clock.now())
-                if state.spent { state.ended = "watched \(state.watch.maxLooks) looks after the pass without an alarm" }
+                if state.spent { state.ended = "watched \(state.watch.maxLooks) looks after the pass without an alarm" + state.heldNote }
                 analysis.lateWatch = state
                 try await store.save(analysis)
+                if let held = state.heldReason, state.shift?.carrier != heldBefore {
+                    try await ledger.audit(kind: "analysis.watch_held", subject: id,
+                                           message: "late-regression watch of analysis \(analysis.id): an alarm held, carried by one canary instance", reason: held)
+                }
                 if state.alarmed {
                     try await ledger.audit(kind: "analysis.late_regression", subject: id, message: "analysis \(analysis.id): a regression after the pass",
                                            reason: state.alarmReason)
@@ -87,7 +92,7 @@ struct LateRegressionWatcher {
             if record.phase == .rollingBack || record.phase == .rolledBack {
                 why = state.alarmed ? "the rollout is \(record.phase.rawValue) after the late regression" : "the rollout is \(record.phase.rawValue)"
             } else if record.phase == .finishing || record.phase == .promoted || record.cursor.wave != cursor.wave || record.cursor.step >= promote {
-                why = "wave '\(wave.name)' reached its promote"
+                why = "wave '\(wave.name)' reached its promote" + state.heldNote
             } else if let chosen {
                 why = "a later pass in the same wave (analysis \(chosen.analysis.id)) is watched instead"
             }
