@@ -61,7 +61,8 @@ extension AnalysisCommand {
                 Each metric is simulated from what it reads today: the HTTP error rate from the router, a \
                 `failed`/`total` pair from the stable version's own counters, a latency metric from the histogram \
                 it judges (both groups answering as the stable version does). A metric that cannot be simulated \
-                (too few requests in its histogram yet, buckets that could never carry it, a counter that did not move) \
+                (too few requests in its histogram yet, buckets that could never carry it, a counter that did not move \
+                or went back in a restart) \
                 is named with the reason. \
                 A train's risk policy may change the weights: see `railyard train plan`.
                 """)
