@@ -250,6 +250,29 @@ struct LateShiftWatchTests {
         #expect(state.heldNote == "; an alarm was held: canary instance 10.0.0.1:8080 alone carried it")
     }
 
+    @Test("buckets changed for good: each interval is a look without evidence, and the watch ends after its looks rather than at the promote")
+    func changedBucketsStillSpendLooks() async throws {
+        let spent = await OffPool.run { () -> (Bool, Int, Double)? in
+            var canary = TwoInstances(shiftA: 0, shiftB: 0, seed: 31)
+            let pass = canary.step(seconds: 60)
+            guard var state = LateWatchState.start(for: Self.spec, baseline: pass.baseline, canary: pass.canary, at: Date(timeIntervalSince1970: 60)) else { return nil }
+            // The service now exposes one bound fewer (a new build's buckets): no interval's latency can be read on the pass's.
+            let rebucketed = { (group: GroupCounters) -> GroupCounters in
+                var g = group
+                g.latencyBuckets.removeFirst()
+                g.instances = g.instances.mapValues { InstanceCounters(requests: $0.requests, latency: Array($0.latency.dropFirst())) }
+                return g
+            }
+            for look in 0..<Int(Self.spec.watchAfterPass.timeInterval / 10) {
+                let now = canary.step(seconds: 10)
+                state.look(baseline: rebucketed(now.baseline), canary: rebucketed(now.canary), at: Date(timeIntervalSince1970: 70 + Double(look) * 10))
+            }
+            return (state.spent, state.shift?.looks ?? -1, state.shift?.evidence ?? -1)
+        }
+        let (ended, looks, evidence) = try #require(spent)
+        #expect(ended && looks == 120 && evidence == 0, "spent \(ended) after \(looks) looks, evidence \(evidence)")
+    }
+
     @Test("the alarm's reason says what each group answered since the evidence began to rise and since the pass, and the evidence")
     func alarmReason() async throws {
         // Off Swift's cooperative pool: the looks compute, and the pool carries the real-process tests' traffic.

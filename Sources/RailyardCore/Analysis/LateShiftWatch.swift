@@ -100,15 +100,16 @@ public struct LateShiftWatch: Codable, Sendable, Equatable {
     }
 
     /// Adds the interval between two readings of each group (cumulative, as read). An interval whose buckets
-    /// changed, or where the whole group's histogram went back, is not counted.
+    /// changed, or where the whole group's histogram went back, adds no evidence (it is still a look).
     mutating func look(baseline: (GroupCounters, GroupCounters), canary: (GroupCounters, GroupCounters)) {
         guard looks < maxLooks, !alarmed else { return }
+        // An interval that cannot be counted is still a look (`LateRegressionWatch.skip`).
+        looks += 1
         let (b0, b1, c0, c1) = (reading(baseline.0), reading(baseline.1), reading(canary.0), reading(canary.1))
         let each = IntervalCounts.increases(c0, c1) ?? [:]
         // Before the interval is judged countable: a restart usually sends the whole group's histogram back too.
         for (address, one) in each where one.restarts > 0 { restarted.insert(address) }
         guard let b = IntervalCounts.between(b0, b1), let c = IntervalCounts.between(c0, c1), b.bounds == bounds, c.bounds == bounds else { return }
-        looks += 1
         // A complement starts from the whole canary's evidence, which it was part of until then; only an instance
         // whose own latency is read has one (as in the analysis): one never updated would hold every alarm.
         let readable = each.filter { $0.value.latency?.count == bounds.count }

@@ -40,7 +40,8 @@ public struct LateTailWatch: Codable, Sendable, Equatable {
 
     /// Adds the interval between two readings of each group.
     mutating func look(baseline: (GroupCounters, GroupCounters), canary: (GroupCounters, GroupCounters)) {
-        guard watch.looks < watch.maxLooks, !watch.alarmed, let b = slow(baseline.0, baseline.1), let c = slow(canary.0, canary.1) else { return }
+        guard watch.looks < watch.maxLooks, !watch.alarmed else { return }
+        guard let b = slow(baseline.0, baseline.1), let c = slow(canary.0, canary.1) else { return watch.skip() }
         watch.add(canaryRequests: c.requests, canaryErrors: c.slow, baselineRequests: b.requests, baselineErrors: b.slow)
         recent.add(canaryRequests: c.requests, canaryFailed: c.slow, baselineRequests: b.requests, baselineFailed: b.slow, evidence: watch.ratioEvidence)
     }

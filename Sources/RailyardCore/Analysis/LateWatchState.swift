@@ -92,6 +92,8 @@ public struct LateWatchState: Codable, Sendable, Equatable {
             var window = recent ?? LateWatchWindow()
             window.add(canaryRequests: m, canaryFailed: x, baselineRequests: b, baselineFailed: y, evidence: watch.statistic)
             recent = window
+        } else if counted == nil {
+            watch.skip()
         }
         baseline = now
         canary = nowCanary

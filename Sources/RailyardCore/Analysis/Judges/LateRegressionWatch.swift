@@ -59,6 +59,14 @@ public struct LateRegressionWatch: Sendable, Codable, Equatable {
     /// The weaker of the two statistics: what the alarm waits on.
     public var statistic: Double { acceptableRate > 0 ? min(ratioEvidence, rateEvidence) : ratioEvidence }
 
+    /// An interval that could not be counted (a counter went back unread apart, the buckets changed) is still a
+    /// look: without evidence R_t + (N − t) only falls, so the bound holds, and the watch ends after its N looks
+    /// (`watch_after_pass`) rather than waiting for intervals that may never be countable again.
+    public mutating func skip() {
+        guard looks < maxLooks, !alarmed else { return }
+        looks += 1
+    }
+
     /// Adds one interval's counts of each group (requests and errors since the previous look).
     public mutating func add(canaryRequests m: Double, canaryErrors x: Double, baselineRequests b: Double, baselineErrors y: Double) {
         guard looks < maxLooks, !alarmed else { return }
