@@ -54,8 +54,7 @@ public struct MeasuredTraffic: Sendable, Equatable {
                 return .success(Stream(requestsPerSecond: requestsPerSecond, failedShare: errorRate, bounds: [], buckets: []))
             }
             guard let after = stableAfter, stableBefore != nil else { return .failure(unread) }
-            guard let counted = delta(group: { $0.counters[total] ?? 0 }, instance: { $0.counters[total] ?? 0 }),
-                  let failures = delta(group: { $0.counters[failed] ?? 0 }, instance: { $0.counters[failed] ?? 0 }) else { return .failure(wentBack) }
+            guard let counted = delta({ $0.counters[total] ?? 0 }), let failures = delta({ $0.counters[failed] ?? 0 }) else { return .failure(wentBack) }
             guard counted > 0 else {
                 let seen = after.counters[total] == nil ? "the service exposes no \(total) counter" : "\(total) did not move"
                 return .failure(Unpredicted(reason: "\(seen) in the \(JudgeText.fixed(window, 0)) s measured: nothing to simulate (a longer --window reads a quieter service)"))
@@ -87,7 +86,7 @@ public struct MeasuredTraffic: Sendable, Equatable {
             // The HTTP histogram counts the router's requests; the service's own counts what it observed.
             var rate = requestsPerSecond
             if let name = metric.histogram {
-                guard let observed = delta(group: { $0.histograms[name]?.last?.count ?? 0 }, instance: { $0.histograms[name]?.last ?? 0 }) else {
+                guard let observed = delta({ $0.histograms[name]?.last?.count ?? 0 }) else {
                     return .failure(wentBack)
                 }
                 guard observed > 0 else {
@@ -113,17 +112,15 @@ public struct MeasuredTraffic: Sendable, Equatable {
     }
 
     /// How much a cumulative counter rose over the window. Read instance by instance where the source reads them
-    /// apart: one that went back (restarted) or started in the window counts from zero, one gone counts nothing.
-    /// Summed over the group alone, a sum that went back cannot be told from a restart: nil.
-    func delta(group: (GroupCounters) -> Double, instance: (InstanceCounters) -> Double) -> Double? {
+    /// apart, as an analysis counts its looks (`GroupCounters.accumulated`): a restarted instance from zero, the
+    /// others from where they were. Summed over the group alone, a sum that went back cannot be told from a
+    /// restart: nil.
+    func delta(_ read: (GroupCounters) -> Double) -> Double? {
         guard let after = stableAfter, let before = stableBefore else { return nil }
-        guard !after.instances.isEmpty else {
-            let (end, start) = (group(after), group(before))
+        guard !after.instances.isEmpty, !before.instances.isEmpty else {
+            let (end, start) = (read(after), read(before))
             return end >= start ? end - start : nil
         }
-        return after.instances.reduce(0) { total, one in
-            let end = instance(one.value), start = before.instances[one.key].map(instance) ?? 0
-            return total + (end >= start ? end - start : end)
-        }
+        return read(after.accumulated(onto: GroupCounters(instances: before.instances), start: before))
     }
 }

@@ -17,7 +17,6 @@ import Testing
 /// or two buckets and the analysis rightly cannot read its tolerance (seen in CI).
 @Suite(.serialized, .fleet, .enabled(if: LatencyAlone.enabled, "latency on real processes runs alone: RAILYARD_LATENCY_ALONE=1 (.ci/run does)"))
 struct LateShiftRegressionTests {
-
     static let waves = """
             - name: canary
               target: dc1

@@ -55,13 +55,12 @@ import Glibc
         // again), not handed the transport's own error.
         let (followed, followedSignal) = AsyncStream<Void>.makeStream()
         let follower = Task { () -> (any Error)? in
+            defer { followedSignal.finish() }
             do {
                 for try await _ in client.changes(of: id) { followedSignal.yield() }
             } catch {
-                followedSignal.finish()
                 return error
             }
-            followedSignal.finish()
             return nil
         }
         for await _ in followed { break }

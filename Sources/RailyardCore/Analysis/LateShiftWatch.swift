@@ -85,9 +85,8 @@ public struct LateShiftWatch: Codable, Sendable, Equatable {
 
     /// log E of one interval: a canary `alternativeIncrease` slower against one at the tolerance, each tilt
     /// read as the analysis's fail side reads it (the reading of the buckets' insides that makes a fail harder).
-    /// `scores`: the buckets' scores on `pooled`, when the caller already read them (once per look).
-    func logE(canary: [Double], baseline: [Double], scores known: [Double]? = nil) -> Double {
-        let scores = known ?? LatencyScores.scores(bounds: bounds, pooled: pooled)
+    /// `scores`: the buckets' scores on `pooled` (`LatencyScores.scores`), read once per look by the caller.
+    func logE(canary: [Double], baseline: [Double], scores: [Double]) -> Double {
         let served = canary.reduce(0, +), share = served / max(1, served + baseline.reduce(0, +))
         let null = ToleratedShift.tilts(factor: 1 + allowedIncrease, bounds: bounds, pooled: pooled, scores: scores, canaryShare: share).fail
         let alternative = ToleratedShift.tilts(factor: 1 + alternativeIncrease, bounds: bounds, pooled: pooled, scores: scores, canaryShare: share).fail
