@@ -12,6 +12,7 @@ import Yams
 ///   v6: { decline_rate: 0.2 }                          # one pay-in in 5 declined (402): failed, yet no 5xx
 ///   v7: { settlement_ms: 80 }                          # each pay-in settles 80 ms after its answer: no HTTP latency shows it
 ///   v8: { extra_latency_ms: 5, latency_spread: 0.5 }   # 5 ms more, spread log-logistically (median 5 ms): a whole distribution
+///   v9: { slow_rate: 1.0, slow_latency_ms: 80, one_instance: true }   # only the first instance started is slower: one slow host
 /// fx:
 ///   v2: { extra_latency_ms: 30 }
 /// ```
@@ -57,6 +58,25 @@ public enum BehaviourFile {
     /// A service or version absent from the table runs healthy: the file only lists what misbehaves.
     public static func behaviour(for service: DemoService, version: String, in table: Table) -> VersionBehaviour {
         table[service.rawValue]?[version] ?? .healthy
+    }
+
+    /// The behaviour for one process: with `one_instance`, only the first process of the version to claim it
+    /// (creating `<file>.<service>.<version>.claimed`, which holds its pid) has the faults; the others keep the
+    /// version's latency and lose its faults (`VersionBehaviour.withoutFaults`).
+    public static func behaviour(for service: DemoService, version: String, in table: Table, file path: String) -> VersionBehaviour {
+        let behaviour = behaviour(for: service, version: version, in: table)
+        guard behaviour.oneInstance else { return behaviour }
+        return claim("\(path).\(service.rawValue).\(version).claimed") ? behaviour : behaviour.withoutFaults
+    }
+
+    /// Creates `path` if no process did before (O_EXCL: one winner among instances started together).
+    static func claim(_ path: String) -> Bool {
+        let fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0o644)
+        guard fd >= 0 else { return false }
+        let pid = Array("\(getpid())\n".utf8)
+        _ = pid.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        return true
     }
 
     // MARK: - Node walking
@@ -125,6 +145,10 @@ public enum BehaviourFile {
                       spread.isFinite, (0...3).contains(spread)
                 else { throw field.error("expected a number from 0 to 3 (the spread of log-latency; 0.5 is typical)", path: path) }
                 behaviour.latencySpread = spread
+            case .oneInstance:
+                guard value.tag.rawValue == Tag.Name.bool.rawValue, let flag = value.bool
+                else { throw field.error("expected true or false", path: path) }
+                behaviour.oneInstance = flag
             case .healthyRequests:
                 guard value.tag.rawValue == Tag.Name.int.rawValue, let count = value.int, count >= 0
                 else { throw field.error("expected a non-negative integer (payment requests served well before the faults begin)", path: path) }

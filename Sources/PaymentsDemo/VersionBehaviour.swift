@@ -21,12 +21,23 @@ public struct VersionBehaviour: Sendable, Equatable, Codable {
     /// pay-in only: milliseconds a captured pay-in takes to settle, after its HTTP answer (the acquirer
     /// settles asynchronously): slower settlement no HTTP latency shows, timed in `payin_settlement_seconds`.
     public var settlementMs: Int
+    /// Only one instance of the version has its faults (failed, slow and declined payments, `healthyRequests`
+    /// before them), the first started (it claims them through a file beside the behaviour file,
+    /// `BehaviourFile.claim`); the others keep the version's latency and settlement without the faults: one sick
+    /// host, not the version.
+    public var oneInstance: Bool
+
+    /// The version's latency and settlement, without its faults: what `oneInstance`'s other instances run.
+    public var withoutFaults: VersionBehaviour {
+        VersionBehaviour(extraLatencyMs: extraLatencyMs, settlementMs: settlementMs, latencySpread: latencySpread)
+    }
 
     /// No injected faults, no added latency: what a missing entry in the behaviour file means.
     public static let healthy = VersionBehaviour()
 
     public init(failureRate: Double = 0, extraLatencyMs: Int = 0, healthyRequests: Int = 0, slowRate: Double = 0, slowLatencyMs: Int = 0,
-                declineRate: Double = 0, settlementMs: Int = 0, latencySpread: Double = 0) {
+                declineRate: Double = 0, settlementMs: Int = 0, latencySpread: Double = 0, oneInstance: Bool = false) {
+        self.oneInstance = oneInstance
         self.latencySpread = latencySpread
         self.declineRate = declineRate
         self.settlementMs = settlementMs
@@ -47,6 +58,7 @@ public struct VersionBehaviour: Sendable, Equatable, Codable {
         case declineRate = "decline_rate"
         case settlementMs = "settlement_ms"
         case latencySpread = "latency_spread"
+        case oneInstance = "one_instance"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -59,5 +71,6 @@ public struct VersionBehaviour: Sendable, Equatable, Codable {
         self.declineRate = try container.decodeIfPresent(Double.self, forKey: .declineRate) ?? 0
         self.settlementMs = try container.decodeIfPresent(Int.self, forKey: .settlementMs) ?? 0
         self.latencySpread = try container.decodeIfPresent(Double.self, forKey: .latencySpread) ?? 0
+        self.oneInstance = try container.decodeIfPresent(Bool.self, forKey: .oneInstance) ?? false
     }
 }

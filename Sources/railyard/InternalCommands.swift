@@ -24,16 +24,17 @@ struct PaymentsDemoCommand: AsyncParsableCommand {
     @Option(help: "core, wallet, payin, payout or fx.") var service: String
     @Option(help: "Version to report and behave as.") var version: String
     @Option(help: "Port.") var port: Int
-    @Option(help: "YAML file of per-version behaviour (failure_rate, extra_latency_ms).") var behaviour: String?
+    @Option(help: "YAML file of per-version behaviour (failure_rate, extra_latency_ms, one_instance, …).") var behaviour: String?
 
     func run() async throws {
         guard let demoService = DemoService(rawValue: service) else {
             throw ValidationError("unknown service '\(service)': one of \(DemoService.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        var table: BehaviourFile.Table = [:]
-        if let behaviour { table = try BehaviourFile.load(path: behaviour) }
-        try await PaymentsDemoServer.run(PaymentsDemoOptions(service: demoService, version: version, port: port,
-                                                             behaviour: BehaviourFile.behaviour(for: demoService, version: version, in: table)))
+        var own = VersionBehaviour.healthy
+        if let behaviour {
+            own = BehaviourFile.behaviour(for: demoService, version: version, in: try BehaviourFile.load(path: behaviour), file: behaviour)
+        }
+        try await PaymentsDemoServer.run(PaymentsDemoOptions(service: demoService, version: version, port: port, behaviour: own))
     }
 }
 

@@ -88,7 +88,14 @@ struct RolloutCommand: AsyncParsableCommand {
     }
 
     struct Approve: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Approve a rollout waiting at a `pause: approval` step.")
+        static let configuration = CommandConfiguration(
+            abstract: "Let a rollout that waits for a person go on.",
+            discussion: """
+                A rollout waits for a person (phase awaiting_approval, its reason in `rollout show`) at a `pause: approval` step, \
+                after an analysis that could not decide by its deadline, at a train's hold before dc2, or at a promote whose \
+                late watch held an alarm on one canary instance (a slow host, not the version). Approving lets it go on \
+                (in production, four eyes: not the person who deployed it); `rollout abort` rolls it back instead.
+                """)
         @OptionGroup var options: ClientOptions
         @Argument(help: "Rollout id.") var id: String
         func run() async throws {

@@ -254,6 +254,33 @@ struct PaymentsDemoTests {
         #expect(BehaviourFile.behaviour(for: .core, version: "v9", in: table) == .healthy)
     }
 
+    @Test func oneInstanceBehavesSoInTheFirstProcessToClaimItAlone() throws {
+        let path = try writeTemporary("""
+            payin:
+              v2: { extra_latency_ms: 20, latency_spread: 1.0, slow_rate: 1.0, slow_latency_ms: 80, failure_rate: 0.1, healthy_requests: 5, one_instance: true }
+              v3: { extra_latency_ms: 60 }
+            """)
+        defer { for version in ["v2", "v3"] { try? FileManager.default.removeItem(atPath: "\(path).payin.\(version).claimed") } }
+        let table = try BehaviourFile.load(path: path)
+        let faulty = VersionBehaviour(failureRate: 0.1, extraLatencyMs: 20, healthyRequests: 5, slowRate: 1, slowLatencyMs: 80, latencySpread: 1,
+                                      oneInstance: true)
+        #expect(BehaviourFile.behaviour(for: .payin, version: "v2", in: table) == faulty)
+        let first = BehaviourFile.behaviour(for: .payin, version: "v2", in: table, file: path)
+        let second = BehaviourFile.behaviour(for: .payin, version: "v2", in: table, file: path)
+        #expect(first == faulty, "the first claims the faults")
+        #expect(second == VersionBehaviour(extraLatencyMs: 20, latencySpread: 1), "the next keeps the version's latency, without the faults: \(second)")
+        let claim = try String(contentsOfFile: "\(path).payin.v2.claimed", encoding: .utf8)
+        #expect(claim == "\(getpid())\n", "the claim names its process: \(claim)")
+        // Without one_instance every process behaves so, and nothing is claimed.
+        #expect(BehaviourFile.behaviour(for: .payin, version: "v3", in: table, file: path).extraLatencyMs == 60)
+        #expect(BehaviourFile.behaviour(for: .payin, version: "v3", in: table, file: path).extraLatencyMs == 60)
+        #expect(!FileManager.default.fileExists(atPath: "\(path).payin.v3.claimed"))
+
+        let notABool = try writeTemporary("payin:\n  v2: { one_instance: 1 }\n")
+        let error = try #require(throws: BehaviourFileError.self) { try BehaviourFile.load(path: notABool) }
+        #expect(error.line == 2 && error.key == "payin.v2.one_instance" && error.description.contains("expected true or false"), "\(error)")
+    }
+
     @Test func behaviourFileUnknownKeyNamesFileLineAndKey() throws {
         let path = try writeTemporary("""
             payin:

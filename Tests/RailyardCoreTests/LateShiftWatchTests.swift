@@ -194,7 +194,7 @@ struct LateShiftWatchTests {
 
     @Test("instances whose own latency is not read hold no alarm; a restart that sends the group back still marks its instance; a held alarm is said")
     func instancesReadOrNot() async throws {
-        let (unread, restarted, held) = await OffPool.run { () -> (Bool, Set<String>, LateWatchState?) in
+        let (unread, restarted, held, recovered) = await OffPool.run { () -> (Bool, Set<String>, LateWatchState?, LateWatchState?) in
             // Requests read apart, latency not (a source whose instances' buckets could not be read): the whole canary decides.
             var canary = TwoInstances(shiftA: 0, shiftB: 0, seed: 21)
             let blind = { (group: GroupCounters) -> GroupCounters in
@@ -238,7 +238,17 @@ struct LateShiftWatchTests {
                 }
                 heldState = state
             }
-            return (unreadAlarmed, restartedSeen, heldState)
+            // That instance well again: its alarm's evidence falls away, the hold is kept for the promote.
+            var recovered = heldState
+            if var state = recovered, state.shift?.carrier != nil {
+                odd.change(shiftA: 0, shiftB: 0)
+                for look in 0..<60 where state.shift?.carrier != nil {
+                    let now = odd.step(seconds: 10)
+                    state.look(baseline: now.baseline, canary: now.canary, at: Date(timeIntervalSince1970: 2_000 + Double(look) * 10))
+                }
+                recovered = state
+            }
+            return (unreadAlarmed, restartedSeen, heldState, recovered)
         }
         #expect(unread, "a +50% canary whose instances' latency is unread is still alarmed on the whole canary")
         #expect(restarted == ["10.0.0.1:8080"], "\(restarted)")
@@ -248,6 +258,10 @@ struct LateShiftWatchTests {
         #expect(reason.hasPrefix("late regression after the pass: latency's requests over the last ")
                 && reason.hasSuffix("; carried by canary instance 10.0.0.1:8080 alone: a host, not the version, so no rollback (look at that host)"), "\(reason)")
         #expect(state.heldNote == "; an alarm was held: canary instance 10.0.0.1:8080 alone carried it")
+        #expect(state.held == reason && state.heldBy == "10.0.0.1:8080", "the hold kept with the state: \(state.held ?? "nil")")
+        let later = try #require(recovered)
+        #expect(later.shift?.carrier == nil && !later.alarmed, "the instance well again, its evidence fell below the threshold")
+        #expect(later.held == reason && later.heldNote == state.heldNote, "a hold once seen stays for the promote: \(later.held ?? "nil")")
     }
 
     @Test("buckets changed for good: each interval is a look without evidence, and the watch ends after its looks rather than at the promote")

@@ -48,6 +48,7 @@ private let allEvents: [RolloutEvent] = [
     .pauseElapsed,
     .approvalRequested,
     .analysisInconclusive(reason: "no verdict after 5m"),
+    .promoteHeld(reason: "a late alarm carried by canary instance 127.0.0.1:9001 alone"),
     .approved(by: "carol"),
     .stepFailed(reason: "smoke failed"),
     .abortRequested(by: "bob", reason: "error rate"),
@@ -69,6 +70,7 @@ private func fixture(_ phase: RolloutPhase, _ event: RolloutEvent) -> RolloutRec
         case .pauseStarted, .pauseElapsed: return canaryRecord(cursor: StepCursor(wave: 2, step: 2), started: false)
         case .approvalRequested, .approved: return canaryRecord(cursor: StepCursor(wave: 2, step: 3), started: false)
         case .analysisInconclusive: return canaryRecord(cursor: StepCursor(wave: 2, step: 5), started: false)
+        case .promoteHeld: return canaryRecord(cursor: StepCursor(wave: 2, step: 6), started: false)
         case .finished: return canaryRecord(cursor: StepCursor(wave: 3, step: 1), started: true)
         default: return canaryRecord(cursor: StepCursor(wave: 2, step: 1), started: true)
         }
@@ -124,6 +126,9 @@ private func expectedRecord(_ phase: RolloutPhase, _ event: RolloutEvent, from i
         r.phase = .awaitingApproval
         r.stepStarted = true
         r.reason = "no verdict after 5m"
+    case (.running, .promoteHeld):
+        r.phase = .awaitingApproval
+        r.reason = "a late alarm carried by canary instance 127.0.0.1:9001 alone"
     case (.running, .stepFailed), (.paused, .stepFailed), (.awaitingApproval, .stepFailed):
         r.phase = .rollingBack
         r.reason = "smoke failed"
@@ -177,7 +182,7 @@ struct RolloutMachineTests {
             allowed.append("\(phase.rawValue): \(names.joined(separator: " "))")
         }
         #expect(allowed == [
-            "running: step_started script_started step_completed pause_started approval_requested analysis_inconclusive step_failed abort_requested",
+            "running: step_started script_started step_completed pause_started approval_requested analysis_inconclusive promote_held step_failed abort_requested",
             "paused: pause_elapsed step_failed abort_requested",
             "awaiting_approval: approved step_failed abort_requested",
             "rolling_back: rollback_action_done",
@@ -227,7 +232,7 @@ struct RolloutMachineTests {
     func eventNames() {
         #expect(allEvents.map(\.name) == [
             "step_started", "script_started", "step_completed", "pause_started", "pause_elapsed", "approval_requested",
-            "analysis_inconclusive", "approved", "step_failed", "abort_requested", "rollback_action_done", "finished",
+            "analysis_inconclusive", "promote_held", "approved", "step_failed", "abort_requested", "rollback_action_done", "finished",
         ])
     }
 
@@ -279,6 +284,30 @@ struct RolloutMachineTests {
         let record = canaryRecord(cursor: StepCursor(wave: 2, step: step), started: false)
         #expect(outcome(.approvalRequested, record)
                 == .failure(refusal(.approvalRequested, .running, because: "the current step is not an approval")))
+    }
+
+    @Test("a promote held for a late alarm on one instance: only a promote yet to run holds; approved, it runs at the same step and does not hold again")
+    func heldPromote() throws {
+        let held = RolloutEvent.promoteHeld(reason: "held")
+        for step in [4, 5] {
+            #expect(outcome(held, canaryRecord(cursor: StepCursor(wave: 2, step: step), started: false))
+                    == .failure(refusal(held, .running, because: "the current step is not a promote yet to run")))
+        }
+        #expect(outcome(held, canaryRecord(cursor: StepCursor(wave: 2, step: 6), started: true))
+                == .failure(refusal(held, .running, because: "the current step is not a promote yet to run")))
+
+        let waiting = try machine.apply(held, to: canaryRecord(cursor: StepCursor(wave: 2, step: 6), started: false), at: t0)
+        #expect(waiting.phase == .awaitingApproval && waiting.reason == "held")
+        #expect(machine.nextAction(for: waiting) == .waitForApproval)
+        let approved = try machine.apply(.approved(by: "carol"), to: waiting, at: t1)
+        #expect(approved.phase == .running && approved.cursor == StepCursor(wave: 2, step: 6) && !approved.stepStarted && approved.reason == nil)
+        #expect(approved.heldPromoteApproved == StepCursor(wave: 2, step: 6))
+        #expect(machine.nextAction(for: approved) == .runStep(.promote, wave: deployment.waves[2], resuming: false))
+        #expect(outcome(held, approved)
+                == .failure(refusal(held, .running, because: "a person already approved this promote despite its held alarm")))
+        // Aborted instead: rolled back, with who and why.
+        let aborted = try machine.apply(.abortRequested(by: "bob", reason: "that host is not the only one"), to: waiting, at: t1)
+        #expect(aborted.phase == .rollingBack && aborted.reason == "aborted by bob: that host is not the only one")
     }
 
     @Test("a pause or an approval may follow stepStarted (a restart re-runs the step)")

@@ -54,6 +54,60 @@ struct LateShiftRegressionTests {
         #expect(ended.left.isEmpty, "no v2 instance left (ps)")
     }
 
+    /// The same wave with a pause long enough for one instance's slowness to be seen before the promote.
+    static let heldWaves = waves.replacingOccurrences(of: "- pause: 10m", with: "- pause: 3m")
+
+    @Test func oneCanaryInstanceTurnedSlowAfterThePassHoldsThePromoteForAPersonThroughAKill() async throws {
+        // The first v2 instance started (it claims `one_instance`) turns 80 ms slower after its first 1,500 pay-ins;
+        // the other stays as fast as v1: the whole canary is slower, the canary without that instance is not.
+        let behaviour = "payin:\n  v1: { extra_latency_ms: 20, latency_spread: 1.0 }\n"
+            + "  v2: { extra_latency_ms: 20, latency_spread: 1.0, slow_rate: 1.0, slow_latency_ms: 80, healthy_requests: 1500, one_instance: true }\n"
+        var run = try await PayinFleetUnderTraffic.start("late-held", waves: Self.heldWaves, behaviour: behaviour)
+        defer { try? FileManager.default.removeItem(atPath: run.folder) }
+        let id = try await run.deploy("v2")
+        let held = try await run.server.waitForPhase(id, ["awaiting_approval", "promoted", "rolled_back"], timeout: .seconds(420))
+        let reason = held["reason"] as? String ?? ""
+        print("held promote: \(reason)")
+        #expect(held["phase"] as? String == "awaiting_approval", "\(held["phase"] ?? "?"): \(reason)")
+        #expect(reason.hasPrefix("late regression after the pass: latency's requests over the last ")
+                && reason.hasSuffix(" alone: a host, not the version, so no rollback (look at that host)"), "\(reason)")
+        // The instance named is the one that claimed the slowness: its pid's command line has the port in the reason.
+        let claimed = try String(contentsOfFile: run.folder + "/behaviour.yml.payin.v2.claimed", encoding: .utf8)
+        let slowPID = try #require(Int32(claimed.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let commandLine = String(decoding: (FileManager.default.contents(atPath: "/proc/\(slowPID)/cmdline") ?? Data()).map { $0 == 0 ? 32 : $0 },
+                                 as: UTF8.self)
+        let port = try #require(commandLine.firstMatch(of: #/--port (\d+)/#)?.1)
+        #expect(reason.contains("carried by canary instance 127.0.0.1:\(port) alone"), "the slow host named (pid \(slowPID), port \(port)): \(reason)")
+        let analyses = try await run.server.call("GET", "rollouts/\(id)/analyses")["items"] as? [[String: Any]] ?? []
+        #expect(analyses.last?["verdict"] as? String == "pass", "the analysis itself passed: \(analyses.last?["reason"] ?? "")")
+
+        // Killed while it waits: the restarted server still waits, on the same processes, with payments flowing.
+        let ours = Set(RailyardBinary.processes(mentioning: run.folder))
+        let v2 = Set(RailyardBinary.processes(mentioning: "--version v2 ").filter(ours.contains))
+        let v1 = Set(RailyardBinary.processes(mentioning: "--version v1 ").filter(ours.contains))
+        #expect(v2.count == 2 && v1.count == 4, "2 canary instances, 2 stable and 2 baseline (ps): \(v2) \(v1)")
+        try await run.killAndRestart()
+        let sentAtRestart = run.traffic.counts.sent
+        let after = try await run.server.call("GET", "rollouts/\(id)")
+        #expect(after["phase"] as? String == "awaiting_approval" && after["reason"] as? String == reason, "\(after)")
+        let oursAfter = Set(RailyardBinary.processes(mentioning: run.folder))
+        #expect(Set(RailyardBinary.processes(mentioning: "--version v2 ").filter(oursAfter.contains)) == v2, "the same canary processes adopted")
+        #expect(Set(RailyardBinary.processes(mentioning: "--version v1 ").filter(oursAfter.contains)) == v1, "the same stable and baseline processes")
+        try await run.traffic.waitFor(requests: sentAtRestart + 200)
+
+        // A person approves (bob: four eyes, alice deployed): the promote runs, and does not hold again.
+        try await run.server.call("POST", "rollouts/\(id)/approve", as: .approver)
+        _ = try await run.server.waitForPhase(id, ["promoted", "rolled_back"], timeout: .seconds(120))
+        let events = try await run.server.call("GET", "history?subject=\(id)")["items"] as? [[String: Any]] ?? []
+        let kinds = events.compactMap { $0["kind"] as? String }
+        #expect(kinds.contains("analysis.watch_held") && kinds.filter { $0 == "rollout.promote_held" }.count == 1, "audited once: \(kinds)")
+        #expect(events.contains { $0["kind"] as? String == "rollout.approved" && $0["actor"] as? String == "bob" }, "approved by bob: \(kinds)")
+        let traffic = run.traffic
+        let ended = try await run.end(id, version: "v2", timeout: .seconds(10))
+        #expect(ended.rollout["phase"] as? String == "promoted", "\(ended.rollout["phase"] ?? "?"): \(ended.reason)")
+        #expect(traffic.counts.failed == 0, "no payment failed, through the kill: \(traffic.counts)")
+    }
+
     /// The shift's watch, from the rollout's last analysis: its looks, and the verdict it follows.
     static func shiftWatch(_ server: ServerProcess, rollout id: String) async throws -> (verdict: String?, looks: Int) {
         let items = try await server.call("GET", "rollouts/\(id)/analyses")["items"] as? [[String: Any]] ?? []

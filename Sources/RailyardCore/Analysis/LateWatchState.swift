@@ -21,6 +21,10 @@ public struct LateWatchState: Codable, Sendable, Equatable {
     public var lastLookAt: Date
     /// Why the watch stopped (the wave promoted, its looks were spent, a late regression); nil while it watches.
     public var ended: String?
+    /// The last alarm held because one canary instance alone carried it (`heldReason` then), and that instance.
+    /// Kept when the evidence falls again: the wave's promote waits for a person (`RolloutEvent.promoteHeld`).
+    public var held: String?
+    public var heldBy: String?
 
     public init(watch: LateRegressionWatch, baseline: GroupCounters, canary: GroupCounters, at: Date, tail: LateTailWatch? = nil,
                 shift: LateShiftWatch? = nil) {
@@ -98,6 +102,7 @@ public struct LateWatchState: Codable, Sendable, Equatable {
         baseline = now
         canary = nowCanary
         lastLookAt = at
+        if let reason = heldReason { (held, heldBy) = (reason, shift?.carrier) }
     }
 
     /// The shift watch's alarm held because one canary instance alone carries it, in words; nil when none is.
@@ -108,7 +113,7 @@ public struct LateWatchState: Codable, Sendable, Equatable {
     }
 
     /// Said when the watch ends: an alarm held for one instance is not forgotten with it.
-    public var heldNote: String { shift?.carrier.map { "; an alarm was held: canary instance \($0) alone carried it" } ?? "" }
+    public var heldNote: String { heldBy.map { "; an alarm was held: canary instance \($0) alone carried it" } ?? "" }
 
     /// The alarm in words and numbers: what failed (or was slow) since the pass in each group, and the evidence.
     public var alarmReason: String {

@@ -10,6 +10,9 @@ public enum RolloutEvent: Sendable, Equatable {
     case approvalRequested
     /// The analysis reached its deadline without a verdict: a person decides (approve or abort).
     case analysisInconclusive(reason: String)
+    /// A late alarm after the wave's analysis passed rests on one canary instance alone (a host, not the version):
+    /// the promote waits for a person (approve to promote, abort to roll back).
+    case promoteHeld(reason: String)
     case approved(by: String)
     case stepFailed(reason: String)
     case abortRequested(by: String, reason: String)
@@ -25,6 +28,7 @@ public enum RolloutEvent: Sendable, Equatable {
         case .pauseElapsed: "pause_elapsed"
         case .approvalRequested: "approval_requested"
         case .analysisInconclusive: "analysis_inconclusive"
+        case .promoteHeld: "promote_held"
         case .approved: "approved"
         case .stepFailed: "step_failed"
         case .abortRequested: "abort_requested"

@@ -70,11 +70,21 @@ public struct RolloutMachine: Sendable {
             next.phase = .awaitingApproval
             next.reason = reason
 
+        case (.running, .promoteHeld(let reason)):
+            guard case .promote = step(of: record), !record.stepStarted else { throw refuse(event, record, "the current step is not a promote yet to run") }
+            guard record.heldPromoteApproved != record.cursor else { throw refuse(event, record, "a person already approved this promote despite its held alarm") }
+            next.phase = .awaitingApproval
+            next.reason = reason
+
         case (.awaitingApproval, .approved):
             next.reason = nil
             if record.heldBefore != nil {
                 // A hold comes before the wave's first step, which has not run yet.
                 next.heldBefore = nil
+                next.phase = .running
+            } else if case .promote = step(of: record), !record.stepStarted {
+                // A held promote (only `promoteHeld` waits there): approved, it runs, and does not hold again.
+                next.heldPromoteApproved = record.cursor
                 next.phase = .running
             } else {
                 advance(&next)

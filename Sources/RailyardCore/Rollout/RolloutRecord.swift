@@ -27,6 +27,9 @@ public struct RolloutRecord: Codable, Sendable, Equatable {
     public var adjustments: RolloutAdjustments?
     /// The target the rollout is held before (awaiting its train), set when it reached it.
     public var heldBefore: String?
+    /// The promote (its cursor) a person approved despite a late alarm held on one canary instance: it runs
+    /// without holding again.
+    public var heldPromoteApproved: StepCursor?
 
     public init(id: String, service: String, version: String, createdBy: String, at: Date) {
         self.id = id

@@ -239,7 +239,7 @@ public actor RolloutController: Service {
             AnalysisStep(spec: spec, fleet: fleet, store: ports.store, metrics: ports.metrics, extractor: extractor, clock: ports.clock,
                          feed: feed, ledger: ledger, telemetry: ports.telemetry)
         case .promote:
-            PromoteStep(fleet: fleet, ledger: ledger)
+            PromoteStep(fleet: fleet, store: ports.store, ledger: ledger)
         }
     }
 
