@@ -62,7 +62,8 @@ public enum BehaviourFile {
 
     /// The behaviour for one process: with `one_instance`, only the first process of the version to claim it
     /// (creating `<file>.<service>.<version>.claimed`, which holds its pid) has the faults; the others keep the
-    /// version's latency and lose its faults (`VersionBehaviour.withoutFaults`).
+    /// version's latency and lose its faults (`VersionBehaviour.withoutFaults`). A claim lasts as long as its file:
+    /// the same version started again (another target, a restarted instance) finds it taken and runs without faults.
     public static func behaviour(for service: DemoService, version: String, in table: Table, file path: String) -> VersionBehaviour {
         let behaviour = behaviour(for: service, version: version, in: table)
         guard behaviour.oneInstance else { return behaviour }
@@ -113,6 +114,7 @@ public enum BehaviourFile {
 
     private static func behaviour(from node: Node, key: String, path: String) throws -> VersionBehaviour {
         var behaviour = VersionBehaviour.healthy
+        var oneInstanceKey: Key?
         for (field, value) in try entries(of: node, key: key, path: path) {
             // Quoted numbers are strings in YAML; accepting them would hide a typo-prone file.
             let fraction = { () throws -> Double in
@@ -149,6 +151,7 @@ public enum BehaviourFile {
                 guard value.tag.rawValue == Tag.Name.bool.rawValue, let flag = value.bool
                 else { throw field.error("expected true or false", path: path) }
                 behaviour.oneInstance = flag
+                oneInstanceKey = field
             case .healthyRequests:
                 guard value.tag.rawValue == Tag.Name.int.rawValue, let count = value.int, count >= 0
                 else { throw field.error("expected a non-negative integer (payment requests served well before the faults begin)", path: path) }
@@ -157,6 +160,10 @@ public enum BehaviourFile {
                 let known = VersionBehaviour.CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
                 throw field.error("unknown key (expected one of: \(known))", path: path)
             }
+        }
+        if let oneInstanceKey, behaviour.oneInstance, !behaviour.hasFaults {
+            throw oneInstanceKey.error("one_instance gives one instance the version's faults, and it has none "
+                                       + "(failure_rate, slow_rate with slow_latency_ms, decline_rate)", path: path)
         }
         return behaviour
     }

@@ -32,6 +32,9 @@ public struct VersionBehaviour: Sendable, Equatable, Codable {
         VersionBehaviour(extraLatencyMs: extraLatencyMs, settlementMs: settlementMs, latencySpread: latencySpread)
     }
 
+    /// Some payments fail, are declined or are slower: what `oneInstance` gives one instance.
+    public var hasFaults: Bool { failureRate > 0 || declineRate > 0 || (slowRate > 0 && slowLatencyMs > 0) }
+
     /// No injected faults, no added latency: what a missing entry in the behaviour file means.
     public static let healthy = VersionBehaviour()
 

@@ -92,8 +92,8 @@ struct RolloutCommand: AsyncParsableCommand {
             abstract: "Let a rollout that waits for a person go on.",
             discussion: """
                 A rollout waits for a person (phase awaiting_approval, its reason in `rollout show`) at a `pause: approval` step, \
-                after an analysis that could not decide by its deadline, at a train's hold before dc2, or at a promote whose \
-                late watch held an alarm on one canary instance (a slow host, not the version). Approving lets it go on \
+                after an analysis that could not decide by its deadline, or at a promote whose late watch held an alarm on \
+                one canary instance (a slow host, not the version; the watch goes on while it waits). Approving lets it go on \
                 (in production, four eyes: not the person who deployed it); `rollout abort` rolls it back instead.
                 """)
         @OptionGroup var options: ClientOptions

@@ -276,6 +276,11 @@ struct PaymentsDemoTests {
         #expect(BehaviourFile.behaviour(for: .payin, version: "v3", in: table, file: path).extraLatencyMs == 60)
         #expect(!FileManager.default.fileExists(atPath: "\(path).payin.v3.claimed"))
 
+        let noFaults = try writeTemporary("payin:\n  v7: { settlement_ms: 80, slow_rate: 1.0,\n        one_instance: true }\n")
+        let nothingToGive = try #require(throws: BehaviourFileError.self) { try BehaviourFile.load(path: noFaults) }
+        #expect(nothingToGive.line == 3 && nothingToGive.key == "payin.v7.one_instance"
+                && nothingToGive.description.contains("one_instance gives one instance the version's faults, and it has none"), "\(nothingToGive)")
+
         let notABool = try writeTemporary("payin:\n  v2: { one_instance: 1 }\n")
         let error = try #require(throws: BehaviourFileError.self) { try BehaviourFile.load(path: notABool) }
         #expect(error.line == 2 && error.key == "payin.v2.one_instance" && error.description.contains("expected true or false"), "\(error)")

@@ -261,7 +261,9 @@ struct LateShiftWatchTests {
         #expect(state.held == reason && state.heldBy == "10.0.0.1:8080", "the hold kept with the state: \(state.held ?? "nil")")
         let later = try #require(recovered)
         #expect(later.shift?.carrier == nil && !later.alarmed, "the instance well again, its evidence fell below the threshold")
-        #expect(later.held == reason && later.heldNote == state.heldNote, "a hold once seen stays for the promote: \(later.held ?? "nil")")
+        #expect(later.heldBy == "10.0.0.1:8080" && later.heldNote == state.heldNote
+                && later.held?.hasSuffix("; carried by canary instance 10.0.0.1:8080 alone: a host, not the version, so no rollback (look at that host)") == true,
+                "a hold once seen stays for the promote: \(later.held ?? "nil")")
     }
 
     @Test("buckets changed for good: each interval is a look without evidence, and the watch ends after its looks rather than at the promote")

@@ -65,7 +65,7 @@ import Glibc
         let atKill = (looks: try await store.looks(analysisID: stored.id).count, ended: stored.endedAt != nil)
         try await store.close()
         #expect(atKill.ended == false && atKill.looks >= 3, "killed in the middle of the analysis, not after it: \(atKill)")
-        #expect(RailyardBinary.processes(mentioning: "serve --config \(config)").isEmpty)
+        #expect(await RailyardBinary.serversLeft(config: config).isEmpty)
         let sentAtKill = traffic.counts.sent
         try await traffic.waitFor(requests: sentAtKill + 100, timeout: .seconds(240))
 

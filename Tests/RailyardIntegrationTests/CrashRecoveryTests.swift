@@ -42,7 +42,7 @@ import Glibc
 
         server.killHard()
         let atKill = traffic.counts
-        #expect(RailyardBinary.processes(mentioning: "serve --config \(config)").isEmpty)
+        #expect(await RailyardBinary.serversLeft(config: config).isEmpty)
         try await traffic.waitFor(requests: atKill.sent + 200, timeout: .seconds(240))
         let whileDown = traffic.counts
         #expect(whileDown.failed == atKill.failed, "payments failed while Railyard was down")

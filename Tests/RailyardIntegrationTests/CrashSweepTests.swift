@@ -116,7 +116,7 @@ import Glibc
                             hits.append("\(plan.kind) (seen: \(view.phase.rawValue) \(view.wave)/\(view.step))")
                             server.killHard()
                             killed = true
-                            #expect(RailyardBinary.processes(mentioning: "serve --config \(config)").isEmpty)
+                            #expect(await RailyardBinary.serversLeft(config: config).isEmpty)
                             server = try ServerProcess(config: config, stateDirectory: state, port: port, log: folder + "/serve.log")
                             try await server.waitReady()
                             break

@@ -81,6 +81,8 @@ struct LateShiftRegressionTests {
         let analyses = try await run.server.call("GET", "rollouts/\(id)/analyses")["items"] as? [[String: Any]] ?? []
         #expect(analyses.last?["verdict"] as? String == "pass", "the analysis itself passed: \(analyses.last?["reason"] ?? "")")
 
+        let looksWhenHeld = try await Self.shiftWatch(run.server, rollout: id).looks
+
         // Killed while it waits: the restarted server still waits, on the same processes, with payments flowing.
         let ours = Set(RailyardBinary.processes(mentioning: run.folder))
         let v2 = Set(RailyardBinary.processes(mentioning: "--version v2 ").filter(ours.contains))
@@ -94,6 +96,14 @@ struct LateShiftRegressionTests {
         #expect(Set(RailyardBinary.processes(mentioning: "--version v2 ").filter(oursAfter.contains)) == v2, "the same canary processes adopted")
         #expect(Set(RailyardBinary.processes(mentioning: "--version v1 ").filter(oursAfter.contains)) == v1, "the same stable and baseline processes")
         try await run.traffic.waitFor(requests: sentAtRestart + 200)
+        // The watch goes on while the promote waits: a slowness that spread to the whole canary would still roll back.
+        let deadline = ContinuousClock.now + .seconds(30)
+        var looksLater = looksWhenHeld
+        while looksLater <= looksWhenHeld + 2, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            looksLater = try await Self.shiftWatch(run.server, rollout: id).looks
+        }
+        #expect(looksLater > looksWhenHeld + 2, "watched while waiting: \(looksWhenHeld) looks when held, \(looksLater) later")
 
         // A person approves (bob: four eyes, alice deployed): the promote runs, and does not hold again.
         try await run.server.call("POST", "rollouts/\(id)/approve", as: .approver)

@@ -96,7 +96,7 @@ import Testing
             if before.state == .running {
                 killedAt = Date()
                 server.killHard()
-                #expect(RailyardBinary.processes(mentioning: "serve --config \(config)").isEmpty)
+                #expect(await RailyardBinary.serversLeft(config: config).isEmpty)
                 server = try ServerProcess(config: config, stateDirectory: state, port: port, log: folder + "/serve.log")
                 try await server.waitReady()
                 client = RailyardClient(baseURL: server.url, token: server.tokens[.releaseOwner])

@@ -84,7 +84,7 @@ import Testing
                 let held = try await client.rollouts().filter { $0.heldBefore != nil }.count
                 hits.append("\(id) after \(delay): \(release.phase.rawValue), \(release.entries.count) rollouts\(held > 0 ? ", \(held) held before dc2" : "")")
                 server.killHard()
-                #expect(RailyardBinary.processes(mentioning: "serve --config \(config)").isEmpty)
+                #expect(await RailyardBinary.serversLeft(config: config).isEmpty)
                 server = try ServerProcess(config: config, stateDirectory: state, port: port, log: folder + "/serve.log")
                 try await server.waitReady()
                 client = RailyardClient(baseURL: server.url, token: server.tokens[.releaseOwner])

@@ -13,13 +13,14 @@ struct LateRegressionWatcher {
     let clock: any WallClock
     let feed: RolloutFeed
     let ledger: RolloutLedger
+    let gate: WatchGate
 
     /// The alarm's reason, or nil when cancelled.
     func run(_ id: String) async -> String? {
         while !Task.isCancelled {
             do {
                 let changes = feed.changes()
-                guard var (analysis, state) = try await watched(id) else {
+                guard let (analysis, state) = try await watched(id) else {
                     // Nothing to watch: wait until the rollout moves (a pass, a new wave).
                     for await change in changes where change.id == id { break }
                     continue
@@ -27,45 +28,8 @@ struct LateRegressionWatcher {
                 if state.alarmed { return state.alarmReason }  // decided before a restart, not yet acted on
                 let interval = analysis.spec.interval.timeInterval
                 try await clock.sleep(until: state.lastLookAt.addingTimeInterval(interval))
-                // The rollout may have moved on while this slept: only a wave still before its promote is watched.
-                guard let current = try await watched(id), current.analysis.id == analysis.id else { continue }
-                (analysis, state) = current
-                let record = try await ledger.existing(id)
-                let service = try analysisStep.fleet.spec(of: record)
-                let stable = record.targets[analysis.target]?.stableVersion ?? service.initialVersion
-                let now: AnalysisStep.Reading
-                do {
-                    // The metrics' own histograms too: the tail's watch may read one.
-                    now = try await analysisStep.readGroups(service: service, stable: stable, version: record.version, target: analysis.target,
-                                                            counters: analysis.spec.namedCounters, histograms: analysis.spec.namedHistograms)
-                } catch let error as CancellationError {
-                    throw error
-                } catch {
-                    // A look that cannot be read is skipped: the watch goes on from the counters it has.
-                    state.lastLookAt = clock.now()
-                    analysis.lateWatch = state
-                    try await store.save(analysis)
-                    try await ledger.audit(kind: "analysis.watch_read_failed", subject: id,
-                                           message: "late-regression watch of analysis \(analysis.id): could not read metrics; this look is skipped", reason: "\(error)")
-                    continue
-                }
-                let heldBefore = state.shift?.carrier
-                state.look(baseline: now.baseline, canary: now.canary, at: clock.now())
-                if state.spent { state.ended = "watched \(state.watch.maxLooks) looks after the pass without an alarm" + state.heldNote }
-                analysis.lateWatch = state
-                try await store.save(analysis)
-                if let held = state.heldReason, state.shift?.carrier != heldBefore {
-                    try await ledger.audit(kind: "analysis.watch_held", subject: id,
-                                           message: "late-regression watch of analysis \(analysis.id): an alarm held, carried by one canary instance", reason: held)
-                }
-                if state.alarmed {
-                    try await ledger.audit(kind: "analysis.late_regression", subject: id, message: "analysis \(analysis.id): a regression after the pass",
-                                           reason: state.alarmReason)
-                    return state.alarmReason
-                }
-                if let ended = state.ended {
-                    try await ledger.audit(kind: "analysis.watch_ended", subject: id, message: "late-regression watch of analysis \(analysis.id): \(ended)")
-                }
+                // Through the gate: a promote about to run waits for this look to be saved, or has moved the rollout on.
+                if let alarm = try await gate.through(id, { try await look(id, analysis: analysis.id) }) { return alarm }
             } catch is CancellationError {
                 return nil
             } catch {
@@ -74,6 +38,50 @@ struct LateRegressionWatcher {
                                         message: "the late-regression watch stopped on an unexpected error; it starts again with the rollout", reason: "\(error)")
                 try? await clock.sleep(until: clock.now().addingTimeInterval(5))
             }
+        }
+        return nil
+    }
+
+    /// One look of the watch on `analysisID`, if it is still the one watched: the counters read, the state saved,
+    /// then audited. The alarm's reason, or nil.
+    func look(_ id: String, analysis analysisID: String) async throws -> String? {
+        // The rollout may have moved on while the watch slept: only a wave still before its promote is watched.
+        guard var (analysis, state) = try await watched(id), analysis.id == analysisID else { return nil }
+        let record = try await ledger.existing(id)
+        let service = try analysisStep.fleet.spec(of: record)
+        let stable = record.targets[analysis.target]?.stableVersion ?? service.initialVersion
+        let now: AnalysisStep.Reading
+        do {
+            // The metrics' own histograms too: the tail's watch may read one.
+            now = try await analysisStep.readGroups(service: service, stable: stable, version: record.version, target: analysis.target,
+                                                    counters: analysis.spec.namedCounters, histograms: analysis.spec.namedHistograms)
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            // A look that cannot be read is skipped: the watch goes on from the counters it has.
+            state.lastLookAt = clock.now()
+            analysis.lateWatch = state
+            try await store.save(analysis)
+            try await ledger.audit(kind: "analysis.watch_read_failed", subject: id,
+                                   message: "late-regression watch of analysis \(analysis.id): could not read metrics; this look is skipped", reason: "\(error)")
+            return nil
+        }
+        let carrierBefore = state.shift?.carrier
+        state.look(baseline: now.baseline, canary: now.canary, at: clock.now())
+        if state.spent { state.ended = "watched \(state.watch.maxLooks) looks after the pass without an alarm" + state.heldNote }
+        analysis.lateWatch = state
+        try await store.save(analysis)
+        if let held = state.heldReason, state.shift?.carrier != carrierBefore {
+            try await ledger.audit(kind: "analysis.watch_held", subject: id,
+                                   message: "late-regression watch of analysis \(analysis.id): an alarm held, carried by one canary instance", reason: held)
+        }
+        if state.alarmed {
+            try await ledger.audit(kind: "analysis.late_regression", subject: id, message: "analysis \(analysis.id): a regression after the pass",
+                                   reason: state.alarmReason)
+            return state.alarmReason
+        }
+        if let ended = state.ended {
+            try await ledger.audit(kind: "analysis.watch_ended", subject: id, message: "late-regression watch of analysis \(analysis.id): \(ended)")
         }
         return nil
     }
@@ -91,7 +99,8 @@ struct LateRegressionWatcher {
             var why: String?
             if record.phase == .rollingBack || record.phase == .rolledBack {
                 why = state.alarmed ? "the rollout is \(record.phase.rawValue) after the late regression" : "the rollout is \(record.phase.rawValue)"
-            } else if record.phase == .finishing || record.phase == .promoted || record.cursor.wave != cursor.wave || record.cursor.step >= promote {
+            } else if record.phase == .finishing || record.phase == .promoted || record.cursor.wave != cursor.wave || record.cursor.step > promote
+                        || (record.cursor.step == promote && !heldAtPromote(record)) {
                 why = "wave '\(wave.name)' reached its promote" + state.heldNote
             } else if let chosen {
                 why = "a later pass in the same wave (analysis \(chosen.analysis.id)) is watched instead"
@@ -106,5 +115,11 @@ struct LateRegressionWatcher {
             chosen = (analysis, state)
         }
         return chosen
+    }
+
+    /// Waiting for a person at a promote its held alarm stopped: the watch goes on meanwhile, so a slowness that
+    /// spreads to the whole canary still rolls back, and the person decides on numbers that are still read.
+    func heldAtPromote(_ record: RolloutRecord) -> Bool {
+        record.phase == .awaitingApproval && !record.stepStarted && record.heldBefore == nil
     }
 }

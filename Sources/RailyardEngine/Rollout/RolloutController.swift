@@ -17,6 +17,8 @@ public actor RolloutController: Service {
     let feed: RolloutFeed
     let alerts: AlertEvaluator
     let extractor: CountersExtractor
+    /// A late watch's look and a promote's check of it, one at a time per rollout.
+    let watchGate = WatchGate()
 
     /// Rollouts to drive, consumed by `run()`; buffered, so a request made before `run()` starts is kept.
     let starts: AsyncStream<String>
@@ -239,14 +241,15 @@ public actor RolloutController: Service {
             AnalysisStep(spec: spec, fleet: fleet, store: ports.store, metrics: ports.metrics, extractor: extractor, clock: ports.clock,
                          feed: feed, ledger: ledger, telemetry: ports.telemetry)
         case .promote:
-            PromoteStep(fleet: fleet, store: ports.store, ledger: ledger)
+            PromoteStep(fleet: fleet, store: ports.store, ledger: ledger, gate: watchGate)
         }
     }
 
     var lateWatcher: LateRegressionWatcher {
         let step = AnalysisStep(spec: .default, fleet: fleet, store: ports.store, metrics: ports.metrics, extractor: extractor, clock: ports.clock,
                                 feed: feed, ledger: ledger, telemetry: ports.telemetry)
-        return LateRegressionWatcher(analysisStep: step, machine: machine, store: ports.store, clock: ports.clock, feed: feed, ledger: ledger)
+        return LateRegressionWatcher(analysisStep: step, machine: machine, store: ports.store, clock: ports.clock, feed: feed, ledger: ledger,
+                                     gate: watchGate)
     }
 
     var rollbackExecutor: RollbackExecutor {

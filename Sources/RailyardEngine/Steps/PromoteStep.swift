@@ -11,21 +11,28 @@ struct PromoteStep: StepExecutor {
     let fleet: Fleet
     let store: any RailyardStore
     let ledger: RolloutLedger
+    let gate: WatchGate
 
     func run(_ start: RolloutRecord, wave: WaveSpec) async throws -> StepOutcome {
         var record = start
         let spec = try fleet.spec(of: record), target = wave.target ?? ""
-        if !record.stepStarted, record.heldPromoteApproved != record.cursor, let held = try await heldAlarm(record) {
-            try await ledger.transition(record, .promoteHeld(reason: held),
-                                        message: "promote of \(record.version) in \(target) held: a late alarm rests on one canary instance; approve to promote, abort to roll back",
-                                        reason: held)
-            return .waiting
-        }
         var stable = record.targets[target]?.stableVersion ?? ""
         if stable.isEmpty { stable = try await fleet.stableVersion(of: spec, in: target) }
         if !record.stepStarted {
-            record = try await ledger.transition(record, .stepStarted(.promote(target: target, stableVersion: stable)),
-                                                 message: "promoting \(record.version) in \(target): all traffic to it")
+            // Through the gate: a late watch's look in flight is saved first, or sees the promote begun and ends.
+            let held = try await gate.through(record.id) { () async throws -> Bool in
+                let current = try await ledger.existing(record.id)
+                if current.heldPromoteApproved != current.cursor, let held = try await heldAlarm(current) {
+                    try await ledger.transition(current, .promoteHeld(reason: held),
+                                                message: "promote of \(current.version) in \(target) held: a late alarm rests on one canary instance; approve to promote, abort to roll back",
+                                                reason: held)
+                    return true
+                }
+                record = try await ledger.transition(current, .stepStarted(.promote(target: target, stableVersion: stable)),
+                                                     message: "promoting \(current.version) in \(target): all traffic to it")
+                return false
+            }
+            if held { return .waiting }
         }
         try await fleet.routeRollout(record, target: target, weight: 100)
         if try await !fleet.liveInstances(service: record.service, target: target, role: .baseline).isEmpty {
@@ -36,7 +43,8 @@ struct PromoteStep: StepExecutor {
         return .completed(record)
     }
 
-    /// The last alarm a late watch of this wave's analyses held, in words; nil when none was.
+    /// The last alarm a late watch of this wave's analyses held, in words; nil when none was. Any of them: an
+    /// alarm held on an earlier pass of the wave (before a second analysis) is still the person's to weigh.
     func heldAlarm(_ record: RolloutRecord) async throws -> String? {
         try await store.analyses(rolloutID: record.id).last { $0.cursor?.wave == record.cursor.wave && $0.lateWatch?.held != nil }?.lateWatch?.held
     }

@@ -56,7 +56,7 @@ struct PayinFleetUnderTraffic {
     /// SIGKILL of the server, checked gone, and a new one on the same state and port.
     mutating func killAndRestart() async throws {
         server.killHard()
-        #expect(RailyardBinary.processes(mentioning: "serve --config \(config)").isEmpty)
+        #expect(await RailyardBinary.serversLeft(config: config).isEmpty)
         server = try ServerProcess(config: config, stateDirectory: state, port: port, log: folder + "/serve.log")
         try await server.waitReady()
     }

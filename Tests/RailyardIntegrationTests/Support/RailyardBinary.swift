@@ -33,6 +33,20 @@ enum RailyardBinary {
         }
     }
 
+    /// `railyard serve` processes of `config` still there after a SIGKILL, given up to 5 s to go. A child the server
+    /// was spawning when it died shows the server's command line until its exec, which follows within
+    /// milliseconds (posix_spawn's child shares the parent's memory until then): only a process still matching
+    /// after that is a server that survived.
+    static func serversLeft(config: String) async -> [Int32] {
+        let deadline = ContinuousClock.now + .seconds(5)
+        var left = processes(mentioning: "serve --config \(config)")
+        while !left.isEmpty, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+            left = processes(mentioning: "serve --config \(config)")
+        }
+        return left
+    }
+
     /// A config for one payin service of the demo fleet, with the given waves.
     static func singleServiceConfig(behaviour: String, instances: String = "{ staging: 1, dc1: 2, dc2: 1 }", waves: String, scripts: String = "") -> String {
         """

@@ -1,0 +1,40 @@
+/// One rollout at a time through its late watch's look and its promote's check: a look that reads a held
+/// alarm is saved before the promote reads the watch, or the promote has moved the rollout on and the look
+/// sees it and ends the watch. Without it a look in flight while the pause ends could save its hold just
+/// after a promote that did not see it.
+actor WatchGate {
+    private var busy: Set<String> = []
+    private var waiting: [String: [CheckedContinuation<Void, Never>]] = [:]
+
+    /// Runs `body` while no other holder of `rollout`'s gate runs; first come, first served.
+    nonisolated func through<T>(_ rollout: String, _ body: () async throws -> T) async throws -> T {
+        await enter(rollout)
+        do {
+            let value = try await body()
+            await leave(rollout)
+            return value
+        } catch {
+            await leave(rollout)
+            throw error
+        }
+    }
+
+    /// How many wait for `rollout`'s gate (for tests).
+    func waiting(for rollout: String) -> Int { waiting[rollout]?.count ?? 0 }
+
+    private func enter(_ rollout: String) async {
+        if busy.insert(rollout).inserted { return }
+        // Handed over by `leave`, still busy: the next in line owns it.
+        await withCheckedContinuation { waiting[rollout, default: []].append($0) }
+    }
+
+    private func leave(_ rollout: String) {
+        guard var queue = waiting[rollout], !queue.isEmpty else {
+            busy.remove(rollout)
+            return
+        }
+        let next = queue.removeFirst()
+        waiting[rollout] = queue.isEmpty ? nil : queue
+        next.resume()
+    }
+}
