@@ -133,4 +133,41 @@ import Testing
             await raising.value
         }
     }
+
+    @Test func aRolloutThatWaitsForAPersonIsAnnouncedOnceWithWhy() async throws {
+        let received = Mutex<[String]>([])
+        let port = try FreePort.next()
+        let router = Router()
+        router.post("hook") { request, _ -> HTTPResponse.Status in
+            var request = request
+            let body = try await request.collectBody(upTo: 1 << 20)
+            received.withLock { $0.append(String(buffer: body)) }
+            return .ok
+        }
+        let receiver = Task { try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port))).run() }
+        defer { receiver.cancel() }
+        let alerts = """
+            alerts:
+              notifiers:
+                - webhook: http://127.0.0.1:\(port)/hook
+            """
+        let waves = "    - name: canary\n      target: dc1\n      steps: [deploy, pause: approval, promote]"
+        try await EngineHarness.run("alerts-person", waves: waves, extraConfig: alerts) { harness in
+            let engine = harness.engine
+            let rollout = try await engine.rollouts.deploy(service: "payin", version: "v2", actor: "alice")
+            let waiting = try await engine.rollouts.settle(id: rollout.id)
+            #expect(waiting.phase == .awaitingApproval)
+            // Sent just after the wait is stored (and published): the webhook hears it over real HTTP.
+            for _ in 0..<500 where received.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(10)) }
+            let bodies = received.withLock { $0 }
+            #expect(bodies.count == 1, "told once, as the wait is stored: \(bodies)")
+            let body = bodies.first ?? ""
+            #expect(body.contains(#""status":"firing""#) && body.contains("RolloutWaitsForAPerson") && body.contains(#""severity":"warning""#), "\(body)")
+            #expect(body.contains("payin v2 waits for a person at wave 'canary' (\(rollout.id)): railyard rollout approve|abort \(rollout.id)"), "\(body)")
+            #expect(body.contains("waiting for approval at wave 'canary'"), "with why: \(body)")
+            _ = try await engine.rollouts.approve(id: rollout.id, actor: "bob")
+            #expect(try await engine.rollouts.settle(id: rollout.id).phase == .promoted)
+            #expect(received.withLock { $0.count } == 1, "nothing more once approved")
+        }
+    }
 }

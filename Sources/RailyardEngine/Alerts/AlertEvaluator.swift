@@ -4,7 +4,7 @@ import RailyardPorts
 import ServiceLifecycle
 
 /// Evaluates the alert rules of railyard.yml on live metrics at every interval of the injected
-/// clock, and raises Railyard's own alerts (a rollback). Each change — firing, resolved — is written
+/// clock, and raises Railyard's own alerts (a rollback, a rollout that waits for a person). Each change — firing, resolved — is written
 /// to the audit log and sent once to every notifier, to all at once; a notifier that fails is logged,
 /// never retried in a loop. A notifier with a `resendInterval` (Alertmanager) also gets each still-firing rule alert
 /// again at that interval, so the receiver does not time it out while it still holds.
@@ -108,9 +108,9 @@ public actor AlertEvaluator: Service {
         }
     }
 
-    /// Railyard's own alerts, e.g. a rollback with the verdict's reason.
-    public func raise(name: String, summary: String, reason: String, labels: [String: String]) async {
-        await announce(Alert(name: name, severity: "page", summary: summary, reason: reason, labels: labels, startsAt: clock.now()), state: .firing)
+    /// Railyard's own alerts, e.g. a rollback with the verdict's reason (`page`), a rollout waiting for a person (`warning`).
+    public func raise(name: String, severity: String = "page", summary: String, reason: String, labels: [String: String]) async {
+        await announce(Alert(name: name, severity: severity, summary: summary, reason: reason, labels: labels, startsAt: clock.now()), state: .firing)
     }
 
     public func state(of rule: String) -> AlertTracker.State? { trackers[rule]?.state }

@@ -200,6 +200,7 @@ public actor RolloutController: Service {
                 ports.telemetry.stepFinished(step, after: ContinuousClock.now - started, outcome: "completed")
             case .waiting:
                 ports.telemetry.stepFinished(step, after: ContinuousClock.now - started, outcome: "waiting")
+                try await askAPerson(record.id, wave: wave)
             }
         } catch let failure as StepFailure {
             ports.telemetry.stepFinished(step, after: ContinuousClock.now - started, outcome: "failed")
@@ -208,6 +209,18 @@ public actor RolloutController: Service {
             try await ledger.transition(current, .stepFailed(reason: failure.reason),
                                         message: "'\(step)' of wave '\(wave.name)' failed: rolling back", reason: failure.reason)
         }
+    }
+
+    /// A step that now waits for a person (an approval step, an analysis undecided at its deadline, a promote its
+    /// late watch held) tells the notifiers, with why; once, as the wait is stored (a restart does not run the
+    /// step again). A train's hold is not a person's to lift, so it is not announced.
+    func askAPerson(_ id: String, wave: WaveSpec) async throws {
+        let current = try await ledger.existing(id)
+        guard current.phase == .awaitingApproval, current.heldBefore == nil else { return }
+        await alerts.raise(name: "RolloutWaitsForAPerson", severity: "warning",
+                           summary: "\(current.service) \(current.version) waits for a person at wave '\(wave.name)' (\(id)): railyard rollout approve|abort \(id)",
+                           reason: current.reason ?? "waiting for approval",
+                           labels: ["service": current.service, "version": current.version, "rollout": id])
     }
 
     /// Returns once the rollout has left `awaiting_approval` (approved; an abort cancels this task).
