@@ -165,9 +165,25 @@ import Testing
             #expect(body.contains(#""status":"firing""#) && body.contains("RolloutWaitsForAPerson") && body.contains(#""severity":"warning""#), "\(body)")
             #expect(body.contains("payin v2 waits for a person at wave 'canary' (\(rollout.id)): railyard rollout approve|abort \(rollout.id)"), "\(body)")
             #expect(body.contains("waiting for approval at wave 'canary'"), "with why: \(body)")
+            #expect(body.contains(#""wave":"canary""#) && body.contains(#""step":"2""#), "one wait, one alert: \(body)")
             _ = try await engine.rollouts.approve(id: rollout.id, actor: "bob")
             #expect(try await engine.rollouts.settle(id: rollout.id).phase == .promoted)
-            #expect(received.withLock { $0.count } == 1, "nothing more once approved")
+            // The answer ends it, with the same labels: resolved, once.
+            for _ in 0..<500 where received.withLock({ $0.count }) < 2 { try await Task.sleep(for: .milliseconds(10)) }
+            let after = received.withLock { $0 }
+            #expect(after.count == 2 && after.last?.contains(#""status":"resolved""#) == true && after.last?.contains("approved by bob") == true
+                    && after.last?.contains(#""rollout":"\#(rollout.id)""#) == true && after.last?.contains(#""step":"2""#) == true, "\(after)")
+
+            // Aborted instead: resolved too, with who and why.
+            let second = try await engine.rollouts.deploy(service: "payin", version: "v3", actor: "alice")
+            #expect(try await engine.rollouts.settle(id: second.id).phase == .awaitingApproval)
+            for _ in 0..<500 where received.withLock({ $0.count }) < 3 { try await Task.sleep(for: .milliseconds(10)) }
+            _ = try await engine.rollouts.abort(id: second.id, actor: "carol", reason: "not today")
+            let waits = { received.withLock { $0 }.filter { $0.contains("RolloutWaitsForAPerson") && $0.contains(second.id) } }
+            for _ in 0..<500 where waits().count < 2 { try await Task.sleep(for: .milliseconds(10)) }
+            let resolved = waits()
+            #expect(resolved.count == 2 && resolved.last?.contains(#""status":"resolved""#) == true
+                    && resolved.last?.contains("aborted by carol: not today") == true, "\(resolved)")
         }
     }
 }

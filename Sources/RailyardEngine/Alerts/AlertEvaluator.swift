@@ -113,6 +113,11 @@ public actor AlertEvaluator: Service {
         await announce(Alert(name: name, severity: severity, summary: summary, reason: reason, labels: labels, startsAt: clock.now()), state: .firing)
     }
 
+    /// One of Railyard's own alerts ended (a wait answered): sent resolved, with the labels it fired with.
+    public func resolve(name: String, severity: String, summary: String, reason: String, labels: [String: String]) async {
+        await announce(Alert(name: name, severity: severity, summary: summary, reason: reason, labels: labels, startsAt: clock.now()), state: .resolved)
+    }
+
     public func state(of rule: String) -> AlertTracker.State? { trackers[rule]?.state }
 
     func read(_ rule: AlertRule) async throws -> GroupCounters {

@@ -100,7 +100,9 @@ struct LateRegressionWatcher {
             if record.phase == .rollingBack || record.phase == .rolledBack {
                 why = state.alarmed ? "the rollout is \(record.phase.rawValue) after the late regression" : "the rollout is \(record.phase.rawValue)"
             } else if record.phase == .finishing || record.phase == .promoted || record.cursor.wave != cursor.wave || record.cursor.step > promote
-                        || (record.cursor.step == promote && !heldAtPromote(record)) {
+                        || (record.cursor.step == promote && record.stepStarted) {
+                // Watched up to the promote's start, also while a held promote waits for a person: a slowness that
+                // spreads to the whole canary still rolls back, and the person decides on numbers still read.
                 why = "wave '\(wave.name)' reached its promote" + state.heldNote
             } else if let chosen {
                 why = "a later pass in the same wave (analysis \(chosen.analysis.id)) is watched instead"
@@ -115,11 +117,5 @@ struct LateRegressionWatcher {
             chosen = (analysis, state)
         }
         return chosen
-    }
-
-    /// Waiting for a person at a promote its held alarm stopped: the watch goes on meanwhile, so a slowness that
-    /// spreads to the whole canary still rolls back, and the person decides on numbers that are still read.
-    func heldAtPromote(_ record: RolloutRecord) -> Bool {
-        record.phase == .awaitingApproval && !record.stepStarted && record.heldBefore == nil
     }
 }

@@ -200,7 +200,7 @@ public actor RolloutController: Service {
                 ports.telemetry.stepFinished(step, after: ContinuousClock.now - started, outcome: "completed")
             case .waiting:
                 ports.telemetry.stepFinished(step, after: ContinuousClock.now - started, outcome: "waiting")
-                try await askAPerson(record.id, wave: wave)
+                await askAPerson(record.id, wave: wave)
             }
         } catch let failure as StepFailure {
             ports.telemetry.stepFinished(step, after: ContinuousClock.now - started, outcome: "failed")
@@ -212,15 +212,36 @@ public actor RolloutController: Service {
     }
 
     /// A step that now waits for a person (an approval step, an analysis undecided at its deadline, a promote its
-    /// late watch held) tells the notifiers, with why; once, as the wait is stored (a restart does not run the
-    /// step again). A train's hold is not a person's to lift, so it is not announced.
-    func askAPerson(_ id: String, wave: WaveSpec) async throws {
-        let current = try await ledger.existing(id)
-        guard current.phase == .awaitingApproval, current.heldBefore == nil else { return }
-        await alerts.raise(name: "RolloutWaitsForAPerson", severity: "warning",
+    /// late watch held) tells the notifiers, with why; once, as the wait is stored (a restart does not run the step
+    /// again; a kill between the two loses the notice, the wait itself is kept). Not for waits no person lifts: a
+    /// train's hold, a train's revert (the train approves both).
+    func askAPerson(_ id: String, wave: WaveSpec) async {
+        guard let current = try? await ledger.existing(id), await waitsForAPerson(current) else { return }
+        await alerts.raise(name: Self.waitAlert, severity: "warning",
                            summary: "\(current.service) \(current.version) waits for a person at wave '\(wave.name)' (\(id)): railyard rollout approve|abort \(id)",
-                           reason: current.reason ?? "waiting for approval",
-                           labels: ["service": current.service, "version": current.version, "rollout": id])
+                           reason: current.reason ?? "waiting for approval", labels: waitLabels(current))
+    }
+
+    /// The person's answer ends the wait's alert, for receivers that hold it open (Alertmanager).
+    func waitEnded(_ record: RolloutRecord, how: String) async {
+        guard await waitsForAPerson(record) else { return }
+        await alerts.resolve(name: Self.waitAlert, severity: "warning",
+                             summary: "\(record.service) \(record.version) no longer waits at wave '\(machine.wave(of: record).name)' (\(record.id)): \(how)",
+                             reason: how, labels: waitLabels(record))
+    }
+
+    static let waitAlert = "RolloutWaitsForAPerson"
+
+    func waitsForAPerson(_ record: RolloutRecord) async -> Bool {
+        guard record.phase == .awaitingApproval, record.heldBefore == nil else { return false }
+        guard let train = record.train, let release = try? await ports.store.train(id: train)?.release else { return true }
+        return !release.entries.contains { $0.rolloutID == record.id && $0.purpose == .revert }
+    }
+
+    /// One wait's identity: two waits of a rollout (an approval step, then its promote held) are two alerts.
+    func waitLabels(_ record: RolloutRecord) -> [String: String] {
+        ["service": record.service, "version": record.version, "rollout": record.id, "wave": machine.wave(of: record).name,
+         "step": String(record.cursor.step + 1)]
     }
 
     /// Returns once the rollout has left `awaiting_approval` (approved; an abort cancels this task).

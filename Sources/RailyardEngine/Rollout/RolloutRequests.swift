@@ -62,8 +62,11 @@ public struct RolloutRequests: Sendable {
         if let refusal = FourEyes.refusal(approver: actor, of: record, reachesProduction: config.deploymentReachesProduction) {
             throw Refusal(.forbidden, refusal)
         }
-        return try await ledger.transition(record, .approved(by: actor), actor: actor,
-                                           message: "approved by \(actor) at wave '\(ledger.machine.wave(of: record).name)'")
+        let next = try await ledger.transition(record, .approved(by: actor), actor: actor,
+                                               message: "approved by \(actor) at wave '\(ledger.machine.wave(of: record).name)'")
+        // Told on its own task: a notifier that hangs (up to its timeout) holds up neither the answer nor the rollout.
+        Task { [controller] in await controller.waitEnded(record, how: "approved by \(actor)") }
+        return next
     }
 
     /// Stops the rollout where it is and rolls it back: traffic to stable first, then instances, then scripts.
@@ -85,6 +88,7 @@ public struct RolloutRequests: Sendable {
         let next = try await ledger.transition(record, .abortRequested(by: actor, reason: reason), actor: actor,
                                                message: "rollback started: aborted by \(actor)", reason: reason)
         await controller.startDriving(id)
+        Task { [controller] in await controller.waitEnded(record, how: "aborted by \(actor): \(reason)") }
         return next
     }
 

@@ -7,9 +7,11 @@ actor WatchGate {
     private var waiting: [String: [CheckedContinuation<Void, Never>]] = [:]
 
     /// Runs `body` while no other holder of `rollout`'s gate runs; first come, first served.
+    /// A holder cancelled while it waited (an abort, a shutdown) leaves at once without running `body`.
     nonisolated func through<T>(_ rollout: String, _ body: () async throws -> T) async throws -> T {
         await enter(rollout)
         do {
+            try Task.checkCancellation()
             let value = try await body()
             await leave(rollout)
             return value

@@ -6,7 +6,8 @@ import RailyardPorts
 ///
 /// A late alarm held during the wave's watch (one canary instance alone carried it: a host, not the version,
 /// so no rollback) stops the promote until a person approves it or aborts: promoting past a slow host is a
-/// person's call, as a held fail at an analysis's deadline is.
+/// person's call, as a held fail at an analysis's deadline is. Any watch of the wave counts: an alarm held on an
+/// earlier pass of the wave (before a second analysis) is still the person's to weigh.
 struct PromoteStep: StepExecutor {
     let fleet: Fleet
     let store: any RailyardStore
@@ -20,19 +21,28 @@ struct PromoteStep: StepExecutor {
         if stable.isEmpty { stable = try await fleet.stableVersion(of: spec, in: target) }
         if !record.stepStarted {
             // Through the gate: a late watch's look in flight is saved first, or sees the promote begun and ends.
-            let held = try await gate.through(record.id) { () async throws -> Bool in
+            let check = try await gate.through(record.id) { () async throws -> WatchCheck in
                 let current = try await ledger.existing(record.id)
-                if current.heldPromoteApproved != current.cursor, let held = try await heldAlarm(current) {
+                let watches = try await store.analyses(rolloutID: current.id).filter { $0.cursor?.wave == current.cursor.wave }.compactMap(\.lateWatch)
+                if watches.contains(where: \.alarmed) { return .alarmed }
+                if current.heldPromoteApproved != current.cursor, let held = watches.last(where: { $0.held != nil })?.held {
                     try await ledger.transition(current, .promoteHeld(reason: held),
                                                 message: "promote of \(current.version) in \(target) held: a late alarm rests on one canary instance; approve to promote, abort to roll back",
                                                 reason: held)
-                    return true
+                    return .held
                 }
                 record = try await ledger.transition(current, .stepStarted(.promote(target: target, stableVersion: stable)),
                                                      message: "promoting \(current.version) in \(target): all traffic to it")
-                return false
+                return .clear
             }
-            if held { return .waiting }
+            switch check {
+            case .clear: break
+            case .held: return .waiting
+            case .alarmed:
+                // The look just before alarmed: its watcher is stopping these steps to roll back (the controller's
+                // `driveAndWatch` cancels this task). Never promote past it.
+                while true { try await Task.sleep(for: .seconds(3600)) }
+            }
         }
         try await fleet.routeRollout(record, target: target, weight: 100)
         if try await !fleet.liveInstances(service: record.service, target: target, role: .baseline).isEmpty {
@@ -43,9 +53,6 @@ struct PromoteStep: StepExecutor {
         return .completed(record)
     }
 
-    /// The last alarm a late watch of this wave's analyses held, in words; nil when none was. Any of them: an
-    /// alarm held on an earlier pass of the wave (before a second analysis) is still the person's to weigh.
-    func heldAlarm(_ record: RolloutRecord) async throws -> String? {
-        try await store.analyses(rolloutID: record.id).last { $0.cursor?.wave == record.cursor.wave && $0.lateWatch?.held != nil }?.lateWatch?.held
-    }
+    /// What the wave's late watches say as the promote is about to start.
+    enum WatchCheck { case clear, held, alarmed }
 }
