@@ -15,26 +15,30 @@ import Testing
 /// Alertmanager side of it is checked against a real Alertmanager in NotifierTests); time comes from
 /// the manual clock.
 @Suite(.serialized) struct AlertEvaluatorTests {
+    /// What a receiver's route was posted, in order.
+    final class Bodies: Sendable {
+        let bodies = Mutex<[String]>([])
+        var all: [String] { bodies.withLock { $0 } }
+
+        func record(_ router: Router<BasicRequestContext>, at path: String) {
+            router.post(RouterPath(path)) { request, _ -> HTTPResponse.Status in
+                var request = request
+                let body = try await request.collectBody(upTo: 1 << 20)
+                self.bodies.withLock { $0.append(String(buffer: body)) }
+                return .ok
+            }
+        }
+    }
+
     static let waves = "    - name: canary\n      target: dc1\n      steps: [deploy, promote]"
 
     @Test func aRuleFiresOnceAfterItsDurationAndResolvesWhenTrafficStops() async throws {
-        let received = Mutex<[String]>([])
-        let receivedByAlertmanager = Mutex<[String]>([])
+        let received = Bodies(), receivedByAlertmanager = Bodies()
         let hookPort = try FreePort.next()
         let router = Router()
-        router.post("hook") { request, _ -> HTTPResponse.Status in
-            var request = request
-            let body = try await request.collectBody(upTo: 1 << 20)
-            received.withLock { $0.append(String(buffer: body)) }
-            return .ok
-        }
+        received.record(router, at: "hook")
         router.post("down/api/v2/alerts") { _, _ -> HTTPResponse.Status in .serviceUnavailable }
-        router.post("am/api/v2/alerts") { request, _ -> HTTPResponse.Status in
-            var request = request
-            let body = try await request.collectBody(upTo: 1 << 20)
-            receivedByAlertmanager.withLock { $0.append(String(buffer: body)) }
-            return .ok
-        }
+        receivedByAlertmanager.record(router, at: "am/api/v2/alerts")
         let hook = Task { try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: hookPort))).run() }
         defer { hook.cancel() }
 
@@ -65,7 +69,7 @@ import Testing
             await traffic.send(60)
             clock.advance(by: 5)
             await engine.alerts.evaluate()                      // still firing: not announced again
-            #expect(received.withLock { $0.count } == 1 && receivedByAlertmanager.withLock { $0.count } == 1)
+            #expect(received.all.count == 1 && receivedByAlertmanager.all.count == 1)
             await traffic.send(150)                             // 150 requests in 60 s = 2.5/s > 2/s
             clock.advance(by: 60)
             await engine.alerts.evaluate()                      // still firing, 65 s after it was sent: Alertmanager gets it again
@@ -77,11 +81,11 @@ import Testing
             await engine.alerts.evaluate()                      // no traffic for 5 s: resolved
             #expect(await engine.alerts.state(of: "payin-busy") == .inactive)
 
-            let bodies = received.withLock { $0 }
+            let bodies = received.all
             #expect(bodies.count == 2, "the webhook hears each change once, firing then resolved: \(bodies)")
             #expect(bodies.first?.contains(#""status":"firing""#) == true && bodies.first?.contains("payin-busy") == true)
             #expect(bodies.last?.contains(#""status":"resolved""#) == true)
-            let posted = try receivedByAlertmanager.withLock { $0 }.map { try NotifierHTTP.decoder().decode([AlertmanagerAlert].self, from: Data($0.utf8)) }
+            let posted = try receivedByAlertmanager.all.map { try NotifierHTTP.decoder().decode([AlertmanagerAlert].self, from: Data($0.utf8)) }
             #expect(posted.count == 4, "Alertmanager: firing, firing again twice (so its resolve_timeout does not end it), resolved")
             #expect(posted.allSatisfy { $0.count == 1 && $0[0].labels["alertname"] == "payin-busy" })
             #expect(posted.count == 4 && Set(posted.prefix(3).map { $0[0].startsAt }).count == 1 && posted.prefix(3).allSatisfy { $0[0].endsAt == nil },
@@ -135,15 +139,10 @@ import Testing
     }
 
     @Test func aRolloutThatWaitsForAPersonIsAnnouncedOnceWithWhy() async throws {
-        let received = Mutex<[String]>([])
+        let received = Bodies()
         let port = try FreePort.next()
         let router = Router()
-        router.post("hook") { request, _ -> HTTPResponse.Status in
-            var request = request
-            let body = try await request.collectBody(upTo: 1 << 20)
-            received.withLock { $0.append(String(buffer: body)) }
-            return .ok
-        }
+        received.record(router, at: "hook")
         let receiver = Task { try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port))).run() }
         defer { receiver.cancel() }
         let alerts = """
@@ -158,8 +157,8 @@ import Testing
             let waiting = try await engine.rollouts.settle(id: rollout.id)
             #expect(waiting.phase == .awaitingApproval)
             // Sent just after the wait is stored (and published): the webhook hears it over real HTTP.
-            for _ in 0..<500 where received.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(10)) }
-            let bodies = received.withLock { $0 }
+            for _ in 0..<500 where received.all.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+            let bodies = received.all
             #expect(bodies.count == 1, "told once, as the wait is stored: \(bodies)")
             let body = bodies.first ?? ""
             #expect(body.contains(#""status":"firing""#) && body.contains("RolloutWaitsForAPerson") && body.contains(#""severity":"warning""#), "\(body)")
@@ -169,17 +168,17 @@ import Testing
             _ = try await engine.rollouts.approve(id: rollout.id, actor: "bob")
             #expect(try await engine.rollouts.settle(id: rollout.id).phase == .promoted)
             // The answer ends it, with the same labels: resolved, once.
-            for _ in 0..<500 where received.withLock({ $0.count }) < 2 { try await Task.sleep(for: .milliseconds(10)) }
-            let after = received.withLock { $0 }
+            for _ in 0..<500 where received.all.count < 2 { try await Task.sleep(for: .milliseconds(10)) }
+            let after = received.all
             #expect(after.count == 2 && after.last?.contains(#""status":"resolved""#) == true && after.last?.contains("approved by bob") == true
                     && after.last?.contains(#""rollout":"\#(rollout.id)""#) == true && after.last?.contains(#""step":"2""#) == true, "\(after)")
 
             // Aborted instead: resolved too, with who and why.
             let second = try await engine.rollouts.deploy(service: "payin", version: "v3", actor: "alice")
             #expect(try await engine.rollouts.settle(id: second.id).phase == .awaitingApproval)
-            for _ in 0..<500 where received.withLock({ $0.count }) < 3 { try await Task.sleep(for: .milliseconds(10)) }
+            for _ in 0..<500 where received.all.count < 3 { try await Task.sleep(for: .milliseconds(10)) }
             _ = try await engine.rollouts.abort(id: second.id, actor: "carol", reason: "not today")
-            let waits = { received.withLock { $0 }.filter { $0.contains("RolloutWaitsForAPerson") && $0.contains(second.id) } }
+            let waits = { received.all.filter { $0.contains("RolloutWaitsForAPerson") && $0.contains(second.id) } }
             for _ in 0..<500 where waits().count < 2 { try await Task.sleep(for: .milliseconds(10)) }
             let resolved = waits()
             #expect(resolved.count == 2 && resolved.last?.contains(#""status":"resolved""#) == true
