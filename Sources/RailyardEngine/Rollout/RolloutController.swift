@@ -17,7 +17,7 @@ public actor RolloutController: Service {
     let feed: RolloutFeed
     let alerts: AlertEvaluator
     let extractor: CountersExtractor
-    /// A late watch's look and a promote's check of it, one at a time per rollout.
+    /// A late watch's look and a promote's check of it, and a person's approval and the watch's rollback, one at a time per rollout.
     let watchGate = WatchGate()
 
     /// Rollouts to drive, consumed by `run()`; buffered, so a request made before `run()` starts is kept.
@@ -143,11 +143,15 @@ public actor RolloutController: Service {
                 _ = try? await watcher.watched(id)
                 return
             }
-            // The steps have stopped (the group waited for them): the failure is stored, then the rollback runs.
+            // The steps have stopped (the group waited for them): the failure is stored, then the rollback runs. Through
+            // the gate: a person's approval of a held promote, landing now, is stored before this reads or after it.
             do {
-                let current = try await ledger.existing(id)
-                try await ledger.transition(current, .stepFailed(reason: reason), message: "a late regression after the analysis passed: rolling back",
-                                            reason: reason)
+                let ledger = self.ledger
+                try await watchGate.through(id) { @Sendable in
+                    let current = try await ledger.existing(id)
+                    try await ledger.transition(current, .stepFailed(reason: reason), message: "a late regression after the analysis passed: rolling back",
+                                                reason: reason)
+                }
             } catch {
                 try? await ledger.audit(kind: "rollout.stalled", subject: id, message: "could not roll back after a late regression", reason: "\(error)")
                 return

@@ -58,12 +58,16 @@ public struct RolloutRequests: Sendable {
 
     /// Records `actor`'s approval. A production change needs four eyes: its deployer cannot approve it.
     public func approve(id: String, actor: String) async throws -> RolloutRecord {
-        let record = try await ledger.existing(id)
-        if let refusal = FourEyes.refusal(approver: actor, of: record, reachesProduction: config.deploymentReachesProduction) {
-            throw Refusal(.forbidden, refusal)
+        // Through the gate: a late watch's rollback, stored meanwhile, is read here (and the approval refused) rather
+        // than overwritten by an approval read before it.
+        let (record, next) = try await controller.watchGate.through(id) { () async throws -> (RolloutRecord, RolloutRecord) in
+            let record = try await ledger.existing(id)
+            if let refusal = FourEyes.refusal(approver: actor, of: record, reachesProduction: config.deploymentReachesProduction) {
+                throw Refusal(.forbidden, refusal)
+            }
+            return (record, try await ledger.transition(record, .approved(by: actor), actor: actor,
+                                                        message: "approved by \(actor) at wave '\(ledger.machine.wave(of: record).name)'"))
         }
-        let next = try await ledger.transition(record, .approved(by: actor), actor: actor,
-                                               message: "approved by \(actor) at wave '\(ledger.machine.wave(of: record).name)'")
         // Told on its own task: a notifier that hangs (up to its timeout) holds up neither the answer nor the rollout.
         Task { [controller] in await controller.waitEnded(record, how: "approved by \(actor)") }
         return next

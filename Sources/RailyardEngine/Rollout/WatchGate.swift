@@ -1,7 +1,8 @@
 /// One rollout at a time through its late watch's look and its promote's check: a look that reads a held
-/// alarm is saved before the promote reads the watch, or the promote has moved the rollout on and the look
-/// sees it and ends the watch. Without it a look in flight while the pause ends could save its hold just
-/// after a promote that did not see it.
+/// alarm is saved before the promote reads the watch, or the promote has started and the look sees it and
+/// ends the watch. Without it a look in flight while the pause ends could save its hold just after a promote
+/// that did not see it. A person's approval and the watch's rollback go through it too: each reads what the
+/// other stored, so neither overwrites the other.
 actor WatchGate {
     private var busy: Set<String> = []
     private var waiting: [String: [CheckedContinuation<Void, Never>]] = [:]
