@@ -54,8 +54,9 @@ struct LateShiftRegressionTests {
         #expect(ended.left.isEmpty, "no v2 instance left (ps)")
     }
 
-    /// The same wave with a pause long enough for one instance's slowness to be seen before the promote.
-    static let heldWaves = waves.replacingOccurrences(of: "- pause: 10m", with: "- pause: 3m")
+    /// The same wave with a pause long enough for one instance's slowness to be seen before the promote: with 3
+    /// minutes the hold's evidence reached 20.0, 13.7 and (once, in CI) less than its 11.7 by the promote.
+    static let heldWaves = waves.replacingOccurrences(of: "- pause: 10m", with: "- pause: 5m")
 
     @Test func oneCanaryInstanceTurnedSlowAfterThePassHoldsThePromoteForAPersonThroughAKill() async throws {
         // The first v2 instance started (it claims `one_instance`) turns 80 ms slower after its first 1,500 pay-ins;
@@ -65,7 +66,7 @@ struct LateShiftRegressionTests {
         var run = try await PayinFleetUnderTraffic.start("late-held", waves: Self.heldWaves, behaviour: behaviour)
         defer { try? FileManager.default.removeItem(atPath: run.folder) }
         let id = try await run.deploy("v2")
-        let held = try await run.server.waitForPhase(id, ["awaiting_approval", "promoted", "rolled_back"], timeout: .seconds(420))
+        let held = try await run.server.waitForPhase(id, ["awaiting_approval", "promoted", "rolled_back"], timeout: .seconds(600))
         let reason = held["reason"] as? String ?? ""
         print("held promote: \(reason)")
         #expect(held["phase"] as? String == "awaiting_approval", "\(held["phase"] ?? "?"): \(reason)")
