@@ -3,6 +3,7 @@ import Hummingbird
 import RailyardAPI
 import RailyardCore
 import RailyardEngine
+import RailyardPorts
 
 /// The HTTP API over the engine. Requests name services and versions, never commands: what runs
 /// comes from `railyard.yml` only. Every route but health needs a token (`AccessMiddleware`); the
@@ -215,6 +216,9 @@ public enum APIRoutes {
             let count = refused.diagnostics.count
             return ProblemResponse.make(.badRequest, "\(count) problem\(count == 1 ? "" : "s") in the file; nothing was imported",
                                         instance: request.uri.path, field: "content", errors: refused.diagnostics)
+        }
+        if let stale = error as? StaleWrite {
+            return ProblemResponse.make(.conflict, stale.description, instance: request.uri.path)
         }
         guard let refusal = error as? Refusal else {
             return ProblemResponse.make(.internalServerError, "\(error)", instance: request.uri.path)

@@ -83,6 +83,42 @@ import Testing
         }
     }
 
+    @Test func aRolloutIsStoredOnlyInPlaceOfTheRecordItWasDecidedOn() async throws {
+        try await withStore { store, _ in
+            // A fraction of a second no timestamp column keeps: the check compares records, not times.
+            let read = RolloutRecord(id: "payin-v2-0002", service: "payin", version: "v2", createdBy: "alice",
+                                     at: Date(timeIntervalSinceReferenceDate: 817_000_000.123_456_789))
+            try await store.save(read, events: [])
+            func event(_ kind: String) -> AuditEvent { AuditEvent(at: read.createdAt, actor: "test", kind: kind, subject: read.id, message: kind) }
+
+            var approved = read
+            approved.phase = .awaitingApproval
+            approved.updatedAt = read.updatedAt.addingTimeInterval(0.000_123)
+            try await store.save(approved, replacing: read, events: [event("rollout.first")])
+
+            // A second writer that read the same record as the first: refused, and nothing of it written.
+            var aborted = read
+            aborted.phase = .rollingBack
+            await #expect(throws: StaleWrite.self) { try await store.save(aborted, replacing: read, events: [event("rollout.second")]) }
+            #expect(try await store.rollout(id: read.id) == approved)
+            #expect(try await store.events(subject: read.id, limit: 10).map(\.kind) == ["rollout.first"])
+
+            // Decided again on what is stored, it lands; the record read back replaces as well as the one written.
+            try await store.save(aborted, replacing: approved, events: [event("rollout.second")])
+            let stored = try #require(try await store.rollout(id: read.id))
+            var promoted = stored
+            promoted.phase = .promoted
+            try await store.save(promoted, replacing: stored, events: [])
+            #expect(try await store.rollout(id: read.id)?.phase == .promoted)
+
+            // A rollout never stored has nothing to replace.
+            var unknown = read
+            unknown.id = "payin-v9-0000"
+            await #expect(throws: StaleWrite.self) { try await store.save(unknown, replacing: unknown, events: []) }
+            #expect(try await store.rollout(id: unknown.id) == nil)
+        }
+    }
+
     @Test func aReaderNeverSeesHalfOfATransaction() async throws {
         try await withStore { store, _ in
             var record = RolloutRecord(id: "payin-v2-0002", service: "payin", version: "v2", createdBy: "alice", at: Date(timeIntervalSince1970: 1000))

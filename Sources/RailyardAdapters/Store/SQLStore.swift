@@ -80,6 +80,26 @@ public actor SQLStore: RailyardStore {
         }
     }
 
+    public func save(_ rollout: RolloutRecord, replacing previous: RolloutRecord, events: [AuditEvent]) async throws {
+        try await exclusive {
+            // Compared as decoded records, after the same round trip through JSON that the stored one took.
+            let expected = try decoder.decode(RolloutRecord.self, from: try encoder.encode(previous))
+            let json = String(decoding: try encoder.encode(rollout), as: UTF8.self)
+            try await transaction {
+                // `exclusive` already keeps this process's writers apart; FOR UPDATE keeps another server's out on PostgreSQL.
+                let lock = db.dialect.name == "sqlite" ? "" : " FOR UPDATE"
+                let stored = try await db.raw("SELECT record FROM rollouts WHERE id = \(bind: previous.id)\(unsafeRaw: lock)").first().map(decodeRollout)
+                guard rollout.id == previous.id, stored == expected else { throw StaleWrite(subject: "rollout \(previous.id)") }
+                try await db.raw("""
+                    UPDATE rollouts SET phase = \(bind: rollout.phase.rawValue), updated_at = \(bind: rollout.updatedAt.timeIntervalSince1970),
+                                        record = \(bind: json)
+                    WHERE id = \(bind: rollout.id)
+                    """).run()
+                for event in events { try await insert(event) }
+            }
+        }
+    }
+
     public func rollout(id: String) async throws -> RolloutRecord? {
         try await exclusive {
             try await db.raw("SELECT record FROM rollouts WHERE id = \(bind: id)").first().map(decodeRollout)

@@ -148,9 +148,10 @@ public actor RolloutController: Service {
             do {
                 let ledger = self.ledger
                 try await watchGate.through(id) { @Sendable in
-                    let current = try await ledger.existing(id)
-                    try await ledger.transition(current, .stepFailed(reason: reason), message: "a late regression after the analysis passed: rolling back",
-                                                reason: reason)
+                    try await ledger.onCurrent(id) { current in
+                        try await ledger.transition(current, .stepFailed(reason: reason), message: "a late regression after the analysis passed: rolling back",
+                                                    reason: reason)
+                    }
                 }
             } catch {
                 try? await ledger.audit(kind: "rollout.stalled", subject: id, message: "could not roll back after a late regression", reason: "\(error)")
@@ -161,23 +162,33 @@ public actor RolloutController: Service {
 
     /// Runs the rollout's next actions until it ends, waits for a person, or is cancelled (abort, shutdown).
     func drive(_ id: String) async {
+        var staleInARow = 0
         do {
             while !Task.isCancelled {
                 let record = try await ledger.existing(id)
-                switch machine.nextAction(for: record) {
-                case .none:
-                    return
-                case .runStep(let step, let wave, let resuming):
-                    try await runStep(step, wave: wave, record: record, resuming: resuming)
-                case .waitUntil(let deadline):
-                    try await ports.clock.sleep(until: deadline)
-                    try await ledger.transition(record, .pauseElapsed, message: "pause of wave '\(machine.wave(of: record).name)' elapsed")
-                case .waitForApproval:
-                    try await waitWhileAwaitingApproval(id)
-                case .rollback(let action):
-                    try await rollbackExecutor.run(action, record: record)
-                case .retireOldVersion:
-                    try await RetireExecutor(fleet: fleet, store: ports.store, ledger: ledger).run(record)
+                do {
+                    switch machine.nextAction(for: record) {
+                    case .none:
+                        return
+                    case .runStep(let step, let wave, let resuming):
+                        try await runStep(step, wave: wave, record: record, resuming: resuming)
+                    case .waitUntil(let deadline):
+                        try await ports.clock.sleep(until: deadline)
+                        try await ledger.transition(record, .pauseElapsed, message: "pause of wave '\(machine.wave(of: record).name)' elapsed")
+                    case .waitForApproval:
+                        try await waitWhileAwaitingApproval(id)
+                    case .rollback(let action):
+                        try await rollbackExecutor.run(action, record: record)
+                    case .retireOldVersion:
+                        try await RetireExecutor(fleet: fleet, store: ports.store, ledger: ledger).run(record)
+                    }
+                    staleInARow = 0
+                } catch let stale as StaleWrite where staleInARow < Self.staleRetries {
+                    // Another writer stored the rollout while this step ran: decide again from what it stored (a step
+                    // re-run is idempotent, as after a restart), rather than overwrite it.
+                    staleInARow += 1
+                    try await ledger.audit(kind: "rollout.write_conflict", subject: id,
+                                           message: "the rollout changed while '\(machine.position(of: record))' ran: reading it again", reason: stale.description)
                 }
             }
         } catch is CancellationError {
@@ -189,6 +200,10 @@ public actor RolloutController: Service {
                                     reason: "\(error)")
         }
     }
+
+    /// Stale writes in a row the drive loop decides again on before it stops as stalled (each one means another
+    /// writer stored the rollout meanwhile; more than a few in a row is a fault, not a race).
+    static let staleRetries = 3
 
     func runStep(_ step: StepSpec, wave: WaveSpec, record: RolloutRecord, resuming: Bool) async throws {
         if resuming {
@@ -209,9 +224,10 @@ public actor RolloutController: Service {
         } catch let failure as StepFailure {
             ports.telemetry.stepFinished(step, after: ContinuousClock.now - started, outcome: "failed")
             try Task.checkCancellation()
-            let current = try await ledger.existing(record.id)
-            try await ledger.transition(current, .stepFailed(reason: failure.reason),
-                                        message: "'\(step)' of wave '\(wave.name)' failed: rolling back", reason: failure.reason)
+            try await ledger.onCurrent(record.id) { [ledger] current in
+                try await ledger.transition(current, .stepFailed(reason: failure.reason),
+                                            message: "'\(step)' of wave '\(wave.name)' failed: rolling back", reason: failure.reason)
+            }
         }
     }
 

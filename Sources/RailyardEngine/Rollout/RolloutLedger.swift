@@ -3,7 +3,9 @@ import RailyardCore
 import RailyardPorts
 
 /// Where a rollout's transitions are written: each one is stored with its audit event in one
-/// transaction *before* the side effect it announces, then published to listeners.
+/// transaction *before* the side effect it announces, then published to listeners. A transition is
+/// stored only in place of the record it was decided on: if another writer stored the rollout
+/// meanwhile, it throws `StaleWrite` and writes nothing, so no change overwrites one it never read.
 public struct RolloutLedger: Sendable {
     public static let controllerActor = "railyard"
     let machine: RolloutMachine
@@ -20,11 +22,25 @@ public struct RolloutLedger: Sendable {
         } catch {
             throw Refusal(.conflict, error.message)
         }
-        try await store.save(next, events: [AuditEvent(at: next.updatedAt, actor: actor, kind: "rollout.\(event.name)", subject: record.id,
+        try await store.save(next, replacing: record, events: [AuditEvent(at: next.updatedAt, actor: actor, kind: "rollout.\(event.name)", subject: record.id,
                                                        message: message, reason: reason, before: machine.position(of: record),
                                                        after: machine.position(of: next))])
         feed.publish(next)
         return next
+    }
+
+    /// Runs `body` on the rollout as stored now; if another writer stored it before `body`'s transition could
+    /// (`StaleWrite`), reads it again and runs `body` again, which decides anew (the machine may now refuse).
+    /// For changes that hold whatever the rollout did meanwhile: a person's approval or abort, a failure to roll back.
+    func onCurrent<T: Sendable>(_ id: String, attempts: Int = 3, _ body: (RolloutRecord) async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await body(try await existing(id))
+            } catch is StaleWrite where attempt < attempts {
+                attempt += 1
+            }
+        }
     }
 
     func audit(actor: String = Self.controllerActor, kind: String, subject: String, message: String, reason: String? = nil) async throws {

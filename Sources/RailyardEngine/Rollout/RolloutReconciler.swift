@@ -15,8 +15,11 @@ struct RolloutReconciler: Sendable {
             let lostNew = lost.filter { $0.rolloutID == record.id && $0.version == record.version }
             if !lostNew.isEmpty, [.running, .paused, .awaitingApproval].contains(record.phase) {
                 let names = lostNew.map { "\($0.target)/\($0.address)" }.joined(separator: ", ")
-                record = try await ledger.transition(record, .stepFailed(reason: "new-version instance(s) \(names) died while Railyard was down"),
-                                                     actor: actor, message: "rolling back: the new version lost instances while Railyard was down")
+                record = try await ledger.onCurrent(record.id) { [ledger] current in
+                    guard [.running, .paused, .awaitingApproval].contains(current.phase) else { return current }
+                    return try await ledger.transition(current, .stepFailed(reason: "new-version instance(s) \(names) died while Railyard was down"),
+                                                       actor: actor, message: "rolling back: the new version lost instances while Railyard was down")
+                }
             }
             guard record.phase != .rollingBack else { continue } // rollback actions re-run idempotently
             for (target, progress) in record.targets.sorted(by: { $0.key < $1.key }) {

@@ -61,12 +61,13 @@ public struct RolloutRequests: Sendable {
         // Through the gate: a late watch's rollback, stored meanwhile, is read here (and the approval refused) rather
         // than overwritten by an approval read before it.
         let (record, next) = try await controller.watchGate.through(id) { () async throws -> (RolloutRecord, RolloutRecord) in
-            let record = try await ledger.existing(id)
-            if let refusal = FourEyes.refusal(approver: actor, of: record, reachesProduction: config.deploymentReachesProduction) {
-                throw Refusal(.forbidden, refusal)
+            try await ledger.onCurrent(id) { record in
+                if let refusal = FourEyes.refusal(approver: actor, of: record, reachesProduction: config.deploymentReachesProduction) {
+                    throw Refusal(.forbidden, refusal)
+                }
+                return (record, try await ledger.transition(record, .approved(by: actor), actor: actor,
+                                                            message: "approved by \(actor) at wave '\(ledger.machine.wave(of: record).name)'"))
             }
-            return (record, try await ledger.transition(record, .approved(by: actor), actor: actor,
-                                                        message: "approved by \(actor) at wave '\(ledger.machine.wave(of: record).name)'"))
         }
         // Told on its own task: a notifier that hangs (up to its timeout) holds up neither the answer nor the rollout.
         Task { [controller] in await controller.waitEnded(record, how: "approved by \(actor)") }
@@ -88,9 +89,11 @@ public struct RolloutRequests: Sendable {
         }
         // Stop the driving task first, so no step runs after the rollback has begun.
         await controller.stopDriving(id)
-        record = try await ledger.existing(id)
-        let next = try await ledger.transition(record, .abortRequested(by: actor, reason: reason), actor: actor,
+        let next = try await ledger.onCurrent(id) { [ledger] current in
+            record = current
+            return try await ledger.transition(current, .abortRequested(by: actor, reason: reason), actor: actor,
                                                message: "rollback started: aborted by \(actor)", reason: reason)
+        }
         await controller.startDriving(id)
         Task { [controller] in await controller.waitEnded(record, how: "aborted by \(actor): \(reason)") }
         return next

@@ -117,18 +117,19 @@ public actor TrainController: Service {
                         // It ended or began its own rollback meanwhile: the next look sees it.
                     }
                 case .approveRevert(let rolloutID):
-                    let record = try await ledger.existing(rolloutID)
-                    if record.phase == .awaitingApproval {
+                    try await ledger.onCurrent(rolloutID) { [ledger] record in
+                        guard record.phase == .awaitingApproval else { return }
                         try await ledger.transition(record, .approved(by: Self.actor),
                                                     message: "approved by train \(id)'s release: a revert goes back to the version that ran before")
                     }
                 case .releaseHolds(let rolloutIDs):
                     for rolloutID in rolloutIDs {
-                        let record = try await ledger.existing(rolloutID)
-                        guard record.phase == .awaitingApproval, let target = record.heldBefore else { continue }
-                        try await ledger.transition(record, .approved(by: Self.actor),
-                                                    message: "train \(id) lets \(record.service) go on to \(target): every service of its batch "
-                                                        + "has finished the waves before (not backward-compatible: dc2 waits for dc1)")
+                        try await ledger.onCurrent(rolloutID) { [ledger] record in
+                            guard record.phase == .awaitingApproval, let target = record.heldBefore else { return }
+                            try await ledger.transition(record, .approved(by: Self.actor),
+                                                        message: "train \(id) lets \(record.service) go on to \(target): every service of its batch "
+                                                            + "has finished the waves before (not backward-compatible: dc2 waits for dc1)")
+                        }
                     }
                 case .rollbackScripts:
                     try await rollBackScripts(of: release, train: id)

@@ -9,6 +9,9 @@ public protocol RailyardStore: Sendable {
 
     /// Saves a rollout and appends its audit events in one transaction.
     func save(_ rollout: RolloutRecord, events: [AuditEvent]) async throws
+    /// Saves `rollout` in place of `previous`, with its events, in one transaction, only if the stored rollout is still
+    /// `previous`; throws `StaleWrite`, writing nothing, if another writer changed it since `previous` was read.
+    func save(_ rollout: RolloutRecord, replacing previous: RolloutRecord, events: [AuditEvent]) async throws
     func rollout(id: String) async throws -> RolloutRecord?
     func rollouts(limit: Int) async throws -> [RolloutRecord]
     func activeRollouts() async throws -> [RolloutRecord]

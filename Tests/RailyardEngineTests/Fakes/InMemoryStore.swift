@@ -39,6 +39,31 @@ final class InMemoryStore: RailyardStore {
             for event in events { Self.append(event, to: &state) }
         }
     }
+    /// Another writer, for tests of races: its change is stored once, just before the next replacing save whose
+    /// events include `kind`, as if it had landed between that writer's read and its write.
+    struct Interloper: Sendable {
+        let kind: String
+        let change: @Sendable (RolloutRecord) -> (RolloutRecord, AuditEvent)
+    }
+    let interloper = Mutex<Interloper?>(nil)
+
+    func save(_ rollout: RolloutRecord, replacing previous: RolloutRecord, events: [AuditEvent]) async throws {
+        let other = interloper.withLock { pending -> Interloper? in
+            guard let found = pending, events.contains(where: { $0.kind == found.kind }) else { return nil }
+            pending = nil
+            return found
+        }
+        try state.withLock { state in
+            if let other, let stored = state.rollouts[previous.id] {
+                let (changed, event) = other.change(stored)
+                state.rollouts[previous.id] = changed
+                Self.append(event, to: &state)
+            }
+            guard rollout.id == previous.id, state.rollouts[previous.id] == previous else { throw StaleWrite(subject: "rollout \(previous.id)") }
+            state.rollouts[rollout.id] = rollout
+            for event in events { Self.append(event, to: &state) }
+        }
+    }
     func rollout(id: String) async throws -> RolloutRecord? { state.withLock { $0.rollouts[id] } }
     func rollouts(limit: Int) async throws -> [RolloutRecord] {
         state.withLock { state in state.order.reversed().prefix(limit).compactMap { state.rollouts[$0] } }

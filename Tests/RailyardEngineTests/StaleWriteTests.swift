@@ -1,0 +1,76 @@
+import Foundation
+import RailyardCore
+import RailyardEngine
+import RailyardPorts
+import Testing
+
+/// Two writers of one rollout: a change stored between another writer's read and its write is never
+/// overwritten. The late writer's save is refused (`StaleWrite`), and it decides again on what is stored.
+@Suite struct StaleWriteTests {
+    static let waves = """
+            - name: canary
+              target: dc1
+              steps: [deploy, setWeight: 40, pause: 1h, promote]
+        """
+
+    /// Another writer's change, stored as a person's or a watcher's would be: through the machine, with its audit event.
+    static func interloper(_ kind: String, _ config: RailyardConfig, actor: String, _ event: RolloutEvent) -> InMemoryStore.Interloper {
+        let machine = RolloutMachine(config: config)
+        return .init(kind: kind) { stored in
+            let changed = try! machine.apply(event, to: stored, at: stored.updatedAt.addingTimeInterval(1))
+            return (changed, AuditEvent(at: changed.updatedAt, actor: actor, kind: "rollout.\(event.name)", subject: stored.id, message: "the other writer"))
+        }
+    }
+
+    @Test func anAbortStoredWhileThePauseEndedIsNotOverwrittenByTheController() async throws {
+        let config = try FakeEngine.config(waves: Self.waves)
+        let f = FakeEngine(config: config)
+        try await f.run {
+            try await f.engine.operations.up(actor: "test")
+            let id = try await f.engine.rollouts.deploy(service: "payin", version: "v2", actor: "test").id
+            try await f.untilSleeping()
+            #expect(try await f.engine.rollouts.rollout(id: id).phase == .paused)
+            // Carol's abort lands after the controller read the paused rollout and before it stores the pause's end.
+            f.store.interloper.withLock {
+                $0 = Self.interloper("rollout.pause_elapsed", config, actor: "carol", .abortRequested(by: "carol", reason: "not today"))
+            }
+            f.clock.advance(by: 3600)
+            let ended = try await f.settle(id)
+            #expect(ended.phase == .rolledBack, "the abort stands: before, the controller's write replaced it and v2 was promoted")
+            #expect(ended.reason == "aborted by carol: not today")
+            let kinds = try await f.engine.rollouts.history(subject: id).map(\.kind)
+            #expect(kinds.contains("rollout.write_conflict"))
+            #expect(!kinds.contains("rollout.pause_elapsed"), "the refused write left no trace but its conflict")
+            #expect(f.routers.groups("dc1", "payin").map { "\($0.version) \($0.weight)" } == ["v1 100"])
+            #expect(f.driver.alive("v2").isEmpty)
+        }
+    }
+
+    @Test func anApprovalReadBeforeARollbackIsDecidedAgainAndRefused() async throws {
+        let config = try FakeEngine.config(waves: """
+                    - name: canary
+                      target: dc1
+                      steps: [deploy, setWeight: 40, pause: approval, promote]
+                """)
+        let f = FakeEngine(config: config)
+        try await f.run {
+            try await f.engine.operations.up(actor: "test")
+            let id = try await f.engine.rollouts.deploy(service: "payin", version: "v2", actor: "alice").id
+            #expect(try await f.settle(id).phase == .awaitingApproval)
+            // A rollback stored between bob's read and his write: his approval is decided again, on the rollback.
+            f.store.interloper.withLock {
+                $0 = Self.interloper("rollout.approved", config, actor: "railyard", .stepFailed(reason: "late regression: error rate ×3"))
+            }
+            await #expect {
+                _ = try await f.engine.rollouts.approve(id: id, actor: "bob")
+            } throws: { error in
+                (error as? Refusal).map { $0.kind == .conflict && $0.reason.contains("rolling_back") } ?? false
+            }
+            let stored = try await f.engine.rollouts.rollout(id: id)
+            #expect(stored.phase == .rollingBack || stored.phase == .rolledBack)
+            #expect(stored.reason == "late regression: error rate ×3")
+            let kinds = try await f.engine.rollouts.history(subject: id).map(\.kind)
+            #expect(!kinds.contains("rollout.approved"))
+        }
+    }
+}
