@@ -119,6 +119,35 @@ import Testing
         }
     }
 
+    @Test func aTrainIsStoredOnlyInPlaceOfTheRecordItWasDecidedOn() async throws {
+        try await withStore { store, _ in
+            let read = TrainRecord(id: "2026.48", captain: "carol", createdBy: "alice", at: Date(timeIntervalSinceReferenceDate: 817_000_000.987_654_321))
+            func event(_ kind: String) -> AuditEvent { AuditEvent(at: read.createdAt, actor: "test", kind: kind, subject: "train:2026.48", message: kind) }
+            try await store.save(read, events: [event("train.created")])
+
+            var planned = read
+            planned.captain = "dave"
+            try await store.save(planned, replacing: read, events: [event("train.first")])
+            // The release's write and a ticket merge, both decided on the first read: refused, nothing of them written.
+            var other = read
+            other.updatedAt = read.updatedAt.addingTimeInterval(60)
+            await #expect(throws: StaleWrite.self) { try await store.save(other, replacing: read, events: [event("train.second")]) }
+            let ticket = Ticket(id: "PAY-1", title: "fees", type: "story", owner: "dave", services: ["payin"])
+            await #expect(throws: StaleWrite.self) { try await store.save(tickets: [ticket], of: other, replacing: read, event: event("ticket.merged")) }
+            #expect(try await store.train(id: read.id) == planned)
+            #expect(try await store.tickets(train: read.id).isEmpty)
+            #expect(try await store.events(subject: "train:2026.48", limit: 10).map(\.kind) == ["train.created", "train.first"])
+
+            // Decided again on what is stored, both land.
+            let stored = try #require(try await store.train(id: read.id))
+            var merged = stored
+            merged.updatedAt = stored.updatedAt.addingTimeInterval(60)
+            try await store.save(tickets: [ticket], of: merged, replacing: stored, event: event("ticket.merged"))
+            #expect(try await store.train(id: read.id) == merged && merged.captain == "dave")
+            #expect(try await store.tickets(train: read.id).map(\.id) == ["PAY-1"])
+        }
+    }
+
     @Test func aReaderNeverSeesHalfOfATransaction() async throws {
         try await withStore { store, _ in
             var record = RolloutRecord(id: "payin-v2-0002", service: "payin", version: "v2", createdBy: "alice", at: Date(timeIntervalSince1970: 1000))

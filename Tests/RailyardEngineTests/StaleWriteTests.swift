@@ -73,4 +73,28 @@ import Testing
             #expect(!kinds.contains("rollout.approved"))
         }
     }
+
+    @Test func aChecklistApprovalReadBeforeAnotherItemWasAddedIsRefusedNotWrittenOverIt() async throws {
+        let f = FakeEngine(config: try FakeEngine.config(waves: Self.waves))
+        _ = try await f.engine.trains.create(id: "2026.48", captain: "carol", services: ["payin": "2026.48.1"], actor: "alice")
+        _ = try await f.engine.trains.addApproval(train: "2026.48", title: "fees checked", assignee: "bob", actor: "carol")
+        // Carol adds a second item between bob's read and his write.
+        f.store.trainInterloper.withLock {
+            $0 = .init(kind: "train.approval_given") { stored in
+                var changed = stored
+                changed.approvals.append(ApprovalItem(id: 2, title: "legal sign-off", assignee: "dave"))
+                return changed
+            }
+        }
+        await #expect(throws: StaleWrite.self) { try await f.engine.trains.approve(train: "2026.48", item: 1, actor: "bob", role: .approver) }
+        var train = try await f.engine.trains.train(id: "2026.48")
+        #expect(train.approvals.map(\.title) == ["fees checked", "legal sign-off"], "carol's item kept: before, bob's write replaced it")
+        #expect(train.approvals[0].approvedBy == nil)
+        #expect(!(try await f.store.events(subject: "train:2026.48", limit: 10).map(\.kind).contains("train.approval_given")))
+
+        // Bob tries again, on what is stored: both stand.
+        train = try await f.engine.trains.approve(train: "2026.48", item: 1, actor: "bob", role: .approver)
+        #expect(try await f.engine.trains.train(id: "2026.48") == train)
+        #expect(train.approvals.map(\.title) == ["fees checked", "legal sign-off"] && train.approvals[0].approvedBy == "bob")
+    }
 }

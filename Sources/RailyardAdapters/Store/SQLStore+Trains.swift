@@ -1,5 +1,6 @@
 import Foundation
 import RailyardCore
+import RailyardPorts
 import SQLKit
 
 extension SQLStore {
@@ -10,6 +11,22 @@ extension SQLStore {
                 for event in events { try await insert(event) }
             }
         }
+    }
+
+    public func save(_ train: TrainRecord, replacing previous: TrainRecord, events: [AuditEvent]) async throws {
+        try await exclusive {
+            try await transaction {
+                try await expectStored(train: train, previous: previous)
+                try await upsert(train)
+                for event in events { try await insert(event) }
+            }
+        }
+    }
+
+    /// Inside `exclusive` and a transaction.
+    func expectStored(train: TrainRecord, previous: TrainRecord) async throws {
+        guard train.id == previous.id else { throw StaleWrite(subject: "train \(previous.id)") }
+        try await expectStored(previous, table: "trains", id: previous.id, subject: "train \(previous.id)")
     }
 
     /// Inside `exclusive` and a transaction.
@@ -40,9 +57,18 @@ extension SQLStore {
     }
 
     public func save(tickets: [Ticket], of record: TrainRecord, event: AuditEvent) async throws {
+        try await save(tickets: tickets, of: record, replacingIfAny: nil, event: event)
+    }
+
+    public func save(tickets: [Ticket], of record: TrainRecord, replacing previous: TrainRecord, event: AuditEvent) async throws {
+        try await save(tickets: tickets, of: record, replacingIfAny: previous, event: event)
+    }
+
+    private func save(tickets: [Ticket], of record: TrainRecord, replacingIfAny previous: TrainRecord?, event: AuditEvent) async throws {
         let train = record.id
         try await exclusive {
             try await transaction {
+                if let previous { try await expectStored(train: record, previous: previous) }
                 try await upsert(record)
                 var next = try await db.raw("SELECT COALESCE(MAX(position), 0) AS last FROM tickets WHERE train_id = \(bind: train)").first()?
                     .decode(column: "last", as: Int.self) ?? 0

@@ -82,14 +82,10 @@ public actor SQLStore: RailyardStore {
 
     public func save(_ rollout: RolloutRecord, replacing previous: RolloutRecord, events: [AuditEvent]) async throws {
         try await exclusive {
-            // Compared as decoded records, after the same round trip through JSON that the stored one took.
-            let expected = try decoder.decode(RolloutRecord.self, from: try encoder.encode(previous))
             let json = String(decoding: try encoder.encode(rollout), as: UTF8.self)
             try await transaction {
-                // `exclusive` already keeps this process's writers apart; FOR UPDATE keeps another server's out on PostgreSQL.
-                let lock = db.dialect.name == "sqlite" ? "" : " FOR UPDATE"
-                let stored = try await db.raw("SELECT record FROM rollouts WHERE id = \(bind: previous.id)\(unsafeRaw: lock)").first().map(decodeRollout)
-                guard rollout.id == previous.id, stored == expected else { throw StaleWrite(subject: "rollout \(previous.id)") }
+                guard rollout.id == previous.id else { throw StaleWrite(subject: "rollout \(previous.id)") }
+                try await expectStored(previous, table: "rollouts", id: previous.id, subject: "rollout \(previous.id)")
                 try await db.raw("""
                     UPDATE rollouts SET phase = \(bind: rollout.phase.rawValue), updated_at = \(bind: rollout.updatedAt.timeIntervalSince1970),
                                         record = \(bind: json)
@@ -120,6 +116,18 @@ public actor SQLStore: RailyardStore {
 
     private func decodeRollout(_ row: any SQLRow) throws -> RolloutRecord {
         try decoder.decode(RolloutRecord.self, from: Data(try row.decode(column: "record", as: String.self).utf8))
+    }
+
+    /// Inside `exclusive` and a transaction: throws `StaleWrite` unless row `id` of `table` still holds `previous`.
+    /// Compared as decoded records, `previous` after the same round trip through JSON the stored one took.
+    func expectStored<Record: Codable & Equatable>(_ previous: Record, table: String, id: String, subject: String) async throws {
+        let expected = try decoder.decode(Record.self, from: try encoder.encode(previous))
+        // `exclusive` keeps this process's writers apart; FOR UPDATE keeps another server's out on PostgreSQL.
+        let lock = db.dialect.name == "sqlite" ? "" : " FOR UPDATE"
+        let stored = try await db.raw("SELECT record FROM \(unsafeRaw: table) WHERE id = \(bind: id)\(unsafeRaw: lock)").first().map {
+            try decoder.decode(Record.self, from: Data(try $0.decode(column: "record", as: String.self).utf8))
+        }
+        guard stored == expected else { throw StaleWrite(subject: subject) }
     }
 
     // MARK: Audit log

@@ -27,7 +27,7 @@ public struct NightlyRequests: Sendable {
         ticket.mergedAt = clock.now()
         var saved = train
         saved.updatedAt = clock.now()
-        try await store.save(tickets: [ticket], of: saved, event: AuditEvent(at: clock.now(), actor: actor, kind: "ticket.merged", subject: trainID,
+        try await store.save(tickets: [ticket], of: saved, replacing: train, event: AuditEvent(at: clock.now(), actor: actor, kind: "ticket.merged", subject: trainID,
                                                                              message: "\(ticketID) merged (\(ticket.services.joined(separator: ", ")))"))
         return try await controller.start(trigger: .change(ticket: ticketID, services: ticket.services), train: saved, actor: actor)
     }

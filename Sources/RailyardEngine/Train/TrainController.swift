@@ -70,87 +70,18 @@ public actor TrainController: Service {
 
     /// Runs the release's next actions until it ends or the controller stops.
     func drive(_ id: String) async {
+        var staleInARow = 0
         do {
             while !Task.isCancelled {
-                // Listen before reading, so a change stored in between still wakes us.
-                let changes = feed.changes()
-                guard var train = try await store.train(id: id), let release = train.release, release.phase.isActive else { return }
-                var statuses: [String: TrainReleaseMachine.RolloutStatus] = [:]
-                for entry in release.entries {
-                    if let rollout = try await store.rollout(id: entry.rolloutID) {
-                        statuses[entry.rolloutID] = .init(phase: rollout.phase, reason: rollout.reason, scriptsDone: scriptsDone(rollout),
-                                                          heldBefore: rollout.heldBefore)
-                    } else {
-                        // Stored as intent, not created yet (a restart between the two): create it now.
-                        train = try await create(entry, train: train)
-                        statuses[entry.rolloutID] = .init(phase: .running, scriptsDone: false)
-                    }
-                }
-                let override = train.kind == .hotfix && train.overrides.contains { $0.gate == .blackout }
-                let freeze = override ? nil : Timetable(config.trains.timetable).freeze(at: clock.now())
-                switch TrainReleaseMachine.nextAction(release, statuses: statuses, freeze: freeze) {
-                case .none:
-                    return
-                case .start(let service, let version, let purpose):
-                    let entry = TrainRelease.Entry(service: service, version: version,
-                                                   rolloutID: RolloutRequests.newID(service: service, version: version), purpose: purpose)
-                    train.release!.entries.append(entry)
-                    if purpose == .deploy { train.release!.reason = nil }  // no longer waiting for a freeze
-                    train.updatedAt = clock.now()
-                    try await store.save(train, events: [event(train, kind: "train.release_rollout_planned",
-                                                               message: purpose == .deploy
-                                                                   ? "train \(id): deploying \(service) \(version) as \(entry.rolloutID)"
-                                                                   : "train \(id): reverting \(service) to \(version) as \(entry.rolloutID)")])
-                    _ = try await create(entry, train: train)
-                case .fail(let reason):
-                    train.release!.phase = .reverting
-                    train.release!.reason = reason
-                    train.release!.failedAt = clock.now()
-                    train.updatedAt = clock.now()
-                    try await store.save(train, events: [event(train, kind: "train.release_reverting",
-                                                               message: "train \(id): release failed, taking its services back newest first",
-                                                               reason: reason, before: "deploying", after: "reverting")])
-                case .abort(let rolloutID, let reason):
-                    do {
-                        _ = try await rollouts.abort(id: rolloutID, actor: Self.actor, reason: reason)
-                    } catch let refusal as Refusal where refusal.kind == .conflict {
-                        // It ended or began its own rollback meanwhile: the next look sees it.
-                    }
-                case .approveRevert(let rolloutID):
-                    try await ledger.onCurrent(rolloutID) { [ledger] record in
-                        guard record.phase == .awaitingApproval else { return }
-                        try await ledger.transition(record, .approved(by: Self.actor),
-                                                    message: "approved by train \(id)'s release: a revert goes back to the version that ran before")
-                    }
-                case .releaseHolds(let rolloutIDs):
-                    for rolloutID in rolloutIDs {
-                        try await ledger.onCurrent(rolloutID) { [ledger] record in
-                            guard record.phase == .awaitingApproval, let target = record.heldBefore else { return }
-                            try await ledger.transition(record, .approved(by: Self.actor),
-                                                        message: "train \(id) lets \(record.service) go on to \(target): every service of its batch "
-                                                            + "has finished the waves before (not backward-compatible: dc2 waits for dc1)")
-                        }
-                    }
-                case .rollbackScripts:
-                    try await rollBackScripts(of: release, train: id)
-                    train.release!.scriptsRolledBack = true
-                    train.updatedAt = clock.now()
-                    try await store.save(train, events: [event(train, kind: "train.release_scripts_rolled_back",
-                                                               message: "train \(id): rollback scripts of its applied scripts done")])
-                case .finish(let phase, let reason):
-                    try await finish(train, phase: phase, reason: reason)
-                    return
-                case .waitForFreeze(let until, let reason):
-                    if train.release!.reason != reason {
-                        train.release!.reason = reason
-                        train.updatedAt = clock.now()
-                        try await store.save(train, events: [event(train, kind: "train.release_waiting", message: "train \(id): release waits", reason: reason)])
-                    }
-                    try await clock.sleep(until: until)
-                case .waitForRollouts:
-                    let ids = Set(train.release!.entries.map(\.rolloutID))
-                    for await change in changes where ids.contains(change.id) { break }
-                    try Task.checkCancellation()
+                do {
+                    guard try await driveOnce(id) else { return }
+                    staleInARow = 0
+                } catch let stale as StaleWrite where staleInARow < RolloutController.staleRetries {
+                    // A person (or a merge) stored the train while this ran: decide again on what they stored.
+                    staleInARow += 1
+                    try await store.append(AuditEvent(at: clock.now(), actor: Self.actor, kind: "train.write_conflict", subject: "train:\(id)",
+                                                      message: "train \(id) changed while its release was being written: reading it again",
+                                                      reason: stale.description))
                 }
             }
         } catch is CancellationError {
@@ -161,6 +92,93 @@ public actor TrainController: Service {
                                                message: "the train controller stopped on an unexpected error; the release stays as stored until the server restarts",
                                                reason: "\(error)"))
         }
+    }
+
+    /// One of the release's next actions; false once the release has ended (or is not under way).
+    func driveOnce(_ id: String) async throws -> Bool {
+        // Listen before reading, so a change stored in between still wakes us.
+        let changes = feed.changes()
+        guard var train = try await store.train(id: id), let release = train.release, release.phase.isActive else { return false }
+        // What is stored now: each write below replaces it, and is refused if a person changed the train meanwhile.
+        var stored = train
+        var statuses: [String: TrainReleaseMachine.RolloutStatus] = [:]
+        for entry in release.entries {
+            if let rollout = try await store.rollout(id: entry.rolloutID) {
+                statuses[entry.rolloutID] = .init(phase: rollout.phase, reason: rollout.reason, scriptsDone: scriptsDone(rollout),
+                                                  heldBefore: rollout.heldBefore)
+            } else {
+                // Stored as intent, not created yet (a restart between the two): create it now.
+                train = try await create(entry, train: train)
+                statuses[entry.rolloutID] = .init(phase: .running, scriptsDone: false)
+            }
+        }
+        let override = train.kind == .hotfix && train.overrides.contains { $0.gate == .blackout }
+        let freeze = override ? nil : Timetable(config.trains.timetable).freeze(at: clock.now())
+        switch TrainReleaseMachine.nextAction(release, statuses: statuses, freeze: freeze) {
+        case .none:
+            return false
+        case .start(let service, let version, let purpose):
+            let entry = TrainRelease.Entry(service: service, version: version,
+                                           rolloutID: RolloutRequests.newID(service: service, version: version), purpose: purpose)
+            train.release!.entries.append(entry)
+            if purpose == .deploy { train.release!.reason = nil }  // no longer waiting for a freeze
+            train.updatedAt = clock.now()
+            try await save(train, over: &stored, events: [event(train, kind: "train.release_rollout_planned",
+                                                       message: purpose == .deploy
+                                                           ? "train \(id): deploying \(service) \(version) as \(entry.rolloutID)"
+                                                           : "train \(id): reverting \(service) to \(version) as \(entry.rolloutID)")])
+            _ = try await create(entry, train: train)
+        case .fail(let reason):
+            train.release!.phase = .reverting
+            train.release!.reason = reason
+            train.release!.failedAt = clock.now()
+            train.updatedAt = clock.now()
+            try await save(train, over: &stored, events: [event(train, kind: "train.release_reverting",
+                                                       message: "train \(id): release failed, taking its services back newest first",
+                                                       reason: reason, before: "deploying", after: "reverting")])
+        case .abort(let rolloutID, let reason):
+            do {
+                _ = try await rollouts.abort(id: rolloutID, actor: Self.actor, reason: reason)
+            } catch let refusal as Refusal where refusal.kind == .conflict {
+                // It ended or began its own rollback meanwhile: the next look sees it.
+            }
+        case .approveRevert(let rolloutID):
+            try await ledger.onCurrent(rolloutID) { [ledger] record in
+                guard record.phase == .awaitingApproval else { return }
+                try await ledger.transition(record, .approved(by: Self.actor),
+                                            message: "approved by train \(id)'s release: a revert goes back to the version that ran before")
+            }
+        case .releaseHolds(let rolloutIDs):
+            for rolloutID in rolloutIDs {
+                try await ledger.onCurrent(rolloutID) { [ledger] record in
+                    guard record.phase == .awaitingApproval, let target = record.heldBefore else { return }
+                    try await ledger.transition(record, .approved(by: Self.actor),
+                                                message: "train \(id) lets \(record.service) go on to \(target): every service of its batch "
+                                                    + "has finished the waves before (not backward-compatible: dc2 waits for dc1)")
+                }
+            }
+        case .rollbackScripts:
+            try await rollBackScripts(of: release, train: id)
+            train.release!.scriptsRolledBack = true
+            train.updatedAt = clock.now()
+            try await save(train, over: &stored, events: [event(train, kind: "train.release_scripts_rolled_back",
+                                                       message: "train \(id): rollback scripts of its applied scripts done")])
+        case .finish(let phase, let reason):
+            try await finish(train, over: stored, phase: phase, reason: reason)
+            return false
+        case .waitForFreeze(let until, let reason):
+            if train.release!.reason != reason {
+                train.release!.reason = reason
+                train.updatedAt = clock.now()
+                try await save(train, over: &stored, events: [event(train, kind: "train.release_waiting", message: "train \(id): release waits", reason: reason)])
+            }
+            try await clock.sleep(until: until)
+        case .waitForRollouts:
+            let ids = Set(train.release!.entries.map(\.rolloutID))
+            for await change in changes where ids.contains(change.id) { break }
+            try Task.checkCancellation()
+        }
+        return true
     }
 
     /// Whether the rollout is past every wave that runs scripts (or has ended).
@@ -220,7 +238,13 @@ public actor TrainController: Service {
         }
     }
 
-    func finish(_ start: TrainRecord, phase: TrainRelease.Phase, reason: String?) async throws {
+    /// Saves `train` in place of `stored` (what the controller read or last wrote), then takes it as stored.
+    func save(_ train: TrainRecord, over stored: inout TrainRecord, events: [AuditEvent]) async throws {
+        try await store.save(train, replacing: stored, events: events)
+        stored = train
+    }
+
+    func finish(_ start: TrainRecord, over stored: TrainRecord, phase: TrainRelease.Phase, reason: String?) async throws {
         var train = start
         let before = train.state
         train.release!.phase = phase
@@ -233,7 +257,7 @@ public actor TrainController: Service {
         case .stuck: "train \(train.id) release stuck: a revert failed, a person must restore it"
         default: "train \(train.id) rolled back: its services run what they ran before"
         }
-        try await store.save(train, events: [event(train, kind: "train.\(trainEvent.name)", message: message, reason: reason,
+        try await store.save(train, replacing: stored, events: [event(train, kind: "train.\(trainEvent.name)", message: message, reason: reason,
                                                    before: before.rawValue, after: train.state.rawValue)])
     }
 

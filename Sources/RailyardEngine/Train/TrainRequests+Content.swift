@@ -6,7 +6,8 @@ import RailyardPorts
 extension TrainRequests {
     /// Sets the service versions the train carries (the whole set), before production.
     public func setServices(train id: String, services: [String: String], actor: String) async throws -> TrainRecord {
-        var record = try await train(id: id)
+        let read = try await train(id: id)
+        var record = read
         guard !record.state.isFinal, record.state != .production else {
             throw Refusal(.conflict, "train \(id) is \(record.state.rawValue): the versions it carries can no longer change")
         }
@@ -18,7 +19,7 @@ extension TrainRequests {
         record.services = services
         record.lastChangeAt = clock.now()
         record.updatedAt = clock.now()
-        try await store.save(record, events: [AuditEvent(at: record.updatedAt, actor: actor, kind: "train.services_set", subject: "train:\(id)",
+        try await store.save(record, replacing: read, events: [AuditEvent(at: record.updatedAt, actor: actor, kind: "train.services_set", subject: "train:\(id)",
                                                          message: "train \(id) carries \(describe(services))", before: before, after: describe(services))])
         return record
     }
@@ -38,7 +39,8 @@ extension TrainRequests {
     /// Creates or edits one ticket by hand, checked as an imported row is; its answers are kept.
     public func putTicket(train id: String, ticket ticketID: String, title: String, type: String?, owner: String, services: [String],
                           mergedAt: String?, actor: String) async throws -> Ticket {
-        var record = try await train(id: id)
+        let read = try await train(id: id)
+        var record = read
         guard !record.state.isFinal, record.state != .production else {
             throw Refusal(.conflict, "train \(id) is \(record.state.rawValue): its content can no longer change")
         }
@@ -58,7 +60,7 @@ extension TrainRequests {
         ticket.answers = existing?.answers ?? RiskAnswers()
         record.lastChangeAt = clock.now()
         record.updatedAt = clock.now()
-        try await store.save(tickets: [ticket], of: record, event: AuditEvent(
+        try await store.save(tickets: [ticket], of: record, replacing: read, event: AuditEvent(
             at: clock.now(), actor: actor, kind: existing == nil ? "train.ticket_created" : "train.ticket_edited", subject: "train:\(id)",
             message: "\(ticketID) \(existing == nil ? "added to" : "edited in") train \(id): \(ticket.title) [\(ticket.services.joined(separator: ", "))]",
             before: existing.map { "\($0.title) [\($0.services.joined(separator: ", "))] \($0.owner)" },

@@ -67,7 +67,8 @@ extension TrainRequests {
 
     /// Ends the soak of the train's current stage early, or extends it, with the reason.
     public func changeSoak(train id: String, kind: SoakChange.Kind, by extra: Duration?, reason: String, actor: String) async throws -> TrainRecord {
-        var record = try await train(id: id)
+        let read = try await train(id: id)
+        var record = read
         guard let required = config.trains.soak[record.state] else {
             throw Refusal(.conflict, "train \(id) is in \(record.state.rawValue), where railyard.yml sets no soak (trains: soak)")
         }
@@ -80,7 +81,7 @@ extension TrainRequests {
                                              by: actor, at: clock.now(), reason: reason))
         record.updatedAt = clock.now()
         let after = SoakStatus(train: record, stage: record.state, required: required, now: clock.now())
-        try await store.save(record, events: [AuditEvent(at: record.updatedAt, actor: actor, kind: "train.soak_\(kind == .end ? "ended" : "extended")",
+        try await store.save(record, replacing: read, events: [AuditEvent(at: record.updatedAt, actor: actor, kind: "train.soak_\(kind == .end ? "ended" : "extended")",
                                                          subject: "train:\(id)", message: "train \(id): \(after)", reason: reason,
                                                          before: before.description, after: after.description)])
         return record
@@ -88,7 +89,8 @@ extension TrainRequests {
 
     /// Adds an item to the captain's checklist, assigned to one person.
     public func addApproval(train id: String, title: String, assignee: String, actor: String) async throws -> TrainRecord {
-        var record = try await train(id: id)
+        let read = try await train(id: id)
+        var record = read
         guard !record.state.isFinal, record.state != .production else {
             throw Refusal(.conflict, "train \(id) is \(record.state.rawValue): its checklist can no longer change")
         }
@@ -100,14 +102,15 @@ extension TrainRequests {
         let item = ApprovalItem(id: (record.approvals.map(\.id).max() ?? 0) + 1, title: trimmed, assignee: assignee)
         record.approvals.append(item)
         record.updatedAt = clock.now()
-        try await store.save(record, events: [AuditEvent(at: record.updatedAt, actor: actor, kind: "train.approval_added", subject: "train:\(id)",
+        try await store.save(record, replacing: read, events: [AuditEvent(at: record.updatedAt, actor: actor, kind: "train.approval_added", subject: "train:\(id)",
                                                          message: "train \(id): checklist item #\(item.id) \(trimmed), assigned to \(assignee)")])
         return record
     }
 
     /// The assignee approves their checklist item.
     public func approve(train id: String, item itemID: Int, actor: String, role: Role) async throws -> TrainRecord {
-        var record = try await train(id: id)
+        let read = try await train(id: id)
+        var record = read
         guard !record.state.isFinal else { throw Refusal(.conflict, "train \(id) is \(record.state.rawValue)") }
         guard let index = record.approvals.firstIndex(where: { $0.id == itemID }) else {
             throw Refusal(.notFound, "no checklist item #\(itemID) in train \(id)")
@@ -121,7 +124,7 @@ extension TrainRequests {
         record.approvals[index].approverRole = role
         record.approvals[index].approvedAt = clock.now()
         record.updatedAt = clock.now()
-        try await store.save(record, events: [AuditEvent(at: record.updatedAt, actor: actor, kind: "train.approval_given", subject: "train:\(id)",
+        try await store.save(record, replacing: read, events: [AuditEvent(at: record.updatedAt, actor: actor, kind: "train.approval_given", subject: "train:\(id)",
                                                          message: "train \(id): #\(itemID) \(item.title) approved by \(actor) (\(role.rawValue))",
                                                          before: "waiting", after: "approved")])
         return record
@@ -129,7 +132,8 @@ extension TrainRequests {
 
     /// An approver lets the train pass a gate that does not hold, with the reason; recorded.
     public func override(train id: String, gate: TrainGate, reason: String, actor: String) async throws -> TrainRecord {
-        var record = try await train(id: id)
+        let read = try await train(id: id)
+        var record = read
         guard !record.state.isFinal, record.state != .production else {
             throw Refusal(.conflict, "train \(id) is \(record.state.rawValue): no gate is left to override")
         }
@@ -142,7 +146,7 @@ extension TrainRequests {
         }
         record.overrides.append(GateOverride(gate: gate, by: actor, at: clock.now(), reason: reason))
         record.updatedAt = clock.now()
-        try await store.save(record, events: [AuditEvent(at: record.updatedAt, actor: actor, kind: "train.gate_overridden", subject: "train:\(id)",
+        try await store.save(record, replacing: read, events: [AuditEvent(at: record.updatedAt, actor: actor, kind: "train.gate_overridden", subject: "train:\(id)",
                                                          message: "train \(id): gate \(gate.rawValue) overridden by \(actor)", reason: reason,
                                                          before: "closed", after: "overridden")])
         return record

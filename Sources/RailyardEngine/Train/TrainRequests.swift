@@ -112,7 +112,7 @@ public struct TrainRequests: Sendable {
         var changed = record
         changed.lastChangeAt = clock.now()
         changed.updatedAt = clock.now()
-        try await store.save(tickets: result.tickets, of: changed, event: AuditEvent(
+        try await store.save(tickets: result.tickets, of: changed, replacing: record, event: AuditEvent(
             at: clock.now(), actor: actor, kind: "train.tickets_imported", subject: "train:\(id)",
             message: "\(result.tickets.count) tickets imported from \(file) into train \(id)\(skipped)",
             before: "\(before) tickets", after: "\(before + added) tickets"))
@@ -133,7 +133,7 @@ public struct TrainRequests: Sendable {
         ticket.answers.rollbackable = answers.rollbackable ?? ticket.answers.rollbackable
         ticket.answers.backwardCompatible = answers.backwardCompatible ?? ticket.answers.backwardCompatible
         ticket.answers.scope = answers.scope ?? ticket.answers.scope
-        try await store.save(tickets: [ticket], of: record, event: AuditEvent(
+        try await store.save(tickets: [ticket], of: record, replacing: record, event: AuditEvent(
             at: clock.now(), actor: actor, kind: "train.ticket_answered", subject: "train:\(id)",
             message: "answers of \(ticket.id) recorded", before: before, after: Self.describe(ticket.answers)))
         return ticket
@@ -152,7 +152,8 @@ public struct TrainRequests: Sendable {
 
     /// The release owner signs the review once every ticket is answered.
     public func signReview(train id: String, actor: String) async throws -> TrainRecord {
-        var record = try await train(id: id)
+        let read = try await train(id: id)
+        var record = read
         guard !record.state.isFinal, record.state != .production else {
             throw Refusal(.conflict, "train \(id) is \(record.state.rawValue): its review can no longer be signed")
         }
@@ -167,7 +168,7 @@ public struct TrainRequests: Sendable {
         let before = record.review.map { "signed by \($0.by), risk \($0.score)" } ?? "not signed"
         record.review = TrainRecord.Review(by: actor, at: clock.now(), score: plan.score, level: plan.level)
         record.updatedAt = clock.now()
-        try await store.save(record, events: [AuditEvent(at: record.updatedAt, actor: actor, kind: "train.review_signed", subject: "train:\(id)",
+        try await store.save(record, replacing: read, events: [AuditEvent(at: record.updatedAt, actor: actor, kind: "train.review_signed", subject: "train:\(id)",
                                                          message: "risk review of train \(id) signed: risk \(plan.score) (\(plan.level.rawValue)), "
                                                             + "\(tickets.count) tickets", before: before,
                                                          after: "signed by \(actor), risk \(plan.score)")])
@@ -221,7 +222,7 @@ public struct TrainRequests: Sendable {
             message += ": release of " + next.release!.batches.map { $0.map { "\($0) \(next.services[$0]!)" }.joined(separator: " + ") }
                 .joined(separator: " → ")
         }
-        try await store.save(next, events: [AuditEvent(at: next.updatedAt, actor: actor, kind: "train.\(event.name)", subject: "train:\(id)",
+        try await store.save(next, replacing: record, events: [AuditEvent(at: next.updatedAt, actor: actor, kind: "train.\(event.name)", subject: "train:\(id)",
                                                        message: message, reason: reason, before: record.state.rawValue, after: next.state.rawValue)])
         if next.release != nil { await controller.startDriving(id) }
         return next

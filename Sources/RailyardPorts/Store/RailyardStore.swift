@@ -46,12 +46,17 @@ public protocol RailyardStore: Sendable {
 
     /// Saves a train and appends its audit events in one transaction.
     func save(_ train: TrainRecord, events: [AuditEvent]) async throws
+    /// Saves `train` in place of `previous` (as read), only if the stored train is still `previous`: throws `StaleWrite`,
+    /// writing nothing, if another writer (a person, the train controller, a merge) changed it since.
+    func save(_ train: TrainRecord, replacing previous: TrainRecord, events: [AuditEvent]) async throws
     func train(id: String) async throws -> TrainRecord?
     /// Every train, newest first.
     func trains() async throws -> [TrainRecord]
     /// Adds or replaces tickets of a train, all or none, and saves the train (its last change) with
     /// the audit event, in one transaction.
     func save(tickets: [Ticket], of train: TrainRecord, event: AuditEvent) async throws
+    /// The same, with the train stored in place of `previous` only if it is still that (`StaleWrite` otherwise, nothing written).
+    func save(tickets: [Ticket], of train: TrainRecord, replacing previous: TrainRecord, event: AuditEvent) async throws
     /// A train's tickets in the order they were added.
     func tickets(train: String) async throws -> [Ticket]
     /// Appends a tester's verdict on a ticket with its audit event.

@@ -87,6 +87,30 @@ final class InMemoryStore: RailyardStore {
             for event in events { Self.append(event, to: &state) }
         }
     }
+    /// The same for trains: a change stored once, just before the next replacing save whose events include `kind`.
+    struct TrainInterloper: Sendable {
+        let kind: String
+        let change: @Sendable (TrainRecord) -> TrainRecord
+    }
+    let trainInterloper = Mutex<TrainInterloper?>(nil)
+
+    func save(_ train: TrainRecord, replacing previous: TrainRecord, events: [AuditEvent]) async throws {
+        let other = trainInterloper.withLock { pending -> TrainInterloper? in
+            guard let found = pending, events.contains(where: { $0.kind == found.kind }) else { return nil }
+            pending = nil
+            return found
+        }
+        try state.withLock { state in
+            if let other, let stored = state.trains[previous.id] { state.trains[previous.id] = other.change(stored) }
+            guard train.id == previous.id, state.trains[previous.id] == previous else { throw StaleWrite(subject: "train \(previous.id)") }
+            state.trains[train.id] = train
+            for event in events { Self.append(event, to: &state) }
+        }
+    }
+    func save(tickets: [Ticket], of record: TrainRecord, replacing previous: TrainRecord, event: AuditEvent) async throws {
+        guard try await self.train(id: previous.id) == previous, record.id == previous.id else { throw StaleWrite(subject: "train \(previous.id)") }
+        try await save(tickets: tickets, of: record, event: event)
+    }
     func train(id: String) async throws -> TrainRecord? { state.withLock { $0.trains[id] } }
     func trains() async throws -> [TrainRecord] { state.withLock { $0.trains.values.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) } } }
     func save(tickets: [Ticket], of record: TrainRecord, event: AuditEvent) async throws {
