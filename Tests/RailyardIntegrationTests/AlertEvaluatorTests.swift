@@ -185,4 +185,44 @@ import Testing
                     && resolved.last?.contains("aborted by carol: not today") == true, "\(resolved)")
         }
     }
+
+    @Test func aWaitIsAnnouncedAgainByTheServerThatRestartsIntoIt() async throws {
+        let received = Bodies()
+        let port = try FreePort.next()
+        let router = Router()
+        received.record(router, at: "hook")
+        let receiver = Task { try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port))).run() }
+        defer { receiver.cancel() }
+        let alerts = """
+            alerts:
+              notifiers:
+                - webhook: http://127.0.0.1:\(port)/hook
+            """
+        let waves = "    - name: canary\n      target: dc1\n      steps: [deploy, pause: approval, promote]"
+        let first = try await EngineHarness.make("alerts-restart", waves: waves, extraConfig: alerts)
+        var harness = first
+        do {
+            let rollout = try await harness.engine.rollouts.deploy(service: "payin", version: "v2", actor: "alice")
+            #expect(try await harness.engine.rollouts.settle(id: rollout.id).phase == .awaitingApproval)
+            for _ in 0..<500 where received.all.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(received.all.count == 1)
+
+            // A server that starts into the wait says it again (the one that stored it may have died before it could).
+            harness = try await first.restarted()
+            #expect(try await harness.engine.rollouts.rollout(id: rollout.id).phase == .awaitingApproval)
+            for _ in 0..<500 where received.all.count < 2 { try await Task.sleep(for: .milliseconds(10)) }
+            let bodies = received.all
+            #expect(bodies.count == 2, "\(bodies)")
+            #expect(bodies.last?.contains(#""status":"firing""#) == true && bodies.last?.contains(#""rollout":"\#(rollout.id)""#) == true
+                    && bodies.last?.contains(#""step":"2""#) == true, "the same alert, by its labels: \(bodies)")
+            _ = try await harness.engine.rollouts.approve(id: rollout.id, actor: "bob")
+            #expect(try await harness.engine.rollouts.settle(id: rollout.id).phase == .promoted)
+            for _ in 0..<500 where received.all.count < 3 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(received.all.count == 3 && received.all.last?.contains(#""status":"resolved""#) == true, "\(received.all)")
+        } catch {
+            try? await harness.finish()
+            throw error
+        }
+        try await harness.finish()
+    }
 }

@@ -176,6 +176,7 @@ public actor RolloutController: Service {
                         try await ports.clock.sleep(until: deadline)
                         try await ledger.transition(record, .pauseElapsed, message: "pause of wave '\(machine.wave(of: record).name)' elapsed")
                     case .waitForApproval:
+                        await askAPerson(id, wave: machine.wave(of: record))
                         try await waitWhileAwaitingApproval(id)
                     case .rollback(let action):
                         try await rollbackExecutor.run(action, record: record)
@@ -219,7 +220,6 @@ public actor RolloutController: Service {
                 ports.telemetry.stepFinished(step, after: ContinuousClock.now - started, outcome: "completed")
             case .waiting:
                 ports.telemetry.stepFinished(step, after: ContinuousClock.now - started, outcome: "waiting")
-                await askAPerson(record.id, wave: wave)
             }
         } catch let failure as StepFailure {
             ports.telemetry.stepFinished(step, after: ContinuousClock.now - started, outcome: "failed")
@@ -231,10 +231,11 @@ public actor RolloutController: Service {
         }
     }
 
-    /// A step that now waits for a person (an approval step, an analysis undecided at its deadline, a promote its
-    /// late watch held) tells the notifiers, with why; once, as the wait is stored (a restart does not run the step
-    /// again; a kill between the two loses the notice, the wait itself is kept). Not for waits no person lifts: a
-    /// train's hold, a train's revert (the train approves both).
+    /// A rollout that waits for a person (an approval step, an analysis undecided at its deadline, a promote its
+    /// late watch held) tells the notifiers, with why: as the controller begins to wait, so once per wait and again
+    /// after a restart (a kill just after the wait was stored loses no notice; receivers that group by labels, as
+    /// Alertmanager does, see one alert). Not for waits no person lifts: a train's hold, a train's revert (the train
+    /// approves both).
     func askAPerson(_ id: String, wave: WaveSpec) async {
         guard let current = try? await ledger.existing(id), await waitsForAPerson(current) else { return }
         await alerts.raise(name: Self.waitAlert, severity: "warning",

@@ -84,6 +84,17 @@ struct EngineHarness {
         if let failure { throw failure }
     }
 
+    /// The same folder under a new engine, as after a restart of `railyard serve`: this one's controllers stopped
+    /// and its store closed, its instances and routers left running for the new one to adopt.
+    func restarted() async throws -> EngineHarness {
+        try await runtime.stop()
+        try await engine.store.close()
+        let next = try await Composition.engine(config: engine.config, paths: RailyardPaths(root: folder + "/state"),
+                                                routerCommand: [RailyardBinary.path, "router"], clock: clock, telemetry: EngineMetrics())
+        return EngineHarness(folder: folder, runtime: try await EngineRuntime.start(next, services: [next.controller, next.trainController]),
+                             clock: clock)
+    }
+
     /// Polls (real time) until the rollout reaches `phase` or ends.
     func waitFor(_ id: String, _ phase: RolloutPhase) async throws -> RolloutRecord {
         for _ in 0..<1200 {
