@@ -97,4 +97,43 @@ import Testing
         #expect(try await f.engine.trains.train(id: "2026.48") == train)
         #expect(train.approvals.map(\.title) == ["fees checked", "legal sign-off"] && train.approvals[0].approvedBy == "bob")
     }
+
+    @Test func theTrainControllerDecidesAgainWhenAPersonChangedTheTrainWhileItPlannedARollout() async throws {
+        let f = FakeEngine(config: try FakeEngine.config(waves: """
+                    - name: canary
+                      target: dc1
+                      steps: [deploy, promote]
+                """))
+        _ = try await f.engine.trains.create(id: "2026.48", captain: "carol", services: ["payin": "v2"], actor: "alice")
+        // A train already let into production, its release not begun.
+        var train = try await f.engine.trains.train(id: "2026.48")
+        train.state = .production
+        train.release = TrainRelease(batches: [["payin"]], parallel: 1, scriptsFirst: false, previous: ["payin": "v1"], versions: ["payin": "v2"],
+                                     at: f.clock.now())
+        try await f.store.save(train, events: [])
+        // Dave extends the production soak between the controller's read and its write of the first rollout's plan.
+        let extended = SoakChange(kind: .extend, environment: "production", seconds: 3600, by: "dave", at: f.clock.now(), reason: "payday")
+        f.store.trainInterloper.withLock {
+            $0 = .init(kind: "train.release_rollout_planned") { stored in
+                var changed = stored
+                changed.soakChanges.append(extended)
+                return changed
+            }
+        }
+        try await f.run(services: [f.engine.controller, f.engine.trainController]) {
+            try await f.engine.operations.up(actor: "test")
+            for _ in 0..<5_000 where try await f.engine.trains.train(id: "2026.48").release?.phase == .deploying {
+                try await Task.sleep(for: .milliseconds(2))
+            }
+        }
+        let ended = try await f.engine.trains.train(id: "2026.48")
+        #expect(ended.release?.phase == .released, "\(String(describing: ended.release))")
+        #expect(ended.soakChanges == [extended], "dave's change kept: before, the controller's write replaced it")
+        #expect(ended.release?.entries.map(\.service) == ["payin"], "one rollout planned, on the second read")
+        let rollouts = try await f.store.rollouts(limit: 10)
+        #expect(rollouts.count == 1 && rollouts.first?.id == ended.release?.entries.first?.rolloutID && rollouts.first?.phase == .promoted)
+        let kinds = try await f.store.events(subject: "train:2026.48", limit: 50).map(\.kind)
+        #expect(kinds.filter { $0 == "train.write_conflict" }.count == 1 && kinds.filter { $0 == "train.release_rollout_planned" }.count == 1,
+                "\(kinds)")
+    }
 }
