@@ -148,6 +148,22 @@ import Testing
         }
     }
 
+    @Test func anAnalysisIsSavedWithTheEventsThatAnnounceIt() async throws {
+        try await withStore { store, _ in
+            var analysis = AnalysisRecord(id: "payin-v2-0003-dc1-1", rolloutID: "payin-v2-0003", service: "payin", target: "dc1", baselineVersion: "v1",
+                                          canaryVersion: "v2", spec: .default, startedAt: Date(timeIntervalSince1970: 1000))
+            try await store.save(analysis)
+            #expect(try await store.events(subject: "payin-v2-0003", limit: 10).isEmpty)
+            analysis.verdict = .fail
+            analysis.reason = "error-rate 8.0% vs 0.0%"
+            let events = [AuditEvent(at: analysis.startedAt, actor: "railyard", kind: "analysis.fail", subject: "payin-v2-0003", message: "fail",
+                                     reason: analysis.reason)]
+            try await store.save(analysis, events: events)
+            #expect(try await store.analysis(id: analysis.id) == analysis)
+            #expect(try await store.events(subject: "payin-v2-0003", limit: 10).map(\.reason) == ["error-rate 8.0% vs 0.0%"])
+        }
+    }
+
     @Test func aReaderNeverSeesHalfOfATransaction() async throws {
         try await withStore { store, _ in
             var record = RolloutRecord(id: "payin-v2-0002", service: "payin", version: "v2", createdBy: "alice", at: Date(timeIntervalSince1970: 1000))

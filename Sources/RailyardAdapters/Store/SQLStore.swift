@@ -260,14 +260,17 @@ public actor SQLStore: RailyardStore {
 
     // MARK: Analyses
 
-    public func save(_ analysis: AnalysisRecord) async throws {
+    public func save(_ analysis: AnalysisRecord, events: [AuditEvent]) async throws {
         try await exclusive {
             let json = String(decoding: try encoder.encode(analysis), as: UTF8.self)
-            try await db.raw("""
-                INSERT INTO analyses (id, rollout_id, started_at, record)
-                VALUES (\(bind: analysis.id), \(bind: analysis.rolloutID), \(bind: analysis.startedAt.timeIntervalSince1970), \(bind: json))
-                ON CONFLICT (id) DO UPDATE SET record = excluded.record
-                """).run()
+            try await transaction {
+                try await db.raw("""
+                    INSERT INTO analyses (id, rollout_id, started_at, record)
+                    VALUES (\(bind: analysis.id), \(bind: analysis.rolloutID), \(bind: analysis.startedAt.timeIntervalSince1970), \(bind: json))
+                    ON CONFLICT (id) DO UPDATE SET record = excluded.record
+                    """).run()
+                for event in events { try await insert(event) }
+            }
         }
     }
 

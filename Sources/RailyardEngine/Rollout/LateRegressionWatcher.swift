@@ -61,29 +61,29 @@ struct LateRegressionWatcher {
             // A look that cannot be read is skipped: the watch goes on from the counters it has.
             state.lastLookAt = clock.now()
             analysis.lateWatch = state
-            try await store.save(analysis)
-            try await ledger.audit(kind: "analysis.watch_read_failed", subject: id,
-                                   message: "late-regression watch of analysis \(analysis.id): could not read metrics; this look is skipped", reason: "\(error)")
+            try await store.save(analysis, events: [ledger.event(kind: "analysis.watch_read_failed", subject: id,
+                                                                 message: "late-regression watch of analysis \(analysis.id): could not read metrics; this look is skipped",
+                                                                 reason: "\(error)")])
             return nil
         }
         let carrierBefore = state.shift?.carrier
         state.look(baseline: now.baseline, canary: now.canary, at: clock.now())
         if state.spent { state.ended = "watched \(state.watch.maxLooks) looks after the pass without an alarm" + state.heldNote }
         analysis.lateWatch = state
-        try await store.save(analysis)
+        // The look's state and what it found, in one write: a kill cannot keep the one without the other.
+        var events: [AuditEvent] = []
         if let held = state.heldReason, state.shift?.carrier != carrierBefore {
-            try await ledger.audit(kind: "analysis.watch_held", subject: id,
-                                   message: "late-regression watch of analysis \(analysis.id): an alarm held, carried by one canary instance", reason: held)
+            events.append(ledger.event(kind: "analysis.watch_held", subject: id,
+                                       message: "late-regression watch of analysis \(analysis.id): an alarm held, carried by one canary instance", reason: held))
         }
         if state.alarmed {
-            try await ledger.audit(kind: "analysis.late_regression", subject: id, message: "analysis \(analysis.id): a regression after the pass",
-                                   reason: state.alarmReason)
-            return state.alarmReason
+            events.append(ledger.event(kind: "analysis.late_regression", subject: id, message: "analysis \(analysis.id): a regression after the pass",
+                                       reason: state.alarmReason))
+        } else if let ended = state.ended {
+            events.append(ledger.event(kind: "analysis.watch_ended", subject: id, message: "late-regression watch of analysis \(analysis.id): \(ended)"))
         }
-        if let ended = state.ended {
-            try await ledger.audit(kind: "analysis.watch_ended", subject: id, message: "late-regression watch of analysis \(analysis.id): \(ended)")
-        }
-        return nil
+        try await store.save(analysis, events: events)
+        return state.alarmed ? state.alarmReason : nil
     }
 
     /// The analysis whose watch is on for the rollout's current wave, with its state. A watch whose wave
@@ -110,8 +110,8 @@ struct LateRegressionWatcher {
             if let why {
                 state.ended = why
                 analysis.lateWatch = state
-                try await store.save(analysis)
-                try await ledger.audit(kind: "analysis.watch_ended", subject: id, message: "late-regression watch of analysis \(analysis.id): \(why)")
+                try await store.save(analysis, events: [ledger.event(kind: "analysis.watch_ended", subject: id,
+                                                                     message: "late-regression watch of analysis \(analysis.id): \(why)")])
                 continue
             }
             chosen = (analysis, state)

@@ -44,7 +44,12 @@ public struct RolloutLedger: Sendable {
     }
 
     func audit(actor: String = Self.controllerActor, kind: String, subject: String, message: String, reason: String? = nil) async throws {
-        try await store.append(AuditEvent(at: clock.now(), actor: actor, kind: kind, subject: subject, message: message, reason: reason))
+        try await store.append(event(actor: actor, kind: kind, subject: subject, message: message, reason: reason))
+    }
+
+    /// An audit event of now, to be stored with the change it announces (`RailyardStore.save(_:events:)`).
+    func event(actor: String = Self.controllerActor, kind: String, subject: String, message: String, reason: String? = nil) -> AuditEvent {
+        AuditEvent(at: clock.now(), actor: actor, kind: kind, subject: subject, message: message, reason: reason)
     }
 
     func existing(_ id: String) async throws -> RolloutRecord {

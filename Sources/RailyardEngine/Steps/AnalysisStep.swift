@@ -71,9 +71,8 @@ struct AnalysisStep: StepExecutor {
             analysis.stableStart = first.stable
             analysis.cursor = record.cursor
             looks = []
-            try await store.save(analysis)
-            try await ledger.audit(kind: "analysis.started", subject: record.id,
-                                   message: "analysis \(analysis.id): \(record.version) (canary) vs \(stable) (baseline) in \(target), every \(DurationText.format(spec.interval)) for up to \(DurationText.format(spec.maxDuration))")
+            try await store.save(analysis, events: [ledger.event(kind: "analysis.started", subject: record.id,
+                                                                 message: "analysis \(analysis.id): \(record.version) (canary) vs \(stable) (baseline) in \(target), every \(DurationText.format(spec.interval)) for up to \(DurationText.format(spec.maxDuration))")])
         }
         // The settings it began with: a resumed analysis is judged as it started, whatever the config says now.
         let spec = analysis.spec
@@ -140,12 +139,12 @@ struct AnalysisStep: StepExecutor {
                 // A pass ends the analysis, not the looking: the canary stays watched until its wave promotes.
                 analysis.lateWatch = LateWatchState.start(for: spec, baseline: now.baseline, canary: now.canary, at: clock.now())
             }
-            try await store.save(analysis)
-            telemetry.analysisEnded(judgement.verdict)
-            try await ledger.audit(kind: "analysis.\(judgement.verdict.rawValue)", subject: record.id,
+            // The verdict and its audit event in one write: a kill cannot keep the one without the other.
+            try await store.save(analysis, events: [ledger.event(kind: "analysis.\(judgement.verdict.rawValue)", subject: record.id,
                                    message: "analysis \(analysis.id): \(judgement.verdict.rawValue)"
                                        + (analysis.lateWatch.map { "; \($0.watchedText) stay\($0.tail == nil && $0.shift == nil ? "s" : "") watched against the baseline until the wave promotes (at most \(DurationText.format(spec.watchAfterPass)), \($0.watch.maxLooks) looks)" } ?? ""),
-                                   reason: judgement.reason)
+                                   reason: judgement.reason)])
+            telemetry.analysisEnded(judgement.verdict)
             return try outcome(judgement.verdict, reason: judgement.reason, spec: spec, extended: extended)
         }
     }

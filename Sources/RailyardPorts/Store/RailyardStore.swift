@@ -31,7 +31,8 @@ public protocol RailyardStore: Sendable {
     func save(_ script: ScriptRecord) async throws
     func scripts() async throws -> [ScriptRecord]
 
-    func save(_ analysis: AnalysisRecord) async throws
+    /// Saves an analysis with the audit events that announce its change (started, a verdict, a watch's hold), in one transaction.
+    func save(_ analysis: AnalysisRecord, events: [AuditEvent]) async throws
     func appendLook(analysisID: String, seq: Int, look: AnalysisLook, judgement: Judgement) async throws
     func analysis(id: String) async throws -> AnalysisRecord?
     func analyses(rolloutID: String) async throws -> [AnalysisRecord]
@@ -97,4 +98,9 @@ public protocol RailyardStore: Sendable {
     func setStableVersion(service: String, target: String, version: String) async throws
     /// service → target → version
     func stableVersions() async throws -> [String: [String: String]]
+}
+
+extension RailyardStore {
+    /// Saves an analysis's progress that nothing announces (a look's state).
+    public func save(_ analysis: AnalysisRecord) async throws { try await save(analysis, events: []) }
 }

@@ -163,7 +163,12 @@ final class InMemoryStore: RailyardStore {
     func save(_ script: ScriptRecord) async throws { state.withLock { $0.scripts[script.name] = script } }
     func scripts() async throws -> [ScriptRecord] { state.withLock { $0.scripts.values.sorted { $0.name < $1.name } } }
 
-    func save(_ analysis: AnalysisRecord) async throws { state.withLock { $0.analyses[analysis.id] = analysis } }
+    func save(_ analysis: AnalysisRecord, events: [AuditEvent]) async throws {
+        state.withLock { state in
+            state.analyses[analysis.id] = analysis
+            for event in events { Self.append(event, to: &state) }
+        }
+    }
     func appendLook(analysisID: String, seq: Int, look: AnalysisLook, judgement: Judgement) async throws {
         state.withLock { $0.looks[analysisID, default: []].append((look, judgement)) }
     }
