@@ -133,7 +133,7 @@ import Testing
             other.updatedAt = read.updatedAt.addingTimeInterval(60)
             await #expect(throws: StaleWrite.self) { try await store.save(other, replacing: read, events: [event("train.second")]) }
             let ticket = Ticket(id: "PAY-1", title: "fees", type: "story", owner: "dave", services: ["payin"])
-            await #expect(throws: StaleWrite.self) { try await store.save(tickets: [ticket], of: other, replacing: read, event: event("ticket.merged")) }
+            await #expect(throws: StaleWrite.self) { try await store.save(tickets: [ticket], of: other, replacing: read, read: [], event: event("ticket.merged")) }
             #expect(try await store.train(id: read.id) == planned)
             #expect(try await store.tickets(train: read.id).isEmpty)
             #expect(try await store.events(subject: "train:2026.48", limit: 10).map(\.kind) == ["train.created", "train.first"])
@@ -142,9 +142,20 @@ import Testing
             let stored = try #require(try await store.train(id: read.id))
             var merged = stored
             merged.updatedAt = stored.updatedAt.addingTimeInterval(60)
-            try await store.save(tickets: [ticket], of: merged, replacing: stored, event: event("ticket.merged"))
+            try await store.save(tickets: [ticket], of: merged, replacing: stored, read: [], event: event("ticket.merged"))
             #expect(try await store.train(id: read.id) == merged && merged.captain == "dave")
             #expect(try await store.tickets(train: read.id).map(\.id) == ["PAY-1"])
+
+            // Two answers to one ticket, each decided on the tickets as they were: the second is refused, the first kept.
+            var first = ticket
+            first.answers.scripts = true
+            var second = ticket
+            second.answers.rollbackable = false
+            try await store.save(tickets: [first], of: merged, replacing: merged, read: [ticket], event: event("train.ticket_answered"))
+            await #expect(throws: StaleWrite.self) {
+                try await store.save(tickets: [second], of: merged, replacing: merged, read: [ticket], event: event("train.ticket_answered"))
+            }
+            #expect(try await store.tickets(train: read.id) == [first])
         }
     }
 

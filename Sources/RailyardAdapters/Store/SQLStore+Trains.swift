@@ -60,15 +60,23 @@ extension SQLStore {
         try await save(tickets: tickets, of: record, replacingIfAny: nil, event: event)
     }
 
-    public func save(tickets: [Ticket], of record: TrainRecord, replacing previous: TrainRecord, event: AuditEvent) async throws {
-        try await save(tickets: tickets, of: record, replacingIfAny: previous, event: event)
+    public func save(tickets: [Ticket], of record: TrainRecord, replacing previous: TrainRecord, read: [Ticket], event: AuditEvent) async throws {
+        try await save(tickets: tickets, of: record, replacingIfAny: (previous, read), event: event)
     }
 
-    private func save(tickets: [Ticket], of record: TrainRecord, replacingIfAny previous: TrainRecord?, event: AuditEvent) async throws {
+    private func save(tickets: [Ticket], of record: TrainRecord, replacingIfAny previous: (train: TrainRecord, tickets: [Ticket])?,
+                      event: AuditEvent) async throws {
         let train = record.id
         try await exclusive {
             try await transaction {
-                if let previous { try await expectStored(train: record, previous: previous) }
+                if let previous {
+                    try await expectStored(train: record, previous: previous.train)
+                    let stored = try await db.raw("SELECT record FROM tickets WHERE train_id = \(bind: train) ORDER BY position").all().map {
+                        try decoder.decode(Ticket.self, from: Data(try $0.decode(column: "record", as: String.self).utf8))
+                    }
+                    let expected = try decoder.decode([Ticket].self, from: try encoder.encode(previous.tickets))
+                    guard stored == expected else { throw StaleWrite(subject: "the tickets of train \(train)") }
+                }
                 try await upsert(record)
                 var next = try await db.raw("SELECT COALESCE(MAX(position), 0) AS last FROM tickets WHERE train_id = \(bind: train)").first()?
                     .decode(column: "last", as: Int.self) ?? 0

@@ -19,17 +19,28 @@ public struct NightlyRequests: Sendable {
 
     /// Records a ticket of the train as merged now, then runs only the suites of the services it touches.
     public func merged(train trainID: String, ticket ticketID: String, actor: String) async throws -> NightlyRunRecord {
-        let train = try await trains.train(id: trainID)
         try controller.checkConfigured()
-        guard var ticket = try await store.tickets(train: trainID).first(where: { $0.id == ticketID }) else {
-            throw Refusal(.notFound, "train \(trainID) has no ticket \(ticketID)", field: "ticket")
+        // A merge is a fact CI reports, not a decision: stored on the train as it is now, read again if it changed meanwhile.
+        var attempt = 1
+        while true {
+            let train = try await trains.train(id: trainID)
+            let stored = try await store.tickets(train: trainID)
+            guard var ticket = stored.first(where: { $0.id == ticketID }) else {
+                throw Refusal(.notFound, "train \(trainID) has no ticket \(ticketID)", field: "ticket")
+            }
+            ticket.mergedAt = clock.now()
+            var saved = train
+            saved.updatedAt = clock.now()
+            do {
+                try await store.save(tickets: [ticket], of: saved, replacing: train, read: stored,
+                                     event: AuditEvent(at: clock.now(), actor: actor, kind: "ticket.merged", subject: trainID,
+                                                       message: "\(ticketID) merged (\(ticket.services.joined(separator: ", ")))"))
+            } catch is StaleWrite where attempt < 3 {
+                attempt += 1
+                continue
+            }
+            return try await controller.start(trigger: .change(ticket: ticketID, services: ticket.services), train: saved, actor: actor)
         }
-        ticket.mergedAt = clock.now()
-        var saved = train
-        saved.updatedAt = clock.now()
-        try await store.save(tickets: [ticket], of: saved, replacing: train, event: AuditEvent(at: clock.now(), actor: actor, kind: "ticket.merged", subject: trainID,
-                                                                             message: "\(ticketID) merged (\(ticket.services.joined(separator: ", ")))"))
-        return try await controller.start(trigger: .change(ticket: ticketID, services: ticket.services), train: saved, actor: actor)
     }
 
     public func runs(train: String?, limit: Int) async throws -> [NightlyRunRecord] {

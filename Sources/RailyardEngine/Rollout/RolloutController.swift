@@ -271,7 +271,9 @@ public actor RolloutController: Service {
         // The approval may have landed between reading the record and listening.
         guard try await ledger.existing(id).phase == .awaitingApproval else { return }
         for await change in changes where change.id == id && change.phase != .awaitingApproval { return }
-        try Task.checkCancellation()
+        // The feed ends only as the server shuts down (its streams close first): stop waiting as if cancelled, rather than
+        // read the rollout again and announce the same wait a second time.
+        throw CancellationError()
     }
 
     // MARK: Executors

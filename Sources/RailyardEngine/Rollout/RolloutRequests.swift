@@ -89,10 +89,17 @@ public struct RolloutRequests: Sendable {
         }
         // Stop the driving task first, so no step runs after the rollback has begun.
         await controller.stopDriving(id)
-        let next = try await ledger.onCurrent(id) { [ledger] current in
-            record = current
-            return try await ledger.transition(current, .abortRequested(by: actor, reason: reason), actor: actor,
-                                               message: "rollback started: aborted by \(actor)", reason: reason)
+        let next: RolloutRecord
+        do {
+            next = try await ledger.onCurrent(id) { [ledger] current in
+                record = current
+                return try await ledger.transition(current, .abortRequested(by: actor, reason: reason), actor: actor,
+                                                   message: "rollback started: aborted by \(actor)", reason: reason)
+            }
+        } catch {
+            // Refused (it began to finish meanwhile): driven again from where it is, not left without a driver.
+            await controller.startDriving(id)
+            throw error
         }
         await controller.startDriving(id)
         Task { [controller] in await controller.waitEnded(record, how: "aborted by \(actor): \(reason)") }

@@ -159,10 +159,14 @@ public actor TrainController: Service {
             }
         case .rollbackScripts:
             try await rollBackScripts(of: release, train: id)
-            train.release!.scriptsRolledBack = true
-            train.updatedAt = clock.now()
-            try await save(train, over: &stored, events: [event(train, kind: "train.release_scripts_rolled_back",
-                                                       message: "train \(id): rollback scripts of its applied scripts done")])
+            // They have run: marked on the train as it is now, read again if a person changed it meanwhile (not run again).
+            try await onCurrent(id) { current in
+                var done = current
+                done.release?.scriptsRolledBack = true
+                done.updatedAt = clock.now()
+                try await store.save(done, replacing: current, events: [event(done, kind: "train.release_scripts_rolled_back",
+                                                                              message: "train \(id): rollback scripts of its applied scripts done")])
+            }
         case .finish(let phase, let reason):
             try await finish(train, over: stored, phase: phase, reason: reason)
             return false
@@ -234,6 +238,18 @@ public actor TrainController: Service {
                 try await ledger.audit(kind: "alert.rollback_script_failed", subject: record.rolloutID,
                                        message: "rollback script of \(script.name) failed (exit \(result.exitCode)): a person must check it",
                                        reason: result.outputTail.suffix(3).joined(separator: " | "))
+            }
+        }
+    }
+
+    /// Runs `body` on the train as stored now, and again on a fresh read if another writer stored it first (`StaleWrite`).
+    func onCurrent(_ id: String, attempts: Int = 3, _ body: (TrainRecord) async throws -> Void) async throws {
+        for attempt in 1...attempts {
+            guard let current = try await store.train(id: id) else { return }
+            do {
+                return try await body(current)
+            } catch is StaleWrite where attempt < attempts {
+                continue
             }
         }
     }

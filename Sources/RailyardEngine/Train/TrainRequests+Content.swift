@@ -56,11 +56,12 @@ extension TrainRequests {
             throw Refusal(.badRequest, "\(field): \(problem.message)", field: field)
         }
         guard var ticket = result.tickets.first else { throw Refusal(.badRequest, "the ticket could not be read") }
-        let existing = try await store.tickets(train: id).first { $0.id == ticketID }
+        let stored = try await store.tickets(train: id)
+        let existing = stored.first { $0.id == ticketID }
         ticket.answers = existing?.answers ?? RiskAnswers()
         record.lastChangeAt = clock.now()
         record.updatedAt = clock.now()
-        try await store.save(tickets: [ticket], of: record, replacing: read, event: AuditEvent(
+        try await store.save(tickets: [ticket], of: record, replacing: read, read: stored, event: AuditEvent(
             at: clock.now(), actor: actor, kind: existing == nil ? "train.ticket_created" : "train.ticket_edited", subject: "train:\(id)",
             message: "\(ticketID) \(existing == nil ? "added to" : "edited in") train \(id): \(ticket.title) [\(ticket.services.joined(separator: ", "))]",
             before: existing.map { "\($0.title) [\($0.services.joined(separator: ", "))] \($0.owner)" },

@@ -105,14 +105,15 @@ public struct TrainRequests: Sendable {
         guard !result.tickets.isEmpty else {
             throw Refusal(.badRequest, "\(file) holds no ticket to import" + (result.badLines.isEmpty ? "" : " (every row is bad)"))
         }
-        let existing = try await store.tickets(train: id).map(\.id)
+        let stored = try await store.tickets(train: id)
+        let existing = stored.map(\.id)
         let before = existing.count
         let added = Set(result.tickets.map(\.id)).subtracting(existing).count
         let skipped = result.badLines.isEmpty ? "" : "; \(result.badLines.count) bad rows skipped (lines \(result.badLines.map(String.init).joined(separator: ", ")))"
         var changed = record
         changed.lastChangeAt = clock.now()
         changed.updatedAt = clock.now()
-        try await store.save(tickets: result.tickets, of: changed, replacing: record, event: AuditEvent(
+        try await store.save(tickets: result.tickets, of: changed, replacing: record, read: stored, event: AuditEvent(
             at: clock.now(), actor: actor, kind: "train.tickets_imported", subject: "train:\(id)",
             message: "\(result.tickets.count) tickets imported from \(file) into train \(id)\(skipped)",
             before: "\(before) tickets", after: "\(before + added) tickets"))
@@ -125,7 +126,8 @@ public struct TrainRequests: Sendable {
         guard !record.state.isFinal, record.state != .production else {
             throw Refusal(.conflict, "train \(id) is \(record.state.rawValue): its review can no longer change")
         }
-        guard var ticket = try await store.tickets(train: id).first(where: { $0.id == ticketID }) else {
+        let stored = try await store.tickets(train: id)
+        guard var ticket = stored.first(where: { $0.id == ticketID }) else {
             throw Refusal(.notFound, "no ticket '\(ticketID)' in train \(id)")
         }
         let before = Self.describe(ticket.answers)
@@ -133,7 +135,7 @@ public struct TrainRequests: Sendable {
         ticket.answers.rollbackable = answers.rollbackable ?? ticket.answers.rollbackable
         ticket.answers.backwardCompatible = answers.backwardCompatible ?? ticket.answers.backwardCompatible
         ticket.answers.scope = answers.scope ?? ticket.answers.scope
-        try await store.save(tickets: [ticket], of: record, replacing: record, event: AuditEvent(
+        try await store.save(tickets: [ticket], of: record, replacing: record, read: stored, event: AuditEvent(
             at: clock.now(), actor: actor, kind: "train.ticket_answered", subject: "train:\(id)",
             message: "answers of \(ticket.id) recorded", before: before, after: Self.describe(ticket.answers)))
         return ticket
@@ -179,7 +181,7 @@ public struct TrainRequests: Sendable {
     public func advance(id: String, actor: String) async throws -> TrainRecord {
         let record = try await train(id: id)
         if let next = record.state.next, !record.state.isFinal { try await checkGates(record, to: next, skipping: false) }
-        return try await apply(.advanced(by: actor), to: id, actor: actor, reason: nil)
+        return try await apply(.advanced(by: actor), to: id, actor: actor, reason: nil, checked: record)
     }
 
     public func cancel(id: String, actor: String, reason: String) async throws -> TrainRecord {
@@ -205,11 +207,14 @@ public struct TrainRequests: Sendable {
             }
         }
         try await checkGates(record, to: stage, skipping: true)
-        return try await apply(.skipped(to: stage, by: actor, reason: reason), to: id, actor: actor, reason: reason)
+        return try await apply(.skipped(to: stage, by: actor, reason: reason), to: id, actor: actor, reason: reason, checked: record)
     }
 
-    func apply(_ event: TrainEvent, to id: String, actor: String, reason: String?) async throws -> TrainRecord {
-        let record = try await train(id: id)
+    /// - Parameter checked: the train as read when its gates were checked: it is saved only in place of that, so a
+    ///   change stored since (an item added to the checklist, a soak extended) is not passed by gates that did not see it.
+    func apply(_ event: TrainEvent, to id: String, actor: String, reason: String?, checked: TrainRecord? = nil) async throws -> TrainRecord {
+        let record: TrainRecord
+        if let checked { record = checked } else { record = try await train(id: id) }
         var next: TrainRecord
         do {
             next = try machine.apply(event, to: record, at: clock.now())

@@ -56,8 +56,9 @@ public protocol RailyardStore: Sendable {
     /// Adds or replaces tickets of a train, all or none, and saves the train (its last change) with
     /// the audit event, in one transaction.
     func save(tickets: [Ticket], of train: TrainRecord, event: AuditEvent) async throws
-    /// The same, with the train stored in place of `previous` only if it is still that (`StaleWrite` otherwise, nothing written).
-    func save(tickets: [Ticket], of train: TrainRecord, replacing previous: TrainRecord, event: AuditEvent) async throws
+    /// The same, only if the stored train is still `previous` and its stored tickets still `read` (what the writer decided on):
+    /// `StaleWrite` otherwise, nothing written.
+    func save(tickets: [Ticket], of train: TrainRecord, replacing previous: TrainRecord, read: [Ticket], event: AuditEvent) async throws
     /// A train's tickets in the order they were added.
     func tickets(train: String) async throws -> [Ticket]
     /// Appends a tester's verdict on a ticket with its audit event.

@@ -107,8 +107,10 @@ final class InMemoryStore: RailyardStore {
             for event in events { Self.append(event, to: &state) }
         }
     }
-    func save(tickets: [Ticket], of record: TrainRecord, replacing previous: TrainRecord, event: AuditEvent) async throws {
-        guard try await self.train(id: previous.id) == previous, record.id == previous.id else { throw StaleWrite(subject: "train \(previous.id)") }
+    func save(tickets: [Ticket], of record: TrainRecord, replacing previous: TrainRecord, read: [Ticket], event: AuditEvent) async throws {
+        guard try await self.train(id: previous.id) == previous, try await self.tickets(train: previous.id) == read, record.id == previous.id else {
+            throw StaleWrite(subject: "train \(previous.id)")
+        }
         try await save(tickets: tickets, of: record, event: event)
     }
     func train(id: String) async throws -> TrainRecord? { state.withLock { $0.trains[id] } }

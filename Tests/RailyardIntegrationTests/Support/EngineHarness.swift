@@ -87,6 +87,8 @@ struct EngineHarness {
     /// The same folder under a new engine, as after a restart of `railyard serve`: this one's controllers stopped
     /// and its store closed, its instances and routers left running for the new one to adopt.
     func restarted() async throws -> EngineHarness {
+        // In `serve`'s order: its streams close first (`StreamCloser`), then the controllers stop.
+        engine.feed.finishAll()
         try await runtime.stop()
         try await engine.store.close()
         let next = try await Composition.engine(config: engine.config, paths: RailyardPaths(root: folder + "/state"),
