@@ -14,7 +14,8 @@ import Testing
         """
 
     /// Another writer's change, stored as a person's or a watcher's would be: through the machine, with its audit event.
-    static func interloper(_ kind: String, _ config: RailyardConfig, actor: String, _ event: RolloutEvent) -> InMemoryStore.Interloper {
+    static func interloper(_ kind: String, _ config: RailyardConfig, actor: String, _ event: RolloutEvent)
+        -> InMemoryStore.Interloper<@Sendable (RolloutRecord) -> (RolloutRecord, AuditEvent)> {
         let machine = RolloutMachine(config: config)
         return .init(kind: kind) { stored in
             let changed = try! machine.apply(event, to: stored, at: stored.updatedAt.addingTimeInterval(1))

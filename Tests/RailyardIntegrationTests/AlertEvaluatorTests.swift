@@ -31,6 +31,18 @@ import Testing
     }
 
     static let waves = "    - name: canary\n      target: dc1\n      steps: [deploy, promote]"
+    static let approvalWaves = "    - name: canary\n      target: dc1\n      steps: [deploy, pause: approval, promote]"
+
+    /// A webhook receiver on a free port that records what it is posted, and the railyard.yml lines that send the
+    /// notifiers to it; cancel the task to stop it.
+    static func webhookReceiver() throws -> (received: Bodies, alerts: String, receiver: Task<Void, any Error>) {
+        let received = Bodies()
+        let port = try FreePort.next()
+        let router = Router()
+        received.record(router, at: "hook")
+        let receiver = Task { try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port))).run() }
+        return (received, "alerts:\n  notifiers:\n    - webhook: http://127.0.0.1:\(port)/hook", receiver)
+    }
 
     @Test func aRuleFiresOnceAfterItsDurationAndResolvesWhenTrafficStops() async throws {
         let received = Bodies(), receivedByAlertmanager = Bodies()
@@ -139,18 +151,9 @@ import Testing
     }
 
     @Test func aRolloutThatWaitsForAPersonIsAnnouncedOnceWithWhy() async throws {
-        let received = Bodies()
-        let port = try FreePort.next()
-        let router = Router()
-        received.record(router, at: "hook")
-        let receiver = Task { try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port))).run() }
+        let (received, alerts, receiver) = try Self.webhookReceiver()
         defer { receiver.cancel() }
-        let alerts = """
-            alerts:
-              notifiers:
-                - webhook: http://127.0.0.1:\(port)/hook
-            """
-        let waves = "    - name: canary\n      target: dc1\n      steps: [deploy, pause: approval, promote]"
+        let waves = Self.approvalWaves
         try await EngineHarness.run("alerts-person", waves: waves, extraConfig: alerts) { harness in
             let engine = harness.engine
             let rollout = try await engine.rollouts.deploy(service: "payin", version: "v2", actor: "alice")
@@ -187,18 +190,9 @@ import Testing
     }
 
     @Test func aWaitIsAnnouncedAgainByTheServerThatRestartsIntoIt() async throws {
-        let received = Bodies()
-        let port = try FreePort.next()
-        let router = Router()
-        received.record(router, at: "hook")
-        let receiver = Task { try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port))).run() }
+        let (received, alerts, receiver) = try Self.webhookReceiver()
         defer { receiver.cancel() }
-        let alerts = """
-            alerts:
-              notifiers:
-                - webhook: http://127.0.0.1:\(port)/hook
-            """
-        let waves = "    - name: canary\n      target: dc1\n      steps: [deploy, pause: approval, promote]"
+        let waves = Self.approvalWaves
         let first = try await EngineHarness.make("alerts-restart", waves: waves, extraConfig: alerts)
         var harness = first
         do {

@@ -19,11 +19,11 @@ public struct NightlyRequests: Sendable {
 
     /// Records a ticket of the train as merged now, then runs only the suites of the services it touches.
     public func merged(train trainID: String, ticket ticketID: String, actor: String) async throws -> NightlyRunRecord {
-        try controller.checkConfigured()
         // A merge is a fact CI reports, not a decision: stored on the train as it is now, read again if it changed meanwhile.
         var attempt = 1
         while true {
             let train = try await trains.train(id: trainID)
+            try controller.checkConfigured()
             let stored = try await store.tickets(train: trainID)
             guard var ticket = stored.first(where: { $0.id == ticketID }) else {
                 throw Refusal(.notFound, "train \(trainID) has no ticket \(ticketID)", field: "ticket")

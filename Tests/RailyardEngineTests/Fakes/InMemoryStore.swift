@@ -41,18 +41,25 @@ final class InMemoryStore: RailyardStore {
     }
     /// Another writer, for tests of races: its change is stored once, just before the next replacing save whose
     /// events include `kind`, as if it had landed between that writer's read and its write.
-    struct Interloper: Sendable {
+    struct Interloper<Change: Sendable>: Sendable {
         let kind: String
-        let change: @Sendable (RolloutRecord) -> (RolloutRecord, AuditEvent)
+        let change: Change
     }
-    let interloper = Mutex<Interloper?>(nil)
+    let interloper = Mutex<Interloper<@Sendable (RolloutRecord) -> (RolloutRecord, AuditEvent)>?>(nil)
+    /// The same for trains.
+    let trainInterloper = Mutex<Interloper<@Sendable (TrainRecord) -> TrainRecord>?>(nil)
 
-    func save(_ rollout: RolloutRecord, replacing previous: RolloutRecord, events: [AuditEvent]) async throws {
-        let other = interloper.withLock { pending -> Interloper? in
+    /// The interloper waiting for a save announced by `events`, taken (it acts once).
+    static func take<Change>(_ slot: borrowing Mutex<Interloper<Change>?>, for events: [AuditEvent]) -> Interloper<Change>? {
+        slot.withLock { pending in
             guard let found = pending, events.contains(where: { $0.kind == found.kind }) else { return nil }
             pending = nil
             return found
         }
+    }
+
+    func save(_ rollout: RolloutRecord, replacing previous: RolloutRecord, events: [AuditEvent]) async throws {
+        let other = Self.take(interloper, for: events)
         try state.withLock { state in
             if let other, let stored = state.rollouts[previous.id] {
                 let (changed, event) = other.change(stored)
@@ -87,19 +94,8 @@ final class InMemoryStore: RailyardStore {
             for event in events { Self.append(event, to: &state) }
         }
     }
-    /// The same for trains: a change stored once, just before the next replacing save whose events include `kind`.
-    struct TrainInterloper: Sendable {
-        let kind: String
-        let change: @Sendable (TrainRecord) -> TrainRecord
-    }
-    let trainInterloper = Mutex<TrainInterloper?>(nil)
-
     func save(_ train: TrainRecord, replacing previous: TrainRecord, events: [AuditEvent]) async throws {
-        let other = trainInterloper.withLock { pending -> TrainInterloper? in
-            guard let found = pending, events.contains(where: { $0.kind == found.kind }) else { return nil }
-            pending = nil
-            return found
-        }
+        let other = Self.take(trainInterloper, for: events)
         try state.withLock { state in
             if let other, let stored = state.trains[previous.id] { state.trains[previous.id] = other.change(stored) }
             guard train.id == previous.id, state.trains[previous.id] == previous else { throw StaleWrite(subject: "train \(previous.id)") }
