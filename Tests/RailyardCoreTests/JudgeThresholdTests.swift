@@ -111,6 +111,13 @@ struct JudgeThresholdTests {
         #expect(JudgeText.latency(0.132) == "132 ms")
         #expect(JudgeText.alpha(0.01) == "0.01")
         #expect(JudgeText.alpha(0.005) == "0.005")
+        // A bound that passed reads below its limit, never as the limit.
+        #expect(JudgeText.percent(0.0196, apartFrom: 0.02) == "1.96%")
+        #expect(JudgeText.percent(0.01996, apartFrom: 0.02) == "1.996%")
+        #expect(JudgeText.percent(0.0150, apartFrom: 0.02) == "1.5%")
+        #expect(JudgeText.fixed(1.4996, apartFrom: 1.5, 2) == "1.4996")
+        #expect(JudgeText.fixed(49.6, apartFrom: 50, 0) == "49.6")
+        #expect(JudgeText.fixed(2, apartFrom: 2, 1) == "2.0")
     }
 
     @Test("intervals: differences of consecutive looks; a counter going back drops the interval")

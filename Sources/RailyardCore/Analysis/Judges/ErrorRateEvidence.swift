@@ -135,12 +135,13 @@ struct ErrorRateEvidence: Sendable {
         let confidence = JudgeText.confidence(passAlpha)
         if let high = ratio.upperBound(alpha: passAlpha, beyond: maxRatio), high <= maxRatio {
             return Reading(verdict: .pass, ratio: (0, high), rate: nil,
-                           text: "\(wording.rate) at most \(Self.relative(high)) (ratio ≤ \(JudgeText.fixed(high, 2)), \(confidence) one-sided confidence sequence), "
+                           text: "\(wording.rate) at most \(Self.relative(high, apartFrom: maxRatio)) (ratio ≤ \(JudgeText.fixed(high, apartFrom: maxRatio, 2)), "
+                               + "\(confidence) one-sided confidence sequence), "
                                + "within the tolerated \(Self.tolerance(maxRatio))")
         }
         if acceptableRate > 0, let high = canaryRate.upperBound(alpha: passAlpha, beyond: acceptableRate), high <= acceptableRate {
             return Reading(verdict: .pass, ratio: nil, rate: (0, high),
-                           text: "canary \(wording.rate) at most \(JudgeText.percent(high)) (\(confidence) one-sided confidence sequence), "
+                           text: "canary \(wording.rate) at most \(JudgeText.percent(high, apartFrom: acceptableRate)) (\(confidence) one-sided confidence sequence), "
                                + "within the acceptable \(JudgeText.percent(acceptableRate))")
         }
         let ratioInterval = ratio.interval(alpha: passAlpha)
@@ -160,7 +161,8 @@ struct ErrorRateEvidence: Sendable {
     /// 1.5 → "+50% (1.5×)".
     static func tolerance(_ maxRatio: Double) -> String { "+\(JudgeText.fixed((maxRatio - 1) * 100, 0))% (\(JudgeText.fixed(maxRatio, 2))×)" }
     /// A ratio's upper bound as a change of the baseline's rate: 1.38 → "+38% of baseline", 0.8 → "0.80× baseline".
-    static func relative(_ high: Double) -> String {
-        high >= 1 ? "+\(JudgeText.fixed((high - 1) * 100, 0))% of baseline" : "\(JudgeText.fixed(high, 2))× baseline"
+    static func relative(_ high: Double, apartFrom maxRatio: Double) -> String {
+        high >= 1 ? "+\(JudgeText.fixed((high - 1) * 100, apartFrom: (maxRatio - 1) * 100, 0))% of baseline"
+            : "\(JudgeText.fixed(high, 2))× baseline"
     }
 }

@@ -36,6 +36,21 @@ public enum JudgeText {
         return fixed(p, p != 0 && abs(p) < 1 ? 2 : 1) + "%"
     }
 
+    /// As `percent`, with more decimals while it would read as `limit` does: a bound that passed below its limit never
+    /// reads as the limit ("at most 1.96%, within the acceptable 2.0%", not "at most 2.0%").
+    static func percent(_ fraction: Double, apartFrom limit: Double) -> String {
+        guard fraction.isFinite else { return "n/a" }
+        let p = fraction * 100
+        return fixed(p, apartFrom: limit * 100, p != 0 && abs(p) < 1 ? 2 : 1) + "%"
+    }
+
+    /// `x` with `digits` decimals, or more (up to 6) while it reads the same as `limit` at that many.
+    public static func fixed(_ x: Double, apartFrom limit: Double, _ digits: Int) -> String {
+        var shown = digits
+        while shown < 6, x != limit, fixed(x, shown) == fixed(limit, shown) { shown += 1 }
+        return fixed(x, shown)
+    }
+
     /// Seconds as milliseconds (or seconds when ≥ 10 s): 0.132 → "132 ms".
     public static func latency(_ seconds: Double) -> String {
         guard seconds.isFinite else { return seconds.isNaN ? "n/a" : "> the largest bucket" }
