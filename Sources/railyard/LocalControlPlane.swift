@@ -45,13 +45,18 @@ final class LocalControlPlane: @unchecked Sendable {
             case .portTaken where attempt < Self.portAttempts:
                 continue
             case .portTaken, .exited:
-                let tail = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(5).joined(separator: "\n")
+                let tail = Self.tail(of: log)
                 throw RailyardClient.Failure(status: 0, message: "railyard serve exited with \(process.terminationStatus):\n\(tail)")
             }
         }
     }
 
     static let portAttempts = 3
+
+    /// The log's last lines, which say why the server exited.
+    static func tail(of log: String) -> String {
+        ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(5).joined(separator: "\n")
+    }
 
     enum Start { case ready, portTaken, exited }
 
@@ -65,7 +70,7 @@ final class LocalControlPlane: @unchecked Sendable {
                 return .ready
             }
             guard process.isRunning else {
-                let tail = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(5).joined(separator: "\n")
+                let tail = Self.tail(of: log)
                 return tail.contains("Address already in use") ? .portTaken : .exited
             }
             try await Task.sleep(for: .milliseconds(50))

@@ -20,8 +20,7 @@ public struct NightlyRequests: Sendable {
     /// Records a ticket of the train as merged now, then runs only the suites of the services it touches.
     public func merged(train trainID: String, ticket ticketID: String, actor: String) async throws -> NightlyRunRecord {
         // A merge is a fact CI reports, not a decision: stored on the train as it is now, read again if it changed meanwhile.
-        var attempt = 1
-        while true {
+        let (saved, ticket) = try await retryingStale { () async throws -> (TrainRecord, Ticket) in
             let train = try await trains.train(id: trainID)
             try controller.checkConfigured()
             let stored = try await store.tickets(train: trainID)
@@ -31,16 +30,12 @@ public struct NightlyRequests: Sendable {
             ticket.mergedAt = clock.now()
             var saved = train
             saved.updatedAt = clock.now()
-            do {
-                try await store.save(tickets: [ticket], of: saved, replacing: train, read: stored,
-                                     event: AuditEvent(at: clock.now(), actor: actor, kind: "ticket.merged", subject: trainID,
-                                                       message: "\(ticketID) merged (\(ticket.services.joined(separator: ", ")))"))
-            } catch is StaleWrite where attempt < 3 {
-                attempt += 1
-                continue
-            }
-            return try await controller.start(trigger: .change(ticket: ticketID, services: ticket.services), train: saved, actor: actor)
+            try await store.save(tickets: [ticket], of: saved, replacing: train, read: stored,
+                                 event: AuditEvent(at: clock.now(), actor: actor, kind: "ticket.merged", subject: trainID,
+                                                   message: "\(ticketID) merged (\(ticket.services.joined(separator: ", ")))"))
+            return (saved, ticket)
         }
+        return try await controller.start(trigger: .change(ticket: ticketID, services: ticket.services), train: saved, actor: actor)
     }
 
     public func runs(train: String?, limit: Int) async throws -> [NightlyRunRecord] {

@@ -32,15 +32,8 @@ public struct RolloutLedger: Sendable {
     /// Runs `body` on the rollout as stored now; if another writer stored it before `body`'s transition could
     /// (`StaleWrite`), reads it again and runs `body` again, which decides anew (the machine may now refuse).
     /// For changes that hold whatever the rollout did meanwhile: a person's approval or abort, a failure to roll back.
-    func onCurrent<T: Sendable>(_ id: String, attempts: Int = 3, _ body: (RolloutRecord) async throws -> T) async throws -> T {
-        var attempt = 1
-        while true {
-            do {
-                return try await body(try await existing(id))
-            } catch is StaleWrite where attempt < attempts {
-                attempt += 1
-            }
-        }
+    func onCurrent<T: Sendable>(_ id: String, _ body: (RolloutRecord) async throws -> T) async throws -> T {
+        try await retryingStale { try await body(try await existing(id)) }
     }
 
     func audit(actor: String = Self.controllerActor, kind: String, subject: String, message: String, reason: String? = nil) async throws {

@@ -243,14 +243,10 @@ public actor TrainController: Service {
     }
 
     /// Runs `body` on the train as stored now, and again on a fresh read if another writer stored it first (`StaleWrite`).
-    func onCurrent(_ id: String, attempts: Int = 3, _ body: (TrainRecord) async throws -> Void) async throws {
-        for attempt in 1...attempts {
+    func onCurrent(_ id: String, _ body: (TrainRecord) async throws -> Void) async throws {
+        try await retryingStale {
             guard let current = try await store.train(id: id) else { return }
-            do {
-                return try await body(current)
-            } catch is StaleWrite where attempt < attempts {
-                continue
-            }
+            try await body(current)
         }
     }
 
