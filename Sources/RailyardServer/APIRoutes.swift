@@ -220,6 +220,9 @@ public enum APIRoutes {
         if let stale = error as? StaleWrite {
             return ProblemResponse.make(.conflict, stale.description, instance: request.uri.path)
         }
+        if let conflict = error as? StoreConflict {
+            return ProblemResponse.make(.conflict, conflict.description, instance: request.uri.path)
+        }
         guard let refusal = error as? Refusal else {
             return ProblemResponse.make(.internalServerError, "\(error)", instance: request.uri.path)
         }

@@ -123,7 +123,13 @@ import Testing
         try await withStore { store, _ in
             let read = TrainRecord(id: "2026.48", captain: "carol", createdBy: "alice", at: Date(timeIntervalSinceReferenceDate: 817_000_000.987_654_321))
             func event(_ kind: String) -> AuditEvent { AuditEvent(at: read.createdAt, actor: "test", kind: kind, subject: "train:2026.48", message: kind) }
-            try await store.save(read, events: [event("train.created")])
+            try await store.create(read, events: [event("train.created")])
+            // A second create of the same id (two requests racing past the engine's check): refused, the first kept, nothing audited.
+            var twin = read
+            twin.captain = "mallory"
+            await #expect(throws: StoreConflict.self) { try await store.create(twin, events: [event("train.created_again")]) }
+            #expect(try await store.train(id: read.id)?.captain == "carol")
+            #expect(try await store.events(subject: "train:2026.48", limit: 10).map(\.kind) == ["train.created"])
 
             var planned = read
             planned.captain = "dave"

@@ -107,11 +107,12 @@ import Testing
                 """))
         _ = try await f.engine.trains.create(id: "2026.48", captain: "carol", services: ["payin": "v2"], actor: "alice")
         // A train already let into production, its release not begun.
-        var train = try await f.engine.trains.train(id: "2026.48")
+        let created = try await f.engine.trains.train(id: "2026.48")
+        var train = created
         train.state = .production
         train.release = TrainRelease(batches: [["payin"]], parallel: 1, scriptsFirst: false, previous: ["payin": "v1"], versions: ["payin": "v2"],
                                      at: f.clock.now())
-        try await f.store.save(train, events: [])
+        try await f.store.save(train, replacing: created, events: [])
         // Dave extends the production soak between the controller's read and its write of the first rollout's plan.
         let extended = SoakChange(kind: .extend, environment: "production", seconds: 3600, by: "dave", at: f.clock.now(), reason: "payday")
         f.store.trainInterloper.withLock {

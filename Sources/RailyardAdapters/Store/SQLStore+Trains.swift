@@ -4,9 +4,12 @@ import RailyardPorts
 import SQLKit
 
 extension SQLStore {
-    public func save(_ train: TrainRecord, events: [AuditEvent]) async throws {
+    public func create(_ train: TrainRecord, events: [AuditEvent]) async throws {
         try await exclusive {
             try await transaction {
+                if try await db.raw("SELECT id FROM trains WHERE id = \(bind: train.id)").first() != nil {
+                    throw StoreConflict("train \(train.id) already exists")
+                }
                 try await upsert(train)
                 for event in events { try await insert(event) }
             }

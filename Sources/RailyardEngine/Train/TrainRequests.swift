@@ -55,12 +55,17 @@ public struct TrainRequests: Sendable {
             record.approvals = previous.approvals.map { ApprovalItem(id: $0.id, title: $0.title, assignee: $0.assignee) }
         }
         let carried = services.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        try await store.save(record, events: [AuditEvent(at: record.createdAt, actor: actor, kind: "train.created", subject: "train:\(id)",
-                                                         message: "\(kind.rawValue) train \(id) created, captain \(captain)"
-                                                            + (carried.isEmpty ? "" : ", carrying \(carried)")
-                                                            + (fixes.map { ", fixing \($0)" } ?? "")
-                                                            + (record.approvals.isEmpty ? "" : "; checklist of \(record.approvals.count) items copied from the previous train"),
-                                                         after: record.state.rawValue)])
+        let message = "\(kind.rawValue) train \(id) created, captain \(captain)"
+            + (carried.isEmpty ? "" : ", carrying \(carried)")
+            + (fixes.map { ", fixing \($0)" } ?? "")
+            + (record.approvals.isEmpty ? "" : "; checklist of \(record.approvals.count) items copied from the previous train")
+        // The check above answers most duplicates; the store's own check catches a create of the same id racing this one.
+        do {
+            try await store.create(record, events: [AuditEvent(at: record.createdAt, actor: actor, kind: "train.created", subject: "train:\(id)",
+                                                               message: message, after: record.state.rawValue)])
+        } catch is StoreConflict {
+            throw Refusal(.conflict, "train \(id) already exists")
+        }
         return record
     }
 

@@ -45,8 +45,9 @@ public protocol RailyardStore: Sendable {
     func tokens() async throws -> [TokenRecord]
     func token(digest: String) async throws -> TokenRecord?
 
-    /// Saves a train and appends its audit events in one transaction.
-    func save(_ train: TrainRecord, events: [AuditEvent]) async throws
+    /// Stores a new train and appends its audit events in one transaction. Throws `StoreConflict`, writing nothing,
+    /// if a train with its id is stored already: two creates of one id never keep the second over the first.
+    func create(_ train: TrainRecord, events: [AuditEvent]) async throws
     /// Saves `train` in place of `previous` (as read), only if the stored train is still `previous`: throws `StaleWrite`,
     /// writing nothing, if another writer (a person, the train controller, a merge) changed it since.
     func save(_ train: TrainRecord, replacing previous: TrainRecord, events: [AuditEvent]) async throws

@@ -88,8 +88,9 @@ final class InMemoryStore: RailyardStore {
     func tokens() async throws -> [TokenRecord] { state.withLock { $0.tokens } }
     func token(digest: String) async throws -> TokenRecord? { state.withLock { $0.tokens.first { $0.digest == digest } } }
 
-    func save(_ train: TrainRecord, events: [AuditEvent]) async throws {
-        state.withLock { state in
+    func create(_ train: TrainRecord, events: [AuditEvent]) async throws {
+        try state.withLock { state in
+            guard state.trains[train.id] == nil else { throw StoreConflict("train \(train.id) already exists") }
             state.trains[train.id] = train
             for event in events { Self.append(event, to: &state) }
         }
