@@ -13,34 +13,35 @@ struct RailyardCommand: AsyncParsableCommand {
             or someone aborts.
 
             Start here:
-              railyard demo                   play a whole train on the bundled payment fleet
-              railyard validate               check railyard.yml (every problem, with line and column)
+              railyard demo                   a whole train on the bundled payment fleet
+              railyard validate               check railyard.yml: every problem, line:col
               railyard serve                  run the control plane (HTTP API)
               railyard up                     bring every service up at its stable version
               railyard deploy payin v2        roll out a version
               railyard rollout watch ID       follow it live
               railyard status                 what runs where, with weights and health
-              railyard scrape URL             check a service's /metrics as the canary analysis reads it
-              railyard analysis show ID       a canary analysis: metrics, verdict, reason, timeline, SVG
+              railyard scrape URL             read /metrics as the canary analysis does
+              railyard analysis show ID       an analysis: verdict, reason, looks, SVG
               railyard version                version, commit, store schema
-              railyard train create 2026.48   a release train; `train import` its tickets from Jira/Linear
-              railyard token create ...       API tokens: who may deploy, approve, abort (admin)
+              railyard train create 2026.48   a release train (`train import`: its tickets)
+              railyard token create ...       API tokens: who may deploy, approve, abort
               railyard whoami                 the identity and role your token proves
-              railyard audit verify           check the hash-chained audit log (no server needed)
+              railyard audit verify           check the hash-chained audit log, offline
 
-            Tokens: every call but health needs one. A `railyard serve` on 127.0.0.1 writes a local
-            admin token to STATE_DIR/admin.token (mode 0600) and the CLI on this machine uses it;
-            otherwise set RAILYARD_TOKEN or --token-file. Deploying to production needs a
-            release-owner token, approving an approver's, and the deployer cannot approve (four-eyes).
+            Tokens: every call but health needs one. A `railyard serve` on 127.0.0.1
+            writes a local admin token to STATE_DIR/admin.token (mode 0600), and the
+            CLI on this machine uses it; otherwise set RAILYARD_TOKEN or --token-file.
+            Deploying to production needs a release-owner token, approving an
+            approver's, and the deployer cannot approve (four-eyes).
 
             Shell completion: railyard --generate-completion-script bash|zsh|fish
 
             Exit codes:
               0   success
-              1   refused or failed; the reason is printed (config errors, a refused deploy, ...)
+              1   refused or failed; the reason is printed (a config error, a refusal)
               2   the rollout you waited on was rolled back
-              3   the Railyard server cannot be reached (start it with `railyard serve`)
-              4   not allowed: no token, a bad or expired one, or a role that may not do this
+              3   the Railyard server cannot be reached (start `railyard serve`)
+              4   not allowed: no token, a bad or expired one, or the wrong role
               64  bad usage
             """,
         subcommands: [

@@ -18,7 +18,7 @@ struct TokenCommand: AsyncParsableCommand {
               approver        approve a rollout waiting for approval, abort
               admin           manage tokens, abort, bring the fleet up or down
 
-            A production change needs four eyes: whoever deployed it cannot approve it, whatever tokens
+            A production change needs four eyes: whoever deployed it cannot approve it, whatever tokens \
             they hold. The server keeps only a keyed digest of each token; the token is shown once.
             """,
         subcommands: [TokenCreateCommand.self, TokenListCommand.self, TokenRevokeCommand.self]

@@ -164,7 +164,8 @@ struct TrainSetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set", abstract: "Set the service versions a train carries, all of them (release-owner).",
         discussion: """
-            Before production only. The train then carries exactly the versions given; a soak restarts.
+            Before production only. The train then carries exactly the versions given; \
+            a soak restarts.
 
             Example:
               railyard train set 2026.48 --service payin=2026.48.2 --service wallet=2026.48.0

@@ -9,7 +9,8 @@ struct ValidateCommand: AsyncParsableCommand {
         commandName: "validate",
         abstract: "Check railyard.yml and print every problem as FILE:LINE:COL: error: MESSAGE.",
         discussion: """
-            Exits 0 with a one-line summary when the file is valid, 1 otherwise. Nothing is changed either way.
+            Exits 0 with a one-line summary when the file is valid, 1 otherwise. \
+            Nothing is changed either way.
 
             With --traffic, a valid file's analysis steps are also checked against today's traffic: the running \
             server's routers are read twice, --traffic-window seconds apart, and every step whose max_duration \
