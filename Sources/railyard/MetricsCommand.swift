@@ -52,16 +52,32 @@ enum FiguresText {
             ["non-regression runs per day", figures.seed.nonRegressionRunsPerDay.map { String(format: "%.1f", $0) } ?? "not measured yet (no nightly runs)"],
             ["time to market (merged → live)", number(figures.seed.timeToMarketDays, " days")],
             ["deployment frequency", "\(figures.dora.deploymentFrequency) (\(figures.dora.deployments) releases)"],
-            ["median lead time", number(figures.dora.medianLeadTimeHours, " h") + (figures.dora.leadTimeBucket.map { " (\($0))" } ?? "")],
+            ["median lead time", number(figures.dora.medianLeadTimeHours, " h") + bucket(figures.dora.leadTimeBucket)],
             ["change failure rate", figures.dora.changeFailureRate.map { String(format: "%.0f%%", $0 * 100) } ?? "no release yet"],
-            ["median time to restore", hours(figures.dora.medianTimeToRestoreHours) + (figures.dora.timeToRestoreBucket.map { " (\($0))" } ?? "")],
+            ["median time to restore", hours(figures.dora.medianTimeToRestoreHours) + bucket(figures.dora.timeToRestoreBucket)],
         ]))
         if !figures.quality.isEmpty {
             lines.append(TextTable.render(header: ["TRAIN", "STATE", "QUALITY", "COMPONENTS"], rows: figures.quality.map { quality in
                 [quality.train, quality.state.rawValue, String(format: "%.2f", quality.score),
-                 quality.components.map { "\($0.name) \(String(format: "%g", $0.value))" }.joined(separator: ", ")]
+                 // Three significant digits: 4.00001 validation days (a few seconds past 4 days) reads 4.
+                 quality.components.map { "\($0.name) \(String(format: "%.3g", $0.value))" }.joined(separator: ", ")]
             }))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// fourkeys names a bucket by its upper end ("One day" for anything under a day), which reads oddly
+    /// beside a rollback's 15 s: the text says what the bucket means, the JSON keeps fourkeys' name.
+    static func bucket(_ name: String?) -> String {
+        guard let name else { return "" }
+        let meaning = switch name {
+        case "One day": "under a day"
+        case "One week": "a day to a week"
+        case "One month": "a week to a month"
+        case "Six months": "a month to six months"
+        case "One year": "six months or more"
+        default: name
+        }
+        return " (DORA: \(meaning))"
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import RailyardAPI
-import RailyardCore
+@testable import RailyardCore
 import RailyardPorts
 import RailyardSimulation
 
@@ -136,6 +136,25 @@ import Testing
             == "step 3/4 wave canary: analysis inconclusive after 5m: waiting for data: canary 40 requests of the 100 it needs; waiting for a person (railyard rollout approve|abort payin-v2-0001)")
         let approval = try Self.view(phase: .awaitingApproval, reason: "waiting for approval at wave 'canary'")
         #expect(RolloutText.progress(approval) == "step 3/4 wave canary: waiting for a person (railyard rollout approve|abort payin-v2-0001)")
+    }
+
+    @Test func releaseFiguresSayWhatADoraBucketMeansAndRoundQualityComponents() throws {
+        var figures = ReleaseFigures.compute(trains: [], tickets: [:], now: Date(timeIntervalSince1970: 1_800_000_000))
+        figures.dora.medianTimeToRestoreHours = 15.0 / 3600
+        figures.dora.timeToRestoreBucket = "One day"
+        figures.dora.medianLeadTimeHours = 501.3
+        figures.dora.leadTimeBucket = "One month"
+        figures.quality = [.init(train: "2026.48", state: .done, score: 0.88, components: [
+            .init(name: "validation_days", value: 4.00001, target: 5, tolerable: 10, score: 1),
+            .init(name: "hotfixes", value: 0.5, target: 0, tolerable: 2, score: 0.5),
+        ])]
+        let lines = FiguresText.render(figures).split(separator: "\n").map(String.init)
+        let restore = try #require(lines.first { $0.hasPrefix("median time to restore") })
+        #expect(restore.hasSuffix("15 s (DORA: under a day)"), "fourkeys' 'One day' is a bucket's upper end: \(restore)")
+        let lead = try #require(lines.first { $0.hasPrefix("median lead time") })
+        #expect(lead.hasSuffix("501.3 h (DORA: a week to a month)"), "\(lead)")
+        let train = try #require(lines.first { $0.hasPrefix("2026.48") })
+        #expect(train.hasSuffix("validation_days 4, hotfixes 0.5"), "\(train)")
     }
 
     @Test func colourMarksFailAndRollbackRedAndPassAndPromotionGreenOnlyWhenAsked() {
