@@ -40,10 +40,11 @@ enum FiguresText {
         func number(_ value: Double?, _ unit: String, digits: Int = 1) -> String {
             value.map { String(format: "%.\(digits)f", $0) + unit } ?? "not measured yet"
         }
-        /// Under an hour in minutes, under a minute in seconds: a rollback takes seconds.
+        /// Past two days in days, under an hour in minutes, under a minute in seconds: a rollback takes seconds, a lead time weeks.
         func hours(_ value: Double?) -> String {
             guard let value else { return "not measured yet" }
-            return value >= 1 ? String(format: "%.1f h", value) : value * 60 >= 1 ? String(format: "%.1f min", value * 60) : String(format: "%.0f s", value * 3600)
+            return value >= 48 ? String(format: "%.1f days", value / 24) : value >= 1 ? String(format: "%.1f h", value)
+                : value * 60 >= 1 ? String(format: "%.1f min", value * 60) : String(format: "%.0f s", value * 3600)
         }
         var lines = ["release figures from \(String(figures.windowStart.formatted(.iso8601).prefix(10))) to \(String(figures.windowEnd.formatted(.iso8601).prefix(10)))"]
         lines.append(TextTable.render(header: ["FIGURE", "VALUE"], rows: [
@@ -52,7 +53,7 @@ enum FiguresText {
             ["non-regression runs per day", figures.seed.nonRegressionRunsPerDay.map { String(format: "%.1f", $0) } ?? "not measured yet (no nightly runs)"],
             ["time to market (merged → live)", number(figures.seed.timeToMarketDays, " days")],
             ["deployment frequency", "\(figures.dora.deploymentFrequency) (\(figures.dora.deployments) releases)"],
-            ["median lead time", number(figures.dora.medianLeadTimeHours, " h") + bucket(figures.dora.leadTimeBucket)],
+            ["median lead time", hours(figures.dora.medianLeadTimeHours) + bucket(figures.dora.leadTimeBucket)],
             ["change failure rate", figures.dora.changeFailureRate.map { String(format: "%.0f%%", $0 * 100) } ?? "no release yet"],
             ["median time to restore", hours(figures.dora.medianTimeToRestoreHours) + bucket(figures.dora.timeToRestoreBucket)],
         ]))

@@ -152,7 +152,7 @@ import Testing
         let restore = try #require(lines.first { $0.hasPrefix("median time to restore") })
         #expect(restore.hasSuffix("15 s (DORA: under a day)"), "fourkeys' 'One day' is a bucket's upper end: \(restore)")
         let lead = try #require(lines.first { $0.hasPrefix("median lead time") })
-        #expect(lead.hasSuffix("501.3 h (DORA: a week to a month)"), "\(lead)")
+        #expect(lead.hasSuffix("20.9 days (DORA: a week to a month)"), "\(lead)")
         let train = try #require(lines.first { $0.hasPrefix("2026.48") })
         #expect(train.hasSuffix("validation_days 4, hotfixes 0.5"), "\(train)")
     }
