@@ -131,6 +131,15 @@ public struct CanaryTrafficModel: Sendable, Equatable {
         return bucketProbabilities(canary: canary).flatMap { [$0 * q, $0 * (1 - q)] }
     }
 
+    /// The cells of one instance: the canary's odd one (`oddInstanceShift` slower still) or any other, whose
+    /// even mixture is `cells(canary:)`.
+    public func cells(canary: Bool, odd: Bool) -> [Double] {
+        guard canary, oddInstanceShift != 0, bounds.isEmpty == false, measuredBuckets == nil else { return cells(canary: canary) }
+        let q = errorRate(canary: true)
+        let median = latencyMedian * (1 + latencyShift) * (odd ? 1 + oddInstanceShift : 1)
+        return bucketProbabilities(median: median).flatMap { [$0 * q, $0 * (1 - q)] }
+    }
+
     func bucketProbabilities(median: Double) -> [Double] {
         guard slowShare > 0 else { return logNormalBuckets(median: median) }
         let fast = logNormalBuckets(median: median), slow = logNormalBuckets(median: median * slowFactor)
@@ -150,7 +159,10 @@ public struct CanaryTrafficModel: Sendable, Equatable {
     }
 }
 
-/// Simulates an analysis: both groups' cumulative counters, one look after another.
+/// Simulates an analysis: both groups' cumulative counters, one look after another. With
+/// `instancesPerGroup`, each group is that many instances sharing its traffic evenly, read apart as the
+/// product's sources read them (`GroupCounters.instances`, latency at the group's bounds); the canary's
+/// first instance is the odd one when the model has one.
 public struct CanaryStreamSimulator: Sendable {
     public private(set) var model: CanaryTrafficModel
     private var random: Xoshiro256StarStar
@@ -167,9 +179,16 @@ public struct CanaryStreamSimulator: Sendable {
     public let stableRequestsPerSecond: Double
     private var stableCounts: [Double]
     private var stableCellCounts: [Double]
+    /// 0: the groups are read as sums (a source that cannot tell instances apart).
+    public let instancesPerGroup: Int
+    private var instanceCells: (baseline: [Double], canaryOdd: [Double], canaryEven: [Double])
+    /// Each instance's cumulative counts per latency bucket, by group then instance.
+    private var instanceBucketCounts: (baseline: [[Double]], canary: [[Double]])
 
-    public init(model: CanaryTrafficModel, seed: UInt64, stableRequestsPerSecond: Double = 0) {
+    public init(model: CanaryTrafficModel, seed: UInt64, stableRequestsPerSecond: Double = 0, instancesPerGroup: Int = 0) {
         self.model = model
+        self.instancesPerGroup = max(0, instancesPerGroup)
+        instanceCells = (model.cells(canary: false), model.cells(canary: true, odd: true), model.cells(canary: true, odd: false))
         random = Xoshiro256StarStar(seed: seed)
         baselineCells = model.cells(canary: false)
         canaryCells = model.cells(canary: true)
@@ -183,7 +202,19 @@ public struct CanaryStreamSimulator: Sendable {
         baselineCounts = Array(repeating: 0, count: baselineCells.count / 2)
         canaryCounts = baselineCounts
         stableCounts = baselineCounts
+        let perInstance = Array(repeating: baselineCounts, count: self.instancesPerGroup)
+        instanceBucketCounts = (perInstance, perInstance)
+        if self.instancesPerGroup > 0 {
+            let latency = model.bounds.isEmpty ? [] : baselineCounts
+            for i in 0..<self.instancesPerGroup {
+                look.baseline.instances[Self.name(canary: false, i)] = InstanceCounters(latency: latency)
+                look.canary.instances[Self.name(canary: true, i)] = InstanceCounters(latency: latency)
+            }
+        }
     }
+
+    /// "canary-1", "baseline-2": the canary's first is the odd one.
+    public static func name(canary: Bool, _ index: Int) -> String { "\(canary ? "canary" : "baseline")-\(index + 1)" }
 
     /// From now on the canary serves as `canary`'s canary does (a regression that starts late); the
     /// baseline and the histogram stay as they were.
@@ -191,19 +222,69 @@ public struct CanaryStreamSimulator: Sendable {
         precondition(canary.bounds == model.bounds, "a canary cannot change its histogram mid-analysis")
         model = canary
         canaryCells = canary.cells(canary: true)
+        instanceCells.canaryOdd = canary.cells(canary: true, odd: true)
+        instanceCells.canaryEven = canary.cells(canary: true, odd: false)
     }
 
     /// Advances the clock by `seconds` and returns the new look (cumulative counters).
     public mutating func step(seconds: Double) -> AnalysisLook {
         let expected = model.requestsPerSecond * seconds
-        Self.advance(&look.baseline, &baselineCounts, &baselineCellCounts, cells: baselineCells, expected: expected, random: &random)
-        Self.advance(&look.canary, &canaryCounts, &canaryCellCounts, cells: canaryCells, expected: expected, random: &random)
+        if instancesPerGroup > 0 {
+            // Each instance its own Poisson share: their sums are the group's Poisson traffic, as unsplit.
+            let share = expected / Double(instancesPerGroup)
+            for i in 0..<instancesPerGroup {
+                advance(canary: false, instance: i, cells: instanceCells.baseline, expected: share)
+                advance(canary: true, instance: i, cells: i == 0 ? instanceCells.canaryOdd : instanceCells.canaryEven, expected: share)
+            }
+        } else {
+            Self.advance(&look.baseline, &baselineCounts, &baselineCellCounts, cells: baselineCells, expected: expected, random: &random)
+            Self.advance(&look.canary, &canaryCounts, &canaryCellCounts, cells: canaryCells, expected: expected, random: &random)
+        }
         if var stable = look.stable {
             Self.advance(&stable, &stableCounts, &stableCellCounts, cells: baselineCells, expected: stableRequestsPerSecond * seconds, random: &random)
             look.stable = stable
         }
         look.elapsed += seconds
         return look
+    }
+
+    /// One instance's requests over a step, added to its own counters and to its group's.
+    private mutating func advance(canary: Bool, instance i: Int, cells: [Double], expected: Double) {
+        let name = Self.name(canary: canary, i)
+        var own = (canary ? look.canary : look.baseline).instances[name] ?? InstanceCounters()
+        var buckets = canary ? instanceBucketCounts.canary[i] : instanceBucketCounts.baseline[i]
+        var added = GroupCounters()
+        var addedCells = Array(repeating: 0.0, count: cells.count)
+        Self.advance(&added, &buckets, &addedCells, cells: cells, expected: expected, random: &random)
+        own.requests += added.requests
+        own.errors += added.errors
+        if !own.latency.isEmpty {
+            var cumulative = 0.0
+            own.latency = buckets.map { cumulative += $0; return cumulative }
+        }
+        if canary {
+            instanceBucketCounts.canary[i] = buckets
+            Self.merge(added, addedCells, into: &look.canary, &canaryCounts, &canaryCellCounts)
+            look.canary.instances[name] = own
+        } else {
+            instanceBucketCounts.baseline[i] = buckets
+            Self.merge(added, addedCells, into: &look.baseline, &baselineCounts, &baselineCellCounts)
+            look.baseline.instances[name] = own
+        }
+    }
+
+    /// Adds one instance's step (`added`: its requests by bucket as cumulative counts from zero) to its group.
+    private static func merge(_ added: GroupCounters, _ addedCells: [Double], into group: inout GroupCounters, _ counts: inout [Double],
+                              _ cellCounts: inout [Double]) {
+        group.requests += added.requests
+        group.errors += added.errors
+        for j in cellCounts.indices { cellCounts[j] += addedCells[j] }
+        var cumulative = 0.0
+        for j in counts.indices {
+            counts[j] += addedCells[2 * j] + addedCells[2 * j + 1]
+            cumulative += counts[j]
+            if !group.latencyBuckets.isEmpty { group.latencyBuckets[j].count = cumulative }
+        }
     }
 
     private static func advance(_ group: inout GroupCounters, _ counts: inout [Double], _ cellCounts: inout [Double], cells: [Double],

@@ -68,6 +68,9 @@ struct JudgeCommand: ParsableCommand {
                                discussion: "With --latency-tolerance 0.1, boundary-latency measures how often a canary exactly +10% slower is failed on such a shape."))
     var latencySlowShare: Double = 0
     @Option(help: "How much slower the slow mode is.") var latencySlowFactor: Double = 10
+    @Option(help: ArgumentHelp("Instances per group, sharing its traffic evenly and read apart as the product's sources read them (0: each group read as one sum).",
+                               discussion: "With 2 or more, the sequential judge asks a fail to show without each canary instance too; odd-instance's slow instance is the canary's first."))
+    var instances: Int = 0
     @Flag(help: ArgumentHelp("Run again each comparison the sequential judge lost against a Kayenta mode that fails more good canaries, with the sequential judge at the largest α whose measured false positives are no higher.",
                              discussion: "Each α tried costs the family's A/A and boundary runs again: minutes more on a full run."))
     var matched = false
@@ -89,6 +92,7 @@ struct JudgeCommand: ParsableCommand {
         }
         guard ratioPriorSpread > 0, ratioPriorSpread.isFinite else { throw ValidationError("--ratio-prior-spread must be positive") }
         guard latencyMedian > 0, latencySigma > 0 else { throw ValidationError("--latency-median and --latency-sigma must be positive") }
+        guard instances >= 0, instances != 1 else { throw ValidationError("--instances must be 0 (groups read as sums) or at least 2") }
         guard latencySlowShare >= 0, latencySlowShare < 1, latencySlowFactor >= 1 else {
             throw ValidationError("--latency-slow-share must be in [0, 1) and --latency-slow-factor at least 1")
         }
@@ -122,6 +126,7 @@ struct JudgeCommand: ParsableCommand {
         settings.latencySigma = latencySigma
         settings.latencySlowShare = latencySlowShare
         settings.latencySlowFactor = latencySlowFactor
+        settings.instances = instances
         let started = Date()
         let chosen = JudgeScenario.all(settings).enumerated().filter { scenarios.isEmpty || scenarios.contains($0.element.name) }
         if settings.mixing != .product {

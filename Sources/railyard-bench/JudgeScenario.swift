@@ -101,6 +101,8 @@ struct JudgeSettings: Sendable {
     /// A share of requests `latencySlowFactor` times slower: latency with two modes (0: one log-normal).
     var latencySlowShare = 0.0
     var latencySlowFactor = 10.0
+    /// Instances per group, read apart (0: each group one sum).
+    var instances = 0
     var planRuns: Int
     var seed: UInt64
     /// The sequential judge's priors: the product's unless --ratio-prior-spread or --latency-shifts say otherwise.

@@ -54,7 +54,8 @@ enum JudgeSimulation {
                     sequentialOnly: Bool = false) -> (outcomes: [BenchJudge: JudgeOutcome], horizonRequests: Double) {
         let harmful = scenario.harmful(settings)
         let startsLate = scenario.startsAfter > 0
-        var simulator = CanaryStreamSimulator(model: scenario.model(settings, rate: rate, regressed: !startsLate), seed: seed)
+        var simulator = CanaryStreamSimulator(model: scenario.model(settings, rate: rate, regressed: !startsLate), seed: seed,
+                                              instancesPerGroup: settings.instances)
         var noise = Xoshiro256StarStar(seed: seed ^ 0x5EED_0F_4A7E)
         var outcomes: [BenchJudge: JudgeOutcome] = [:]
         func decide(_ judge: BenchJudge, _ verdict: VerdictKind, _ look: AnalysisLook) {

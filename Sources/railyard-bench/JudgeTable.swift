@@ -70,6 +70,9 @@ enum JudgeTable {
             lines.append("Latency: median \(BenchText.fixed(settings.latencyMedian * 1000, 0)) ms, σ \(settings.latencySigma)"
                          + (settings.latencySlowShare > 0 ? ", \(BenchText.fixed(settings.latencySlowShare * 100, 0))% of requests \(settings.latencySlowFactor)× slower" : ""))
         }
+        lines.append(settings.instances > 0
+            ? "Each group is \(settings.instances) instances read apart, as the product's sources read them: a sequential fail must show without each canary instance too"
+            : "Each group is read as one sum (--instances 0): the sequential judge cannot tell instances apart")
         if settings.mixing != .product {
             func shifts(_ m: SequentialMixing) -> String { "\(m.latencyShifts.lowerBound)…\(m.latencyShifts.upperBound) σ × \(m.latencyShiftCount)" }
             let m = settings.mixing, product = SequentialMixing.product

@@ -91,7 +91,9 @@ struct OddInstanceLatencyTests {
         let blind = await OffPool.run { Self.verdicts(Self.tail, [0, 1.5], runs: 30, seed: 0x7A1, instances: false) }
         let version = await OffPool.run { Self.verdicts(Self.tail, [1.5, 1.5], runs: 30, seed: 0x7A2) }
         print("one slow canary instance, 30 analyses (p99): \(apart) read apart, \(blind) as one group; a slow version: \(version)")
-        #expect(apart[.fail, default: 0] == 0, "\(apart)")
+        // The others need show the regression only at OddInstanceRule's 90%: a good instance alone does so in at most 10% of runs (1 here).
+        #expect(Double(apart[.fail, default: 0]) <= OddInstanceRule.othersAlpha * 30, "\(apart)")
+        #expect(apart[.inconclusive, default: 0] >= 27, "\(apart)")
         #expect(blind[.fail, default: 0] >= 27, "\(blind)")
         #expect(version[.fail, default: 0] >= 29, "\(version)")
         let judgement = SequentialJudge(spec: Self.tail).judge(Self.looks(canary: [0, 1.5], seed: 2), final: true)

@@ -67,4 +67,31 @@ struct OddInstanceTests {
         let bad = await OffPool.run { Self.verdicts([0.03, 0.03], runs: 50, seed: 0xBAD) }
         #expect(bad[.fail, default: 0] >= 48, "\(bad)")
     }
+
+    /// The look at which the judge fails the canary, read instance by instance or as one group; nil: never.
+    static func looksToFail(_ looks: [AnalysisLook], instances: Bool) -> Int? {
+        var tracker = SequentialJudge(spec: spec).tracker()
+        for (i, look) in looks.enumerated() {
+            var look = look
+            if !instances { look.canary.instances = [:]; look.baseline.instances = [:] }
+            tracker.observe(look)
+            if let decided = tracker.decided { return decided == .fail ? i + 1 : nil }
+        }
+        return nil
+    }
+
+    @Test("reading instances apart costs a version's fault little: the others need show it only at 90%, not prove it again")
+    func versionFaultIsCaughtAboutAsSoonAsReadAsOneGroup() async {
+        // 3× the baseline's errors on both instances. Asked at α, the canary without each instance (half the
+        // canary) had to prove the regression alone: about 1.6× the looks of the same canary read as one group.
+        let (apart, whole) = await OffPool.run {
+            (0..<50).reduce(into: (0.0, 0.0)) { sums, run in
+                let looks = Self.looks(canary: [0.015, 0.015], seed: 0xFA57 &+ UInt64(run), count: 240)
+                sums.0 += Double(Self.looksToFail(looks, instances: true) ?? 241)
+                sums.1 += Double(Self.looksToFail(looks, instances: false) ?? 241)
+            }
+        }
+        print("a version 3× the baseline's errors, 50 analyses: \(apart / 50) looks to fail read apart, \(whole / 50) as one group")
+        #expect(apart <= 1.15 * whole, "apart \(apart / 50) looks against \(whole / 50)")
+    }
 }

@@ -13,8 +13,9 @@ import Foundation
 /// them into an alarm at log(1 + N/α): false with probability at most α over the N looks.
 ///
 /// **One odd instance.** Where the source reads instances apart, the canary without each of its instances
-/// keeps a detector of its own; the alarm needs every one of them too, unless that instance restarted —
-/// a slow host is not the version (as in the analysis, `MetricEvidence.carrier`).
+/// keeps a detector of its own; the alarm needs every one of them too (at `OddInstanceRule.othersAlpha`'s
+/// looser rate), unless that instance restarted — a slow host is not the version (as in the analysis,
+/// `MetricEvidence.carrier`).
 public struct LateShiftWatch: Codable, Sendable, Equatable {
     public var metric: String
     /// The service's own histogram the metric reads; nil: the HTTP latency.
@@ -50,7 +51,9 @@ public struct LateShiftWatch: Codable, Sendable, Equatable {
     /// The canary instance without which the whole canary's alarm would not stand: a slow host, held.
     public var carrier: String? {
         guard evidence >= threshold else { return nil }
-        return complements.keys.sorted().first { !restarted.contains($0) && complements[$0]! < threshold }
+        // The others need only tell the version from a host (OddInstanceRule): their alarm at its looser rate.
+        let others = min(threshold, log1p(Double(maxLooks) / OddInstanceRule.othersAlpha(whole: alpha)))
+        return complements.keys.sorted().first { !restarted.contains($0) && complements[$0]! < others }
     }
 
     public var ended: Bool { looks >= maxLooks && !alarmed }

@@ -17,7 +17,7 @@ import Foundation
 ///
 /// **One odd instance.** Where the canary's instances are read apart, the fail needs the regression in the
 /// canary without any one of them too: for every instance, the ratio of the others' error rate is shown
-/// above θ_max as well (`complements`). One instance on a bad host carries a pooled regression alone; a
+/// above θ_max as well (`complements`), at `OddInstanceRule.othersAlpha`. One instance on a bad host carries a pooled regression alone; a
 /// version's fault shows in all. Only more is asked of a fail, so its error stays ≤ α; such a canary
 /// stays undecided, its odd instance named, for a person. An instance that restarted is no excuse: a
 /// crash is the version's until shown otherwise, so the others need not show it.
@@ -109,10 +109,11 @@ struct ErrorRateEvidence: Sendable {
         let rateLow = acceptableRate > 0 ? canaryRate.lowerBound(alpha: failAlpha, beyond: acceptableRate) : nil
         let ratioAbove = ratioLow.map { $0 > maxRatio } ?? false
         let rateAbove = acceptableRate > 0 ? rateLow.map { $0 > acceptableRate } ?? false : true
-        // The regression must not rest on one instance: without each, the others still show it.
+        // The regression must not rest on one instance: without each, the others still show it (at OddInstanceRule's level).
+        let othersAlpha = OddInstanceRule.othersAlpha(whole: failAlpha)
         let carrier = ratioAbove && rateAbove
             ? complements.sorted { $0.key < $1.key }.first {
-                !restarted.contains($0.key) && !($0.value.lowerBound(alpha: failAlpha, beyond: maxRatio).map { $0 > maxRatio } ?? false)
+                !restarted.contains($0.key) && !($0.value.lowerBound(alpha: othersAlpha, beyond: maxRatio).map { $0 > maxRatio } ?? false)
             }
             : nil
         if let carrier, let r = ratioLow {

@@ -38,7 +38,7 @@ struct MetricEvidence: Sendable {
     /// the allowance (see `logSpread`): its evidence was not counted.
     private(set) var tooCoarse = false
     /// By canary instance, where the source reads instances' histograms apart: the same evidence for the
-    /// canary without that instance. A fail needs each of them to show it too: a version's slowness shows
+    /// canary without that instance. A fail needs each of them to show it too (at `OddInstanceRule.othersAlpha`): a version's slowness shows
     /// in all its instances, a slow host's in one (as `ErrorRateEvidence.complements` for errors). One first
     /// seen later starts from the whole canary's evidence, which it was part of until then.
     private(set) var complements: [String: MetricEvidence] = [:]
@@ -103,7 +103,8 @@ struct MetricEvidence: Sendable {
     /// host to name, and the fail held for a person. nil when the fail stands (or is not shown).
     func carrier(boundary: Double) -> String? {
         guard failStatistic >= boundary else { return nil }
-        return complements.keys.sorted().first { !restarted.contains($0) && complements[$0]!.failStatistic < boundary }
+        let others = OddInstanceRule.othersBoundary(whole: boundary)
+        return complements.keys.sorted().first { !restarted.contains($0) && complements[$0]!.failStatistic < others }
     }
 
     /// The words for a fail held by `carrier`: "the canary as a whole is shown slower (…), but not without its instance …".
@@ -114,7 +115,8 @@ struct MetricEvidence: Sendable {
         let others = complements[address]?.failStatistic ?? 0
         return "the canary as a whole is shown slower (log Bayes factor \(JudgeText.fixed(failStatistic, 2)) ≥ \(JudgeText.fixed(boundary, 2))), "
             + "but not without its instance \(address) (p50 \(median) over \(JudgeText.count(served)) requests): without it, the log Bayes factor is "
-            + "\(JudgeText.fixed(others, 2)) against the \(JudgeText.fixed(boundary, 2)) a fail needs; one instance carries it, a host rather than the version, "
+            + "\(JudgeText.fixed(others, 2)) against the \(JudgeText.fixed(OddInstanceRule.othersBoundary(whole: boundary), 2)) a fail needs there; "
+            + "one instance carries it, a host rather than the version, "
             + "for a person to judge"
     }
 
