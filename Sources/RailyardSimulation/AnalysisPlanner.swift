@@ -91,9 +91,12 @@ public enum AnalysisPlanner {
     /// - Parameters:
     ///   - groupShare: the share of today's traffic each of canary and baseline serves (the canary's weight).
     ///   - stableShare: the stable group's share, counted as control when the spec says `stable_as_control`.
+    ///   - instancesPerGroup: the instances each of canary and baseline runs, read apart as the product's sources
+    ///     read them (a fail must then show without each canary instance too); 0 or 1: each group one sum.
     ///   - progress: told each metric's name as its simulations start (they take seconds each).
     public static func predict(spec: AnalysisSpec, traffic: MeasuredTraffic, groupShare: Double, stableShare: Double = 0, runs: Int = 200,
-                               seed: UInt64 = 0x91A7, mixing: SequentialMixing = .product, progress: ((String) -> Void)? = nil) -> Prediction? {
+                               seed: UInt64 = 0x91A7, mixing: SequentialMixing = .product, instancesPerGroup: Int = 0,
+                               progress: ((String) -> Void)? = nil) -> Prediction? {
         guard spec.judge == .sequential else { return nil }
         let stableShare = spec.stableAsControl ? max(0, stableShare) : 0
         let watched = (spec.maxDuration + spec.maxExtension).timeInterval
@@ -114,7 +117,8 @@ public enum AnalysisPlanner {
             var out: [Double] = []
             for run in 0..<runs {
                 var simulator = CanaryStreamSimulator(model: stream.model(share: groupShare, errorRatio: ratio, slower: slower), seed: seed &+ UInt64(run),
-                                                      stableRequestsPerSecond: stream.requestsPerSecond * stableShare)
+                                                      stableRequestsPerSecond: stream.requestsPerSecond * stableShare,
+                                                      instancesPerGroup: instancesPerGroup > 1 ? instancesPerGroup : 0)
                 var tracker = SequentialJudge(spec: alone, mixing: mixing).tracker()
                 var decidedAt = Double.infinity
                 while simulator.look.elapsed < horizon {
@@ -202,6 +206,15 @@ public enum AnalysisPlanner {
                 group.counters[total] = group.requests
             }
             if let histogram = metric.histogram { group.histograms[histogram] = group.latencyBuckets }
+            // Each instance reads its own, as the sources read them apart.
+            for (address, var own) in group.instances {
+                if let failed = metric.failedCounter, let total = metric.totalCounter {
+                    own.counters[failed] = own.errors
+                    own.counters[total] = own.requests
+                }
+                if let histogram = metric.histogram { own.histograms[histogram] = own.latency }
+                group.instances[address] = own
+            }
             return group
         }
         guard metric.failedCounter != nil || metric.histogram != nil else { return look }
@@ -252,7 +265,8 @@ extension AnalysisPlanner {
 
     /// Every analysis step the deployment runs in `target`, each metric simulated from today's `traffic`.
     /// `progress`: told "wave 'canary', metric 'latency'" as each metric's simulations start.
-    public static func plan(_ deployment: DeploymentSpec, target: String, traffic: MeasuredTraffic, runs: Int = 200,
+    /// `instancesPerGroup`: what the deployment starts of canary and of baseline there (`ServiceSpec.instanceCount`).
+    public static func plan(_ deployment: DeploymentSpec, target: String, traffic: MeasuredTraffic, runs: Int = 200, instancesPerGroup: Int = 0,
                             progress: ((String) -> Void)? = nil) -> [StepPlan] {
         var plans: [StepPlan] = []
         for wave in deployment.waves where wave.target == target {
@@ -264,7 +278,7 @@ extension AnalysisPlanner {
                 // The stable group serves what canary and baseline leave.
                 let stableShare = Double(max(0, 100 - 2 * weight)) / 100
                 let prediction = rate > 0 ? predict(spec: spec, traffic: traffic, groupShare: Double(weight) / 100, stableShare: stableShare, runs: runs,
-                                                    progress: progress.map { say in { say("wave '\(wave.name)', metric '\($0)'") } }) : nil
+                                                    instancesPerGroup: instancesPerGroup, progress: progress.map { say in { say("wave '\(wave.name)', metric '\($0)'") } }) : nil
                 var plan = StepPlan(wave: wave.name, weight: weight, maxDuration: spec.maxDuration.timeInterval,
                                     maxExtension: spec.maxExtension.timeInterval, prediction: prediction)
                 plan.warning = warning(plan, spec: spec, rate: rate)

@@ -273,7 +273,7 @@ public struct CanaryStreamSimulator: Sendable {
         }
     }
 
-    /// Adds one instance's step (`added`: its requests by bucket as cumulative counts from zero) to its group.
+    /// Adds one instance's step to its group: `added` its requests and errors, `addedCells` the same per cell.
     private static func merge(_ added: GroupCounters, _ addedCells: [Double], into group: inout GroupCounters, _ counts: inout [Double],
                               _ cellCounts: inout [Double]) {
         group.requests += added.requests

@@ -179,7 +179,7 @@ struct JudgePlanComparison: Sendable {
             let slower = abs(2 * settings.latencyTolerance - 0.1) < 1e-9 ? tallies[JudgeTable.Key(rate: rate, scenario: "latency-10")]?[.sequential] : nil
             guard pass != nil || caught != nil || slower != nil else { continue }
             let prediction = AnalysisPlanner.predict(spec: JudgeScenario.spec(.sequential, settings), traffic: measured(settings, rate: rate),
-                                                     groupShare: 1, runs: settings.planRuns, mixing: settings.mixing)
+                                                     groupShare: 1, runs: settings.planRuns, mixing: settings.mixing, instancesPerGroup: settings.instances)
             var comparison = JudgePlanComparison(rate: rate, predictedPass: prediction?.passWithin, measuredPass: pass.flatMap { AnalysisPlanner.quantile($0.secondsToVerdict) },
                                                  predictedCatch: prediction?.catchWithin, measuredCatch: caught.flatMap { AnalysisPlanner.quantile($0.secondsToVerdict) })
             comparison.passCompared = pass != nil

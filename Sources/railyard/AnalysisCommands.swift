@@ -90,7 +90,9 @@ extension AnalysisCommand {
             let rate = traffic.requestsPerSecond, errorRate = traffic.errorRate
             let text = options.output == .text
             if text { print("simulating 200 analyses of each metric at that traffic…") }
-            let plans = AnalysisPlanner.plan(loaded.deployment, target: target, traffic: traffic, progress: text ? { print("  \($0)…") } : nil)
+            let plans = AnalysisPlanner.plan(loaded.deployment, target: target, traffic: traffic,
+                                             instancesPerGroup: loaded.service(named: service)?.instanceCount(in: target) ?? 0,
+                                             progress: text ? { print("  \($0)…") } : nil)
             if options.output == .json {
                 try printJSON(Report(service: service, target: target, requestsPerSecond: rate, errorRate: errorRate, steps: plans))
             } else {

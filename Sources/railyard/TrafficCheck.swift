@@ -87,7 +87,8 @@ struct TrafficCheck {
             // One service (deploy) is named once above; several (validate) each on their lines.
             let named = services.count > 1 ? "\(service), " : ""
             for target in unique {
-                let plans = AnalysisPlanner.plan(loaded.deployment, target: target, traffic: readings.traffic(service: service, target: target))
+                let plans = AnalysisPlanner.plan(loaded.deployment, target: target, traffic: readings.traffic(service: service, target: target),
+                                                 instancesPerGroup: loaded.service(named: service)?.instanceCount(in: target) ?? 0)
                 for plan in plans {
                     // A metric left out of the prediction is said, so that a ✔ below is not read as covering it.
                     for metric in plan.prediction?.unpredicted ?? [] {

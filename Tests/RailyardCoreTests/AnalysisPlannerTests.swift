@@ -196,6 +196,11 @@ struct AnalysisPlannerTests {
         #expect(metric.requestsPerSecondPerGroup == 100, "half of the pay-ins each, not of the HTTP requests")
         #expect(metric.catchWithin != nil && prediction?.catchWithin == metric.catchWithin,
                 "1% of pay-ins fail, so twice as many can be caught, although no HTTP request failed: \(String(describing: prediction))")
+        // Two instances a group, read apart as the sources read them: each instance's own counters carry the metric,
+        // and the others need show a fail only at 90%, so it is caught about as soon.
+        let apart = await OffPool.run { AnalysisPlanner.predict(spec: spec, traffic: traffic, groupShare: 0.5, runs: 100, instancesPerGroup: 2) }
+        let caughtApart = try #require(apart?.catchWithin), caughtWhole = try #require(metric.catchWithin)
+        #expect(caughtApart <= 1.3 * caughtWhole, "two instances a group: caught within \(caughtApart) s, against \(caughtWhole) s as one")
 
         // An instance restarted in the window: read apart, it counts from zero and the others from where they were.
         let two = { (a: Double, b: Double) in
