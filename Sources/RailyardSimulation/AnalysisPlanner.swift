@@ -27,6 +27,8 @@ public enum AnalysisPlanner {
         /// tolerance, 0.2 for +10%), and the seconds within which 9 such canaries in 10 are failed.
         public var slowerBy: Double?
         public var slowerCaughtWithin: Double?
+        /// Instances each of canary and baseline was simulated as, read apart; nil: each group one sum.
+        public var instancesPerGroup: Int?
 
         public init(requestsPerSecondPerGroup: Double, baselineErrorRate: Double, passWithin: Double?, catchWithin: Double?, horizon: Double, runs: Int,
                     stableRequestsPerSecond: Double? = nil, metrics: [MetricPrediction] = []) {
@@ -181,6 +183,7 @@ public enum AnalysisPlanner {
         var prediction = Prediction(requestsPerSecondPerGroup: traffic.requestsPerSecond * groupShare, baselineErrorRate: traffic.errorRate,
                                     passWithin: passWithin, catchWithin: catchWithin, horizon: horizon, runs: runs,
                                     stableRequestsPerSecond: stableRate > 0 ? stableRate : nil, metrics: metrics)
+        prediction.instancesPerGroup = instancesPerGroup > 1 ? instancesPerGroup : nil
         if !slowerCatches.isEmpty {
             prediction.slowerBy = slowerBy
             prediction.slowerCaughtWithin = quantile((0..<runs).map { run in slowerCatches.map { $0[run] }.min()! })

@@ -82,6 +82,12 @@ import Testing
         let withStable = [AnalysisPlanner.StepPlan(wave: "canary", weight: 25, maxDuration: 300, maxExtension: 600, prediction: stable)]
         #expect(AnalysisCommand.Plan.text(service: "payin", target: "dc1", rate: 80, errorRate: 0.005, plans: withStable)
             .contains("    the stable group counted as control too (stable_as_control): 40.0 requests/s\n    a good version passes within 20m30s"))
+        // Instances read apart (railyard.yml starts two of each there): the plan says it simulated them so.
+        var apart = prediction
+        apart.instancesPerGroup = 2
+        #expect(AnalysisCommand.Plan.text(service: "payin", target: "dc1", rate: 80, errorRate: 0.005,
+                                          plans: [AnalysisPlanner.StepPlan(wave: "canary", weight: 25, maxDuration: 300, maxExtension: 600, prediction: apart)])
+            .contains("watches up to 5m + 10m\n    canary and baseline 2 instances each, read apart: a fail must also show without each canary instance\n"))
         // Several metrics: each one's needs, so the one that keeps a good version waiting shows; one left out says why.
         var metrics = prediction
         metrics.baselineErrorRate = 0

@@ -199,6 +199,7 @@ struct AnalysisPlannerTests {
         // Two instances a group, read apart as the sources read them: each instance's own counters carry the metric,
         // and the others need show a fail only at 90%, so it is caught about as soon.
         let apart = await OffPool.run { AnalysisPlanner.predict(spec: spec, traffic: traffic, groupShare: 0.5, runs: 100, instancesPerGroup: 2) }
+        #expect(apart?.instancesPerGroup == 2 && prediction?.instancesPerGroup == nil)
         let caughtApart = try #require(apart?.catchWithin), caughtWhole = try #require(metric.catchWithin)
         #expect(caughtApart <= 1.3 * caughtWhole, "two instances a group: caught within \(caughtApart) s, against \(caughtWhole) s as one")
 
