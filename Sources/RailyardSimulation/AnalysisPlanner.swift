@@ -27,7 +27,8 @@ public enum AnalysisPlanner {
         /// tolerance, 0.2 for +10%), and the seconds within which 9 such canaries in 10 are failed.
         public var slowerBy: Double?
         public var slowerCaughtWithin: Double?
-        /// Instances each of canary and baseline was simulated as, read apart; nil: each group one sum.
+        /// Instances each of canary and baseline was simulated as, read apart (2 for any count above one);
+        /// nil: each group one sum.
         public var instancesPerGroup: Int?
 
         public init(requestsPerSecondPerGroup: Double, baselineErrorRate: Double, passWithin: Double?, catchWithin: Double?, horizon: Double, runs: Int,
@@ -94,12 +95,15 @@ public enum AnalysisPlanner {
     ///   - groupShare: the share of today's traffic each of canary and baseline serves (the canary's weight).
     ///   - stableShare: the stable group's share, counted as control when the spec says `stable_as_control`.
     ///   - instancesPerGroup: the instances each of canary and baseline runs, read apart as the product's sources
-    ///     read them (a fail must then show without each canary instance too); 0 or 1: each group one sum.
+    ///     read them (a fail must then show without each canary instance too); 0 or 1: each group one sum. More than
+    ///     two are simulated as two: the canary without one instance is then half of it, the least it can keep, so
+    ///     the plan errs long; and the judge's work grows with every instance while `deploy` waits for the plan.
     ///   - progress: told each metric's name as its simulations start (they take seconds each).
     public static func predict(spec: AnalysisSpec, traffic: MeasuredTraffic, groupShare: Double, stableShare: Double = 0, runs: Int = 200,
                                seed: UInt64 = 0x91A7, mixing: SequentialMixing = .product, instancesPerGroup: Int = 0,
                                progress: ((String) -> Void)? = nil) -> Prediction? {
         guard spec.judge == .sequential else { return nil }
+        let simulatedInstances = instancesPerGroup > 1 ? 2 : 0
         let stableShare = spec.stableAsControl ? max(0, stableShare) : 0
         let watched = (spec.maxDuration + spec.maxExtension).timeInterval
         let horizon = min(max(4 * watched, 1800), 86_400)
@@ -120,7 +124,7 @@ public enum AnalysisPlanner {
             for run in 0..<runs {
                 var simulator = CanaryStreamSimulator(model: stream.model(share: groupShare, errorRatio: ratio, slower: slower), seed: seed &+ UInt64(run),
                                                       stableRequestsPerSecond: stream.requestsPerSecond * stableShare,
-                                                      instancesPerGroup: instancesPerGroup > 1 ? instancesPerGroup : 0)
+                                                      instancesPerGroup: simulatedInstances)
                 var tracker = SequentialJudge(spec: alone, mixing: mixing).tracker()
                 var decidedAt = Double.infinity
                 while simulator.look.elapsed < horizon {
@@ -183,7 +187,7 @@ public enum AnalysisPlanner {
         var prediction = Prediction(requestsPerSecondPerGroup: traffic.requestsPerSecond * groupShare, baselineErrorRate: traffic.errorRate,
                                     passWithin: passWithin, catchWithin: catchWithin, horizon: horizon, runs: runs,
                                     stableRequestsPerSecond: stableRate > 0 ? stableRate : nil, metrics: metrics)
-        prediction.instancesPerGroup = instancesPerGroup > 1 ? instancesPerGroup : nil
+        prediction.instancesPerGroup = simulatedInstances > 0 ? simulatedInstances : nil
         if !slowerCatches.isEmpty {
             prediction.slowerBy = slowerBy
             prediction.slowerCaughtWithin = quantile((0..<runs).map { run in slowerCatches.map { $0[run] }.min()! })

@@ -179,7 +179,8 @@ public struct CanaryStreamSimulator: Sendable {
     public let stableRequestsPerSecond: Double
     private var stableCounts: [Double]
     private var stableCellCounts: [Double]
-    /// 0: the groups are read as sums (a source that cannot tell instances apart).
+    /// 0: the groups are read as sums (a source that cannot tell instances apart, or one instance a group). With an
+    /// odd instance, `CanaryTrafficModel.cells(canary:)` (the oracle's) assumes it is one of two.
     public let instancesPerGroup: Int
     private var instanceCells: (baseline: [Double], canaryOdd: [Double], canaryEven: [Double])
     /// Each instance's cumulative counts per latency bucket, by group then instance.
@@ -187,7 +188,8 @@ public struct CanaryStreamSimulator: Sendable {
 
     public init(model: CanaryTrafficModel, seed: UInt64, stableRequestsPerSecond: Double = 0, instancesPerGroup: Int = 0) {
         self.model = model
-        self.instancesPerGroup = max(0, instancesPerGroup)
+        // One instance is the group itself: read as a sum (and never the odd one alone).
+        self.instancesPerGroup = instancesPerGroup > 1 ? instancesPerGroup : 0
         instanceCells = (model.cells(canary: false), model.cells(canary: true, odd: true), model.cells(canary: true, odd: false))
         random = Xoshiro256StarStar(seed: seed)
         baselineCells = model.cells(canary: false)

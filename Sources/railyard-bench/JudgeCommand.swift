@@ -68,8 +68,8 @@ struct JudgeCommand: ParsableCommand {
                                discussion: "With --latency-tolerance 0.1, boundary-latency measures how often a canary exactly +10% slower is failed on such a shape."))
     var latencySlowShare: Double = 0
     @Option(help: "How much slower the slow mode is.") var latencySlowFactor: Double = 10
-    @Option(help: ArgumentHelp("Instances per group, sharing its traffic evenly and read apart as the product's sources read them (0: each group read as one sum).",
-                               discussion: "With 2 or more, the sequential judge asks a fail to show without each canary instance too; odd-instance's slow instance is the canary's first."))
+    @Option(help: ArgumentHelp("Instances per group, 0 or 2: with 2, each group is two instances sharing its traffic, read apart as the product's sources read them (0: each group read as one sum).",
+                               discussion: "With 2, the sequential judge asks a fail to show without each canary instance too; odd-instance's slow instance is the canary's first."))
     var instances: Int = 0
     @Flag(help: ArgumentHelp("Run again each comparison the sequential judge lost against a Kayenta mode that fails more good canaries, with the sequential judge at the largest α whose measured false positives are no higher.",
                              discussion: "Each α tried costs the family's A/A and boundary runs again: minutes more on a full run."))
@@ -92,7 +92,8 @@ struct JudgeCommand: ParsableCommand {
         }
         guard ratioPriorSpread > 0, ratioPriorSpread.isFinite else { throw ValidationError("--ratio-prior-spread must be positive") }
         guard latencyMedian > 0, latencySigma > 0 else { throw ValidationError("--latency-median and --latency-sigma must be positive") }
-        guard instances >= 0, instances != 1 else { throw ValidationError("--instances must be 0 (groups read as sums) or at least 2") }
+        // odd-instance's slow instance is one of two: with more, it would carry less than the half its scenario and the oracle assume.
+        guard instances == 0 || instances == 2 else { throw ValidationError("--instances must be 0 (groups read as sums) or 2 (one canary instance of two is odd-instance's slow one)") }
         guard latencySlowShare >= 0, latencySlowShare < 1, latencySlowFactor >= 1 else {
             throw ValidationError("--latency-slow-share must be in [0, 1) and --latency-slow-factor at least 1")
         }

@@ -115,7 +115,8 @@ extension AnalysisCommand {
                 lines.append("  wave '\(plan.wave)': canary at \(plan.weight)% (\(String(format: "%.1f", rate * Double(plan.weight) / 100)) requests/s a group), watches up to \(limit)")
                 if let p = plan.prediction {
                     if let instances = p.instancesPerGroup {
-                        lines.append("    canary and baseline \(instances) instances each, read apart: a fail must also show without each canary instance")
+                        lines.append("    canary and baseline read apart by instance (simulated as \(instances) each): "
+                                     + "a fail must also show without each canary instance")
                     }
                     if let stable = p.stableRequestsPerSecond {
                         lines.append("    the stable group counted as control too (stable_as_control): \(String(format: "%.1f", stable)) requests/s")

@@ -87,7 +87,8 @@ import Testing
         apart.instancesPerGroup = 2
         #expect(AnalysisCommand.Plan.text(service: "payin", target: "dc1", rate: 80, errorRate: 0.005,
                                           plans: [AnalysisPlanner.StepPlan(wave: "canary", weight: 25, maxDuration: 300, maxExtension: 600, prediction: apart)])
-            .contains("watches up to 5m + 10m\n    canary and baseline 2 instances each, read apart: a fail must also show without each canary instance\n"))
+            .contains("watches up to 5m + 10m\n    canary and baseline read apart by instance (simulated as 2 each): "
+                      + "a fail must also show without each canary instance\n"))
         // Several metrics: each one's needs, so the one that keeps a good version waiting shows; one left out says why.
         var metrics = prediction
         metrics.baselineErrorRate = 0

@@ -265,7 +265,7 @@ struct AnalysisPlannerTests {
     }
 
     @Test("a business histogram runs at the rate it was observed in the window; one that did not move is left out, with the reason")
-    func businessHistogramAtItsOwnRate() throws {
+    func businessHistogramAtItsOwnRate() async throws {
         let settlement = AnalysisMetricSpec(name: "settlement", kind: .latency, allowedIncrease: 0.5, histogram: "payin_settlement_seconds")
         let shares = [0.0, 0.05, 0.2, 0.5, 0.2, 0.05]
         let bounds = [0.005, 0.01, 0.025, 0.05, 0.1, Double.infinity]
@@ -279,6 +279,15 @@ struct AnalysisPlannerTests {
         let moved = MeasuredTraffic(requestsPerSecond: 400, errorRate: 0, window: 10, stableBefore: observed(10_000), stableAfter: observed(10_800))
         let stream = try moved.stream(for: settlement).get()
         #expect(abs(stream.requestsPerSecond - 80) < 1e-9 && stream.bounds == Array(bounds.dropLast()), "800 settlements in 10 s: \(stream)")
+        // Two instances a group read apart: each instance's own histogram carries the metric, and a slower version
+        // is still caught about as soon as with the groups read as sums.
+        let spec = AnalysisSpec(maxDuration: .seconds(600), interval: .seconds(5), metrics: [settlement])
+        let (whole, apart) = await OffPool.run {
+            (AnalysisPlanner.predict(spec: spec, traffic: moved, groupShare: 0.5, runs: 100),
+             AnalysisPlanner.predict(spec: spec, traffic: moved, groupShare: 0.5, runs: 100, instancesPerGroup: 2))
+        }
+        let slowerWhole = try #require(whole?.slowerCaughtWithin), slowerApart = try #require(apart?.slowerCaughtWithin)
+        #expect(slowerApart <= 1.3 * slowerWhole, "a version 100% slower: caught within \(slowerApart) s read apart, \(slowerWhole) s as sums")
         let still = MeasuredTraffic(requestsPerSecond: 400, errorRate: 0, window: 10, stableBefore: observed(10_000), stableAfter: observed(10_000))
         #expect(still.stream(for: settlement) == .failure(.init(reason: "payin_settlement_seconds did not move in the 10 s measured: nothing to simulate "
                                                                       + "(a longer --window reads a quieter service)")))

@@ -243,6 +243,33 @@ struct TrainRequestsTests {
 
 @Suite("Train scheduler: each sprint's train on its first day, missed runs made up, runs skipped and resumed")
 struct TrainSchedulerTests {
+    @Test func aPersonsTrainCreatedWhileTheSchedulerCreatesTheSameOneStandsAndTheSchedulerCarriesOn() async throws {
+        var config = try FakeEngine.config(waves: TrainRequestsTests.canary)
+        config.trains.cadence = .init(captain: "carol", hour: 9, minute: 0)
+        let f = FakeEngine(config: config)
+        // Alice creates sprint 2027.01's train between the scheduler's check and its write.
+        f.store.trainInterloper.withLock {
+            $0 = .init(kind: "train.created") { scheduled in
+                var alices = scheduled
+                alices.captain = "alice"
+                alices.createdBy = "alice"
+                return alices
+            }
+        }
+        #expect(try await f.engine.scheduler.tick() == nil, "not created twice, and no error that would stop the server")
+        #expect(try await f.store.train(id: "2027.01")?.createdBy == "alice", "the person's train stands")
+        #expect(try await f.store.events(subject: "train:2027.01", limit: 10).isEmpty, "the scheduler's create wrote nothing")
+
+        // A request that loses the same race is refused with the reason, as the check before it would have.
+        f.store.trainInterloper.withLock { $0 = .init(kind: "train.created") { $0 } }
+        do {
+            _ = try await f.engine.trains.create(id: "2027.02", captain: "carol", services: [:], actor: "bob")
+            Issue.record("a second create of 2027.02 must be refused")
+        } catch let refusal as Refusal {
+            #expect(refusal.kind == .conflict && refusal.reason == "train 2027.02 already exists", "\(refusal)")
+        }
+    }
+
     @Test func theSchedulerCreatesEachSprintsTrainAndHonoursSkippedRuns() async throws {
         var config = try FakeEngine.config(waves: TrainRequestsTests.canary)
         config.trains.cadence = .init(captain: "carol", hour: 9, minute: 0)

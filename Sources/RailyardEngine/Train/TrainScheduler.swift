@@ -57,6 +57,12 @@ public actor TrainScheduler: Service {
         guard now >= timetable.creation(ofSprint: index, hour: cadence.hour, minute: cadence.minute) else { return nil }
         let id = timetable.trainID(ofSprint: index)
         guard try await store.train(id: id) == nil, try await trains.schedule().skipped[id] == nil else { return nil }
-        return try await trains.create(id: id, captain: cadence.captain, services: [:], actor: Self.actor)
+        do {
+            return try await trains.create(id: id, captain: cadence.captain, services: [:], actor: Self.actor)
+        } catch let refusal as Refusal where refusal.kind == .conflict {
+            // A person created this sprint's train since the check: theirs stands, and the schedule carries on
+            // (an error out of `run` would stop the server).
+            return nil
+        }
     }
 }

@@ -39,8 +39,8 @@ final class InMemoryStore: RailyardStore {
             for event in events { Self.append(event, to: &state) }
         }
     }
-    /// Another writer, for tests of races: its change is stored once, just before the next replacing save whose
-    /// events include `kind`, as if it had landed between that writer's read and its write.
+    /// Another writer, for tests of races: its change is stored once, just before the next replacing save (or a
+    /// train's create) whose events include `kind`, as if it had landed between that writer's read and its write.
     struct Interloper<Change: Sendable>: Sendable {
         let kind: String
         let change: Change
@@ -89,7 +89,10 @@ final class InMemoryStore: RailyardStore {
     func token(digest: String) async throws -> TokenRecord? { state.withLock { $0.tokens.first { $0.digest == digest } } }
 
     func create(_ train: TrainRecord, events: [AuditEvent]) async throws {
+        let other = Self.take(trainInterloper, for: events)
         try state.withLock { state in
+            // Another create of the same id, landed after this writer's check.
+            if let other { state.trains[train.id] = other.change(train) }
             guard state.trains[train.id] == nil else { throw StoreConflict("train \(train.id) already exists") }
             state.trains[train.id] = train
             for event in events { Self.append(event, to: &state) }

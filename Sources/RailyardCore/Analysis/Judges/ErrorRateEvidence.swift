@@ -123,8 +123,9 @@ struct ErrorRateEvidence: Sendable {
             return Reading(verdict: nil, ratio: others.interval(alpha: passAlpha), rate: nil,
                            text: "\(undecided): the canary as a whole is shown worse (\(wording.ratio) ≥ \(JudgeText.fixed(r, 2))), but not without its instance "
                                + "\(address) (\(JudgeText.percent(own.requests > 0 ? own.errors / own.requests : .nan)) of \(JudgeText.count(own.requests))): "
-                               + "the others' \(wording.ratio) is in \(othersRange) against the tolerated \(Self.tolerance(maxRatio)) "
-                               + "(\(JudgeText.confidence(passAlpha)) confidence); one instance carries it, a host rather than the version, for a person to judge")
+                               + "the others' \(wording.ratio) is in \(othersRange) (\(JudgeText.confidence(passAlpha)) confidence), not shown above the tolerated "
+                               + "\(Self.tolerance(maxRatio)) even at the \(JudgeText.confidence(othersAlpha)) a fail needs there; "
+                               + "one instance carries it, a host rather than the version, for a person to judge")
         }
         if ratioAbove && rateAbove, let r = ratioLow {
             var text = "regression shown: \(wording.ratio) ≥ \(JudgeText.fixed(r, 2)), above the tolerated \(Self.tolerance(maxRatio))"

@@ -9,7 +9,8 @@ import Foundation
 /// 1.6–1.8× the requests of the same canary read as one group (`railyard-bench judge --instances 2`,
 /// docs/judges.md). Only more is asked of a fail, so its error stays at most α whatever `othersAlpha` is.
 /// A canary whose other instances are as good as the baseline shows a regression at 90% confidence with
-/// probability at most 10% (Ville's inequality), and far less when the tolerance lies well above them.
+/// probability about 10% at most (Ville's inequality; a complement starts from the whole canary's first
+/// interval, which no source splits), and far less when the tolerance lies well above them.
 enum OddInstanceRule {
     static let othersAlpha = 0.1
 
