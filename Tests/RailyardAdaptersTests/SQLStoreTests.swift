@@ -119,6 +119,29 @@ import Testing
         }
     }
 
+    @Test func aRolloutIsCreatedOnlyWhileNoOtherOfItsServiceIsActive() async throws {
+        try await withStore { store, _ in
+            let at = Date(timeIntervalSince1970: 1_800_000_000)
+            func event(_ id: String) -> AuditEvent { AuditEvent(at: at, actor: "test", kind: "rollout.created", subject: id, message: id) }
+            var first = RolloutRecord(id: "payin-v2-0001", service: "payin", version: "v2", createdBy: "alice", at: at)
+            try await store.create(first, events: [event(first.id)])
+            // Another deploy of payin (two requests past the engine's check at once): refused, nothing written.
+            let second = RolloutRecord(id: "payin-v3-0002", service: "payin", version: "v3", createdBy: "bob", at: at)
+            await #expect(throws: StoreConflict.self) { try await store.create(second, events: [event(second.id)]) }
+            #expect(try await store.rollout(id: second.id) == nil)
+            #expect(try await store.events(subject: second.id, limit: 10).isEmpty)
+            // Another service is not held up; the same id twice is refused.
+            try await store.create(RolloutRecord(id: "wallet-v2-0003", service: "wallet", version: "v2", createdBy: "bob", at: at), events: [])
+            await #expect(throws: StoreConflict.self) { try await store.create(first, events: []) }
+            // Once the first has ended, payin's next rollout is created.
+            let read = first
+            first.phase = .promoted
+            try await store.save(first, replacing: read, events: [])
+            try await store.create(second, events: [event(second.id)])
+            #expect(try await store.activeRollouts().map(\.id).sorted() == ["payin-v3-0002", "wallet-v2-0003"])
+        }
+    }
+
     @Test func aTrainIsStoredOnlyInPlaceOfTheRecordItWasDecidedOn() async throws {
         try await withStore { store, _ in
             let read = TrainRecord(id: "2026.48", captain: "carol", createdBy: "alice", at: Date(timeIntervalSinceReferenceDate: 817_000_000.987_654_321))

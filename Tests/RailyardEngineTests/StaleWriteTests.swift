@@ -23,6 +23,28 @@ import Testing
         }
     }
 
+    @Test func twoDeploysOfOneServiceRacingPastTheCheckStartOneRolloutNotTwo() async throws {
+        let f = FakeEngine(config: try FakeEngine.config(waves: Self.waves))
+        try await f.run {
+            try await f.engine.operations.up(actor: "test")
+            // Bob's deploy of payin v3 is stored after alice's deploy of v2 checked that none was in progress.
+            f.store.interloper.withLock {
+                $0 = .init(kind: "rollout.created") { hers in
+                    let his = RolloutRecord(id: "payin-v3-0b0b", service: "payin", version: "v3", createdBy: "bob", at: hers.createdAt)
+                    return (his, AuditEvent(at: his.createdAt, actor: "bob", kind: "rollout.created", subject: his.id, message: "bob's deploy"))
+                }
+            }
+            do {
+                _ = try await f.engine.rollouts.deploy(service: "payin", version: "v2", actor: "alice")
+                Issue.record("a second rollout of payin must be refused while bob's runs")
+            } catch let refusal as Refusal {
+                #expect(refusal.kind == .conflict, "\(refusal)")
+                #expect(refusal.reason == "a rollout of payin is already in progress: payin-v3-0b0b (running); abort it or wait", "\(refusal.reason)")
+            }
+            #expect(try await f.store.activeRollouts().map(\.id) == ["payin-v3-0b0b"], "alice's rollout was never stored")
+        }
+    }
+
     @Test func anAbortStoredWhileThePauseEndedIsNotOverwrittenByTheController() async throws {
         let config = try FakeEngine.config(waves: Self.waves)
         let f = FakeEngine(config: config)

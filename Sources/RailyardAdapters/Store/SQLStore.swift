@@ -67,14 +67,37 @@ public actor SQLStore: RailyardStore {
 
     public func save(_ rollout: RolloutRecord, events: [AuditEvent]) async throws {
         try await exclusive {
-            let json = String(decoding: try encoder.encode(rollout), as: UTF8.self)
             try await transaction {
-                try await db.raw("""
-                    INSERT INTO rollouts (id, service, version, phase, created_at, updated_at, record)
-                    VALUES (\(bind: rollout.id), \(bind: rollout.service), \(bind: rollout.version), \(bind: rollout.phase.rawValue),
-                            \(bind: rollout.createdAt.timeIntervalSince1970), \(bind: rollout.updatedAt.timeIntervalSince1970), \(bind: json))
-                    ON CONFLICT (id) DO UPDATE SET phase = excluded.phase, updated_at = excluded.updated_at, record = excluded.record
-                    """).run()
+                try await upsert(rollout)
+                for event in events { try await insert(event) }
+            }
+        }
+    }
+
+    /// Inside `exclusive` and a transaction.
+    private func upsert(_ rollout: RolloutRecord) async throws {
+        let json = String(decoding: try encoder.encode(rollout), as: UTF8.self)
+        try await db.raw("""
+            INSERT INTO rollouts (id, service, version, phase, created_at, updated_at, record)
+            VALUES (\(bind: rollout.id), \(bind: rollout.service), \(bind: rollout.version), \(bind: rollout.phase.rawValue),
+                    \(bind: rollout.createdAt.timeIntervalSince1970), \(bind: rollout.updatedAt.timeIntervalSince1970), \(bind: json))
+            ON CONFLICT (id) DO UPDATE SET phase = excluded.phase, updated_at = excluded.updated_at, record = excluded.record
+            """).run()
+    }
+
+    public func create(_ rollout: RolloutRecord, events: [AuditEvent]) async throws {
+        try await exclusive {
+            try await transaction {
+                if let running = try await db.raw("""
+                    SELECT record FROM rollouts WHERE service = \(bind: rollout.service) AND phase NOT IN ('promoted', 'rolled_back')
+                    ORDER BY created_at LIMIT 1
+                    """).first().map(decodeRollout) {
+                    throw StoreConflict("a rollout of \(rollout.service) is already in progress: \(running.id) (\(running.phase.rawValue)); abort it or wait")
+                }
+                if try await db.raw("SELECT id FROM rollouts WHERE id = \(bind: rollout.id)").first() != nil {
+                    throw StoreConflict("rollout \(rollout.id) already exists")
+                }
+                try await upsert(rollout)
                 for event in events { try await insert(event) }
             }
         }

@@ -43,10 +43,15 @@ public struct RolloutRequests: Sendable {
         var record = RolloutRecord(id: id, service: service, version: version, createdBy: actor, at: clock.now())
         record.train = train
         record.adjustments = adjustments.flatMap { $0.isNone ? nil : $0 }
-        try await store.save(record, events: [AuditEvent(at: record.createdAt, actor: actor, kind: "rollout.created", subject: id,
-                                                         message: "rollout of \(service) \(version) created by \(actor)"
-                                                            + (train.map { " for train \($0)" } ?? ""),
-                                                         reason: record.adjustments.map { "steps adjusted by the train's plan: " + $0.reasons.joined(separator: "; ") })])
+        let created = AuditEvent(at: record.createdAt, actor: actor, kind: "rollout.created", subject: id,
+                                 message: "rollout of \(service) \(version) created by \(actor)" + (train.map { " for train \($0)" } ?? ""),
+                                 reason: record.adjustments.map { "steps adjusted by the train's plan: " + $0.reasons.joined(separator: "; ") })
+        // The check above answers most; the store's own, in the write, stops a deploy of the service racing this one.
+        do {
+            try await store.create(record, events: [created])
+        } catch let conflict as StoreConflict {
+            throw Refusal(.conflict, conflict.description)
+        }
         feed.publish(record)
         await controller.startDriving(id)
         return record

@@ -9,6 +9,10 @@ public protocol RailyardStore: Sendable {
 
     /// Saves a rollout and appends its audit events in one transaction.
     func save(_ rollout: RolloutRecord, events: [AuditEvent]) async throws
+    /// Stores a new rollout and its audit events in one transaction, only while no other rollout of its service is
+    /// active: throws `StoreConflict`, writing nothing, if one is (two deploys racing past the request's own check
+    /// never both run), or if a rollout with its id is stored already.
+    func create(_ rollout: RolloutRecord, events: [AuditEvent]) async throws
     /// Saves `rollout` in place of `previous`, with its events, in one transaction, only if the stored rollout is still
     /// `previous`; throws `StaleWrite`, writing nothing, if another writer changed it since `previous` was read.
     func save(_ rollout: RolloutRecord, replacing previous: RolloutRecord, events: [AuditEvent]) async throws

@@ -32,6 +32,25 @@ final class InMemoryStore: RailyardStore {
     func migrate() async throws {}
     func close() async throws {}
 
+    func create(_ rollout: RolloutRecord, events: [AuditEvent]) async throws {
+        let other = Self.take(interloper, for: events)
+        try state.withLock { state in
+            // Another deploy's rollout, stored after this writer's check.
+            if let (landed, event) = other.map({ $0.change(rollout) }) {
+                state.order.append(landed.id)
+                state.rollouts[landed.id] = landed
+                Self.append(event, to: &state)
+            }
+            if let running = state.order.compactMap({ state.rollouts[$0] }).first(where: { $0.service == rollout.service && $0.phase.isActive }) {
+                throw StoreConflict("a rollout of \(rollout.service) is already in progress: \(running.id) (\(running.phase.rawValue)); abort it or wait")
+            }
+            guard state.rollouts[rollout.id] == nil else { throw StoreConflict("rollout \(rollout.id) already exists") }
+            state.order.append(rollout.id)
+            state.rollouts[rollout.id] = rollout
+            for event in events { Self.append(event, to: &state) }
+        }
+    }
+
     func save(_ rollout: RolloutRecord, events: [AuditEvent]) async throws {
         state.withLock { state in
             if state.rollouts[rollout.id] == nil { state.order.append(rollout.id) }
