@@ -8,7 +8,7 @@ extension SQLStore {
         try await exclusive {
             try await transaction {
                 if try await db.raw("SELECT id FROM trains WHERE id = \(bind: train.id)").first() != nil {
-                    throw StoreConflict("train \(train.id) already exists")
+                    throw StoreConflict.trainExists(train.id)
                 }
                 try await upsert(train)
                 for event in events { try await insert(event) }

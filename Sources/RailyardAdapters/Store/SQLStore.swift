@@ -92,7 +92,7 @@ public actor SQLStore: RailyardStore {
                     SELECT record FROM rollouts WHERE service = \(bind: rollout.service) AND phase NOT IN ('promoted', 'rolled_back')
                     ORDER BY created_at LIMIT 1
                     """).first().map(decodeRollout) {
-                    throw StoreConflict("a rollout of \(rollout.service) is already in progress: \(running.id) (\(running.phase.rawValue)); abort it or wait")
+                    throw StoreConflict.rolloutInProgress(running)
                 }
                 if try await db.raw("SELECT id FROM rollouts WHERE id = \(bind: rollout.id)").first() != nil {
                     throw StoreConflict("rollout \(rollout.id) already exists")

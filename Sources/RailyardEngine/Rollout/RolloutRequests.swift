@@ -27,7 +27,7 @@ public struct RolloutRequests: Sendable {
             throw Refusal(.badRequest, "version '\(version)' is not valid: \(VersionName.rule)", field: "version")
         }
         if let running = try await store.activeRollouts().first(where: { $0.service == service }) {
-            throw Refusal(.conflict, "a rollout of \(service) is already in progress: \(running.id) (\(running.phase.rawValue)); abort it or wait")
+            throw Refusal(.conflict, StoreConflict.rolloutInProgress(running).description)
         }
         let stable = try await store.stableVersions()[service] ?? [:]
         let waveTargets = config.deployment.waves.compactMap(\.target)

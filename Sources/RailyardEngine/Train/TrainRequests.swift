@@ -48,7 +48,7 @@ public struct TrainRequests: Sendable {
             }
         case (.regular, nil): break
         }
-        if try await store.train(id: id) != nil { throw Refusal(.conflict, "train \(id) already exists") }
+        if try await store.train(id: id) != nil { throw Refusal(.conflict, StoreConflict.trainExists(id).description) }
         var record = TrainRecord(id: id, kind: kind, captain: captain, services: services, fixes: fixes, createdBy: actor, at: clock.now())
         // The checklist is the previous train's, unapproved: the captain keeps the ritual from sprint to sprint.
         if let previous = try await store.trains().first(where: { $0.kind == kind && !$0.approvals.isEmpty }) {
@@ -63,8 +63,8 @@ public struct TrainRequests: Sendable {
         do {
             try await store.create(record, events: [AuditEvent(at: record.createdAt, actor: actor, kind: "train.created", subject: "train:\(id)",
                                                                message: message, after: record.state.rawValue)])
-        } catch is StoreConflict {
-            throw Refusal(.conflict, "train \(id) already exists")
+        } catch let conflict as StoreConflict {
+            throw Refusal(.conflict, conflict.description)
         }
         return record
     }

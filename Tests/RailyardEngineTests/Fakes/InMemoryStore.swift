@@ -42,7 +42,7 @@ final class InMemoryStore: RailyardStore {
                 Self.append(event, to: &state)
             }
             if let running = state.order.compactMap({ state.rollouts[$0] }).first(where: { $0.service == rollout.service && $0.phase.isActive }) {
-                throw StoreConflict("a rollout of \(rollout.service) is already in progress: \(running.id) (\(running.phase.rawValue)); abort it or wait")
+                throw StoreConflict.rolloutInProgress(running)
             }
             guard state.rollouts[rollout.id] == nil else { throw StoreConflict("rollout \(rollout.id) already exists") }
             state.order.append(rollout.id)
@@ -112,7 +112,7 @@ final class InMemoryStore: RailyardStore {
         try state.withLock { state in
             // Another create of the same id, landed after this writer's check.
             if let other { state.trains[train.id] = other.change(train) }
-            guard state.trains[train.id] == nil else { throw StoreConflict("train \(train.id) already exists") }
+            guard state.trains[train.id] == nil else { throw StoreConflict.trainExists(train.id) }
             state.trains[train.id] = train
             for event in events { Self.append(event, to: &state) }
         }
