@@ -228,6 +228,15 @@ public struct CanaryStreamSimulator: Sendable {
         instanceCells.canaryEven = canary.cells(canary: true, odd: false)
     }
 
+    /// From now on both groups serve as `model` says (the whole fleet slows down or speeds up, not the
+    /// version): what an exact test must not take for a difference between them. Not for instances read apart.
+    public mutating func changeTraffic(to model: CanaryTrafficModel) {
+        precondition(model.bounds == self.model.bounds && instancesPerGroup == 0, "the histogram stays, and the groups are read as sums")
+        self.model = model
+        baselineCells = model.cells(canary: false)
+        canaryCells = model.cells(canary: true)
+    }
+
     /// Advances the clock by `seconds` and returns the new look (cumulative counters).
     public mutating func step(seconds: Double) -> AnalysisLook {
         let expected = model.requestsPerSecond * seconds

@@ -62,6 +62,9 @@ struct JudgeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The latency shifts beyond the tolerance, in σ of log-latency, the sequential judge's fail-side mixture weighs equally: LOW:HIGH:COUNT, log-spaced (the product's: 0.05:1.5:20).",
                                valueName: "low:high:count"))
     var latencyShifts: String?
+    @Option(help: ArgumentHelp("Requests of both groups the sequential judge's latency shift pools before comparing them (the product's: 32; 0: every look's interval alone).",
+                               discussion: "A pool also closes after 60 s. To measure what pooling gains at low traffic, in the same run."))
+    var latencyPool: Double = SequentialMixing.product.latencyPool
     @Option(help: "Median latency of the baseline, seconds.") var latencyMedian = JudgeSettings.standardLatencyMedian
     @Option(help: "Standard deviation of log-latency (of each mode).") var latencySigma = JudgeSettings.standardLatencySigma
     @Option(help: ArgumentHelp("Share of requests --latency-slow-factor times slower: latency with two modes, as cache misses make (0: one log-normal).",
@@ -91,6 +94,7 @@ struct JudgeCommand: ParsableCommand {
             throw ValidationError("unknown scenario \(unknown); one of \(JudgeScenario.names.joined(separator: ", "))")
         }
         guard ratioPriorSpread > 0, ratioPriorSpread.isFinite else { throw ValidationError("--ratio-prior-spread must be positive") }
+        guard latencyPool >= 0, latencyPool.isFinite else { throw ValidationError("--latency-pool must be 0 or more requests") }
         guard latencyMedian > 0, latencySigma > 0 else { throw ValidationError("--latency-median and --latency-sigma must be positive") }
         // odd-instance's slow instance is one of two: with more, it would carry less than the half its scenario and the oracle assume.
         guard instances == 0 || instances == 2 else { throw ValidationError("--instances must be 0 (groups read as sums) or 2 (one canary instance of two is odd-instance's slow one)") }
@@ -107,6 +111,7 @@ struct JudgeCommand: ParsableCommand {
     func mixing() throws -> SequentialMixing {
         var mixing = SequentialMixing.product
         mixing.ratioSpread = ratioPriorSpread
+        mixing.latencyPool = latencyPool
         if let latencyShifts {
             let parts = latencyShifts.split(separator: ":").map { String($0) }
             guard parts.count == 3, let low = Double(parts[0]), let high = Double(parts[1]), let count = Int(parts[2]),
@@ -131,7 +136,7 @@ struct JudgeCommand: ParsableCommand {
         let started = Date()
         let chosen = JudgeScenario.all(settings).enumerated().filter { scenarios.isEmpty || scenarios.contains($0.element.name) }
         if settings.mixing != .product {
-            Progress.say("judge: the sequential judge's priors are not the product's: ratio spread \(ratioPriorSpread), latency shifts \(settings.mixing.latencyShifts) × \(settings.mixing.latencyShiftCount)")
+            Progress.say("judge: the sequential judge's priors are not the product's: ratio spread \(ratioPriorSpread), latency shifts \(settings.mixing.latencyShifts) × \(settings.mixing.latencyShiftCount), latency pool \(latencyPool) requests")
         }
         Progress.say("judge: \(chosen.count) scenarios × \(rates.count) rates; \(nullRuns) runs a scenario within the tolerance, "
                      + "\(harmRuns) a regression" + (quick ? " (--quick)" : ""))

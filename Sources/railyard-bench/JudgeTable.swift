@@ -77,7 +77,7 @@ enum JudgeTable {
             func shifts(_ m: SequentialMixing) -> String { "\(m.latencyShifts.lowerBound)…\(m.latencyShifts.upperBound) σ × \(m.latencyShiftCount)" }
             let m = settings.mixing, product = SequentialMixing.product
             lines.append("The sequential judge's priors are not the product's: ratio spread \(m.ratioSpread) (\(product.ratioSpread)), latency shifts "
-                         + "\(shifts(m)) (\(shifts(product)))")
+                         + "\(shifts(m)) (\(shifts(product))), latency pool \(m.latencyPool) requests (\(product.latencyPool))")
         }
         var previous: (Double, String)?
         for r in rows {

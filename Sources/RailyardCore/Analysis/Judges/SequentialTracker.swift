@@ -23,8 +23,9 @@ public struct SequentialTracker: Sendable {
 
     struct MetricState: Sendable {
         var spec: AnalysisMetricSpec
-        /// Latency metrics.
+        /// Latency metrics, and the pool their shift's next comparison gathers (`LatencyBatch`).
         var evidence: MetricEvidence?
+        var batch = LatencyBatch()
         /// Error-rate metrics.
         var errors: ErrorRateEvidence?
         /// Latency metrics with a quantile.
@@ -69,7 +70,8 @@ public struct SequentialTracker: Sendable {
                 return MetricState(spec: m, tail: TailEvidence(quantile: quantile, allowedIncrease: m.allowedIncrease, alpha: metricAlpha,
                                                                unit: m.histogram == nil ? "requests" : "observations", ratioSpread: mixing.ratioSpread))
             }
-            return MetricState(spec: m, evidence: MetricEvidence(allowedIncrease: m.allowedIncrease, failGrid: mixing.latencyFailGrid))
+            return MetricState(spec: m, evidence: MetricEvidence(allowedIncrease: m.allowedIncrease, failGrid: mixing.latencyFailGrid),
+                               batch: LatencyBatch(requests: mixing.latencyPool))
         }
     }
 
@@ -163,9 +165,15 @@ public struct SequentialTracker: Sendable {
                 text = reading.text
             } else if var evidence = metrics[i].evidence {
                 let interval = intervals[metrics[i].spec.histogram ?? ""] ?? HistogramInterval()
-                if let latency = interval.counts {
-                    evidence.add(baseline: latency.baseline, canary: latency.canary, pooled: interval.pooled, instances: interval.instances,
-                                 unreadable: interval.unreadable)
+                // Compared a pool at a time (`LatencyBatch`); a look whose histogram cannot be counted (a restart) closes the
+                // pool first, and a deadline closes it, so that its verdict reads every request by then.
+                var pools = interval.counts.map { latency in
+                    metrics[i].batch.add(baseline: latency.baseline, canary: latency.canary, pooled: interval.pooled, instances: interval.instances,
+                                         unreadable: interval.unreadable, from: last.elapsed, to: look.elapsed)
+                } ?? metrics[i].batch.flush()
+                if reachesDeadline(look) { pools += metrics[i].batch.flush() }
+                for pool in pools {
+                    evidence.add(baseline: pool.baseline, canary: pool.canary, pooled: pool.pooled, instances: pool.instances, unreadable: pool.unreadable)
                 }
                 evidence.markRestarted(restartedInstances)
                 metrics[i].evidence = evidence
@@ -187,6 +195,13 @@ public struct SequentialTracker: Sendable {
             metrics[i].decision = Decision(verdict: verdict, statistic: statistic, baselineValue: values.baseline,
                                            canaryValue: values.canary, baseline: seen.baseline, canary: seen.canary,
                                            elapsed: look.elapsed, text: text, restarts: restarts)
+        }
+    }
+
+    /// This look is the first at or past the analysis's deadline, or past its extension's: a verdict is read there.
+    func reachesDeadline(_ look: AnalysisLook) -> Bool {
+        [spec.maxDuration, spec.maxDuration + spec.maxExtension].contains { deadline in
+            last.elapsed < deadline.timeInterval && deadline.timeInterval <= look.elapsed
         }
     }
 

@@ -1,0 +1,95 @@
+/// Consecutive intervals' latency gathered into one pool before the latency shift compares them
+/// (`MetricEvidence.add`), so that at low traffic a canary request is compared with more than the one or
+/// two baseline requests of its own 5 seconds.
+///
+/// **Why.** The shift's e-value asks, within one pool, which of its requests were the canary's. Compared
+/// within intervals of N requests, a request carries (N − 1)/N of what it would in one large pool: at
+/// 0.25 requests/s a group and a look every 5 s (N ≈ 2.5, a third of the intervals with one group alone),
+/// about 63%; at 1 request/s, 90%; at 5, 98%.
+///
+/// **Why it stays exact.** A pool closes on what is label-free: how many requests it holds (both groups
+/// together, `requests`) or how long it spans (`span`), never on which group served them. Under the null
+/// each request is the canary's or the baseline's independently of how it went, so given the pool's
+/// requests and the canary's count, the canary's are a uniformly random subset of them: the hypergeometric
+/// the e-value conditions on, whatever the latency does over the pool. That needs the split between canary
+/// and baseline to hold over the pool's minute: the router gives the baseline the canary's own weight up to
+/// 50% (`TrafficSplit`), so it does through every step to 50%.
+public struct LatencyBatch: Sendable {
+    /// A pool closes once it holds this many requests of both groups together (the product's;
+    /// `SequentialMixing.latencyPool`)…
+    public static let requests = 32.0
+    /// …or spans this long (seconds), whichever comes first: evidence waits at most a minute.
+    static let span = 60.0
+
+    /// One pool to compare, as `MetricEvidence.add` takes it.
+    struct Pool: Sendable {
+        var baseline: IntervalCounts
+        var canary: IntervalCounts
+        /// Both groups' cumulative per-bucket counts at the pool's last look (label-free: the scores).
+        var pooled: [Double]
+        var instances: [String: [Double]]
+        var unreadable: Set<String>
+    }
+
+    /// This batch's `requests` (0: every interval is compared alone).
+    let closeAt: Double
+    private var pool: Pool?
+    /// When the open pool began (the look before its first interval), in seconds since the analysis began.
+    private var startedAt = 0.0
+
+    init(requests: Double = Self.requests) { closeAt = max(0, requests) }
+
+    var isEmpty: Bool { pool == nil }
+
+    /// Adds one interval, `from` one look `to` the next, and returns what is to be compared now: nothing
+    /// while the pool fills, the pool once full, and first the pool so far when this interval's buckets differ.
+    mutating func add(baseline: IntervalCounts, canary: IntervalCounts, pooled: [Double], instances: [String: [Double]], unreadable: Set<String>,
+                      from start: Double, to end: Double) -> [Pool] {
+        var ready: [Pool] = []
+        if let open = pool, open.canary.bounds != canary.bounds || open.baseline.bounds != baseline.bounds { ready += flush() }
+        if var open = pool {
+            open.baseline.add(baseline)
+            open.canary.add(canary)
+            open.pooled = pooled
+            // An instance's requests are summed over the pool; one unreadable in any of its intervals is unreadable in it.
+            for (address, own) in instances {
+                if let before = open.instances[address], before.count == own.count {
+                    open.instances[address] = zip(before, own).map(+)
+                } else if open.instances[address] == nil, !open.unreadable.contains(address) {
+                    // Absent from the pool's earlier intervals: it served none of them.
+                    open.instances[address] = own
+                } else {
+                    open.instances[address] = nil
+                    open.unreadable.insert(address)
+                }
+            }
+            for address in unreadable {
+                open.instances[address] = nil
+                open.unreadable.insert(address)
+            }
+            pool = open
+        } else {
+            pool = Pool(baseline: baseline, canary: canary, pooled: pooled, instances: instances, unreadable: unreadable)
+            startedAt = start
+        }
+        if let open = pool, open.baseline.buckets.reduce(0, +) + open.canary.buckets.reduce(0, +) >= closeAt || end - startedAt >= Self.span {
+            ready += flush()
+        }
+        return ready
+    }
+
+    /// The pool so far, to be compared as it is (an interval that cannot be counted follows it); empty when none is open.
+    mutating func flush() -> [Pool] {
+        defer { pool = nil }
+        return pool.map { [$0] } ?? []
+    }
+}
+
+extension IntervalCounts {
+    /// Adds a later interval of the same histogram.
+    mutating func add(_ other: IntervalCounts) {
+        requests += other.requests
+        errors += other.errors
+        buckets = buckets.count == other.buckets.count ? zip(buckets, other.buckets).map(+) : other.buckets
+    }
+}
