@@ -4,16 +4,18 @@
 ///
 /// **Why.** The shift's e-value asks, within one pool, which of its requests were the canary's. Compared
 /// within intervals of N requests, a request carries (N − 1)/N of what it would in one large pool: at
-/// 0.25 requests/s a group and a look every 5 s (N ≈ 2.5, a third of the intervals with one group alone),
+/// 0.25 requests/s a group and a look every 5 s (N ≈ 2.5; four intervals in ten with one group alone),
 /// about 63%; at 1 request/s, 90%; at 5, 98%.
 ///
-/// **Why it stays exact.** A pool closes on what is label-free: how many requests it holds (both groups
-/// together, `requests`) or how long it spans (`span`), never on which group served them. Under the null
-/// each request is the canary's or the baseline's independently of how it went, so given the pool's
-/// requests and the canary's count, the canary's are a uniformly random subset of them: the hypergeometric
-/// the e-value conditions on, whatever the latency does over the pool. That needs the split between canary
-/// and baseline to hold over the pool's minute: the router gives the baseline the canary's own weight up to
-/// 50% (`TrafficSplit`), so it does through every step to 50%.
+/// **Why it stays valid.** A pool closes on how many requests it holds (both groups together, `requests`)
+/// or how long it spans (`span`), never on which group served them. Under the null each request is the
+/// canary's or the baseline's independently of how it went, so given the pool's requests and the canary's
+/// count, the canary's are a uniformly random subset of them: the hypergeometric the e-value conditions
+/// on, however the latency drifts over the pool (and a canary exactly at the tolerance in each interval is
+/// exactly at it in the pool: slowing each interval's latency by a factor slows their mixture by it). That needs the split between canary and baseline
+/// to hold over the pool: the router sets both groups' weights at a `setWeight` step, never during an
+/// analysis (`TrafficSplit`). A look whose latency is lost (a restart) closes the pool too, as that
+/// interval was dropped before pools.
 public struct LatencyBatch: Sendable {
     /// A pool closes once it holds this many requests of both groups together (the product's;
     /// `SequentialMixing.latencyPool`)…
@@ -46,7 +48,9 @@ public struct LatencyBatch: Sendable {
     mutating func add(baseline: IntervalCounts, canary: IntervalCounts, pooled: [Double], instances: [String: [Double]], unreadable: Set<String>,
                       from start: Double, to end: Double) -> [Pool] {
         var ready: [Pool] = []
-        if let open = pool, open.canary.bounds != canary.bounds || open.baseline.bounds != baseline.bounds { ready += flush() }
+        // A group with no histogram yet (none of its requests seen) fits any layout: its first request closes nothing.
+        func fits(_ a: [Double], _ b: [Double]) -> Bool { a.isEmpty || b.isEmpty || a == b }
+        if let open = pool, !fits(open.canary.bounds, canary.bounds) || !fits(open.baseline.bounds, baseline.bounds) { ready += flush() }
         if var open = pool {
             open.baseline.add(baseline)
             open.canary.add(canary)
@@ -86,10 +90,14 @@ public struct LatencyBatch: Sendable {
 }
 
 extension IntervalCounts {
-    /// Adds a later interval of the same histogram.
+    /// Adds a later interval of the same histogram (either may have none yet: no request of it seen).
     mutating func add(_ other: IntervalCounts) {
         requests += other.requests
         errors += other.errors
-        buckets = buckets.count == other.buckets.count ? zip(buckets, other.buckets).map(+) : other.buckets
+        if buckets.isEmpty {
+            (buckets, bounds) = (other.buckets, other.bounds)
+        } else if !other.buckets.isEmpty {
+            buckets = zip(buckets, other.buckets).map(+)
+        }
     }
 }

@@ -112,7 +112,11 @@ public struct SequentialTracker: Sendable {
                          + "that interval's requests and errors cannot be counted, so no metric can pass; a restart is itself a warning"))
             }
         }
-        guard let baselineCounts = counted["baseline"], let canary = counted["canary"] else { return }
+        guard let baselineCounts = counted["baseline"], let canary = counted["canary"] else {
+            // No metric counts this interval; a latency shift's pool still closes before it (and at a deadline).
+            for i in metrics.indices where metrics[i].evidence != nil { observeLatency(i, look, HistogramInterval(), restarted: []) }
+            return
+        }
         // Each histogram's interval; latency over an interval where an instance restarted is lost with its histogram.
         var intervals: [String: HistogramInterval] = [:]
         for histogram in latencyHistograms {
@@ -163,45 +167,53 @@ public struct SequentialTracker: Sendable {
                 verdict = decided
                 statistic = tail.failStatistic
                 text = reading.text
-            } else if var evidence = metrics[i].evidence {
-                let interval = intervals[metrics[i].spec.histogram ?? ""] ?? HistogramInterval()
-                // Compared a pool at a time (`LatencyBatch`); a look whose histogram cannot be counted (a restart) closes the
-                // pool first, and a deadline closes it, so that its verdict reads every request by then.
-                var pools = interval.counts.map { latency in
-                    metrics[i].batch.add(baseline: latency.baseline, canary: latency.canary, pooled: interval.pooled, instances: interval.instances,
-                                         unreadable: interval.unreadable, from: last.elapsed, to: look.elapsed)
-                } ?? metrics[i].batch.flush()
-                if reachesDeadline(look) { pools += metrics[i].batch.flush() }
-                for pool in pools {
-                    evidence.add(baseline: pool.baseline, canary: pool.canary, pooled: pool.pooled, instances: pool.instances, unreadable: pool.unreadable)
-                }
-                evidence.markRestarted(restartedInstances)
-                metrics[i].evidence = evidence
-                if evidence.tooCoarse {
-                    note(Gap(latencyOnly: true, reason: LatencyLayoutCheck.coarseReason(bounds: interval.bounds, allowedIncrease: metrics[i].spec.allowedIncrease),
-                             histogram: metrics[i].spec.histogram ?? ""))
-                }
-                guard metrics[i].decision == nil else { continue }
-                if evidence.failStatistic >= boundary, evidence.carrier(boundary: boundary) == nil {
-                    verdict = .fail
-                    statistic = evidence.failStatistic
-                } else if evidence.passStatistic >= boundary {
-                    verdict = .pass
-                    statistic = evidence.passStatistic
-                } else { continue }
+            } else if metrics[i].evidence != nil {
+                observeLatency(i, look, intervals[metrics[i].spec.histogram ?? ""] ?? HistogramInterval(), restarted: restartedInstances)
+                continue
             } else { continue }
-            let seen = view(look, for: metrics[i].spec)
-            let values = Self.values(metrics[i].spec, seen)
-            metrics[i].decision = Decision(verdict: verdict, statistic: statistic, baselineValue: values.baseline,
-                                           canaryValue: values.canary, baseline: seen.baseline, canary: seen.canary,
-                                           elapsed: look.elapsed, text: text, restarts: restarts)
+            decide(i, verdict, statistic: statistic, text: text, at: look)
         }
+    }
+
+    /// A latency shift's look: its intervals compared a pool at a time (`LatencyBatch`). A look whose histogram
+    /// cannot be counted (a restart, counters that went back) closes the pool first, and so does a deadline, so
+    /// that the verdict read there counts every request by then.
+    private mutating func observeLatency(_ i: Int, _ look: AnalysisLook, _ interval: HistogramInterval, restarted: Set<String>) {
+        guard var evidence = metrics[i].evidence else { return }
+        var pools = interval.counts.map { latency in
+            metrics[i].batch.add(baseline: latency.baseline, canary: latency.canary, pooled: interval.pooled, instances: interval.instances,
+                                 unreadable: interval.unreadable, from: last.elapsed, to: look.elapsed)
+        } ?? metrics[i].batch.flush()
+        if reachesDeadline(look) { pools += metrics[i].batch.flush() }
+        for pool in pools {
+            evidence.add(baseline: pool.baseline, canary: pool.canary, pooled: pool.pooled, instances: pool.instances, unreadable: pool.unreadable)
+        }
+        evidence.markRestarted(restarted)
+        metrics[i].evidence = evidence
+        if evidence.tooCoarse, let compared = pools.last {
+            note(Gap(latencyOnly: true, reason: LatencyLayoutCheck.coarseReason(bounds: compared.canary.bounds, allowedIncrease: metrics[i].spec.allowedIncrease),
+                     histogram: metrics[i].spec.histogram ?? ""))
+        }
+        guard metrics[i].decision == nil else { return }
+        if evidence.failStatistic >= boundary, evidence.carrier(boundary: boundary) == nil {
+            decide(i, .fail, statistic: evidence.failStatistic, text: nil, at: look)
+        } else if evidence.passStatistic >= boundary {
+            decide(i, .pass, statistic: evidence.passStatistic, text: nil, at: look)
+        }
+    }
+
+    private mutating func decide(_ i: Int, _ verdict: VerdictKind, statistic: Double, text: String?, at look: AnalysisLook) {
+        let seen = view(look, for: metrics[i].spec)
+        let values = Self.values(metrics[i].spec, seen)
+        metrics[i].decision = Decision(verdict: verdict, statistic: statistic, baselineValue: values.baseline,
+                                       canaryValue: values.canary, baseline: seen.baseline, canary: seen.canary,
+                                       elapsed: look.elapsed, text: text, restarts: restarts)
     }
 
     /// This look is the first at or past the analysis's deadline, or past its extension's: a verdict is read there.
     func reachesDeadline(_ look: AnalysisLook) -> Bool {
         [spec.maxDuration, spec.maxDuration + spec.maxExtension].contains { deadline in
-            last.elapsed < deadline.timeInterval && deadline.timeInterval <= look.elapsed
+            (lookCount == 0 || last.elapsed < deadline.timeInterval) && deadline.timeInterval <= look.elapsed
         }
     }
 
