@@ -97,12 +97,16 @@ struct LatencyBatchTests {
                                 maxExtension: .seconds(30))
         var simulator = CanaryStreamSimulator(model: CanaryTrafficModel(requestsPerSecond: 0.25, bounds: CanaryTrafficModel.demoBounds), seed: 3)
         var tracker = SequentialJudge(spec: spec).tracker()
-        var open: [Bool] = [], compared: [Int] = []
+        var open: [Bool] = [], compared: [Int] = [], reasons: [String] = []
         for _ in 1...12 {
             tracker.observe(simulator.step(seconds: 5))
             open.append(!tracker.metrics[0].batch.isEmpty)
             compared.append(tracker.metrics[0].evidence!.intervals)
+            reasons.append(tracker.judgement(final: false).metrics[0].reason)
         }
+        // While a pool waits, the words say so (the statistic does not move until it is compared).
+        #expect(reasons[2].contains("requests wait in a pool, compared together at 32 or a minute"), "\(reasons[2])")
+        #expect(!reasons[5].contains("wait in a pool"), "\(reasons[5])")
         // A minute holds about 30 requests at this rate: only the deadlines (30 s, 60 s) close these pools, and each is compared there.
         #expect(open == [true, true, true, true, true, false, true, true, true, true, true, false])
         #expect(compared == [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2])

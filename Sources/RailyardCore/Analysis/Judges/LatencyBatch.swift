@@ -43,6 +43,9 @@ public struct LatencyBatch: Sendable {
 
     var isEmpty: Bool { pool == nil }
 
+    /// Requests of both groups in the open pool, not compared yet.
+    var waiting: Double { pool.map { $0.baseline.buckets.reduce(0, +) + $0.canary.buckets.reduce(0, +) } ?? 0 }
+
     /// Adds one interval, `from` one look `to` the next, and returns what is to be compared now: nothing
     /// while the pool fills, the pool once full, and first the pool so far when this interval's buckets differ.
     mutating func add(baseline: IntervalCounts, canary: IntervalCounts, pooled: [Double], instances: [String: [Double]], unreadable: Set<String>,

@@ -78,6 +78,8 @@ extension SequentialTracker {
                     reason = compared + "; \(open): " + evidence.carrierText(carrier, boundary: boundary)
                 } else {
                     reason = compared + "; \(open): log Bayes factor \(JudgeText.fixed(statistic, 2)) of \(boundaryText) either way (\(alphaText))"
+                        + (m.batch.waiting > 0 ? "; the last \(JudgeText.count(m.batch.waiting)) requests wait in a pool, compared together at "
+                            + "\(JudgeText.count(m.batch.closeAt)) or a minute" : "")
                 }
             }
             verdicts.append(MetricVerdict(metric: name, verdict: verdict, reason: reason, baselineValue: values.baseline,
