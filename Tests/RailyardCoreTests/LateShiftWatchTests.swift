@@ -111,6 +111,47 @@ struct LateShiftWatchTests {
         #expect(read.shift == nil && read.watch == state.watch)
     }
 
+    @Test("at low traffic the watch compares a pool of intervals at a time, stored with its state; its last look closes the pool")
+    func lowTrafficPools() throws {
+        var canary = TwoInstances(shiftA: 0.3, shiftB: 0.3, seed: 11)
+        let pass = canary.step(seconds: 60)
+        var spec = Self.spec
+        spec.watchAfterPass = .seconds(60)
+        // Looks of 0.1 s: about 8 requests a look, so a pool of 32 gathers about four.
+        spec.interval = .milliseconds(100)
+        var state = try #require(LateWatchState.start(for: spec, baseline: pass.baseline, canary: pass.canary, at: Date(timeIntervalSince1970: 60)))
+        var moved: [Bool] = [], waiting: [Bool] = []
+        for look in 1...12 {
+            let before = state.shift?.evidence
+            let now = canary.step(seconds: 0.1)
+            state.look(baseline: now.baseline, canary: now.canary, at: Date(timeIntervalSince1970: 60 + Double(look) * 0.1))
+            moved.append(state.shift?.evidence != before)
+            waiting.append(state.shift?.batch?.isEmpty == false)
+            if look == 2 {
+                // A restarted server resumes the pool as it was.
+                let stored = try JSONDecoder().decode(LateWatchState.self, from: try JSONEncoder().encode(state))
+                #expect(stored == state && stored.shift?.batch?.waiting == state.shift?.batch?.waiting && (state.shift?.batch?.waiting ?? 0) > 0)
+            }
+        }
+        #expect(moved.filter { $0 }.count >= 2 && moved.filter { $0 }.count <= 5, "the evidence moves only when a pool is compared: \(moved)")
+        #expect(zip(moved, waiting).allSatisfy { !($0 && $1) }, "a look that compared leaves nothing waiting: \(moved) \(waiting)")
+        // A state stored before pools reads with none.
+        var older = try #require(try JSONSerialization.jsonObject(with: try JSONEncoder().encode(state)) as? [String: Any])
+        var shift = try #require(older["shift"] as? [String: Any])
+        shift["batch"] = nil
+        older["shift"] = shift
+        let read = try JSONDecoder().decode(LateWatchState.self, from: try JSONSerialization.data(withJSONObject: older))
+        #expect(read.shift?.batch == nil && read.shift?.evidence == state.shift?.evidence)
+
+        // The watch's last look closes the pool: 600 looks of 0.1 s are its minute; the last compares what waits.
+        var last = try #require(LateWatchState.start(for: spec, baseline: pass.baseline, canary: pass.canary, at: Date(timeIntervalSince1970: 60)))
+        for look in 1...600 where !last.alarmed {
+            let now = canary.step(seconds: 0.1)
+            last.look(baseline: now.baseline, canary: now.canary, at: Date(timeIntervalSince1970: 60 + Double(look) * 0.1))
+        }
+        #expect(last.alarmed || last.shift?.batch?.isEmpty == true)
+    }
+
     @Test("an interval's e-value has expectation at most 1 for a canary at or within the tolerance, by enumeration of every split")
     func expectationByEnumeration() throws {
         // Four buckets, 3 + 2 + 2 + 1 requests in the interval, 4 of them the canary's: every split enumerated,

@@ -12,6 +12,10 @@ import Foundation
 /// log-normaliser. The same Shiryaev-Roberts e-detector as the error rate's (`LateRegressionWatch`) turns
 /// them into an alarm at log(1 + N/α): false with probability at most α over the N looks.
 ///
+/// **Low traffic.** Intervals are compared a pool at a time, as in the analysis (`LatencyBatch`: 32 requests
+/// or a minute, closed on label-free counts); each pool is one e-value, so the detector updates at most once a
+/// look and its bound over the N looks holds.
+///
 /// **One odd instance.** Where the source reads instances apart, the canary without each of its instances
 /// keeps a detector of its own; the alarm needs every one of them too (at `OddInstanceRule.othersAlpha`'s
 /// looser rate), unless that instance restarted — a slow host is not the version (as in the analysis,
@@ -38,6 +42,8 @@ public struct LateShiftWatch: Codable, Sendable, Equatable {
     public private(set) var recentLooks = 0
     public private(set) var recentCanary: [Double] = []
     public private(set) var recentBaseline: [Double] = []
+    /// The intervals not compared yet (nil in a state stored before pools: a new one).
+    private(set) var batch: LatencyBatch?
 
     /// How much slower the alternative canary is: twice the tolerated increase.
     public var alternativeIncrease: Double { 2 * allowedIncrease }
@@ -101,9 +107,10 @@ public struct LateShiftWatch: Codable, Sendable, Equatable {
         return total
     }
 
-    /// Adds the interval between two readings of each group (cumulative, as read). An interval whose buckets
-    /// changed, or where the whole group's histogram went back, adds no evidence (it is still a look).
-    mutating func look(baseline: (GroupCounters, GroupCounters), canary: (GroupCounters, GroupCounters)) {
+    /// Adds the interval between two readings of each group (cumulative, as read), `from` one look `to` the next
+    /// (seconds). An interval whose buckets changed, or where the whole group's histogram went back, adds no
+    /// evidence (it is still a look) and closes the pool before it; the watch's last look closes it too.
+    mutating func look(baseline: (GroupCounters, GroupCounters), canary: (GroupCounters, GroupCounters), from start: Double, to end: Double) {
         guard looks < maxLooks, !alarmed else { return }
         // An interval that cannot be counted is still a look (`LateRegressionWatch.skip`).
         looks += 1
@@ -111,22 +118,37 @@ public struct LateShiftWatch: Codable, Sendable, Equatable {
         let each = IntervalCounts.increases(c0, c1) ?? [:]
         // Before the interval is judged countable: a restart usually sends the whole group's histogram back too.
         for (address, one) in each where one.restarts > 0 { restarted.insert(address) }
-        guard let b = IntervalCounts.between(b0, b1), let c = IntervalCounts.between(c0, c1), b.bounds == bounds, c.bounds == bounds else { return }
-        // A complement starts from the whole canary's evidence, which it was part of until then; only an instance
-        // whose own latency is read has one (as in the analysis): one never updated would hold every alarm.
-        let readable = each.filter { $0.value.latency?.count == bounds.count }
-        for address in readable.keys where complements[address] == nil && readable.count > 1 { complements[address] = evidence }
+        var batch = self.batch ?? LatencyBatch()
+        var pools: [LatencyBatch.Pool]
+        if let b = IntervalCounts.between(b0, b1), let c = IntervalCounts.between(c0, c1), b.bounds == bounds, c.bounds == bounds {
+            // Only an instance whose own latency is read has a complement (as in the analysis): one never updated would hold every alarm.
+            let readable = each.compactMapValues(\.latency).filter { $0.value.count == bounds.count }
+            pools = batch.add(baseline: b, canary: c, pooled: pooled, instances: readable, unreadable: Set(each.keys).subtracting(readable.keys),
+                              from: start, to: end)
+        } else {
+            pools = batch.flush()
+        }
+        if looks >= maxLooks { pools += batch.flush() }
+        self.batch = batch
+        for pool in pools { compare(pool) }
+    }
+
+    /// One pool's e-value, for the whole canary and for the canary without each of its instances.
+    private mutating func compare(_ pool: LatencyBatch.Pool) {
+        // A complement starts from the whole canary's evidence, which it was part of until then.
+        for address in pool.instances.keys where complements[address] == nil && pool.instances.count > 1 { complements[address] = evidence }
         // The scores read only the histogram fixed at the pass: one reading serves the whole canary and every complement.
         let scores = LatencyScores.scores(bounds: bounds, pooled: pooled)
-        for address in complements.keys {
-            guard let own = each[address]?.latency ?? (each[address] == nil ? Array(repeating: 0, count: bounds.count) : nil), own.count == bounds.count else { continue }
-            let others = zip(c.buckets, own).map { max(0, $0 - $1) }
-            complements[address] = LateRegressionWatch.step(complements[address]!, logE(canary: others, baseline: b.buckets, scores: scores))
+        for address in complements.keys where !pool.unreadable.contains(address) {
+            // An instance absent from the pool served none of it.
+            let own = pool.instances[address] ?? Array(repeating: 0, count: bounds.count)
+            let others = zip(pool.canary.buckets, own).map { max(0, $0 - $1) }
+            complements[address] = LateRegressionWatch.step(complements[address]!, logE(canary: others, baseline: pool.baseline.buckets, scores: scores))
         }
-        evidence = LateRegressionWatch.step(evidence, logE(canary: c.buckets, baseline: b.buckets, scores: scores))
-        recentLooks += 1
-        recentCanary = recentCanary.isEmpty ? c.buckets : zip(recentCanary, c.buckets).map(+)
-        recentBaseline = recentBaseline.isEmpty ? b.buckets : zip(recentBaseline, b.buckets).map(+)
+        evidence = LateRegressionWatch.step(evidence, logE(canary: pool.canary.buckets, baseline: pool.baseline.buckets, scores: scores))
+        recentLooks += pool.intervals
+        recentCanary = recentCanary.isEmpty ? pool.canary.buckets : zip(recentCanary, pool.canary.buckets).map(+)
+        recentBaseline = recentBaseline.isEmpty ? pool.baseline.buckets : zip(recentBaseline, pool.baseline.buckets).map(+)
         if evidence <= log(2.0) { (recentLooks, recentCanary, recentBaseline) = (0, [], []) }
     }
 

@@ -82,7 +82,7 @@ public struct LateWatchState: Codable, Sendable, Equatable {
     /// not counted, and the next one starts from the new values.
     public mutating func look(baseline now: GroupCounters, canary nowCanary: GroupCounters, at: Date) {
         tail?.look(baseline: (baseline, now), canary: (canary, nowCanary))
-        shift?.look(baseline: (baseline, now), canary: (canary, nowCanary))
+        shift?.look(baseline: (baseline, now), canary: (canary, nowCanary), from: lastLookAt.timeIntervalSince1970, to: at.timeIntervalSince1970)
         var counted: (m: Double, x: Double, b: Double, y: Double)?
         if let c = IntervalCounts.increase(canary, nowCanary)?.errorCounts(), let b = IntervalCounts.increase(baseline, now)?.errorCounts() {
             counted = (c.requests, c.errors, b.requests, b.errors)

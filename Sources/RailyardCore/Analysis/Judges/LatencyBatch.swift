@@ -16,7 +16,7 @@
 /// to hold over the pool: the router sets both groups' weights at a `setWeight` step, never during an
 /// analysis (`TrafficSplit`). A look whose latency is lost (a restart) closes the pool too, as that
 /// interval was dropped before pools.
-public struct LatencyBatch: Sendable {
+public struct LatencyBatch: Sendable, Codable, Equatable {
     /// A pool closes once it holds this many requests of both groups together (the product's;
     /// `SequentialMixing.latencyPool`)…
     public static let requests = 32.0
@@ -24,13 +24,15 @@ public struct LatencyBatch: Sendable {
     static let span = 60.0
 
     /// One pool to compare, as `MetricEvidence.add` takes it.
-    struct Pool: Sendable {
+    struct Pool: Sendable, Codable, Equatable {
         var baseline: IntervalCounts
         var canary: IntervalCounts
         /// Both groups' cumulative per-bucket counts at the pool's last look (label-free: the scores).
         var pooled: [Double]
         var instances: [String: [Double]]
         var unreadable: Set<String>
+        /// How many intervals it gathers.
+        var intervals = 1
     }
 
     /// This batch's `requests` (0: every interval is compared alone).
@@ -58,6 +60,7 @@ public struct LatencyBatch: Sendable {
             open.baseline.add(baseline)
             open.canary.add(canary)
             open.pooled = pooled
+            open.intervals += 1
             // An instance's requests are summed over the pool; one unreadable in any of its intervals is unreadable in it.
             for (address, own) in instances {
                 if let before = open.instances[address], before.count == own.count {
@@ -89,6 +92,29 @@ public struct LatencyBatch: Sendable {
     mutating func flush() -> [Pool] {
         defer { pool = nil }
         return pool.map { [$0] } ?? []
+    }
+}
+
+/// Stored with a late watch's state (`LateShiftWatch.batch`): JSON has no infinity, so the +Inf bucket's
+/// bound is stored as a flag, as `LateShiftWatch` stores its own bounds finite.
+extension IntervalCounts: Codable {
+    enum CodingKeys: String, CodingKey { case requests, errors, buckets, finiteBounds, endsAtInfinity }
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let finite = try c.decode([Double].self, forKey: .finiteBounds)
+        self.init(requests: try c.decode(Double.self, forKey: .requests), errors: try c.decode(Double.self, forKey: .errors),
+                  buckets: try c.decode([Double].self, forKey: .buckets),
+                  bounds: finite + (try c.decode(Bool.self, forKey: .endsAtInfinity) ? [.infinity] : []))
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(requests, forKey: .requests)
+        try c.encode(errors, forKey: .errors)
+        try c.encode(buckets, forKey: .buckets)
+        try c.encode(bounds.filter(\.isFinite), forKey: .finiteBounds)
+        try c.encode(bounds.last == .infinity, forKey: .endsAtInfinity)
     }
 }
 
