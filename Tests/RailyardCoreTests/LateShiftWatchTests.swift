@@ -143,13 +143,20 @@ struct LateShiftWatchTests {
         let read = try JSONDecoder().decode(LateWatchState.self, from: try JSONSerialization.data(withJSONObject: older))
         #expect(read.shift?.batch == nil && read.shift?.evidence == state.shift?.evidence)
 
-        // The watch's last look closes the pool: 600 looks of 0.1 s are its minute; the last compares what waits.
-        var last = try #require(LateWatchState.start(for: spec, baseline: pass.baseline, canary: pass.canary, at: Date(timeIntervalSince1970: 60)))
-        for look in 1...600 where !last.alarmed {
-            let now = canary.step(seconds: 0.1)
+        // The watch's last look closes the pool: three looks of 0.1 s (about 24 requests, under a pool's 32) are its
+        // whole watch; only the last compares, and nothing is left waiting.
+        spec.watchAfterPass = .milliseconds(300)
+        var fresh = TwoInstances(shiftA: 0, shiftB: 0, seed: 12)
+        let start = fresh.step(seconds: 60)
+        var last = try #require(LateWatchState.start(for: spec, baseline: start.baseline, canary: start.canary, at: Date(timeIntervalSince1970: 60)))
+        var movedAtLast: [Bool] = []
+        for look in 1...3 {
+            let before = last.shift?.evidence
+            let now = fresh.step(seconds: 0.1)
             last.look(baseline: now.baseline, canary: now.canary, at: Date(timeIntervalSince1970: 60 + Double(look) * 0.1))
+            movedAtLast.append(last.shift?.evidence != before)
         }
-        #expect(last.alarmed || last.shift?.batch?.isEmpty == true)
+        #expect(last.shift?.maxLooks == 3 && movedAtLast == [false, false, true] && last.shift?.batch?.isEmpty == true, "\(movedAtLast)")
     }
 
     @Test("an interval's e-value has expectation at most 1 for a canary at or within the tolerance, by enumeration of every split")

@@ -12,9 +12,9 @@
 /// canary's or the baseline's independently of how it went, so given the pool's requests and the canary's
 /// count, the canary's are a uniformly random subset of them: the hypergeometric the e-value conditions
 /// on, however the latency drifts over the pool (and a canary exactly at the tolerance in each interval is
-/// exactly at it in the pool: slowing each interval's latency by a factor slows their mixture by it). That needs the split between canary and baseline
-/// to hold over the pool: the router sets both groups' weights at a `setWeight` step, never during an
-/// analysis (`TrafficSplit`). A look whose latency is lost (a restart) closes the pool too, as that
+/// exactly at it in the pool: slowing each interval's latency by a factor slows their mixture by it). That
+/// needs the split between canary and baseline to hold over the pool: the router sets both groups' weights
+/// at a `setWeight` step, never during an analysis (`TrafficSplit`). A look whose latency is lost (a restart) closes the pool too, as that
 /// interval was dropped before pools.
 public struct LatencyBatch: Sendable, Codable, Equatable {
     /// A pool closes once it holds this many requests of both groups together (the product's;
@@ -62,27 +62,19 @@ public struct LatencyBatch: Sendable, Codable, Equatable {
             open.pooled = pooled
             open.intervals += 1
             // An instance's requests are summed over the pool; one unreadable in any of its intervals is unreadable in it.
-            for (address, own) in instances {
-                if let before = open.instances[address], before.count == own.count {
-                    open.instances[address] = zip(before, own).map(+)
-                } else if open.instances[address] == nil, !open.unreadable.contains(address) {
-                    // Absent from the pool's earlier intervals: it served none of them.
-                    open.instances[address] = own
-                } else {
-                    open.instances[address] = nil
-                    open.unreadable.insert(address)
-                }
+            open.unreadable.formUnion(unreadable)
+            for (address, own) in instances where !open.unreadable.contains(address) {
+                // Absent from the pool's earlier intervals: it served none of them.
+                guard let before = open.instances[address] else { open.instances[address] = own; continue }
+                if before.count == own.count { open.instances[address] = zip(before, own).map(+) } else { open.unreadable.insert(address) }
             }
-            for address in unreadable {
-                open.instances[address] = nil
-                open.unreadable.insert(address)
-            }
+            for address in open.unreadable { open.instances[address] = nil }
             pool = open
         } else {
             pool = Pool(baseline: baseline, canary: canary, pooled: pooled, instances: instances, unreadable: unreadable)
             startedAt = start
         }
-        if let open = pool, open.baseline.buckets.reduce(0, +) + open.canary.buckets.reduce(0, +) >= closeAt || end - startedAt >= Self.span {
+        if waiting >= closeAt || end - startedAt >= Self.span {
             ready += flush()
         }
         return ready
