@@ -18,6 +18,9 @@ public final class PaymentTraffic: Sendable {
     }
 
     let state = Mutex(Counts())
+    /// What the first failed requests got, so a failure can be told apart (a 502 of the router, a timeout, a 5xx).
+    let firstFailures = Mutex<[String]>([])
+    static let failuresKept = 5
     public let routers: [String]
     /// Each loop also opens a wallet and reads an FX rate, so those services' canaries see traffic too.
     public let withWalletAndFX: Bool
@@ -29,6 +32,22 @@ public final class PaymentTraffic: Sendable {
     }
 
     public var counts: Counts { state.withLock { $0 } }
+
+    /// The first failed requests (at most five): what was asked, and the status and body or the error that came back.
+    public var failures: [String] { firstFailures.withLock { $0 } }
+
+    /// The answer or error of a failed request, kept if it is among the first.
+    func noteFailure(_ url: String, _ outcome: String) {
+        firstFailures.withLock { kept in
+            if kept.count < Self.failuresKept { kept.append("\(Date().formatted(.iso8601)) \(url): \(outcome)") }
+        }
+    }
+
+    /// What a failed request got: the status and the start of the body, or the client's error.
+    static func outcome(status: UInt, body: ByteBuffer?) -> String {
+        let text = body.map { String(buffer: $0) } ?? ""
+        return "\(status) \(text.prefix(300))"
+    }
 
     /// Until cancelled: `loops` concurrent senders per router (`loopsPerRouter` for the routers it names),
     /// each pausing `interval` between requests.
@@ -86,14 +105,19 @@ public final class PaymentTraffic: Sendable {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(string: #"{"wallet":"\#(wallet)","amount":\#(amount),"currency":"EUR"}"#))
-        var failed = true, canary = false
-        if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(5)) {
-            _ = try? await response.body.collect(upTo: 1 << 16)
+        var failed = true, canary = false, outcome = ""
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+            let body = try? await response.body.collect(upTo: 1 << 16)
             failed = !(200..<300).contains(response.status.code)
             canary = response.headers.first(name: "x-railyard-group") == "canary"
+            if failed { outcome = Self.outcome(status: response.status.code, body: body) }
+        } catch {
+            outcome = "no answer: \(error)"
         }
         // A request cut short by cancellation says nothing about the service.
         if Task.isCancelled && failed { return }
+        if failed { noteFailure(router + "/payin/payins", outcome) }
         state.withLock { $0.sent += 1; if failed { $0.failed += 1 }; if canary { $0.canary += 1 } }
     }
 }
@@ -106,12 +130,17 @@ extension PaymentTraffic {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))
         }
-        var failed = true
-        if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(5)) {
-            _ = try? await response.body.collect(upTo: 1 << 16)
+        var failed = true, outcome = ""
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+            let body = try? await response.body.collect(upTo: 1 << 16)
             failed = !(200..<300).contains(response.status.code)
+            if failed { outcome = Self.outcome(status: response.status.code, body: body) }
+        } catch {
+            outcome = "no answer: \(error)"
         }
         if Task.isCancelled && failed { return }
+        if failed { noteFailure(url, outcome) }
         state.withLock { $0.companions += 1; if failed { $0.companionsFailed += 1 } }
     }
 }

@@ -23,11 +23,12 @@ public struct RailyardEngine: Sendable {
     public let nightlyScheduler: NightlyScheduler
     public let nightly: NightlyRequests
 
-    public init(config: RailyardConfig, ports: EnginePorts, stopGrace: Duration = .seconds(5), extractor: CountersExtractor = CountersExtractor()) {
+    public init(config: RailyardConfig, ports: EnginePorts, stopGrace: Duration = .seconds(5), drainTimeout: Duration = .seconds(30),
+                extractor: CountersExtractor = CountersExtractor()) {
         self.config = config
         self.ports = ports
         let fleet = Fleet(config: config, store: ports.store, driver: ports.driver, routers: ports.routers, artifacts: ports.nightly, paths: ports.paths,
-                          clock: ports.clock, stopGrace: stopGrace, telemetry: ports.telemetry)
+                          clock: ports.clock, stopGrace: stopGrace, drainTimeout: drainTimeout, telemetry: ports.telemetry)
         let feed = RolloutFeed()
         let ledger = RolloutLedger(machine: RolloutMachine(config: config), store: ports.store, clock: ports.clock, feed: feed)
         let alerts = AlertEvaluator(spec: config.alerts, fleet: fleet, store: ports.store, metrics: ports.metrics, extractor: extractor,

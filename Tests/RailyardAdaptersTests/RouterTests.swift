@@ -56,7 +56,7 @@ struct RouterTests {
             ])
             let before = try await f.router.snapshot().generation
             let inFlight = 50
-            let slow = Task { try await f.sendConcurrently(inFlight, workers: inFlight, path: "/wallet/slow") }
+            let slow = Task { try await f.sendConcurrently(inFlight, workers: inFlight, path: "/wallet/held") }
 
             // Swap only once every slow request has reached its backend.
             try await f.backend("v1").waitForSlowArrivals(inFlight)
@@ -66,11 +66,15 @@ struct RouterTests {
             ])
             let swapped = try await f.router.snapshot()
             #expect(swapped.generation == before + 1)
+            // The slow requests are still on their way back: counted in flight to v1 until answered.
+            #expect(swapped.inFlight == [v1: inFlight], "\(swapped.inFlight)")
+            #expect(!swapped.routes(to: v1) && swapped.routes(to: v2))
 
             let after = try await f.sendConcurrently(20, workers: 5, path: "/wallet/whoami")
             for answer in after {
                 #expect(answer.status == 200 && answer.group == "canary" && answer.version == "v2" && answer.body == "v2")
             }
+            f.backend("v1").releaseHeld()
 
             let old = try await slow.value
             #expect(old.count == inFlight)
@@ -84,6 +88,7 @@ struct RouterTests {
             // Counters survive the weight change because name and version did not change.
             #expect(stable.requests == inFlight && canary.requests == 20)
             #expect(stable.errors == 0 && canary.errors == 0)
+            #expect(snapshot.inFlight.isEmpty, "every request was answered: \(snapshot.inFlight)")
         }
     }
 
@@ -361,13 +366,15 @@ func withFixture(
 }
 
 /// A tiny real HTTP backend answering its own name:
-/// `/whoami`, `/slow` (200 ms), `/fail` (500), `/echo/...` (what it received, as JSON).
+/// `/whoami`, `/slow` (200 ms), `/held` (until `releaseHeld()`), `/fail` (500), `/echo/...` (what it received, as JSON).
 final class TestBackend: Sendable {
     let name: String
     let port: Int
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
     private let slowArrivals = Mutex(0)
+    /// Requests to `/held` wait for `releaseHeld()` (at most 30 s): in flight for as long as a test needs.
+    fileprivate let heldReleased = Mutex(false)
 
     private init(name: String, port: Int, group: ServiceGroup, task: Task<Void, any Error>) {
         self.name = name
@@ -419,6 +426,8 @@ final class TestBackend: Sendable {
         }
     }
 
+    func releaseHeld() { heldReleased.withLock { $0 = true } }
+
     fileprivate func arrivedSlow() {
         slowArrivals.withLock { $0 += 1 }
     }
@@ -430,6 +439,11 @@ final class TestBackend: Sendable {
         if target.hasPrefix("/slow") {
             arrivals.owner.withLock { $0 }?.arrivedSlow()
             try await Task.sleep(for: .milliseconds(200))
+        }
+        if target.hasPrefix("/held"), let backend = arrivals.owner.withLock({ $0 }) {
+            backend.arrivedSlow()
+            let deadline = ContinuousClock.now + .seconds(30)
+            while !backend.heldReleased.withLock({ $0 }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
         }
         if target.hasPrefix("/fail") {
             return Response(status: .internalServerError, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "boom")))

@@ -66,7 +66,7 @@ import Testing
             let reason = item["reason"] as? String ?? ""
             #expect(reason.contains("at most"), "a pass carries its bound: \(reason)")
         }
-        #expect(traffic.counts.failed == 0)
+        #expect(traffic.counts.failed == 0, "\(traffic.failures)")
         #expect(RailyardBinary.processes(mentioning: folder).isEmpty, "nothing left running")
     }
 }

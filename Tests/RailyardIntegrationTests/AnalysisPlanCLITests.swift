@@ -58,7 +58,7 @@ struct AnalysisPlanCLITests {
         let report = try #require(try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as? [String: Any], "\(run.out) \(run.err)")
         let rate = report["requests_per_second"] as? Double ?? 0
         #expect(rate > 0 && report["error_rate"] as? Double == 0, "\(report)")
-        #expect(sent.failed == 0)
+        #expect(sent.failed == 0, "\(traffic.failures)")
         let steps = report["steps"] as? [[String: Any]] ?? []
         #expect(steps.map { $0["weight"] as? Int } == [25, 25, 25])
         let prediction = steps.first?["prediction"] as? [String: Any] ?? [:]

@@ -90,7 +90,7 @@ import Glibc
         #expect(resumed.count == 1 && (resumed.first?["message"] as? String ?? "").contains("resumed after a restart with its \(atKill.looks) looks"),
                 "\(resumed.map { $0["message"] ?? "" })")
         #expect(events.filter { $0["kind"] as? String == "analysis.started" }.count == 1)
-        #expect(traffic.counts.failed == 0, "no payment failed, before, during or after the kill")
+        #expect(traffic.counts.failed == 0, "no payment failed, before, during or after the kill: \(traffic.failures)")
 
         // What runs is what should: v2 alone in dc1, no baseline left (ps, not only the store).
         let groups = groupsOf(try await run.server.call("GET", "status"), target: "dc1", service: "payin")

@@ -150,7 +150,7 @@ import Glibc
         sender.cancel()
         await sender.value
         let sent = traffic.counts
-        #expect(sent.failed == 0, "no payment failed: \(sent.failed) of \(sent.sent)")
+        #expect(sent.failed == 0, "no payment failed: \(sent.failed) of \(sent.sent): \(traffic.failures)")
         #expect(sent.sent > 100)
         print("crash sweep: \(hits.count) kills in \(round) rollouts (missed moments: \(missed.count)), \(sent.sent) payments, \(sent.failed) failed; kills landed at: \(hits.joined(separator: "; "))")
 

@@ -116,7 +116,7 @@ struct LateShiftRegressionTests {
         let traffic = run.traffic
         let ended = try await run.end(id, version: "v2", timeout: .seconds(10))
         #expect(ended.rollout["phase"] as? String == "promoted", "\(ended.rollout["phase"] ?? "?"): \(ended.reason)")
-        #expect(traffic.counts.failed == 0, "no payment failed, through the kill: \(traffic.counts)")
+        #expect(traffic.counts.failed == 0, "no payment failed, through the kill: \(traffic.counts) \(traffic.failures)")
     }
 
     /// The shift's watch, from the rollout's last analysis: its looks, and the verdict it follows.

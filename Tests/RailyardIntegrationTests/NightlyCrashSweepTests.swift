@@ -145,7 +145,7 @@ import Testing
         sender.cancel()
         await sender.value
         let sent = traffic.counts
-        #expect(sent.failed == 0, "no payment failed: \(sent.failed) of \(sent.sent)")
+        #expect(sent.failed == 0, "no payment failed: \(sent.failed) of \(sent.sent): \(traffic.failures)")
         print("nightly crash sweep: \(hits.count) kills in \(round) runs (missed moments: \(missed.count)), \(sent.sent) payments, \(sent.failed) failed; kills landed at: \(hits.joined(separator: "; "))")
         try await client.down()
         await server.exited()

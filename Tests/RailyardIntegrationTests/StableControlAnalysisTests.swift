@@ -37,6 +37,6 @@ import Testing
         let baseline = (last["baseline"] as? [String: Any])?["requests"] as? Double ?? 0
         // 80% of the traffic against the baseline's 10%: several times the baseline's requests.
         #expect(stable > 3 * baseline && baseline > 0, "stable \(stable), baseline \(baseline) requests in the last look")
-        #expect(run.traffic.counts.failed == 0)
+        #expect(run.traffic.counts.failed == 0, "\(run.traffic.failures)")
     }
 }

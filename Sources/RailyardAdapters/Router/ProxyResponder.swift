@@ -36,6 +36,8 @@ struct ProxyResponder: HTTPResponder {
         case .upstream(let chosen):
             upstream = chosen
         }
+        // Once the backend's answer has begun (or failed) the backend has read the request: it may be stopped.
+        defer { table.answered(upstream) }
         var tags = HTTPFields()
         tags[ProxyHeaders.group] = upstream.group
         tags[ProxyHeaders.version] = upstream.version

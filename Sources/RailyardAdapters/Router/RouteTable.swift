@@ -17,6 +17,9 @@ final class RouteTable: Sendable {
     private struct Live: Sendable {
         var services: [String: WeightedTable]
         var generation: Int
+        /// Requests picked for each server and not yet answered; counted under the lock of the pick, so a
+        /// snapshot taken after a swap sees every request that chose a server before it.
+        var inFlight: [String: Int] = [:]
     }
 
     private let changes: Mutex<RouterState>
@@ -33,17 +36,27 @@ final class RouteTable: Sendable {
         self.persist = persist
     }
 
-    /// Chooses the backend of one request; counts it against its group.
+    /// Chooses the backend of one request; counts it against its group, and in flight to its server until
+    /// `answered(_:)`.
     func pick(service: String) -> Pick {
         let pick: Pick = live.withLock { live in
             guard live.services[service] != nil else { return .unknownService }
             guard let upstream = live.services[service]!.choose() else { return .noTraffic }
+            live.inFlight[upstream.server, default: 0] += 1
             return .upstream(upstream)
         }
         if case .upstream(let upstream) = pick {
             upstream.counters.countRequest()
         }
         return pick
+    }
+
+    /// The backend of a pick has answered (or failed): its request is no longer in flight.
+    func answered(_ upstream: Upstream) {
+        live.withLock { live in
+            let left = (live.inFlight[upstream.server] ?? 1) - 1
+            live.inFlight[upstream.server] = left > 0 ? left : nil
+        }
     }
 
     /// Replaces a service's groups (already validated) in one swap.
@@ -68,7 +81,7 @@ final class RouteTable: Sendable {
 
     func snapshot() -> RouterSnapshot {
         live.withLock { live in
-            RouterSnapshot(services: live.services.mapValues { $0.stats() }, generation: live.generation)
+            RouterSnapshot(services: live.services.mapValues { $0.stats() }, generation: live.generation, inFlight: live.inFlight)
         }
     }
 

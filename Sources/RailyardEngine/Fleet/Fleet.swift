@@ -14,12 +14,17 @@ public struct Fleet: Sendable {
     let paths: RailyardPaths
     let clock: any WallClock
     let stopGrace: Duration
+    /// How long a stop waits for the router to answer the requests already sent to the instance (`drain`).
+    /// The router gives up on an upstream after 30 s, so no request stays in flight longer.
+    let drainTimeout: Duration
     let telemetry: EngineMetrics
     /// Hashes a recorded artifact before its version starts anywhere.
     let artifacts: any NightlyRunner
 
     public init(config: RailyardConfig, store: any RailyardStore, driver: any InstanceDriver, routers: any RouterProvider, artifacts: any NightlyRunner,
-                paths: RailyardPaths, clock: any WallClock, stopGrace: Duration = .seconds(5), telemetry: EngineMetrics = EngineMetrics()) {
+                paths: RailyardPaths, clock: any WallClock, stopGrace: Duration = .seconds(5), drainTimeout: Duration = .seconds(30),
+                telemetry: EngineMetrics = EngineMetrics()) {
+        self.drainTimeout = drainTimeout
         self.telemetry = telemetry
         self.artifacts = artifacts
         self.config = config
@@ -219,12 +224,37 @@ public struct Fleet: Sendable {
     }
 
     public func stop(_ instance: InstanceRecord, actor: String, why: String) async throws {
+        let drained = await drain(instance)
         if let pid = instance.pid { await driver.stop(LaunchedProcess(pid: pid, startTime: instance.pidStart), grace: stopGrace) }
         var stopped = instance
         stopped.state = .stopped
         try await store.save(stopped)
         try await audit(actor: actor, kind: "instance.stopped", subject: instance.service,
-                        message: "stopped \(instance.service) \(instance.version) in \(instance.target) (\(instance.address))", reason: why)
+                        message: "stopped \(instance.service) \(instance.version) in \(instance.target) (\(instance.address))\(drained.map { ", \($0)" } ?? "")",
+                        reason: why)
+    }
+
+    /// Waits until the target's router has had an answer to every request it sent to `instance`, so no payment is
+    /// on the wire to it when it is signalled: a process that closes a connection holding a request it has not
+    /// read resets it, and the router answers 502. Only for an instance no longer routed to (one still in the
+    /// table keeps receiving requests, so waiting would not help), at most `drainTimeout`.
+    /// Returns what the audit line says of it; nil when nothing was in flight.
+    func drain(_ instance: InstanceRecord) async -> String? {
+        guard let record = try? await routerRecord(for: instance.target), record.running else { return nil }
+        let router = routers.connect(record)
+        let start = ContinuousClock.now
+        var waited = false
+        while true {
+            guard let snapshot = try? await router.snapshot(), !snapshot.routes(to: instance.address) else { return nil }
+            let left = snapshot.inFlight[instance.address] ?? 0
+            let elapsed = ContinuousClock.now - start
+            if left == 0 { return waited ? "once the router had the answers of its requests in flight (\(DurationText.format(elapsed)))" : nil }
+            if elapsed >= drainTimeout {
+                return "with \(left) request\(left == 1 ? "" : "s") from the router still unanswered after \(DurationText.format(elapsed)): they may fail"
+            }
+            waited = true
+            try? await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     func markGone(_ instance: InstanceRecord, actor: String, why: String) async throws {

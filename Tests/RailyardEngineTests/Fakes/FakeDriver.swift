@@ -15,6 +15,8 @@ final class FakeDriver: InstanceDriver {
         var taken: Set<Int> = []
     }
     let state = Mutex(State())
+    /// Called as each stop begins, before the process is marked dead: lets a test see what held at that moment.
+    let onStop = Mutex<(@Sendable (LaunchedProcess) -> Void)?>(nil)
 
     init(unhealthy: Set<String> = []) { state.withLock { $0.unhealthy = unhealthy } }
 
@@ -49,7 +51,10 @@ final class FakeDriver: InstanceDriver {
         }
     }
 
-    func stop(_ process: LaunchedProcess, grace: Duration) async { state.withLock { $0.processes[process.pid]?.alive = false } }
+    func stop(_ process: LaunchedProcess, grace: Duration) async {
+        onStop.withLock { $0 }?(process)
+        state.withLock { $0.processes[process.pid]?.alive = false }
+    }
 
     func processes(ownedBy owner: String) -> [OwnedProcess] {
         state.withLock { state in

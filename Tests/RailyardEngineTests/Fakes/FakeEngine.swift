@@ -42,7 +42,7 @@ struct FakeEngine {
 
     init(config: RailyardConfig, unhealthy: Set<String> = [], failingScripts: Set<String> = [], store: InMemoryStore = InMemoryStore(),
          driver: FakeDriver? = nil, routers: FakeRouters = FakeRouters(), clock: ManualClock = ManualClock(),
-         nightly: FakeNightlyRunner = FakeNightlyRunner()) {
+         nightly: FakeNightlyRunner = FakeNightlyRunner(), drainTimeout: Duration = .seconds(30)) {
         self.nightly = nightly
         self.store = store
         self.driver = driver ?? FakeDriver(unhealthy: unhealthy)
@@ -54,7 +54,7 @@ struct FakeEngine {
         let ports = EnginePorts(store: store, driver: self.driver, routers: routers, scripts: scripts, scriptFiles: files, probe: FakeProbe(),
                                 metrics: metrics, notifiers: [], clock: clock, paths: RailyardPaths(root: Self.root),
                                 tokenHasher: FakeTokenHasher(), nightly: nightly)
-        engine = RailyardEngine(config: config, ports: ports, stopGrace: .zero)
+        engine = RailyardEngine(config: config, ports: ports, stopGrace: .zero, drainTimeout: drainTimeout)
     }
 
     /// Runs `body` with the controller (or the given services) running, then shuts it down gracefully.

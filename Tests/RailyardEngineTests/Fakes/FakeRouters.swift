@@ -7,6 +7,12 @@ final class FakeRouters: RouterProvider {
     let tables = Mutex<[String: [String: [BackendGroup]]]>([:])
     /// Every `apply`, in order, as "target service group:version:weight …", for ordering checks.
     let applied = Mutex<[String]>([])
+    /// Requests in flight per server, as a router would report them; each snapshot answers one of each server's
+    /// (a request ends between two looks). `stuck` servers never get their answers.
+    let inFlight = Mutex<[String: Int]>([:])
+    let stuck = Mutex<Set<String>>([])
+    /// How many snapshots were read.
+    let looks = Mutex(0)
 
     func launchSpec(target: String, port: Int, adminPort: Int, stateFile: String, logPath: String) -> LaunchSpec {
         LaunchSpec(arguments: ["router", target, "--port", "\(port)", "--admin-port", "\(adminPort)"], logPath: logPath)
@@ -27,9 +33,15 @@ final class FakeRouters: RouterProvider {
 
         func snapshot() async throws -> RouterSnapshot {
             let services = owner.tables.withLock { $0[target] ?? [:] }
+            owner.looks.withLock { $0 += 1 }
+            let stuck = owner.stuck.withLock { $0 }
+            let inFlight = owner.inFlight.withLock { counts in
+                defer { for (server, count) in counts where count > 0 && !stuck.contains(server) { counts[server] = count - 1 } }
+                return counts
+            }
             return RouterSnapshot(services: services.mapValues { groups in
                 groups.map { GroupStats(name: $0.name, version: $0.version, weight: $0.weight, servers: $0.servers, requests: 0, errors: 0) }
-            }, generation: 0)
+            }, generation: 0, inFlight: inFlight)
         }
 
         func isAlive() async -> Bool { true }

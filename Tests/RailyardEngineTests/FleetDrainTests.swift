@@ -1,0 +1,88 @@
+import Foundation
+import RailyardCore
+import RailyardEngine
+import RailyardPorts
+import Synchronization
+import Testing
+
+/// An instance taken out of the router's table is signalled only once the router has the answers of the
+/// requests it had already sent to it: signalled earlier, the process closes connections holding requests it
+/// has not read, and those payments fail with a 502 (seen on real processes under load: 6 of 300 swaps).
+@Suite struct FleetDrainTests {
+    static let waves = """
+            - name: staging
+              target: staging
+              steps: [deploy, promote]
+        """
+
+    /// The address of payin v1's instance in staging, once the fleet is up.
+    static func stagingV1(_ f: FakeEngine) async throws -> InstanceRecord {
+        try await f.engine.operations.up(actor: "test")
+        return try #require(try await f.store.instances(includeStopped: false).first { $0.version == "v1" && $0.target == "staging" })
+    }
+
+    /// What the router reported in flight to `address` when each stop began, by pid.
+    final class StopsSeen: Sendable {
+        let inFlight = Mutex<[Int32: Int]>([:])
+    }
+
+    static func watchStops(_ f: FakeEngine, address: String) -> StopsSeen {
+        let seen = StopsSeen(), routers = f.routers
+        f.driver.onStop.withLock { $0 = { process in
+            let left = routers.inFlight.withLock { $0[address] ?? 0 }
+            seen.inFlight.withLock { $0[process.pid] = left }
+        } }
+        return seen
+    }
+
+    @Test func theOldVersionIsStoppedOnlyOnceItsRequestsInFlightAreAnswered() async throws {
+        let f = FakeEngine(config: try FakeEngine.config(waves: Self.waves))
+        try await f.run {
+            let v1 = try await Self.stagingV1(f)
+            f.routers.inFlight.withLock { $0[v1.address] = 3 }
+            let seen = Self.watchStops(f, address: v1.address)
+            let looksBefore = f.routers.looks.withLock { $0 }
+            let ended = try await f.settle(try await f.engine.rollouts.deploy(service: "payin", version: "v2", actor: "test").id)
+
+            #expect(ended.phase == .promoted, "\(ended.reason ?? "")")
+            let pid = try #require(v1.pid)
+            #expect(seen.inFlight.withLock { $0[pid] } == 0, "v1 was signalled with requests still on the wire to it")
+            #expect(f.routers.looks.withLock { $0 } - looksBefore >= 4, "the router was asked until its count reached zero (3, 2, 1, 0)")
+            let stop = try #require(try await f.engine.rollouts.history(subject: "payin").first { $0.kind == "instance.stopped" && $0.message.contains(v1.address) })
+            #expect(stop.message.contains("once the router had the answers of its requests in flight"), "\(stop.message)")
+        }
+    }
+
+    @Test func aRouterThatNeverAnswersHoldsTheStopOnlyUntilTheDrainTimeoutAndTheLogSaysSo() async throws {
+        let f = FakeEngine(config: try FakeEngine.config(waves: Self.waves), drainTimeout: .milliseconds(50))
+        try await f.run {
+            let v1 = try await Self.stagingV1(f)
+            f.routers.inFlight.withLock { $0[v1.address] = 2 }
+            f.routers.stuck.withLock { $0 = [v1.address] }
+            let ended = try await f.settle(try await f.engine.rollouts.deploy(service: "payin", version: "v2", actor: "test").id)
+
+            #expect(ended.phase == .promoted, "\(ended.reason ?? "")")
+            let pid = try #require(v1.pid)
+            #expect(!f.driver.isAlive(LaunchedProcess(pid: pid, startTime: v1.pidStart)))
+            let stop = try #require(try await f.engine.rollouts.history(subject: "payin").first { $0.kind == "instance.stopped" && $0.message.contains(v1.address) })
+            #expect(stop.message.contains("with 2 requests from the router still unanswered after"), "\(stop.message)")
+            #expect(stop.message.hasSuffix("they may fail"), "\(stop.message)")
+        }
+    }
+
+    /// `railyard down` stops instances the router still sends traffic to: waiting would not empty them, so it does not wait.
+    @Test func anInstanceStillRoutedToIsNotWaitedFor() async throws {
+        let f = FakeEngine(config: try FakeEngine.config(waves: Self.waves))
+        try await f.run {
+            let v1 = try await Self.stagingV1(f)
+            f.routers.inFlight.withLock { $0[v1.address] = 2 }
+            f.routers.stuck.withLock { $0 = [v1.address] }
+            let start = ContinuousClock.now
+            try await f.engine.operations.down(actor: "test")
+
+            #expect(ContinuousClock.now - start < .seconds(20), "down waited for a drain that could not come (drain timeout 30 s)")
+            let stop = try #require(try await f.engine.rollouts.history(subject: "payin").first { $0.kind == "instance.stopped" && $0.message.contains(v1.address) })
+            #expect(!stop.message.contains("unanswered") && !stop.message.contains("once the router"), "\(stop.message)")
+        }
+    }
+}
