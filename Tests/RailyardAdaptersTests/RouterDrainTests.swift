@@ -4,11 +4,13 @@ import RailyardPorts
 import Synchronization
 import Testing
 
-/// What `Fleet.stop` relies on: a server taken out of the table, then stopped once the router reports no
-/// request in flight to it, loses no request, under steady concurrent traffic. Stopped right after the swap
-/// instead (this test without its wait), 6 of 20,193 requests failed over 300 swaps with both cores of this
-/// machine busy (502, "Connection reset by peer": the backend closed connections holding requests it had not
-/// read); with the wait, 0 of 21,591. `RAILYARD_DRAIN_SWAPS` sets the swaps (40 by default).
+/// A soak of what `Fleet.stop` relies on: a server taken out of the table, then stopped once the router reports
+/// no request in flight to it, loses no request under steady concurrent traffic. It cannot show the failure it
+/// guards against on demand: stopped right after the swap instead (this test without its wait), 6 of 20,193
+/// requests failed over 300 swaps with both cores of this machine busy (502, "Connection reset by peer": the
+/// backend closed connections holding requests it had not read), and none on an idle machine; with the wait,
+/// 0 of 21,591. The counts themselves are pinned by `RouterTests` (a held request, a streamed answer, a failure).
+/// `RAILYARD_DRAIN_SWAPS` sets the swaps (40 by default).
 @Suite("Built-in router drain", .serialized)
 struct RouterDrainTests {
     /// What the senders saw.

@@ -153,6 +153,27 @@ struct RouterTests {
             let stable = try #require(snapshot.group("stable", of: "payout"))
             #expect(canary.requests == 2 && canary.errors == 2)
             #expect(stable.requests == 3 && stable.errors == 1)
+            #expect(snapshot.inFlight.isEmpty, "a failed request is no longer in flight: \(snapshot.inFlight)")
+        }
+    }
+
+    @Test("counts a streamed answer in flight until its body has been relayed whole")
+    func streamedAnswerInFlight() async throws {
+        try await withFixture(backends: ["v1"]) { f in
+            let v1 = f.server("v1")
+            try await f.router.apply(service: "payin", groups: [BackendGroup(name: "stable", version: "v1", weight: 100, servers: [v1])])
+            // The head is relayed, the body holds back its second half until released.
+            let response = try await f.client.execute(HTTPClientRequest(url: f.running.trafficURL + "/payin/trickle"), timeout: .seconds(30))
+            #expect(response.status == .ok)
+            #expect(try await f.router.snapshot().inFlight == [v1: 1], "the backend is still sending: stopping it now would cut the answer")
+            f.backend("v1").releaseHeld()
+            #expect(String(buffer: try await response.body.collect(upTo: 1 << 20)) == "first,second")
+            var left = try await f.router.snapshot().inFlight
+            for _ in 0..<200 where !left.isEmpty {
+                try await Task.sleep(for: .milliseconds(10))
+                left = try await f.router.snapshot().inFlight
+            }
+            #expect(left.isEmpty, "the body relayed whole: \(left)")
         }
     }
 
@@ -366,7 +387,8 @@ func withFixture(
 }
 
 /// A tiny real HTTP backend answering its own name:
-/// `/whoami`, `/slow` (200 ms), `/held` (until `releaseHeld()`), `/fail` (500), `/echo/...` (what it received, as JSON).
+/// `/whoami`, `/slow` (200 ms), `/held` (until `releaseHeld()`), `/trickle` (a streamed body, its second half
+/// after `releaseHeld()`), `/fail` (500), `/echo/...` (what it received, as JSON).
 final class TestBackend: Sendable {
     let name: String
     let port: Int
@@ -439,6 +461,16 @@ final class TestBackend: Sendable {
         if target.hasPrefix("/slow") {
             arrivals.owner.withLock { $0 }?.arrivedSlow()
             try await Task.sleep(for: .milliseconds(200))
+        }
+        if target.hasPrefix("/trickle"), let backend = arrivals.owner.withLock({ $0 }) {
+            // No content-length: the router streams it.
+            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: "first,"))
+                let deadline = ContinuousClock.now + .seconds(30)
+                while !backend.heldReleased.withLock({ $0 }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+                try await writer.write(ByteBuffer(string: "second"))
+                try await writer.finish(nil)
+            })
         }
         if target.hasPrefix("/held"), let backend = arrivals.owner.withLock({ $0 }) {
             backend.arrivedSlow()

@@ -25,6 +25,9 @@ struct ProxyResponder: HTTPResponder {
         guard let target = ProxyPath(request.head.path ?? "") else {
             return RouterJSON.error(.notFound, "no service in request target '\(request.head.path ?? "")'", router: routerName)
         }
+        // Read before the pick: a client slow to send its body holds no server's in-flight count (`InFlightTicket`).
+        // Outside the catch below: a client that fails to send its body is not the backend's error.
+        let body = try await Self.upstreamBody(of: request)
         let upstream: Upstream
         switch table.pick(service: target.service) {
         case .unknownService:
@@ -36,8 +39,8 @@ struct ProxyResponder: HTTPResponder {
         case .upstream(let chosen):
             upstream = chosen
         }
-        // Once the backend's answer has begun (or failed) the backend has read the request: it may be stopped.
-        defer { table.answered(upstream) }
+        let ticket = InFlightTicket(table: table, upstream: upstream)
+        defer { ticket.releaseUnlessStreaming() }
         var tags = HTTPFields()
         tags[ProxyHeaders.group] = upstream.group
         tags[ProxyHeaders.version] = upstream.version
@@ -45,8 +48,7 @@ struct ProxyResponder: HTTPResponder {
         var outbound = HTTPClientRequest(url: "http://\(upstream.server)\(target.upstreamTarget)")
         outbound.method = HTTPMethod(rawValue: request.method.rawValue)
         outbound.headers = ProxyHeaders.upstream(from: request.headers)
-        // Outside the catch below: a client that fails to send its body is not the backend's error.
-        outbound.body = try await Self.upstreamBody(of: request)
+        outbound.body = body
         let answer: HTTPClientResponse
         do {
             answer = try await client.execute(outbound, timeout: timeout)
@@ -57,7 +59,7 @@ struct ProxyResponder: HTTPResponder {
         if answer.status.code >= 500 {
             upstream.counters.countError()
         }
-        return try await Self.relay(answer, method: request.method, tags: tags)
+        return try await Self.relay(answer, method: request.method, tags: tags, ticket: ticket)
     }
 
     /// No body when the request declares none; one buffer when small and sized; a stream otherwise.
@@ -75,7 +77,7 @@ struct ProxyResponder: HTTPResponder {
         return nil
     }
 
-    private static func relay(_ answer: HTTPClientResponse, method: HTTPRequest.Method, tags: HTTPFields) async throws -> Response {
+    private static func relay(_ answer: HTTPClientResponse, method: HTTPRequest.Method, tags: HTTPFields, ticket: InFlightTicket) async throws -> Response {
         let status = HTTPResponse.Status(code: Int(answer.status.code), reasonPhrase: answer.status.reasonPhrase)
         let length = answer.headers.first(name: "content-length").flatMap { Int($0) }
         if method == .head {
@@ -93,9 +95,11 @@ struct ProxyResponder: HTTPResponder {
         var headers = ProxyHeaders.downstream(from: answer.headers, dropContentLength: length == nil)
         headers.append(contentsOf: tags)
         let stream = answer.body
+        ticket.handToStream()
         return Response(
             status: status, headers: headers,
             body: ResponseBody(contentLength: length) { writer in
+                defer { ticket.release() }
                 try await writer.write(stream)
                 try await writer.finish(nil)
             })

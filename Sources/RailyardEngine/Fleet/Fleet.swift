@@ -14,8 +14,8 @@ public struct Fleet: Sendable {
     let paths: RailyardPaths
     let clock: any WallClock
     let stopGrace: Duration
-    /// How long a stop waits for the router to answer the requests already sent to the instance (`drain`).
-    /// The router gives up on an upstream after 30 s, so no request stays in flight longer.
+    /// How long a stop waits for the router to have the answers of the requests already sent to the instance
+    /// (`drain`). The router gives an upstream exchange 30 s once it has chosen the server, so the count is zero by then.
     let drainTimeout: Duration
     let telemetry: EngineMetrics
     /// Hashes a recorded artifact before its version starts anywhere.
@@ -234,28 +234,42 @@ public struct Fleet: Sendable {
                         reason: why)
     }
 
-    /// Waits until the target's router has had an answer to every request it sent to `instance`, so no payment is
-    /// on the wire to it when it is signalled: a process that closes a connection holding a request it has not
-    /// read resets it, and the router answers 502. Only for an instance no longer routed to (one still in the
-    /// table keeps receiving requests, so waiting would not help), at most `drainTimeout`.
-    /// Returns what the audit line says of it; nil when nothing was in flight.
+    /// Waits until the target's router has relayed the whole answer of every request it sent to `instance`, so no
+    /// payment is on the wire to it when it is signalled: a process that closes a connection holding a request it
+    /// has not read resets it, and the router answers 502. Only for an instance no longer routed to (one still in
+    /// the table keeps receiving requests, so waiting would not help: `railyard down`), at most `drainTimeout`.
+    /// Returns what the stop's audit line says of it; nil when nothing was in flight or no router routes there.
     func drain(_ instance: InstanceRecord) async -> String? {
         guard let record = try? await routerRecord(for: instance.target), record.running else { return nil }
         let router = routers.connect(record)
         let start = ContinuousClock.now
         var waited = false
         while true {
-            guard let snapshot = try? await router.snapshot(), !snapshot.routes(to: instance.address) else { return nil }
+            let snapshot: RouterSnapshot
+            do {
+                snapshot = try await router.snapshot()
+            } catch {
+                // A router that cannot say: the stop goes on, and the log says it was not drained.
+                return Task.isCancelled ? "undrained: the stop was cancelled" : "undrained: the router of \(instance.target) did not answer (\(error))"
+            }
+            if snapshot.routes(to: instance.address) { return nil }
             let left = snapshot.inFlight[instance.address] ?? 0
             let elapsed = ContinuousClock.now - start
-            if left == 0 { return waited ? "once the router had the answers of its requests in flight (\(DurationText.format(elapsed)))" : nil }
+            if left == 0 { return waited ? "once the router had relayed the answers of its requests in flight (\(DurationText.format(elapsed)))" : nil }
             if elapsed >= drainTimeout {
                 return "with \(left) request\(left == 1 ? "" : "s") from the router still unanswered after \(DurationText.format(elapsed)): they may fail"
             }
             waited = true
-            try? await Task.sleep(for: .milliseconds(5))
+            do {
+                try await Task.sleep(for: Self.drainPoll)
+            } catch {
+                return "undrained: the stop was cancelled with \(left) request\(left == 1 ? "" : "s") in flight"
+            }
         }
     }
+
+    /// How often a drain reads the router's counts: a payment takes tens of milliseconds.
+    static let drainPoll: Duration = .milliseconds(25)
 
     func markGone(_ instance: InstanceRecord, actor: String, why: String) async throws {
         var failed = instance

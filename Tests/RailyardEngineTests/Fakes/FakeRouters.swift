@@ -13,6 +13,10 @@ final class FakeRouters: RouterProvider {
     let stuck = Mutex<Set<String>>([])
     /// How many snapshots were read.
     let looks = Mutex(0)
+    /// Snapshots fail as an unreachable router's would.
+    let unreachable = Mutex(false)
+
+    struct Unreachable: Error, CustomStringConvertible { var description: String { "connection refused (fake)" } }
 
     func launchSpec(target: String, port: Int, adminPort: Int, stateFile: String, logPath: String) -> LaunchSpec {
         LaunchSpec(arguments: ["router", target, "--port", "\(port)", "--admin-port", "\(adminPort)"], logPath: logPath)
@@ -34,6 +38,7 @@ final class FakeRouters: RouterProvider {
         func snapshot() async throws -> RouterSnapshot {
             let services = owner.tables.withLock { $0[target] ?? [:] }
             owner.looks.withLock { $0 += 1 }
+            if owner.unreachable.withLock({ $0 }) { throw Unreachable() }
             let stuck = owner.stuck.withLock { $0 }
             let inFlight = owner.inFlight.withLock { counts in
                 defer { for (server, count) in counts where count > 0 && !stuck.contains(server) { counts[server] = count - 1 } }
