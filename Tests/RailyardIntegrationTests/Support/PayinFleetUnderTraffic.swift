@@ -70,7 +70,7 @@ struct PayinFleetUnderTraffic {
     struct Ended {
         /// The rollout when it reached promoted or rolled_back; empty if it did not within the timeout.
         var rollout: [String: Any]
-        /// Its last analysis, with its looks (`analysis`, `looks`).
+        /// Its last analysis, with its looks (`analysis`, `looks`); empty when it ran none.
         var report: [String: Any]
         /// Processes of `version` of this fleet still running after the traffic stopped (`ps`).
         var left: [Int32]
@@ -85,7 +85,9 @@ struct PayinFleetUnderTraffic {
     func end(_ id: String, version: String, timeout: Duration) async throws -> Ended {
         let rollout = (try? await server.waitForPhase(id, ["promoted", "rolled_back"], timeout: timeout)) ?? [:]
         let analyses = try await server.call("GET", "rollouts/\(id)/analyses")["items"] as? [[String: Any]] ?? []
-        let report = try await server.call("GET", "analyses/\(analyses.last?["id"] as? String ?? "")")
+        // A wave without an analysis step has none to read.
+        var report: [String: Any] = [:]
+        if let last = analyses.last { report = try await server.call("GET", "analyses/\(last["id"] as? String ?? "")") }
         if rollout.isEmpty { Issue.record("rollout \(id) did not end in \(timeout); its last analysis: \(analyses.last ?? [:])") }
         await stopTraffic()
         let ours = Set(RailyardBinary.processes(mentioning: folder))
