@@ -15,10 +15,24 @@ import Testing
               steps: [deploy, promote]
         """
 
-    /// The address of payin v1's instance in staging, once the fleet is up.
-    static func stagingV1(_ f: FakeEngine) async throws -> InstanceRecord {
+    /// Payin v1's instance in staging, once the fleet is up, with `inFlight` requests to it on the router, which
+    /// never get their answers if `stuck`.
+    static func stagingV1(_ f: FakeEngine, inFlight: Int = 0, stuck: Bool = false) async throws -> InstanceRecord {
         try await f.engine.operations.up(actor: "test")
-        return try #require(try await f.store.instances(includeStopped: false).first { $0.version == "v1" && $0.target == "staging" })
+        let v1 = try #require(try await f.store.instances(includeStopped: false).first { $0.version == "v1" && $0.target == "staging" })
+        f.routers.inFlight.withLock { $0[v1.address] = inFlight }
+        if stuck { f.routers.stuck.withLock { $0 = [v1.address] } }
+        return v1
+    }
+
+    /// Deploys payin v2 through the staging wave [deploy, promote]: v1 is taken out of the router, then stopped.
+    static func promoteV2(_ f: FakeEngine) async throws -> RolloutRecord {
+        try await f.settle(try await f.engine.rollouts.deploy(service: "payin", version: "v2", actor: "test").id)
+    }
+
+    /// The audit line of `instance`'s stop.
+    static func stopLine(_ f: FakeEngine, of instance: InstanceRecord) async throws -> AuditEvent {
+        try #require(try await f.engine.rollouts.history(subject: "payin").first { $0.kind == "instance.stopped" && $0.message.contains(instance.address) })
     }
 
     /// What the router reported in flight to `address` when each stop began, by pid.
@@ -38,17 +52,16 @@ import Testing
     @Test func theOldVersionIsStoppedOnlyOnceItsRequestsInFlightAreAnswered() async throws {
         let f = FakeEngine(config: try FakeEngine.config(waves: Self.waves))
         try await f.run {
-            let v1 = try await Self.stagingV1(f)
-            f.routers.inFlight.withLock { $0[v1.address] = 3 }
+            let v1 = try await Self.stagingV1(f, inFlight: 3)
             let seen = Self.watchStops(f, address: v1.address)
             let looksBefore = f.routers.looks.withLock { $0 }
-            let ended = try await f.settle(try await f.engine.rollouts.deploy(service: "payin", version: "v2", actor: "test").id)
+            let ended = try await Self.promoteV2(f)
 
             #expect(ended.phase == .promoted, "\(ended.reason ?? "")")
             let pid = try #require(v1.pid)
             #expect(seen.inFlight.withLock { $0[pid] } == 0, "v1 was signalled with requests still on the wire to it")
             #expect(f.routers.looks.withLock { $0 } - looksBefore >= 4, "the router was asked until its count reached zero (3, 2, 1, 0)")
-            let stop = try #require(try await f.engine.rollouts.history(subject: "payin").first { $0.kind == "instance.stopped" && $0.message.contains(v1.address) })
+            let stop = try await Self.stopLine(f, of: v1)
             #expect(stop.message.contains("once the router had relayed the answers of its requests in flight"), "\(stop.message)")
         }
     }
@@ -56,15 +69,13 @@ import Testing
     @Test func aRouterThatNeverAnswersHoldsTheStopOnlyUntilTheDrainTimeoutAndTheLogSaysSo() async throws {
         let f = FakeEngine(config: try FakeEngine.config(waves: Self.waves), drainTimeout: .milliseconds(50))
         try await f.run {
-            let v1 = try await Self.stagingV1(f)
-            f.routers.inFlight.withLock { $0[v1.address] = 2 }
-            f.routers.stuck.withLock { $0 = [v1.address] }
-            let ended = try await f.settle(try await f.engine.rollouts.deploy(service: "payin", version: "v2", actor: "test").id)
+            let v1 = try await Self.stagingV1(f, inFlight: 2, stuck: true)
+            let ended = try await Self.promoteV2(f)
 
             #expect(ended.phase == .promoted, "\(ended.reason ?? "")")
             let pid = try #require(v1.pid)
             #expect(!f.driver.isAlive(LaunchedProcess(pid: pid, startTime: v1.pidStart)))
-            let stop = try #require(try await f.engine.rollouts.history(subject: "payin").first { $0.kind == "instance.stopped" && $0.message.contains(v1.address) })
+            let stop = try await Self.stopLine(f, of: v1)
             #expect(stop.message.contains("with 2 requests from the router still unanswered after"), "\(stop.message)")
             #expect(stop.message.hasSuffix("they may fail"), "\(stop.message)")
         }
@@ -74,14 +85,12 @@ import Testing
     @Test func anInstanceStillRoutedToIsNotWaitedFor() async throws {
         let f = FakeEngine(config: try FakeEngine.config(waves: Self.waves), drainTimeout: .seconds(2))
         try await f.run {
-            let v1 = try await Self.stagingV1(f)
-            f.routers.inFlight.withLock { $0[v1.address] = 2 }
-            f.routers.stuck.withLock { $0 = [v1.address] }
+            let v1 = try await Self.stagingV1(f, inFlight: 2, stuck: true)
             let start = ContinuousClock.now
             try await f.engine.operations.down(actor: "test")
 
             #expect(ContinuousClock.now - start < .seconds(1), "down waited for a drain that could not come (drain timeout 2 s)")
-            let stop = try #require(try await f.engine.rollouts.history(subject: "payin").first { $0.kind == "instance.stopped" && $0.message.contains(v1.address) })
+            let stop = try await Self.stopLine(f, of: v1)
             #expect(!stop.message.contains("unanswered") && !stop.message.contains("once the router"), "\(stop.message)")
         }
     }
@@ -96,7 +105,7 @@ import Testing
 
             let pid = try #require(v1.pid)
             #expect(!f.driver.isAlive(LaunchedProcess(pid: pid, startTime: v1.pidStart)))
-            let stop = try #require(try await f.engine.rollouts.history(subject: "payin").first { $0.kind == "instance.stopped" && $0.message.contains(v1.address) })
+            let stop = try await Self.stopLine(f, of: v1)
             #expect(stop.message.hasSuffix("undrained: the router of staging did not answer (connection refused (fake))"), "\(stop.message)")
         }
     }
