@@ -81,6 +81,42 @@ import Testing
         }
     }
 
+    /// Two v1 instances in dc1, retired together: both are drained at once, and neither is signalled before both
+    /// drains have ended (drained one after the other, a request stuck to the first would hold the second for a whole
+    /// timeout, and the second's count would still be on the wire when the first is signalled).
+    @Test func instancesStoppedTogetherAreDrainedTogetherBeforeAnyIsSignalled() async throws {
+        let waves = """
+                - name: dc1
+                  target: dc1
+                  steps: [deploy, promote]
+            """
+        let f = FakeEngine(config: try FakeEngine.config(waves: waves))
+        try await f.run {
+            try await f.engine.operations.up(actor: "test")
+            let v1s = try await f.store.instances(includeStopped: false).filter { $0.version == "v1" && $0.target == "dc1" }
+                .sorted { $0.address < $1.address }
+            try #require(v1s.count == 2)
+            // The router relays one answer between two looks: the first has 1 request in flight, the second 5.
+            f.routers.inFlight.withLock { $0 = [v1s[0].address: 1, v1s[1].address: 5] }
+            let routers = f.routers
+            let seen = Mutex<[String]>([])
+            f.driver.onStop.withLock { $0 = { process in
+                let left = routers.inFlight.withLock { counts in v1s.map { counts[$0.address] ?? 0 } }
+                seen.withLock { $0.append("pid \(process.pid): in flight \(left)") }
+            } }
+            let ended = try await Self.promoteV2(f)
+
+            #expect(ended.phase == .promoted, "\(ended.reason ?? "")")
+            let stops = seen.withLock { $0 }
+            #expect(stops.count == 2, "\(stops)")
+            #expect(stops.allSatisfy { $0.hasSuffix("in flight [0, 0]") }, "an instance was signalled while the other still had requests on the wire: \(stops)")
+            for v1 in v1s {
+                let stop = try await Self.stopLine(f, of: v1)
+                #expect(stop.message.contains("once the router had relayed the answers of its requests in flight"), "\(stop.message)")
+            }
+        }
+    }
+
     /// `railyard down` stops instances the router still sends traffic to: waiting would not empty them, so it does not wait.
     @Test func anInstanceStillRoutedToIsNotWaitedFor() async throws {
         let f = FakeEngine(config: try FakeEngine.config(waves: Self.waves), drainTimeout: .seconds(2))

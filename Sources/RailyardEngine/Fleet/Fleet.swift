@@ -218,13 +218,27 @@ public struct Fleet: Sendable {
     /// Stops every live instance of a version in a target.
     public func stopInstances(service: String, version: String, target: String, actor: String, why: String,
                               role: InstanceRecord.Role? = .serving) async throws {
-        for instance in try await liveInstances(service: service, version: version, target: target, role: role) {
-            try await stop(instance, actor: actor, why: why)
-        }
+        try await stop(try await liveInstances(service: service, version: version, target: target, role: role), actor: actor, why: why)
     }
 
     public func stop(_ instance: InstanceRecord, actor: String, why: String) async throws {
-        let drained = await drain(instance)
+        try await signal(instance, drained: await drain(instance), actor: actor, why: why)
+    }
+
+    /// Stops instances together: all are drained at once, then each is signalled, so a request stuck to one
+    /// holds the others for one `drainTimeout`, not one each.
+    public func stop(_ instances: [InstanceRecord], actor: String, why: String) async throws {
+        let drained = await withTaskGroup(of: (String, String?).self) { group in
+            for instance in instances { group.addTask { (instance.id, await self.drain(instance)) } }
+            var said: [String: String] = [:]
+            for await (id, text) in group { said[id] = text }
+            return said
+        }
+        for instance in instances { try await signal(instance, drained: drained[instance.id], actor: actor, why: why) }
+    }
+
+    /// Signals a drained instance's process, then records it stopped, with what its drain said.
+    func signal(_ instance: InstanceRecord, drained: String?, actor: String, why: String) async throws {
         if let pid = instance.pid { await driver.stop(LaunchedProcess(pid: pid, startTime: instance.pidStart), grace: stopGrace) }
         var stopped = instance
         stopped.state = .stopped

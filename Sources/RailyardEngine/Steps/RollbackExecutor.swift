@@ -20,9 +20,8 @@ struct RollbackExecutor: Sendable {
             try await fleet.route(service: record.service, target: target, stable: stable, canary: nil, canaryWeight: 0)
         case .stopNewInstances(let target):
             let baselines = try await fleet.liveInstances(service: record.service, target: target, role: .baseline).filter { $0.rolloutID == record.id }
-            for instance in try await fleet.liveInstances(service: record.service, version: record.version, target: target) + baselines {
-                try await fleet.stop(instance, actor: RolloutLedger.controllerActor, why: "rollback of \(record.id)")
-            }
+            let canaries = try await fleet.liveInstances(service: record.service, version: record.version, target: target)
+            try await fleet.stop(canaries + baselines, actor: RolloutLedger.controllerActor, why: "rollback of \(record.id)")
         case .rollbackScript(let name):
             guard let script = config.scripts.first(where: { $0.name == name }) else { break }
             guard let rollback = script.rollback else {
