@@ -35,15 +35,15 @@ import Testing
         try #require(try await f.engine.rollouts.history(subject: "payin").first { $0.kind == "instance.stopped" && $0.message.contains(instance.address) })
     }
 
-    /// What the router reported in flight to `address` when each stop began, by pid.
+    /// What the router reported in flight to each of `addresses` when each stop began, by pid.
     final class StopsSeen: Sendable {
-        let inFlight = Mutex<[Int32: Int]>([:])
+        let inFlight = Mutex<[Int32: [Int]]>([:])
     }
 
-    static func watchStops(_ f: FakeEngine, address: String) -> StopsSeen {
+    static func watchStops(_ f: FakeEngine, addresses: [String]) -> StopsSeen {
         let seen = StopsSeen(), routers = f.routers
         f.driver.onStop.withLock { $0 = { process in
-            let left = routers.inFlight.withLock { $0[address] ?? 0 }
+            let left = routers.inFlight.withLock { counts in addresses.map { counts[$0] ?? 0 } }
             seen.inFlight.withLock { $0[process.pid] = left }
         } }
         return seen
@@ -53,13 +53,13 @@ import Testing
         let f = FakeEngine(config: try FakeEngine.config(waves: Self.waves))
         try await f.run {
             let v1 = try await Self.stagingV1(f, inFlight: 3)
-            let seen = Self.watchStops(f, address: v1.address)
+            let seen = Self.watchStops(f, addresses: [v1.address])
             let looksBefore = f.routers.looks.withLock { $0 }
             let ended = try await Self.promoteV2(f)
 
             #expect(ended.phase == .promoted, "\(ended.reason ?? "")")
             let pid = try #require(v1.pid)
-            #expect(seen.inFlight.withLock { $0[pid] } == 0, "v1 was signalled with requests still on the wire to it")
+            #expect(seen.inFlight.withLock { $0[pid] } == [0], "v1 was signalled with requests still on the wire to it")
             #expect(f.routers.looks.withLock { $0 } - looksBefore >= 4, "the router was asked until its count reached zero (3, 2, 1, 0)")
             let stop = try await Self.stopLine(f, of: v1)
             #expect(stop.message.contains("once the router had relayed the answers of its requests in flight"), "\(stop.message)")
@@ -98,18 +98,13 @@ import Testing
             try #require(v1s.count == 2)
             // The router relays one answer between two looks: the first has 1 request in flight, the second 5.
             f.routers.inFlight.withLock { $0 = [v1s[0].address: 1, v1s[1].address: 5] }
-            let routers = f.routers
-            let seen = Mutex<[String]>([])
-            f.driver.onStop.withLock { $0 = { process in
-                let left = routers.inFlight.withLock { counts in v1s.map { counts[$0.address] ?? 0 } }
-                seen.withLock { $0.append("pid \(process.pid): in flight \(left)") }
-            } }
+            let seen = Self.watchStops(f, addresses: v1s.map(\.address))
             let ended = try await Self.promoteV2(f)
 
             #expect(ended.phase == .promoted, "\(ended.reason ?? "")")
-            let stops = seen.withLock { $0 }
+            let stops = seen.inFlight.withLock { $0 }
             #expect(stops.count == 2, "\(stops)")
-            #expect(stops.allSatisfy { $0.hasSuffix("in flight [0, 0]") }, "an instance was signalled while the other still had requests on the wire: \(stops)")
+            #expect(stops.values.allSatisfy { $0 == [0, 0] }, "an instance was signalled while the other still had requests on the wire: \(stops)")
             for v1 in v1s {
                 let stop = try await Self.stopLine(f, of: v1)
                 #expect(stop.message.contains("once the router had relayed the answers of its requests in flight"), "\(stop.message)")

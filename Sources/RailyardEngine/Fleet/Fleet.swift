@@ -222,11 +222,11 @@ public struct Fleet: Sendable {
     }
 
     public func stop(_ instance: InstanceRecord, actor: String, why: String) async throws {
-        try await signal(instance, drained: await drain(instance), actor: actor, why: why)
+        try await stop([instance], actor: actor, why: why)
     }
 
-    /// Stops instances together: all are drained at once, then each is signalled, so a request stuck to one
-    /// holds the others for one `drainTimeout`, not one each.
+    /// Stops instances together: all are drained at once, then each is signalled and recorded stopped with what its
+    /// drain said, so a request stuck to one holds the others for one `drainTimeout`, not one each.
     public func stop(_ instances: [InstanceRecord], actor: String, why: String) async throws {
         let drained = await withTaskGroup(of: (String, String?).self) { group in
             for instance in instances { group.addTask { (instance.id, await self.drain(instance)) } }
@@ -234,18 +234,15 @@ public struct Fleet: Sendable {
             for await (id, text) in group { said[id] = text }
             return said
         }
-        for instance in instances { try await signal(instance, drained: drained[instance.id], actor: actor, why: why) }
-    }
-
-    /// Signals a drained instance's process, then records it stopped, with what its drain said.
-    func signal(_ instance: InstanceRecord, drained: String?, actor: String, why: String) async throws {
-        if let pid = instance.pid { await driver.stop(LaunchedProcess(pid: pid, startTime: instance.pidStart), grace: stopGrace) }
-        var stopped = instance
-        stopped.state = .stopped
-        try await store.save(stopped)
-        try await audit(actor: actor, kind: "instance.stopped", subject: instance.service,
-                        message: "stopped \(instance.service) \(instance.version) in \(instance.target) (\(instance.address))\(drained.map { ", \($0)" } ?? "")",
-                        reason: why)
+        for instance in instances {
+            if let pid = instance.pid { await driver.stop(LaunchedProcess(pid: pid, startTime: instance.pidStart), grace: stopGrace) }
+            var stopped = instance
+            stopped.state = .stopped
+            try await store.save(stopped)
+            try await audit(actor: actor, kind: "instance.stopped", subject: instance.service,
+                            message: "stopped \(instance.service) \(instance.version) in \(instance.target) (\(instance.address))\(drained[instance.id].map { ", \($0)" } ?? "")",
+                            reason: why)
+        }
     }
 
     /// Waits until the target's router has relayed the whole answer of every request it sent to `instance`, so no
